@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CampaignsConfig(AppConfig):
+    name = "chuangcheng.campaigns"
+    label = "campaigns"
+    verbose_name = _("创建活动与测评体系")

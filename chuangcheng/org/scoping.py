@@ -1,0 +1,120 @@
+"""Who may see what — computed once per user and request, used by every ``visible_to(user)``.
+
+- admin (role or superuser): everything;
+- supervisor: the region subtree of each such membership (its ``scope_region``, else the
+  unit's region);
+- leader: the regions and sites assigned by 领导包保 in active campaigns, plus an explicit
+  ``scope_region`` on the membership;
+- unit staff and unit head: their units' objects; for reference data (regions), their unit's
+  region subtree;
+- everybody in scope also sees the ancestors of their regions (the city above a street), so
+  names and breadcrumbs resolve, but not the ancestors' other children.
+
+Out-of-scope objects are simply absent from querysets, so views answer 404 as for a missing one.
+"""
+
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.db.models import Q
+
+ROLE_ADMIN = "admin"
+ROLES_WITH_REGION_SCOPE = ("supervisor", "leader")
+
+
+@dataclass(frozen=True)
+class Scope:
+    sees_all: bool = False
+    region_paths: tuple = ()  # supervised subtrees
+    home_region_paths: tuple = ()  # the regions of the units the person works in
+    unit_ids: frozenset = field(default_factory=frozenset)
+    roles: frozenset = field(default_factory=frozenset)
+    site_ids: frozenset = field(default_factory=frozenset)
+
+    @property
+    def ancestor_paths(self):
+        """Paths of every ancestor of a scoped region (``/1/``, ``/1/7/`` for ``/1/7/30/``)."""
+        out = set()
+        for path in (*self.region_paths, *self.home_region_paths):
+            parts = [p for p in path.strip("/").split("/") if p]
+            for i in range(1, len(parts)):
+                out.add("/" + "/".join(parts[:i]) + "/")
+        return sorted(out)
+
+    def region_q(self, lookup, *, include_home=False):
+        """A Q matching rows whose region path (``lookup``) lies in a supervised subtree."""
+        paths = self.region_paths + (self.home_region_paths if include_home else ())
+        q = Q(pk__in=[])
+        for path in _minimal(paths):
+            q |= Q(**{f"{lookup}__startswith": path})
+        return q
+
+    def has_role(self, *roles):
+        return self.sees_all or bool(self.roles.intersection(roles))
+
+    def covers_path(self, path):
+        """Is a region with this path inside a supervised subtree?"""
+        return self.sees_all or any(path.startswith(p) for p in self.region_paths)
+
+
+NOBODY = Scope()
+
+
+def _minimal(paths):
+    """Drop paths already covered by a shorter one: fewer OR terms in every query."""
+    out = []
+    for p in sorted(set(paths), key=len):
+        if not any(p.startswith(q) for q in out):
+            out.append(p)
+    return out
+
+
+def scope_for(user):
+    """The user's scope, cached on the user object for the rest of the request."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return NOBODY
+    cached = getattr(user, "_scope_cache", None)
+    if cached is not None:
+        return cached
+    scope = _compute(user)
+    user._scope_cache = scope
+    return scope
+
+
+def _compute(user):
+    Membership = apps.get_model("org", "Membership")
+    LeaderAssignment = apps.get_model("org", "LeaderAssignment")
+    memberships = list(
+        Membership.objects.filter(user=user, unit__is_active=True).values_list(
+            "role", "unit_id", "unit__region__path", "scope_region__path"
+        )
+    )
+    roles = frozenset(m[0] for m in memberships)
+    if user.is_superuser or ROLE_ADMIN in roles:
+        return Scope(sees_all=True, roles=roles | {ROLE_ADMIN}, unit_ids=frozenset(m[1] for m in memberships))
+    region_paths, home_paths = set(), set()
+    for role, _unit_id, unit_path, scope_path in memberships:
+        if role == "leader":
+            # A leader sees the regions assigned by 领导包保 (below), plus an explicit scope.
+            if scope_path:
+                region_paths.add(scope_path)
+        elif role in ROLES_WITH_REGION_SCOPE:
+            region_paths.add(scope_path or unit_path)
+        else:
+            home_paths.add(unit_path)
+    site_ids = set()
+    if "leader" in roles:
+        for region_path, site_id in LeaderAssignment.objects.filter(leader=user, campaign__status="active").values_list(
+            "region__path", "site_id"
+        ):
+            if region_path:
+                region_paths.add(region_path)
+            if site_id:
+                site_ids.add(site_id)
+    return Scope(
+        region_paths=tuple(sorted(region_paths)),
+        home_region_paths=tuple(sorted(home_paths)),
+        unit_ids=frozenset(m[1] for m in memberships),
+        roles=roles,
+        site_ids=frozenset(site_ids),
+    )
