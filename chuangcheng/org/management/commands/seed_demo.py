@@ -171,7 +171,7 @@ class Command(BaseCommand):
             "chengguan": "孙科长",
         }
         users = {}
-        for username, description, unit, role, scope_region, flags in people:
+        for username, _description, unit, role, scope_region, flags in people:
             user, _created = User.objects.update_or_create(
                 username=username,
                 defaults={"display_name": names[username], "email": f"{username}@demo.chuangcheng.local", **flags},
