@@ -8,7 +8,7 @@ Production (``DEBUG`` off): refuses to start without ``SECRET_KEY`` and ``ALLOWE
 from pathlib import Path
 
 import environ
-from celery.schedules import crontab  # noqa: F401  (used by later beat entries)
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -269,6 +269,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     # Every minute: proves that beat and a worker are alive (shown in the admin and on home).
     "heartbeat": {"task": "notifications.heartbeat", "schedule": 60.0},
+    # 00:10 daily: create this period's occurrence of weekly/monthly (常态化) tasks.
+    "tasks-generate-recurring": {"task": "tasks.generate_recurring", "schedule": crontab(hour=0, minute=10)},
 }
 
 # --- Logging -------------------------------------------------------------------------------------
@@ -277,6 +279,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # django-axes announces itself on every start; keep its warnings (lockouts) only.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # Site-wide names.

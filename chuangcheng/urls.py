@@ -12,6 +12,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("chuangcheng.api_urls")),
+    path("tasks/", include("tasks.urls")),
     path("", include("chuangcheng.org.urls")),
 ]
 if settings.DEBUG:

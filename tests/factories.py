@@ -93,3 +93,16 @@ class CampaignFactory(factory.django.DjangoModelFactory):
     start_date = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=10))
     target_date = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=100))
     status = CampaignStatus.ACTIVE
+
+
+class TaskFactory(factory.django.DjangoModelFactory):
+    """A ledger task (created directly: tests of services create through the services)."""
+
+    class Meta:
+        model = "tasks.Task"
+
+    campaign = factory.SubFactory(CampaignFactory)
+    title = factory.Sequence(lambda n: f"任务{n}")
+    owner_unit = factory.SubFactory(UnitFactory)
+    start_date = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=10))
+    deadline = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=10))

@@ -30,6 +30,7 @@ class Scope:
     unit_ids: frozenset = field(default_factory=frozenset)
     roles: frozenset = field(default_factory=frozenset)
     site_ids: frozenset = field(default_factory=frozenset)
+    task_ids: frozenset = field(default_factory=frozenset)  # tasks assigned by 领导包保
 
     @property
     def ancestor_paths(self):
@@ -102,19 +103,21 @@ def _compute(user):
             region_paths.add(scope_path or unit_path)
         else:
             home_paths.add(unit_path)
-    site_ids = set()
+    site_ids, task_ids = set(), set()
     if "leader" in roles:
-        for region_path, site_id in LeaderAssignment.objects.filter(leader=user, campaign__status="active").values_list(
-            "region__path", "site_id"
-        ):
+        assignments = LeaderAssignment.objects.filter(leader=user, campaign__status="active")
+        for region_path, site_id, task_id in assignments.values_list("region__path", "site_id", "task_id"):
             if region_path:
                 region_paths.add(region_path)
             if site_id:
                 site_ids.add(site_id)
+            if task_id:
+                task_ids.add(task_id)
     return Scope(
         region_paths=tuple(sorted(region_paths)),
         home_region_paths=tuple(sorted(home_paths)),
         unit_ids=frozenset(m[1] for m in memberships),
         roles=roles,
         site_ids=frozenset(site_ids),
+        task_ids=frozenset(task_ids),
     )

@@ -1,0 +1,70 @@
+"""The ledger's filters, shared by the ledger page, the API, the export and the selectors."""
+
+import django_filters
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from chuangcheng.campaigns.models import Campaign, Indicator
+from chuangcheng.org.models import Region, Unit
+
+from .models import Priority, Task, TaskState
+
+
+class TaskFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("关键词"), method="filter_q")
+    campaign = django_filters.ModelChoiceFilter(label=_("创建活动"), queryset=Campaign.objects.all())
+    unit = django_filters.ModelChoiceFilter(label=_("单位"), queryset=Unit.objects.all(), method="filter_unit")
+    owner_unit = django_filters.ModelChoiceFilter(label=_("责任单位"), queryset=Unit.objects.all())
+    lead_unit = django_filters.ModelChoiceFilter(label=_("牵头单位"), queryset=Unit.objects.all())
+    region = django_filters.ModelChoiceFilter(
+        label=_("区域（含下级）"), queryset=Region.objects.all(), method="filter_region"
+    )
+    indicator = django_filters.ModelChoiceFilter(
+        label=_("指标"), queryset=Indicator.objects.all(), field_name="indicators"
+    )
+    state = django_filters.MultipleChoiceFilter(label=_("状态"), choices=TaskState.choices)
+    priority = django_filters.ChoiceFilter(label=_("优先级"), choices=Priority.choices)
+    overdue = django_filters.BooleanFilter(label=_("已超期"), method="filter_overdue")
+    lagging = django_filters.BooleanFilter(label=_("进度滞后"), method="filter_lagging")
+    deadline_from = django_filters.DateFilter(label=_("时限起"), field_name="deadline", lookup_expr="gte")
+    deadline_to = django_filters.DateFilter(label=_("时限止"), field_name="deadline", lookup_expr="lte")
+    parent = django_filters.NumberFilter(label=_("上级任务"), field_name="parent_id")
+    top_level = django_filters.BooleanFilter(label=_("仅顶层任务"), field_name="parent", lookup_expr="isnull")
+
+    class Meta:
+        model = Task
+        fields = []
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(Q(title__icontains=value) | Q(number=value)) if value else queryset
+
+    def filter_unit(self, queryset, name, unit):
+        """Any involvement: owner, lead or cooperating unit."""
+        if not unit:
+            return queryset
+        return queryset.filter(
+            Q(owner_unit=unit)
+            | Q(lead_unit=unit)
+            | Q(pk__in=Task.cooperating_units.through.objects.filter(unit=unit).values("task_id"))
+        )
+
+    def filter_region(self, queryset, name, region):
+        if not region:
+            return queryset
+        return queryset.filter(
+            Q(region__path__startswith=region.path)
+            | Q(region__isnull=True, owner_unit__region__path__startswith=region.path)
+        )
+
+    def filter_overdue(self, queryset, name, value):
+        today = timezone.localdate()
+        if value is None:
+            return queryset
+        overdue = Q(deadline__lt=today) & ~Q(state=TaskState.DONE)
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
+    def filter_lagging(self, queryset, name, value):
+        from .selectors import lagging
+
+        return queryset if value is None else lagging(queryset, value=value)

@@ -1,0 +1,34 @@
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from chuangcheng.campaigns.models import Campaign
+from chuangcheng.org.models import User
+from chuangcheng.tabular import ImportErrors
+from tasks.imports import import_tasks
+
+
+class Command(BaseCommand):
+    help = "导入任务分解表（.xlsx 或 CSV）。全部行无误才写入；已存在的任务（序号+任务名称相同）跳过。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("--campaign", type=int, required=True, help="创建活动 ID")
+        parser.add_argument("--user", help="记为导入人的用户名（督查员或管理员）；不填则记为系统导入")
+        parser.add_argument("--dry-run", action="store_true", help="只检查并预览，不写入")
+
+    def handle(self, *args, file, campaign, user, dry_run, **options):
+        try:
+            campaign_obj = Campaign.objects.get(pk=campaign)
+        except Campaign.DoesNotExist:
+            raise CommandError(_("创建活动 %(id)s 不存在。") % {"id": campaign}) from None
+        actor = None
+        if user:
+            actor = User.objects.filter(username=user).first()
+            if actor is None:
+                raise CommandError(_("用户 %(u)s 不存在。") % {"u": user})
+        try:
+            result = import_tasks(file, campaign=campaign_obj, actor=actor, dry_run=dry_run)
+        except ImportErrors as exc:
+            raise CommandError(_("导入失败，未写入任何数据：\n%(errors)s") % {"errors": exc}) from None
+        prefix = _("【预览，未写入】") if dry_run else ""
+        self.stdout.write(self.style.SUCCESS(prefix + result.summary()))

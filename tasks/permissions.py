@@ -1,0 +1,73 @@
+"""Pure predicates: may this person do this to this task? One condition per line.
+
+Visibility is separate (``Task.objects.visible_to``); these assume the task is visible.
+"""
+
+from chuangcheng.org.scoping import scope_for
+
+UNIT_ROLES = ("staff", "unit_head")
+
+
+def _unit_roles(user):
+    """{unit_id: {roles}} for the user's memberships (cached on the user for the request)."""
+    cached = getattr(user, "_unit_roles_cache", None)
+    if cached is None:
+        cached = {}
+        for unit_id, role in user.memberships.values_list("unit_id", "role"):
+            cached.setdefault(unit_id, set()).add(role)
+        user._unit_roles_cache = cached
+    return cached
+
+
+def works_in(user, unit_id, roles=UNIT_ROLES):
+    return bool(_unit_roles(user).get(unit_id, set()) & set(roles))
+
+
+def _task_path(task):
+    region = task.region if task.region_id else task.owner_unit.region
+    return region.path
+
+
+def supervises(user, task):
+    scope = scope_for(user)
+    if scope.sees_all:
+        return True
+    return "supervisor" in scope.roles and scope.covers_path(_task_path(task))
+
+
+def can_report(user, task):
+    """Owner-unit staff or head report progress and submit."""
+    return works_in(user, task.owner_unit_id)
+
+
+def can_review(user, task):
+    """Accept or return a submission: the lead unit or a supervisor in scope — never a member
+    of the owner unit (nobody accepts their own unit's work)."""
+    if works_in(user, task.owner_unit_id, roles=("staff", "unit_head", "supervisor", "leader", "admin")):
+        return False
+    if task.lead_unit_id and works_in(user, task.lead_unit_id):
+        return True
+    return supervises(user, task)
+
+
+def can_manage(user, task):
+    """Change deadline or owner unit (with a recorded reason)."""
+    return supervises(user, task)
+
+
+def can_instruct(user, task):
+    """领导批示: a leader who sees the task, or its responsible leader."""
+    scope = scope_for(user)
+    return "leader" in scope.roles or task.responsible_leader_id == user.pk
+
+
+def can_decompose(user, task):
+    """Split into per-unit children: admin, supervisor in scope, or the lead unit."""
+    if task.lead_unit_id and works_in(user, task.lead_unit_id):
+        return True
+    return supervises(user, task)
+
+
+def can_create(user, campaign):
+    """Create tasks (and import a 任务分解表): admins and supervisors."""
+    return scope_for(user).has_role("supervisor", "admin")

@@ -1,0 +1,120 @@
+"""任务分解表 import: 200 rows fast, one bad row blocks everything and is named."""
+
+import datetime as dt
+import time
+
+import pytest
+from django.core.management import CommandError, call_command
+from openpyxl import Workbook
+
+from chuangcheng.tabular import ImportErrors
+from tasks.imports import import_tasks, parse_date
+from tasks.models import Task, TaskEvent
+from tests.factories import IndicatorFactory, StandardFactory
+
+pytestmark = pytest.mark.django_db
+HEADER = ["序号", "任务名称", "完成标准", "指标编号", "牵头单位", "责任单位", "配合单位", "责任领导", "开始日期", "完成时限", "区域"]
+
+
+def workbook(tmp_path, rows, name="tasks.xlsx"):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(HEADER)
+    for row in rows:
+        ws.append(row)
+    path = tmp_path / name
+    wb.save(path)
+    return path
+
+
+@pytest.fixture
+def standard(campaign):
+    standard = StandardFactory(name="国家卫生城市标准")
+    IndicatorFactory(standard=standard, code="4.1", name="道路清扫")
+    IndicatorFactory(standard=standard, code="4.2", name="垃圾清运")
+    campaign.standards.add(standard)
+    return standard
+
+
+def good_row(i):
+    return [
+        str(i),
+        f"背街小巷整治第{i}项",
+        "路面无垃圾、无积水",
+        "4.1、4.2",
+        "甲区人民政府",
+        "甲一街道办事处",
+        "示范市城管局，乙一街道办事处",
+        "李市长",
+        dt.datetime(2026, 11, 1),
+        "2026年12月底",
+        "甲区/甲一街道",
+    ]
+
+
+def test_two_hundred_rows_under_five_seconds_and_reimport_adds_nothing(tmp_path, campaign, standard, units, people):
+    path = workbook(tmp_path, [good_row(i) for i in range(1, 201)])
+    started = time.monotonic()
+    result = import_tasks(path, campaign=campaign, actor=people.supervisor)
+    assert time.monotonic() - started < 5
+    assert result.created == 200
+    task = Task.objects.get(number="7")
+    assert task.owner_unit == units.street_a1 and task.lead_unit == units.gov_a
+    assert set(task.cooperating_units.values_list("name", flat=True)) == {"示范市城管局", "乙一街道办事处"}
+    assert set(task.indicators.values_list("code", flat=True)) == {"4.1", "4.2"}
+    assert task.deadline == dt.date(2026, 12, 31) and task.start_date == dt.date(2026, 11, 1)
+    assert task.region.name == "甲一街道"
+    assert TaskEvent.objects.filter(task=task, action="import", actor=people.supervisor).exists()
+    again = import_tasks(path, campaign=campaign, actor=people.supervisor)
+    assert (again.created, again.skipped) == (0, 200)
+    assert Task.objects.count() == 200
+
+
+def test_one_bad_row_blocks_and_is_named_with_candidates(tmp_path, campaign, standard, units, people):
+    rows = [good_row(i) for i in range(1, 6)]
+    rows[2][5] = "甲一街道办"  # a typo in 责任单位
+    rows[3][3] = "9.9"  # an unknown indicator
+    rows[4][9] = "尽快"  # an unreadable deadline
+    with pytest.raises(ImportErrors) as exc:
+        import_tasks(workbook(tmp_path, rows), campaign=campaign, actor=people.supervisor)
+    errors = dict(exc.value.errors)
+    assert "甲一街道办" in errors[4] and "甲一街道办事处" in errors[4]  # named, with the closest candidate
+    assert "9.9" in errors[5]
+    assert "尽快" in errors[6]
+    assert Task.objects.count() == 0
+
+
+def test_several_responsible_units_are_decomposed(tmp_path, campaign, standard, units, people):
+    row = good_row(1)
+    row[5] = "甲一街道办事处、乙一街道办事处"
+    import_tasks(workbook(tmp_path, [row]), campaign=campaign, actor=people.supervisor)
+    parent = Task.objects.get(parent__isnull=True)
+    assert parent.owner_unit == units.gov_a
+    assert set(parent.children.values_list("owner_unit__name", flat=True)) == {"甲一街道办事处", "乙一街道办事处"}
+
+
+def test_dry_run_and_permission(tmp_path, campaign, standard, units, people):
+    path = workbook(tmp_path, [good_row(1)])
+    assert len(import_tasks(path, campaign=campaign, actor=people.supervisor, dry_run=True).planned) == 1
+    assert Task.objects.count() == 0
+    with pytest.raises(ImportErrors):
+        import_tasks(path, campaign=campaign, actor=people.staff)
+    with pytest.raises(CommandError):
+        call_command("import_tasks", str(tmp_path / "missing.xlsx"), "--campaign", str(campaign.pk))
+    call_command("import_tasks", str(path), "--campaign", str(campaign.pk), "--user", "supervisor")
+    assert Task.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("2026-12-31", dt.date(2026, 12, 31)),
+        ("2026/2/3", dt.date(2026, 2, 3)),
+        ("2026年12月31日", dt.date(2026, 12, 31)),
+        ("2026年2月底", dt.date(2026, 2, 28)),
+        ("2026-02-30", None),
+        ("长期坚持", None),
+    ],
+)
+def test_parse_date(text, expected):
+    assert parse_date(text) == expected

@@ -1,0 +1,267 @@
+"""The ledger's state machine through its services: every path and every refusal."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from chuangcheng.exceptions import ApplicationError
+from chuangcheng.notifications.models import Notice
+from chuangcheng.org.models import Membership
+from tasks import services
+from tasks.models import Task, TaskAttachment, TaskEvent, TaskUpdate
+from tasks.workflow import allowed_actions
+from tests.factories import TaskFactory
+from tests.tasks.conftest import fake_jpg, png
+
+pytestmark = pytest.mark.django_db
+
+
+def refuse(code, fn, **kwargs):
+    with pytest.raises(ApplicationError) as exc:
+        fn(**kwargs)
+    assert exc.value.code == code, exc.value.message
+    return exc.value
+
+
+def test_full_cycle_with_return_and_resubmit(task, people):
+    services.task_report(actor=people.staff, task_id=task.pk, progress=60, note="已清理3条小巷", files=[png()])
+    task.refresh_from_db()
+    assert (task.state, task.progress) == ("in_progress", 60)
+    assert TaskAttachment.objects.filter(task=task).count() == 1
+    services.task_submit(actor=people.staff, task_id=task.pk, note="全部完成")
+    services.task_return(actor=people.district_supervisor, task_id=task.pk, reason="照片看不清")
+    task.refresh_from_db()
+    assert task.state == "in_progress"
+    assert Notice.objects.filter(recipient=people.staff, body="照片看不清").exists()
+    services.task_submit(actor=people.staff, task_id=task.pk, note="补充照片", files=[png("clear.png")])
+    services.task_accept(actor=people.district_supervisor, task_id=task.pk)
+    task.refresh_from_db()
+    assert task.state == "done" and task.done_at is not None
+    actions = list(TaskEvent.objects.filter(task=task).values_list("action", "actor__username"))
+    assert actions == [
+        ("report", "staff_a1"),
+        ("submit", "staff_a1"),
+        ("return", "dsupervisor"),
+        ("submit", "staff_a1"),
+        ("accept", "dsupervisor"),
+    ]
+
+
+def test_lead_unit_member_may_accept(task, people, units):
+    from tests.factories import MembershipFactory, UserFactory
+
+    lead_clerk = UserFactory(username="gov_a_clerk")
+    MembershipFactory(user=lead_clerk, unit=units.gov_a, role="staff")
+    services.task_submit(actor=people.staff, task_id=task.pk, note="完成", files=[png()])
+    assert "accept" in allowed_actions(lead_clerk, task.__class__.objects.get(pk=task.pk))
+    services.task_accept(actor=lead_clerk, task_id=task.pk)
+
+
+def test_other_units_clerk_gets_not_found(task, people):
+    err = refuse("not_found", services.task_report, actor=people.staff_b, task_id=task.pk, progress=10, note="x")
+    assert "无权" in err.message
+    assert not TaskUpdate.objects.exists()
+
+
+def test_visible_but_not_allowed_is_forbidden(task, people):
+    # The district supervisor sees the task but is not in the owner unit.
+    refuse("forbidden", services.task_report, actor=people.district_supervisor, task_id=task.pk, progress=10, note="x")
+
+
+def test_own_unit_cannot_accept_its_submission(task, people, units):
+    Membership.objects.create(user=people.district_supervisor, unit=units.street_a1, role="staff")
+    services.task_submit(actor=people.staff, task_id=task.pk, note="完成", files=[png()])
+    people.district_supervisor._scope_cache = None
+    people.district_supervisor._unit_roles_cache = None
+    refuse("forbidden", services.task_accept, actor=people.district_supervisor, task_id=task.pk)
+    refuse("forbidden", services.task_accept, actor=people.head, task_id=task.pk)
+    assert Task.objects.get(pk=task.pk).state == "submitted"
+
+
+@pytest.mark.parametrize("progress", [-1, 101, "abc", None])
+def test_percent_out_of_range(task, people, progress):
+    err = refuse("invalid", services.task_report, actor=people.staff, task_id=task.pk, progress=progress, note="x")
+    assert err.field == "progress"
+    assert not TaskUpdate.objects.exists() and not TaskEvent.objects.exists()
+
+
+def test_submit_without_required_evidence(task, people):
+    err = refuse("invalid", services.task_submit, actor=people.staff, task_id=task.pk, note="完成")
+    assert err.field == "files"
+    assert Task.objects.get(pk=task.pk).state == "pending"
+
+
+def test_fake_image_is_refused_and_nothing_saved(task, people):
+    err = refuse(
+        "invalid",
+        services.task_report,
+        actor=people.staff,
+        task_id=task.pk,
+        progress=50,
+        note="x",
+        files=[png(), fake_jpg()],
+    )
+    assert "evil.jpg" in err.message
+    assert not TaskUpdate.objects.exists() and not TaskAttachment.objects.exists()
+
+
+def test_oversized_file_is_refused(task, people, settings):
+    from chuangcheng import uploads
+
+    big = png()
+    big.size = uploads.MAX_EVIDENCE_BYTES + 1
+    err = refuse(
+        "invalid", services.task_report, actor=people.staff, task_id=task.pk, progress=50, note="x", files=[big]
+    )
+    assert "上限" in err.message
+
+
+def test_wrong_state_is_conflict(task, people):
+    err = refuse("conflict", services.task_accept, actor=people.supervisor, task_id=task.pk)
+    assert "未开始" in err.message and err.extra["state"] == "pending"
+
+
+def test_return_needs_reason(task, people):
+    services.task_submit(actor=people.staff, task_id=task.pk, note="完成", files=[png()])
+    err = refuse("invalid", services.task_return, actor=people.supervisor, task_id=task.pk, reason="  ")
+    assert err.field == "reason"
+    assert Task.objects.get(pk=task.pk).state == "submitted"
+
+
+def test_change_deadline_and_reassign_record_reason(task, people, units):
+    new = task.deadline + dt.timedelta(days=7)
+    services.task_change_deadline(actor=people.supervisor, task_id=task.pk, deadline=new, reason="汛期顺延")
+    services.task_reassign(actor=people.supervisor, task_id=task.pk, owner_unit=units.street_b1, reason="属地调整")
+    events = {e.action: e for e in TaskEvent.objects.filter(task=task)}
+    assert events["change_deadline"].changes == {"deadline": [str(task.deadline), str(new)]}
+    assert events["reassign"].comment == "属地调整"
+    refuse("forbidden", services.task_change_deadline, actor=people.staff_b, task_id=task.pk, deadline=new, reason="x")
+    refuse("not_found", services.task_change_deadline, actor=people.staff, task_id=task.pk, deadline=new, reason="x")
+    err = refuse(
+        "invalid",
+        services.task_change_deadline,
+        actor=people.supervisor,
+        task_id=task.pk,
+        deadline=task.start_date - dt.timedelta(days=1),
+        reason="x",
+    )
+    assert err.field == "deadline"
+
+
+def test_leader_instruction_notifies_unit_and_stays_on_timeline(task, people):
+    services.task_instruct(actor=people.leader, task_id=task.pk, text="务必本周完成")
+    assert TaskEvent.objects.get(task=task, action="instruct").comment == "务必本周完成"
+    assert Notice.objects.filter(recipient=people.head, body="务必本周完成").exists()
+    refuse("forbidden", services.task_instruct, actor=people.staff, task_id=task.pk, text="x")
+
+
+def test_create_validates(campaign, units, people):
+    today = timezone.localdate()
+    err = refuse(
+        "invalid",
+        services.task_create,
+        actor=people.supervisor,
+        campaign=campaign,
+        title="x",
+        owner_unit=units.street_a1,
+        start_date=today,
+        deadline=today - dt.timedelta(days=1),
+    )
+    assert err.field == "deadline"
+    refuse(
+        "forbidden",
+        services.task_create,
+        actor=people.staff,
+        campaign=campaign,
+        title="x",
+        owner_unit=units.street_a1,
+        deadline=today,
+    )
+    assert not Task.objects.exists()
+
+
+def test_decompose_and_rollup(task, people, units):
+    children = services.task_decompose(
+        actor=people.supervisor,
+        task_id=task.pk,
+        parts=[{"owner_unit": units.street_a1}, {"owner_unit": units.street_b1}],
+    )
+    assert [c.parent_id for c in children] == [task.pk, task.pk]
+    assert {c.owner_unit_id for c in children} == {units.street_a1.pk, units.street_b1.pk}
+    assert all(c.lead_unit_id == units.gov_a.pk for c in children)
+    err = refuse("invalid", services.task_decompose, actor=people.supervisor, task_id=task.pk, parts=[])
+    assert err.field == "parts"
+
+
+def test_recurrence_job_creates_each_occurrence_once(campaign, units):
+    start = dt.date(2026, 11, 2)  # a Monday
+    template = TaskFactory(
+        campaign=campaign,
+        owner_unit=units.street_a1,
+        start_date=start,
+        deadline=dt.date(2027, 3, 1),
+        recurrence="weekly",
+    )
+    first = services.task_generate_occurrences(today=dt.date(2026, 11, 25))
+    again = services.task_generate_occurrences(today=dt.date(2026, 11, 25))
+    assert len(first) == 1 and again == []
+    occurrence = first[0]
+    assert occurrence.occurrence_date == dt.date(2026, 11, 23)
+    assert occurrence.deadline == dt.date(2026, 11, 29)
+    assert occurrence.parent_id == template.pk
+    nxt = services.task_generate_occurrences(today=dt.date(2026, 11, 30))
+    assert [t.occurrence_date for t in nxt] == [dt.date(2026, 11, 30)]
+    assert Task.objects.filter(parent=template).count() == 2
+
+
+def test_monthly_recurrence_clamps_to_month_end(campaign, units):
+    template = TaskFactory(
+        campaign=campaign,
+        owner_unit=units.street_a1,
+        start_date=dt.date(2026, 1, 31),
+        deadline=dt.date(2027, 1, 31),
+        recurrence="monthly",
+    )
+    [occ] = services.task_generate_occurrences(today=dt.date(2026, 2, 28))
+    assert occ.occurrence_date == dt.date(2026, 2, 28)
+    assert services.next_occurrence(template, dt.date(2026, 2, 28)) == dt.date(2026, 3, 31)
+
+
+def test_derived_figures(campaign, units):
+    today = dt.date(2026, 11, 23)
+    t = TaskFactory(
+        campaign=campaign,
+        owner_unit=units.street_a1,
+        start_date=dt.date(2026, 11, 13),
+        deadline=dt.date(2026, 12, 3),
+        progress=10,
+    )
+    assert t.expected_progress(today) == 50
+    assert t.lag(today) == 40
+    assert not t.is_overdue(today) and t.days_left(today) == 10
+    assert t.traffic_light(today) == "yellow"
+    late = TaskFactory(
+        campaign=campaign, owner_unit=units.street_a1, start_date=dt.date(2026, 11, 1), deadline=dt.date(2026, 11, 10)
+    )
+    assert late.is_overdue(today) and late.traffic_light(today) == "red"
+
+
+def test_lagging_filter_matches_the_model(campaign, units):
+    from tasks.selectors import lagging
+
+    today = dt.date(2026, 11, 23)
+    rows = [
+        (dt.date(2026, 11, 13), dt.date(2026, 12, 3), 10),
+        (dt.date(2026, 11, 13), dt.date(2026, 12, 3), 40),
+        (dt.date(2026, 11, 1), dt.date(2026, 11, 10), 50),
+        (dt.date(2026, 11, 1), dt.date(2026, 11, 10), 90),
+        (dt.date(2026, 11, 30), dt.date(2026, 12, 30), 0),
+    ]
+    tasks = [
+        TaskFactory(campaign=campaign, owner_unit=units.street_a1, start_date=s, deadline=d, progress=p)
+        for s, d, p in rows
+    ]
+    expected = {t.pk for t in tasks if t.lag(today) >= 20}
+    assert set(lagging(Task.objects.all(), today=today).values_list("pk", flat=True)) == expected
+    assert len(expected) == 2
