@@ -19,9 +19,13 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 WARNING_LINE = re.compile(r"\(\w+\.W\d+\)|^WARNINGS:", re.MULTILINE)
 
 
+# Set by the browser tests for Playwright's event loop; a deployment never has it.
+NOT_INHERITED = {"DJANGO_ALLOW_ASYNC_UNSAFE", "DEBUG"}
+
+
 def manage(tmp_path, *args, unset=(), **env):
     environment = {
-        **{k: v for k, v in os.environ.items() if k not in unset},
+        **{k: v for k, v in os.environ.items() if k not in set(unset) | NOT_INHERITED},
         "DJANGO_SETTINGS_MODULE": "chuangcheng.settings",
         "VAR_DIR": str(tmp_path),
         **env,

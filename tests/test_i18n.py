@@ -1,0 +1,55 @@
+"""The English catalogue: every Chinese msgid has an English msgstr, and the committed .mo was
+compiled from the committed .po (a fresh machine has no msgfmt to compile it)."""
+
+import gettext
+import re
+from pathlib import Path
+
+from django.conf import settings
+
+CATALOGUE = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES"
+
+
+def _unquote(chunks):
+    text = "".join(chunks)
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), text)
+
+
+def po_entries():
+    """``{msgid: [msgstr, ...]}`` from django.po (header and obsolete entries left out)."""
+    entries = {}
+    for block in (CATALOGUE / "django.po").read_text(encoding="utf-8").split("\n\n"):
+        fields, current = {}, None
+        for line in block.splitlines():
+            match = re.match(r'^(msgid|msgid_plural|msgstr(?:\[\d+\])?) "(.*)"$', line)
+            if match:
+                current = match.group(1)
+                fields[current] = [match.group(2)]
+            elif line.startswith('"') and current:
+                fields[current].append(line[1:-1])
+        if "msgid" not in fields:
+            continue
+        msgid = _unquote(fields["msgid"])
+        if msgid:
+            entries[msgid] = [_unquote(v) for k, v in fields.items() if k.startswith("msgstr")]
+    return entries
+
+
+def test_every_message_has_an_english_translation():
+    entries = po_entries()
+    assert len(entries) > 100
+    untranslated = [msgid for msgid, msgstrs in entries.items() if not all(msgstrs)]
+    assert untranslated == [], "fill these msgstr in locale/en/LC_MESSAGES/django.po"
+    fuzzy = (CATALOGUE / "django.po").read_text(encoding="utf-8").count("#, fuzzy")
+    assert fuzzy == 0, "a fuzzy entry is not compiled: check its msgstr and remove the flag"
+
+
+def test_compiled_catalogue_matches_the_po_file():
+    with (CATALOGUE / "django.mo").open("rb") as fp:
+        compiled = gettext.GNUTranslations(fp)._catalog
+    stale = []
+    for msgid, msgstrs in po_entries().items():
+        got = compiled.get(msgid, compiled.get((msgid, 0)))
+        if got != msgstrs[0]:
+            stale.append(msgid)
+    assert stale == [], "run: DEBUG=1 manage.py compilemessages -l en --ignore=.venv"
