@@ -1,3 +1,43 @@
-"""/api/v1/: the REST API (filled in by the API module of each app)."""
+"""/api/v1/: the REST API.
 
-urlpatterns = []
+The router lists one viewset per object; each builds on :mod:`chuangcheng.org.api.base` (scoped
+queryset, predicate permissions, writes through services). ``schema/`` is the OpenAPI document,
+``docs/`` the interactive docs — served from our own static files (drf-spectacular-sidecar),
+with the init script as a separate same-origin file, as the Content-Security-Policy requires.
+``auth/token/`` trades a username and password for an API token (integrations).
+"""
+
+from django.urls import path
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.routers import DefaultRouter
+from rest_framework.throttling import AnonRateThrottle
+
+from chuangcheng.campaigns.api.views import CampaignViewSet, IndicatorViewSet, StandardViewSet
+from chuangcheng.org.api.views import LeaderAssignmentViewSet, RegionViewSet, SiteViewSet, UnitViewSet
+
+router = DefaultRouter()
+router.register("regions", RegionViewSet, basename="region")
+router.register("units", UnitViewSet, basename="unit")
+router.register("sites", SiteViewSet, basename="site")
+router.register("leader-assignments", LeaderAssignmentViewSet, basename="leader-assignment")
+router.register("campaigns", CampaignViewSet, basename="campaign")
+router.register("standards", StandardViewSet, basename="standard")
+router.register("indicators", IndicatorViewSet, basename="indicator")
+
+
+@extend_schema_view(post=extend_schema(tags=["auth"], summary="用户名和密码换取 API 令牌"))
+class TokenView(ObtainAuthToken):
+    """``POST username, password`` → ``{"token": …}``; send it as ``Authorization: Token …``.
+    Wrong passwords count towards the django-axes lockout; anonymous calls are throttled."""
+
+    throttle_classes = [AnonRateThrottle]
+
+
+urlpatterns = [
+    path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    *router.urls,
+]

@@ -231,6 +231,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One OpenAPI enum name per choice set: "kind"/"level" exist with different choices on
+    # several models, and CityTitle appears as both `title` and `titles`.
+    "ENUM_NAME_OVERRIDES": {
+        "RegionLevelEnum": "chuangcheng.org.models.RegionLevel",
+        "UnitLevelEnum": "chuangcheng.org.models.UnitLevel",
+        "UnitKindEnum": "chuangcheng.org.models.UnitKind",
+        "AssignmentKindEnum": "chuangcheng.org.models.AssignmentKind",
+        "CityTitleEnum": "chuangcheng.campaigns.models.CityTitle",
+        "CampaignStatusEnum": "chuangcheng.campaigns.models.CampaignStatus",
+        "EvaluationMethodEnum": "chuangcheng.campaigns.models.EvaluationMethod",
+    },
 }
 
 # --- Celery ----------------------------------------------------------------------------------------
