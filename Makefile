@@ -45,5 +45,22 @@ messages: install-dev
 	DEBUG=1 $(PY) manage.py makemessages -l en --ignore=.venv --ignore=var --ignore=static/vendor --ignore=tests
 	DEBUG=1 $(PY) manage.py compilemessages -l en --ignore=.venv
 
+## bench: seed a PostgreSQL database at SCALE issues and TASKS tasks (once), then time the
+## scenarios and the concurrent load, and write the table into docs/performance.md.
+SCALE      ?= 10000
+TASKS      ?= 20000
+BENCH_DB   ?= postgres://postgres@127.0.0.1:5432/cc_bench_$(SCALE)
+BENCH_ARGS ?=
+BENCH_ENV  := DATABASE_URL=$(BENCH_DB) DEBUG=0 SECRET_KEY=bench-not-a-secret-0123456789abcdefghijklmnopqrstuvwxyz \
+	ALLOWED_HOSTS=testserver,127.0.0.1 SECURE_SSL_REDIRECT=0 SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0 \
+	SECURE_HSTS_SECONDS=0 VAR_DIR=var/bench LOG_LEVEL=WARNING
+bench: install-dev
+	$(PY) -m chuangcheng.bench.createdb $(BENCH_DB)
+	$(BENCH_ENV) $(PY) manage.py migrate --noinput -v0
+	$(BENCH_ENV) $(PY) manage.py collectstatic --noinput -v0
+	$(BENCH_ENV) $(PY) manage.py seed_scale --issues $(SCALE) --tasks $(TASKS)
+	$(BENCH_ENV) $(PY) -m chuangcheng.bench --label $(SCALE) --write docs/performance.md --load \
+		--command "make bench SCALE=$(SCALE) TASKS=$(TASKS)" $(BENCH_ARGS)
+
 clean:
 	rm -rf var/

@@ -1,0 +1,115 @@
+"""Timing, query counting and the SQL yardstick."""
+
+import json
+import statistics
+import time
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+
+@dataclass
+class Scenario:
+    """``prepare()`` returns a state dict; ``run(client, state)`` makes the request and returns
+    the response; ``sql(state)`` returns ``(statements, params)`` — the hand-written answer.
+    ``writes``: the yardstick statements modify data and are rolled back."""
+
+    name: str
+    description: str
+    prepare: object
+    run: object
+    sql: object = None
+    writes: bool = False
+    login: bool = True
+
+
+@dataclass
+class Result:
+    name: str
+    description: str
+    times_ms: list = field(default_factory=list)
+    queries: int = 0
+    sql_ms: list = field(default_factory=list)
+    status: int = 0
+    note: str = ""
+
+    @property
+    def median(self):
+        return statistics.median(self.times_ms)
+
+    @property
+    def p95(self):
+        ordered = sorted(self.times_ms)
+        return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+    @property
+    def sql_median(self):
+        return statistics.median(self.sql_ms) if self.sql_ms else None
+
+    @property
+    def ratio(self):
+        return self.median / self.sql_median if self.sql_median else None
+
+
+def explain_ms(statement, params):
+    """Planning + execution time of one statement, as PostgreSQL measures it."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}", params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return plan[0]["Planning Time"] + plan[0]["Execution Time"]
+
+
+def yardstick_ms(scenario, state):
+    statements = scenario.sql(state)
+    total = 0.0
+    if scenario.writes:
+        with transaction.atomic():
+            for statement, params in statements:
+                total += explain_ms(statement, params)
+            transaction.set_rollback(True)
+    else:
+        for statement, params in statements:
+            total += explain_ms(statement, params)
+    return total
+
+
+def run_scenario(scenario, *, repeat, warmup=2):
+    state = scenario.prepare()
+    client = Client()
+    if scenario.login and state.get("user") is not None:
+        client.force_login(state["user"])
+    result = Result(scenario.name, scenario.description)
+    for _ in range(warmup):
+        response = scenario.run(client, state)
+    for i in range(repeat):
+        if hasattr(state.get("user"), "_scope_cache"):
+            state["user"]._scope_cache = None
+        with CaptureQueriesContext(connection) as ctx:
+            started = time.perf_counter()
+            response = scenario.run(client, state)
+            result.times_ms.append((time.perf_counter() - started) * 1000)
+        if i == 0:
+            result.queries = len(ctx.captured_queries)
+        if scenario.sql:
+            result.sql_ms.append(yardstick_ms(scenario, state))
+    result.status = getattr(response, "status_code", 0)
+    result.note = state.get("note", "")
+    return result
+
+
+def table(results):
+    lines = [
+        "| scenario | median ms | p95 ms | SQL queries | hand-written SQL ms | ratio | status |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in results:
+        sql = f"{r.sql_median:.1f}" if r.sql_median is not None else "—"
+        ratio = f"{r.ratio:.1f}×" if r.ratio is not None else "—"
+        lines.append(
+            f"| {r.name} — {r.description} | {r.median:.1f} | {r.p95:.1f} | {r.queries} | {sql} | {ratio} | {r.status} |"
+        )
+    return "\n".join(lines)
