@@ -4,11 +4,14 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from chuangcheng.health import healthz
+
 admin.site.site_header = _("创城督办 · 系统管理")
 admin.site.site_title = _("创城督办")
 admin.site.index_title = _("系统管理")
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("chuangcheng.api_urls")),

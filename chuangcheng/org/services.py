@@ -41,6 +41,8 @@ def _check_level(level, parent):
 def region_create(*, name, level, parent=None, code=None, area_class=None):
     """Create a region and set its materialized path (needs the primary key, hence two writes)."""
     _check_level(level, parent)
+    if code and Region.objects.filter(code=code).exists():
+        raise ApplicationError(_("区划代码“%(code)s”已被使用。") % {"code": code}, field="code")
     region = Region(name=name, level=level, parent=parent, code=code or None)
     if area_class:
         region.area_class = area_class

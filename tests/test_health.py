@@ -1,0 +1,24 @@
+import pytest
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+
+@pytest.mark.django_db
+def test_healthz_reports_database_and_cache(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
+
+
+class DownCache:
+    def set(self, *args, **kwargs):
+        raise RedisConnectionError("Connection refused")
+
+    get = set
+
+
+@pytest.mark.django_db
+def test_healthz_says_503_when_the_cache_is_down(client, monkeypatch):
+    monkeypatch.setattr("chuangcheng.health.cache", DownCache())
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["cache"] == "error: ConnectionError"
