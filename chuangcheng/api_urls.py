@@ -16,6 +16,7 @@ from rest_framework.throttling import AnonRateThrottle
 
 from chuangcheng.campaigns.api.views import CampaignViewSet, IndicatorViewSet, StandardViewSet
 from chuangcheng.org.api.views import LeaderAssignmentViewSet, RegionViewSet, SiteViewSet, UnitViewSet
+from tasks.api.views import TaskUpdateViewSet, TaskViewSet
 
 router = DefaultRouter()
 router.register("regions", RegionViewSet, basename="region")
@@ -25,6 +26,8 @@ router.register("leader-assignments", LeaderAssignmentViewSet, basename="leader-
 router.register("campaigns", CampaignViewSet, basename="campaign")
 router.register("standards", StandardViewSet, basename="standard")
 router.register("indicators", IndicatorViewSet, basename="indicator")
+router.register("tasks", TaskViewSet, basename="task")
+router.register("task-updates", TaskUpdateViewSet, basename="task-update")
 
 
 @extend_schema_view(post=extend_schema(tags=["auth"], summary="用户名和密码换取 API 令牌"))

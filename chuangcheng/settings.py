@@ -295,5 +295,8 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
+# Demo data: seed_demo runs these after building the city (each app adds its own).
+DEMO_SEED_COMMANDS = ["seed_demo_tasks"]
+
 # Site-wide names.
 PRODUCT_NAME = _("创城督办")

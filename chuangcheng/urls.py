@@ -16,6 +16,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("chuangcheng.api_urls")),
     path("tasks/", include("tasks.urls")),
+    path("notices/", include("chuangcheng.notifications.urls")),
     path("", include("chuangcheng.org.urls")),
 ]
 if settings.DEBUG:

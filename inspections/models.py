@@ -1,1 +1,592 @@
-"""Models arrive with their issue."""
+"""Problems found on the street and their rectification (整改销号).
+
+- :class:`IssueCategory`: the 数字城管 部件/事件 classes plus campaign categories, each with its
+  time limit in working hours or working days (optionally per area class).
+- :class:`Inspection`: one outing (暗访, 督查, 自查…) that finds issues.
+- :class:`Issue`: one problem, its responsible unit, its deadlines and its counters. The state,
+  deadline and unit are facts about the issue; :class:`IssueEvent` rows are its history.
+- :class:`Photo`: before/after/evidence images, re-encoded, with content and perceptual hashes.
+
+State changes happen only in :mod:`inspections.services`, which follows the table in
+:mod:`inspections.workflow` and writes one :class:`IssueEvent` per move.
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from chuangcheng.org.models import UnitKind
+from chuangcheng.org.scoping import scope_for
+
+# --- categories --------------------------------------------------------------------------------
+
+
+class CategoryKind(models.TextChoices):
+    COMPONENT = "component", _("部件")  # 数字城管 components: manhole covers, lamps, benches…
+    EVENT = "event", _("事件")  # 数字城管 events: exposed garbage, street vending…
+    CAMPAIGN = "campaign", _("创建专项")  # campaign categories: 公益广告, 病媒生物, 门前三包…
+
+
+class IssueCategory(models.Model):
+    """问题类别: a 数字城管 class or a campaign category, with its time limit.
+
+    The limit is in working hours (工作时) or working days (工作日), never both.
+    ``area_class_limits`` may override it per area class, e.g. ``{"A": {"hours": 2},
+    "C": {"hours": 8}}``; a class not listed uses the base limit."""
+
+    code = models.CharField(_("编码"), max_length=20, unique=True)
+    kind = models.CharField(_("大类"), max_length=10, choices=CategoryKind.choices)
+    major = models.CharField(_("大类名称"), max_length=50)
+    minor = models.CharField(_("小类编号"), max_length=10, blank=True)
+    name = models.CharField(_("名称"), max_length=100)
+    time_limit_hours = models.PositiveSmallIntegerField(_("处置时限（工作时）"), null=True, blank=True)
+    time_limit_days = models.PositiveSmallIntegerField(_("处置时限（工作日）"), null=True, blank=True)
+    area_class_limits = models.JSONField(
+        _("分类区域时限"),
+        default=dict,
+        blank=True,
+        help_text=_('按区域类别覆盖时限，如 {"A": {"hours": 2}, "C": {"days": 1}}；未列出的类别用基本时限。'),
+    )
+    default_unit_kind = models.CharField(
+        _("默认责任单位类型"),
+        max_length=12,
+        choices=UnitKind.choices,
+        default=UnitKind.TERRITORIAL,
+        help_text=_("属地：交所在区域的街道/社区；职能部门：交名称含下方关键词的部门。"),
+    )
+    unit_hint = models.CharField(
+        _("职能部门关键词"), max_length=30, blank=True, help_text=_("如“城管”“园林”“卫健”，用于推荐责任单位。")
+    )
+    source = models.CharField(_("来源"), max_length=50, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("问题类别")
+        verbose_name_plural = _("问题类别")
+        ordering = ["code"]
+        indexes = [models.Index(fields=["kind", "major"], name="insp_category_kind_major")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(time_limit_hours__isnull=True) | Q(time_limit_days__isnull=True),
+                name="insp_category_one_limit_unit",
+                violation_error_message=_("处置时限只能按工作时或工作日填写其一。"),
+            ),
+            models.CheckConstraint(
+                condition=(Q(time_limit_hours__isnull=True) | Q(time_limit_hours__gte=1))
+                & (Q(time_limit_days__isnull=True) | Q(time_limit_days__gte=1)),
+                name="insp_category_limit_positive",
+                violation_error_message=_("处置时限应大于零。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name}（{self.major}）"
+
+    def clean(self):
+        from .deadlines import parse_area_class_limits
+
+        try:
+            parse_area_class_limits(self.area_class_limits)
+        except ValueError as exc:
+            raise ValidationError({"area_class_limits": str(exc)}) from None
+
+    def limit_display(self):
+        if self.time_limit_hours:
+            return _("%(n)s 工作时") % {"n": self.time_limit_hours}
+        if self.time_limit_days:
+            return _("%(n)s 工作日") % {"n": self.time_limit_days}
+        return ""
+
+
+# --- inspections -------------------------------------------------------------------------------
+
+
+class InspectionKind(models.TextChoices):
+    COVERT = "covert", _("暗访")  # unannounced, like the national evaluators
+    SUPERVISION = "supervision", _("明查督查")  # announced supervision by the 创建办
+    SELF_CHECK = "self_check", _("自查")  # a unit or district checks itself
+    MOCK = "mock", _("模拟测评")  # a rehearsal of the national evaluation
+    HIGHER_FEEDBACK = "higher_feedback", _("上级反馈")  # problems handed down by the province/nation
+    MEDIA = "media", _("媒体曝光")  # problems exposed by the press
+    CITIZEN_BATCH = "citizen_batch", _("随手拍批次")  # a triage batch of citizen reports
+
+
+class InspectionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Admins all; supervisors and leaders the inspections in their region subtree and
+        those they took part in; unit people the inspections that found their unit's issues."""
+        scope = scope_for(user)
+        if scope.sees_all:
+            return self
+        q = scope.region_q("region__path")
+        if user is not None and user.is_authenticated:
+            q |= Q(pk__in=Inspection.inspectors.through.objects.filter(user_id=user.pk).values("inspection_id"))
+        if scope.unit_ids:
+            q |= Q(pk__in=Issue.objects.filter(responsible_unit_id__in=scope.unit_ids).values("inspection_id"))
+        return self.filter(q)
+
+
+class Inspection(models.Model):
+    """检查: one outing — who went, where, when, what kind — and the issues it found."""
+
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", verbose_name=_("创建活动"), on_delete=models.PROTECT, related_name="inspections"
+    )
+    kind = models.CharField(_("检查类型"), max_length=20, choices=InspectionKind.choices)
+    date = models.DateField(_("检查日期"))
+    inspectors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("检查人员"), blank=True, related_name="inspections"
+    )
+    region = models.ForeignKey(
+        "org.Region", verbose_name=_("检查区域"), on_delete=models.PROTECT, related_name="inspections"
+    )
+    summary = models.TextField(_("检查情况"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("创建人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+
+    objects = InspectionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("检查")
+        verbose_name_plural = _("检查")
+        ordering = ["-date", "-id"]
+        indexes = [models.Index(fields=["campaign", "-date"], name="insp_inspection_campaign_date")]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.get_kind_display()} · {self.region}"
+
+
+# --- issues ------------------------------------------------------------------------------------
+
+
+class IssueState(models.TextChoices):
+    REPORTED = "reported", _("待受理")  # a citizen report or an inspector's draft, not yet accepted
+    ASSIGNED = "assigned", _("已交办")  # sent to a unit; waiting for it to sign (签收)
+    RECTIFYING = "rectifying", _("整改中")  # signed; the rectification clock runs
+    SUBMITTED = "submitted", _("待核查")  # the unit says it is fixed; a supervisor checks
+    CLOSED = "closed", _("已销号")  # verified fixed by someone outside the unit
+    LONG_TERM = "long_term", _("长期整改")  # cannot be fixed quickly: a plan and a target date
+    DISMISSED = "dismissed", _("不予立案")  # not a problem, or merged into another issue
+
+
+OPEN_STATES = (
+    IssueState.REPORTED,
+    IssueState.ASSIGNED,
+    IssueState.RECTIFYING,
+    IssueState.SUBMITTED,
+    IssueState.LONG_TERM,
+)
+# States in which the unit owes work against a deadline (overdue is derived from these).
+CLOCK_STATES = (IssueState.ASSIGNED, IssueState.RECTIFYING)
+
+
+class IssueSource(models.TextChoices):
+    PATROL = "patrol", _("巡查")
+    COVERT = "covert", _("暗访")
+    SUPERVISION = "supervision", _("督查")
+    MOCK = "mock", _("模拟测评")
+    CITIZEN = "citizen", _("随手拍")
+    HOTLINE = "hotline", _("12345")
+    MEDIA = "media", _("媒体曝光")
+    LEADER = "leader", _("领导交办")
+
+
+class Severity(models.TextChoices):
+    GENERAL = "general", _("一般")  # the category's limit
+    SERIOUS = "serious", _("较重")  # the category's limit (ranked higher in briefings)
+    SEVERE = "severe", _("严重")  # half the category's limit
+    NEGATIVE_LIST = "negative_list", _("负面清单")  # 立行立改: by the end of the working day
+
+
+class PendingRequest(models.TextChoices):
+    NONE = "", _("无")
+    REASSIGNMENT = "reassignment", _("申请退回")  # the unit says it is not theirs; a supervisor decides
+    EXTENSION = "extension", _("申请延期")  # the unit asks for more time; a supervisor decides
+
+
+class ReassignmentReason(models.TextChoices):
+    TERRITORY = "territory", _("属地不符")
+    OWNERSHIP = "ownership", _("权属不清")
+
+
+class IssueQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Admins all; supervisors and leaders their region subtree (leaders also their 包保
+        sites); unit people the issues their units are responsible for."""
+        scope = scope_for(user)
+        if scope.sees_all:
+            return self
+        q = Q(responsible_unit_id__in=scope.unit_ids)
+        if scope.region_paths:
+            q |= scope.region_q("region__path")
+        if scope.site_ids:
+            q |= Q(site_id__in=scope.site_ids)
+        return self.filter(q)
+
+    def open(self):
+        return self.filter(state__in=OPEN_STATES)
+
+    def overdue(self, now=None):
+        """Past the rectification deadline and still owed by the unit."""
+        now = now or timezone.now()
+        return self.filter(state__in=CLOCK_STATES, rectification_deadline__lt=now)
+
+
+class Issue(models.Model):
+    """问题: one problem found on the street, sent to a unit, fixed by a deadline, verified by
+    someone else. The SLA clock starts at 签收 (``signed_at``); ``rectification_deadline`` is
+    computed then from the category, severity and area class (or given by the supervisor)."""
+
+    # FK columns led by a composite index below skip their own single-column index.
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        verbose_name=_("创建活动"),
+        on_delete=models.PROTECT,
+        related_name="issues",
+        db_index=False,
+    )
+    inspection = models.ForeignKey(
+        Inspection, verbose_name=_("检查"), null=True, blank=True, on_delete=models.PROTECT, related_name="issues"
+    )
+    source = models.CharField(_("问题来源"), max_length=12, choices=IssueSource.choices)
+    indicator = models.ForeignKey(
+        "campaigns.Indicator",
+        verbose_name=_("对应指标"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="issues",
+    )
+    site = models.ForeignKey(
+        "org.Site", verbose_name=_("测评点位"), null=True, blank=True, on_delete=models.PROTECT, related_name="issues"
+    )
+    category = models.ForeignKey(
+        IssueCategory, verbose_name=_("问题类别"), on_delete=models.PROTECT, related_name="issues", db_index=False
+    )
+    description = models.TextField(_("问题描述"))
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    region = models.ForeignKey(
+        "org.Region", verbose_name=_("所在区域"), on_delete=models.PROTECT, related_name="issues", db_index=False
+    )
+    severity = models.CharField(_("严重程度"), max_length=15, choices=Severity.choices, default=Severity.GENERAL)
+    urgent = models.BooleanField(_("紧急"), default=False)
+
+    responsible_unit = models.ForeignKey(
+        "org.Unit",
+        verbose_name=_("责任单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="issues",
+        db_index=False,
+    )
+    state = models.CharField(_("状态"), max_length=12, choices=IssueState.choices, default=IssueState.REPORTED)
+    assigned_at = models.DateTimeField(_("交办时间"), null=True, blank=True)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("交办人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    sign_deadline = models.DateTimeField(_("签收时限"), null=True, blank=True)
+    signed_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    rectification_deadline = models.DateTimeField(_("整改时限"), null=True, blank=True)
+    deadline_set_by_supervisor = models.BooleanField(
+        _("时限由督查员指定"), default=False, help_text=_("否则签收时按类别、严重程度和区域类别计算。")
+    )
+    submitted_at = models.DateTimeField(_("提交核查时间"), null=True, blank=True)
+    measures = models.TextField(_("整改措施"), blank=True)
+    closed_at = models.DateTimeField(_("销号时间"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("核查人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    rework_count = models.PositiveSmallIntegerField(_("返工次数"), default=0)
+    recurrence_count = models.PositiveSmallIntegerField(_("反弹次数"), default=0)
+    extension_count = models.PositiveSmallIntegerField(_("延期次数"), default=0)
+
+    pending_request = models.CharField(
+        _("待审申请"), max_length=15, choices=PendingRequest.choices, blank=True, default=PendingRequest.NONE
+    )
+    request_reason = models.TextField(_("申请理由"), blank=True)
+    requested_deadline = models.DateTimeField(_("申请延期至"), null=True, blank=True)
+
+    merged_into = models.ForeignKey(
+        "self", verbose_name=_("合并至"), null=True, blank=True, on_delete=models.PROTECT, related_name="merged"
+    )
+    dismiss_reason = models.TextField(_("不予立案理由"), blank=True)
+    long_term_plan = models.TextField(_("长期整改方案"), blank=True)
+    long_term_target_date = models.DateField(_("长期整改目标日期"), null=True, blank=True)
+    possible_recurrence_of = models.ForeignKey(
+        "self",
+        verbose_name=_("疑似反弹自"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="possible_recurrences",
+        help_text=_("同类问题在 50 米内、30 天内刚销号。"),
+    )
+
+    reporter_phone = models.CharField(_("举报人电话"), max_length=20, blank=True)
+    tracking_code = models.CharField(_("查询码"), max_length=20, blank=True)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = IssueQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("问题")
+        verbose_name_plural = _("问题")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # Overdue lists and reminders: open issues past their deadline.
+            models.Index(fields=["state", "rectification_deadline"], name="insp_issue_state_deadline"),
+            # A unit's queue (我的待办) sorted by deadline.
+            models.Index(fields=["responsible_unit", "state", "rectification_deadline"], name="insp_issue_unit_queue"),
+            # Region subtree filters resolve regions by path, then hit this.
+            models.Index(fields=["region", "state"], name="insp_issue_region_state"),
+            models.Index(fields=["category", "created_at"], name="insp_issue_category_created"),
+            models.Index(fields=["campaign", "state", "created_at"], name="insp_issue_campaign_state"),
+            models.Index(fields=["created_at"], name="insp_issue_created"),
+            # Bounding-box prefilter for near-duplicates and recurrence (same category, ±50 m).
+            models.Index(fields=["category", "latitude", "longitude"], name="insp_issue_category_latlng"),
+            models.Index(fields=["closed_at"], name="insp_issue_closed_at"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="insp_issue_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="insp_issue_longitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__isnull=False, longitude__isnull=False),
+                name="insp_issue_latlng_both_or_neither",
+                violation_error_message=_("经纬度须同时填写。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=[IssueState.REPORTED, IssueState.DISMISSED]) | Q(responsible_unit__isnull=False),
+                name="insp_issue_unit_when_assigned",
+                violation_error_message=_("已交办的问题必须有责任单位。"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=IssueState.DISMISSED) | ~Q(dismiss_reason=""),
+                name="insp_issue_dismiss_reason",
+                violation_error_message=_("不予立案须说明理由。"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=IssueState.CLOSED) | Q(closed_at__isnull=False),
+                name="insp_issue_closed_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=IssueState.LONG_TERM) | Q(long_term_target_date__isnull=False),
+                name="insp_issue_long_term_target",
+                violation_error_message=_("长期整改须有目标日期。"),
+            ),
+            models.CheckConstraint(condition=~Q(merged_into=models.F("id")), name="insp_issue_not_merged_into_self"),
+            models.UniqueConstraint(
+                fields=["tracking_code"], condition=~Q(tracking_code=""), name="insp_issue_unique_tracking_code"
+            ),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.category.name if self.category_id else ''} {self.address}".strip()
+
+    @property
+    def is_open(self):
+        return self.state in OPEN_STATES
+
+    def is_overdue(self, now=None):
+        now = now or timezone.now()
+        return (
+            self.state in CLOCK_STATES and self.rectification_deadline is not None and self.rectification_deadline < now
+        )
+
+    def traffic_light(self, now=None, *, due_soon=None):
+        """green on track, yellow due within ``due_soon`` (default 1 day), red overdue;
+        "done" for closed/dismissed, "" when no deadline runs yet."""
+        now = now or timezone.now()
+        if not self.is_open:
+            return "done"
+        if self.rectification_deadline is None or self.state not in CLOCK_STATES:
+            return ""
+        if self.rectification_deadline < now:
+            return "red"
+        if self.rectification_deadline - now <= (due_soon or dt.timedelta(days=1)):
+            return "yellow"
+        return "green"
+
+
+class IssueAction(models.TextChoices):
+    CREATE = "create", _("登记")
+    ACCEPT = "accept", _("立案交办")
+    MERGE = "merge", _("合并")
+    MERGED_IN = "merged_in", _("并入问题")
+    DISMISS = "dismiss", _("不予立案")
+    ASSIGN = "assign", _("改派")
+    SIGN = "sign", _("签收")
+    REQUEST_REASSIGNMENT = "request_reassignment", _("申请退回")
+    REASSIGN = "reassign", _("同意退回并改派")
+    INSIST = "insist", _("驳回退回申请")
+    REQUEST_EXTENSION = "request_extension", _("申请延期")
+    APPROVE_EXTENSION = "approve_extension", _("同意延期")
+    REFUSE_EXTENSION = "refuse_extension", _("不同意延期")
+    SUBMIT = "submit", _("提交核查")
+    VERIFY = "verify", _("核查销号")
+    REJECT = "reject", _("核查退回")
+    MOVE_LONG_TERM = "move_long_term", _("转长期整改")
+    LONG_TERM_PROGRESS = "long_term_progress", _("长期整改进展")
+    REOPEN = "reopen", _("反弹重办")
+    PHOTO = "photo", _("上传照片")
+
+
+class IssueEventQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """An event follows its issue."""
+        return self.filter(issue__in=Issue.objects.visible_to(user))
+
+
+class IssueEvent(models.Model):
+    """The issue's history: who did what, when, with what comment, which values changed and
+    which photos. Append-only: written by :mod:`inspections.services` in the transaction of the
+    change it records, never edited."""
+
+    issue = models.ForeignKey(
+        Issue, verbose_name=_("问题"), on_delete=models.CASCADE, related_name="events", db_index=False
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    action = models.CharField(_("操作"), max_length=20, choices=IssueAction.choices)
+    from_state = models.CharField(_("原状态"), max_length=12, choices=IssueState.choices, blank=True)
+    to_state = models.CharField(_("新状态"), max_length=12, choices=IssueState.choices, blank=True)
+    comment = models.TextField(_("说明"), blank=True)
+    changes = models.JSONField(_("变更内容"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    objects = IssueEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("问题记录")
+        verbose_name_plural = _("问题记录")
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["issue", "created_at"], name="insp_event_issue_time"),
+            # Figures: verifications, rejections and extensions in a period.
+            models.Index(fields=["action", "created_at"], name="insp_event_action_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_action_display()} · #{self.issue_id}"
+
+
+# --- photos ------------------------------------------------------------------------------------
+
+
+class PhotoKind(models.TextChoices):
+    BEFORE = "before", _("整改前")  # the problem as found
+    AFTER = "after", _("整改后")  # proof of the fix; required to submit
+    EVIDENCE = "evidence", _("佐证")  # anything else worth keeping (a notice served, a plan)
+
+
+class PhotoQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """A photo follows its issue."""
+        return self.filter(issue__in=Issue.objects.visible_to(user))
+
+
+def photo_path(instance, filename):
+    return f"issues/{timezone.localdate():%Y/%m}/{filename}"
+
+
+def thumbnail_path(instance, filename):
+    return f"issues/thumbs/{timezone.localdate():%Y/%m}/{filename}"
+
+
+class Photo(models.Model):
+    """照片: re-encoded as JPEG (metadata stripped, orientation applied) under a server name.
+
+    ``sha256`` hashes the stored JPEG, ``original_sha256`` the upload as received, ``dhash`` is
+    a 64-bit difference hash (16 hex digits) for near-identical images. ``duplicate_of`` points
+    at a matching photo on another issue (疑似重复照片); ``taken_before_issue`` marks EXIF time
+    earlier than the issue's creation."""
+
+    issue = models.ForeignKey(
+        Issue, verbose_name=_("问题"), on_delete=models.CASCADE, related_name="photos", db_index=False
+    )
+    event = models.ForeignKey(
+        IssueEvent, verbose_name=_("记录"), null=True, blank=True, on_delete=models.SET_NULL, related_name="photos"
+    )
+    kind = models.CharField(_("类型"), max_length=10, choices=PhotoKind.choices)
+    file = models.FileField(_("照片"), upload_to=photo_path, max_length=200)
+    thumbnail = models.FileField(_("缩略图"), upload_to=thumbnail_path, max_length=200)
+    original_name = models.CharField(_("原文件名"), max_length=200, blank=True)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    sha256 = models.CharField(_("内容哈希"), max_length=64)
+    original_sha256 = models.CharField(_("原文件哈希"), max_length=64)
+    dhash = models.CharField(_("感知哈希"), max_length=16)
+    width = models.PositiveIntegerField(_("宽"))
+    height = models.PositiveIntegerField(_("高"))
+    exif_taken_at = models.DateTimeField(_("拍摄时间（EXIF）"), null=True, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("疑似重复于"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    duplicate_distance = models.PositiveSmallIntegerField(_("差异位数"), null=True, blank=True)
+    taken_before_issue = models.BooleanField(_("拍摄早于问题登记"), default=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+
+    objects = PhotoQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("照片")
+        verbose_name_plural = _("照片")
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["issue", "kind"], name="insp_photo_issue_kind"),
+            models.Index(fields=["sha256"], name="insp_photo_sha256"),
+            models.Index(fields=["original_sha256"], name="insp_photo_original_sha256"),
+            models.Index(fields=["dhash"], name="insp_photo_dhash"),
+            models.Index(fields=["created_at"], name="insp_photo_created"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(duplicate_of=models.F("id")), name="insp_photo_not_own_duplicate"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · #{self.issue_id}"

@@ -263,6 +263,7 @@ class TaskAction(models.TextChoices):
     INSTRUCT = "instruct", _("领导批示")
     DECOMPOSE = "decompose", _("任务分解")
     IMPORT = "import", _("导入")
+    EDIT = "edit", _("修改任务信息")
 
 
 class TaskEvent(models.Model):

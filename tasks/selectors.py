@@ -1,10 +1,12 @@
 """Reads of the ledger that are more than a filter. Each starts from ``visible_to(user)``."""
 
+from dataclasses import dataclass, field
+
 from django.db.models import Count, DateField, DurationField, ExpressionWrapper, F, Q, Value
 from django.utils import timezone
 
 from .filters import TaskFilter
-from .models import Task, TaskState
+from .models import Task, TaskAction, TaskEvent, TaskState, TaskUpdate
 
 LAG_THRESHOLD = 20  # percentage points behind the linear plan count as "lagging" (滞后)
 
@@ -58,3 +60,75 @@ def my_work(*, user):
         .select_related(*LIST_RELATED)
         .order_by("deadline", "-priority", "id")
     )
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """A decomposed (or recurring) task's children at a glance."""
+
+    total: int
+    done: int
+    overdue: int
+    worst_lag: int
+
+
+def task_rollups(task_ids, *, today=None):
+    """``{parent_id: Rollup}`` for those of ``task_ids`` that have children — one query,
+    however many parents and children (lag is :meth:`Task.lag`, the same rule everywhere)."""
+    today = today or timezone.localdate()
+    children = {}
+    rows = Task.objects.filter(parent_id__in=list(task_ids)).only(
+        "id", "parent_id", "state", "progress", "start_date", "deadline"
+    )
+    for child in rows.order_by():
+        children.setdefault(child.parent_id, []).append(child)
+    return {
+        parent_id: Rollup(
+            total=len(kids),
+            done=sum(1 for k in kids if k.state == TaskState.DONE),
+            overdue=sum(1 for k in kids if k.is_overdue(today)),
+            worst_lag=max(k.lag(today) for k in kids),
+        )
+        for parent_id, kids in children.items()
+    }
+
+
+@dataclass
+class TimelineEntry:
+    """One step of a task's history: a :class:`TaskEvent`, with the :class:`TaskUpdate` (note,
+    percent, attachments) that a report or submission wrote alongside it."""
+
+    event: TaskEvent | None
+    update: TaskUpdate | None = None
+    attachments: list = field(default_factory=list)
+
+    @property
+    def at(self):
+        return self.event.created_at if self.event else self.update.created_at
+
+    @property
+    def actor(self):
+        return self.event.actor if self.event else self.update.author
+
+
+def task_timeline(task):
+    """The task's history, oldest first, in three queries (events, updates, attachments).
+
+    ``task_report`` and ``task_submit`` write one update and one event together, so the n-th
+    report/submit event pairs with the n-th update; an update without its event (none today)
+    still shows on its own."""
+    events = list(task.events.select_related("actor").order_by("created_at", "id"))
+    updates = list(task.updates.select_related("author").order_by("created_at", "id"))
+    files = {}
+    for attachment in task.attachments.all():
+        files.setdefault(attachment.update_id, []).append(attachment)
+    entries, pending = [], list(updates)
+    for event in events:
+        entry = TimelineEntry(event=event)
+        if event.action in (TaskAction.REPORT, TaskAction.SUBMIT) and pending:
+            if pending[0].author_id == event.actor_id:
+                entry.update = pending.pop(0)
+                entry.attachments = files.get(entry.update.pk, [])
+        entries.append(entry)
+    entries += [TimelineEntry(event=None, update=u, attachments=files.get(u.pk, [])) for u in pending]
+    return sorted(entries, key=lambda e: e.at)

@@ -19,7 +19,7 @@ from chuangcheng.notifications.services import notice_send, unit_people
 from chuangcheng.uploads import check_upload, stored_name
 
 from . import permissions
-from .models import Recurrence, Task, TaskAction, TaskAttachment, TaskEvent, TaskState, TaskUpdate
+from .models import Priority, Recurrence, Task, TaskAction, TaskAttachment, TaskEvent, TaskState, TaskUpdate
 from .workflow import TRANSITIONS
 
 STATE_LABELS = dict(TaskState.choices)
@@ -126,7 +126,11 @@ def task_create(*, actor, campaign, **fields):
     """Create a ledger task: admins and supervisors (the 创建办 builds the ledger)."""
     if not permissions.can_create(actor, campaign):
         raise ApplicationError(_("只有督查员和系统管理员可以新建任务。"), code="forbidden")
-    return _create(actor=actor, campaign=campaign, **fields)
+    task = _create(actor=actor, campaign=campaign, **fields)
+    if not permissions.supervises(actor, task):
+        # Raising rolls the whole creation back (task_create is atomic).
+        raise ApplicationError(_("新任务的区域（或责任单位所在区域）不在您的管辖范围内。"), field="region")
+    return task
 
 
 def _create(
@@ -274,10 +278,21 @@ def task_return(*, actor, task_id, reason):
     task = _locked(actor, task_id)
     transition = _check(actor, task, "return")
     reason = _require_text(reason, "reason", _("退回时请填写原因。"))
-    old_state = task.state
-    task.state, task.submitted_at = transition.target, None
-    task.save(update_fields=["state", "submitted_at", "updated_at"])
-    _event(task, actor, TaskAction.RETURN, from_state=old_state, to_state=task.state, comment=reason)
+    # Submitting set the progress to 100; a returned task goes back to what it reported before.
+    last_submit = task.events.filter(action=TaskAction.SUBMIT).order_by("-id").values_list("changes", flat=True).first()
+    before = (last_submit or {}).get("progress", [task.progress])[0]
+    old_state, old_progress = task.state, task.progress
+    task.state, task.submitted_at, task.progress = transition.target, None, before
+    task.save(update_fields=["state", "submitted_at", "progress", "updated_at"])
+    _event(
+        task,
+        actor,
+        TaskAction.RETURN,
+        from_state=old_state,
+        to_state=task.state,
+        comment=reason,
+        changes={"progress": [old_progress, before]},
+    )
     _notify_unit(task, task.owner_unit_id, _("任务被退回：%(t)s") % {"t": task.title}, reason)
     return task
 
@@ -368,6 +383,53 @@ def task_decompose(*, actor, task_id, parts):
         )
     _event(task, actor, TaskAction.DECOMPOSE, changes={"children": [c.pk for c in children]})
     return children
+
+
+EDITABLE_FIELDS = ("title", "completion_standard", "priority", "contact_name", "contact_phone")
+EDITABLE_RELATIONS = ("indicators", "cooperating_units")
+
+
+@transaction.atomic
+def task_update(*, actor, task_id, data):
+    """修改任务信息: the descriptive fields only, by an admin or a supervisor in scope, while the
+    task is open. Deadline and owner unit change through their own actions, with a reason; the
+    event records every old and new value."""
+    task = _locked(actor, task_id)
+    if not permissions.can_manage(actor, task):
+        raise ApplicationError(_("只有督查员和系统管理员可以修改任务信息。"), code="forbidden")
+    if task.state == TaskState.DONE:
+        raise ApplicationError(_("任务已完成，不能再修改。"), code="conflict", extra={"state": task.state})
+    unknown = set(data) - set(EDITABLE_FIELDS) - set(EDITABLE_RELATIONS)
+    if unknown:
+        field = sorted(unknown)[0]
+        label = next((f.verbose_name for f in Task._meta.concrete_fields if f.name == field), field)
+        raise ApplicationError(
+            _("“%(f)s”不能在这里修改：完成时限和责任单位请通过“调整时限”“调整责任单位”办理。") % {"f": label},
+            field=field,
+        )
+    if "title" in data:
+        data = {**data, "title": _require_text(data["title"], "title", _("请填写任务名称。"))}
+    if "priority" in data and data["priority"] not in Priority.values:
+        raise ApplicationError(_("未知的优先级。"), field="priority")
+    changes, fields = {}, []
+    for name in EDITABLE_FIELDS:
+        if name in data and data[name] != getattr(task, name):
+            changes[name] = [getattr(task, name), data[name]]
+            setattr(task, name, data[name])
+            fields.append(name)
+    for name in EDITABLE_RELATIONS:
+        if name not in data:
+            continue
+        related = getattr(task, name)
+        old, new = list(related.all()), list(data[name])
+        if {o.pk for o in old} != {n.pk for n in new}:
+            changes[name] = [sorted(str(o) for o in old), sorted(str(n) for n in new)]
+            related.set(new)
+    if not changes:
+        return task
+    task.save(update_fields=[*fields, "updated_at"])
+    _event(task, actor, TaskAction.EDIT, changes=changes)
+    return task
 
 
 # --- recurrence (the job) ------------------------------------------------------------------------

@@ -29,4 +29,33 @@
       });
     });
   });
+  // htmx swaps only 2xx answers by default. Our views answer a refused or invalid action with
+  // the card or form that explains why (400 bad input, 403 not allowed, 409 state changed):
+  // show it in place, as a page without htmx would.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var status = event.detail.xhr.status;
+    if (status === 400 || status === 403 || status === 409) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
+  // <button data-close-panel> inside a 我的待办 card closes the action form it belongs to.
+  document.addEventListener("click", function (event) {
+    var button = event.target instanceof Element && event.target.closest("[data-close-panel]");
+    if (!button) return;
+    var panel = button.closest(".app-card-panel");
+    if (panel) panel.innerHTML = "";
+  });
+
+  // htmx-replaced forms are new elements: a form swapped in after a refusal accepts a submit.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.target instanceof HTMLFormElement ? event.target : null;
+    if (!form || !form.hasAttribute("data-submit-once")) return;
+    delete form.dataset.submitted;
+    form.querySelectorAll("button[type=submit]").forEach(function (button) {
+      button.classList.remove("btn-loading");
+      button.removeAttribute("aria-disabled");
+    });
+  });
 })();

@@ -13,7 +13,19 @@ from tasks.models import Task, TaskEvent
 from tests.factories import IndicatorFactory, StandardFactory
 
 pytestmark = pytest.mark.django_db
-HEADER = ["序号", "任务名称", "完成标准", "指标编号", "牵头单位", "责任单位", "配合单位", "责任领导", "开始日期", "完成时限", "区域"]
+HEADER = [
+    "序号",
+    "任务名称",
+    "完成标准",
+    "指标编号",
+    "牵头单位",
+    "责任单位",
+    "配合单位",
+    "责任领导",
+    "开始日期",
+    "完成时限",
+    "区域",
+]
 
 
 def workbook(tmp_path, rows, name="tasks.xlsx"):

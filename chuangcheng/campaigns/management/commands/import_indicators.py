@@ -6,7 +6,9 @@ from chuangcheng.tabular import ImportErrors
 
 
 class Command(BaseCommand):
-    help = "导入测评体系指标（CSV/XLSX：code,parent_code,name,max_score,method,negative_list,description，或中文表头）。"
+    help = (
+        "导入测评体系指标（CSV/XLSX：code,parent_code,name,max_score,method,negative_list,description，或中文表头）。"
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file")

@@ -1,0 +1,88 @@
+"""Admin for problem categories (reference data, editable) and read-only views of inspections,
+issues, their history and photos. Issues change only through :mod:`inspections.services`, so
+the admin never saves one: their state, deadlines and counters are facts with events behind
+them."""
+
+from django.contrib import admin
+
+from .models import Inspection, Issue, IssueCategory, IssueEvent, Photo
+
+
+@admin.register(IssueCategory)
+class IssueCategoryAdmin(admin.ModelAdmin):
+    list_display = [
+        "code",
+        "name",
+        "kind",
+        "major",
+        "time_limit_hours",
+        "time_limit_days",
+        "default_unit_kind",
+        "unit_hint",
+        "is_active",
+    ]
+    list_filter = ["kind", "major", "default_unit_kind", "is_active"]
+    search_fields = ["code", "name", "major"]
+    ordering = ["code"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Look, search, never write."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Inspection)
+class InspectionAdmin(ReadOnlyAdmin):
+    list_display = ["date", "kind", "campaign", "region", "created_by"]
+    list_filter = ["kind", "campaign"]
+    search_fields = ["summary", "region__name"]
+    date_hierarchy = "date"
+
+
+class IssueEventInline(admin.TabularInline):
+    model = IssueEvent
+    extra = 0
+    fields = ["created_at", "actor", "action", "from_state", "to_state", "comment"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Issue)
+class IssueAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "category",
+        "region",
+        "responsible_unit",
+        "severity",
+        "state",
+        "rectification_deadline",
+        "rework_count",
+        "recurrence_count",
+        "created_at",
+    ]
+    list_filter = ["state", "severity", "source", "campaign"]
+    search_fields = ["=id", "description", "address", "tracking_code"]
+    list_select_related = ["category", "region", "responsible_unit"]
+    date_hierarchy = "created_at"
+    inlines = [IssueEventInline]
+    show_full_result_count = False  # a million rows: no COUNT(*) on every page
+
+
+@admin.register(Photo)
+class PhotoAdmin(ReadOnlyAdmin):
+    list_display = ["id", "issue", "kind", "width", "height", "exif_taken_at", "duplicate_of", "created_at"]
+    list_filter = ["kind", "taken_before_issue"]
+    search_fields = ["=issue__id", "sha256", "original_sha256", "dhash"]
+    list_select_related = ["issue__category"]

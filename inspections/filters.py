@@ -1,0 +1,78 @@
+"""Issue filters, shared by the issue list page, the API, the export and the selectors."""
+
+import datetime as dt
+
+import django_filters
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from chuangcheng.campaigns.models import Campaign, Indicator
+from chuangcheng.org.models import Region, Site, Unit
+
+from .models import CLOCK_STATES, Inspection, Issue, IssueCategory, IssueSource, IssueState, Severity
+
+
+class IssueFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("关键词"), method="filter_q")
+    campaign = django_filters.ModelChoiceFilter(label=_("创建活动"), queryset=Campaign.objects.all())
+    region = django_filters.ModelChoiceFilter(
+        label=_("区域（含下级）"), queryset=Region.objects.all(), method="filter_region"
+    )
+    responsible_unit = django_filters.ModelChoiceFilter(label=_("责任单位"), queryset=Unit.objects.all())
+    category = django_filters.ModelChoiceFilter(label=_("问题类别"), queryset=IssueCategory.objects.all())
+    indicator = django_filters.ModelChoiceFilter(label=_("对应指标"), queryset=Indicator.objects.all())
+    site = django_filters.ModelChoiceFilter(label=_("测评点位"), queryset=Site.objects.all())
+    inspection = django_filters.ModelChoiceFilter(label=_("检查"), queryset=Inspection.objects.all())
+    source = django_filters.MultipleChoiceFilter(label=_("问题来源"), choices=IssueSource.choices)
+    severity = django_filters.MultipleChoiceFilter(label=_("严重程度"), choices=Severity.choices)
+    state = django_filters.MultipleChoiceFilter(label=_("状态"), choices=IssueState.choices)
+    urgent = django_filters.BooleanFilter(label=_("紧急"))
+    overdue = django_filters.BooleanFilter(label=_("已超期"), method="filter_overdue")
+    reworked = django_filters.BooleanFilter(label=_("有返工"), method="filter_reworked")
+    recurred = django_filters.BooleanFilter(label=_("有反弹"), method="filter_recurred")
+    created_from = django_filters.DateFilter(label=_("登记日期起"), method="filter_created_from")
+    created_to = django_filters.DateFilter(label=_("登记日期止"), method="filter_created_to")
+
+    class Meta:
+        model = Issue
+        fields = []
+
+    def filter_q(self, queryset, name, value):
+        if not value:
+            return queryset
+        q = Q(description__icontains=value) | Q(address__icontains=value) | Q(tracking_code=value)
+        if value.lstrip("#").isdigit():
+            q |= Q(pk=int(value.lstrip("#")))
+        return queryset.filter(q)
+
+    def filter_region(self, queryset, name, region):
+        return queryset.filter(region__path__startswith=region.path) if region else queryset
+
+    def filter_overdue(self, queryset, name, value):
+        if value is None:
+            return queryset
+        overdue = Q(state__in=CLOCK_STATES, rectification_deadline__lt=timezone.now())
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
+    def filter_reworked(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(rework_count__gt=0) if value else queryset.filter(rework_count=0)
+
+    def filter_recurred(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(recurrence_count__gt=0) if value else queryset.filter(recurrence_count=0)
+
+    # Dates are days in Asia/Shanghai: compare against the local day's bounds, so the filter
+    # uses the created_at index instead of a per-row date conversion.
+    def filter_created_from(self, queryset, name, value):
+        return queryset.filter(created_at__gte=_local_midnight(value)) if value else queryset
+
+    def filter_created_to(self, queryset, name, value):
+        return queryset.filter(created_at__lt=_local_midnight(value + dt.timedelta(days=1))) if value else queryset
+
+
+def _local_midnight(day):
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min), timezone.get_default_timezone())

@@ -1,0 +1,177 @@
+"""Reads of issues that are more than a filter. Lists start from ``visible_to(user)``; the
+integrity and proximity reads take an issue the caller may already see."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from chuangcheng.org.models import Unit, UnitKind
+
+from . import geo
+from .filters import IssueFilter
+from .models import CLOCK_STATES, OPEN_STATES, Issue, IssueState, Photo
+
+NEAR_DUPLICATE_RADIUS_M = 50  # a report this close to an open issue of its category is "the same"
+RECURRENCE_RADIUS_M = 50  # a new issue this close to one closed recently is a possible 反弹
+RECURRENCE_WINDOW = dt.timedelta(days=30)
+
+LIST_RELATED = ("campaign", "category", "region", "responsible_unit", "site", "inspection")
+
+
+def issue_list(*, user, filters=None):
+    """The issue list for ``user``: visible issues, filtered, with what a list row needs."""
+    queryset = Issue.objects.visible_to(user).select_related(*LIST_RELATED)
+    if filters is not None:
+        queryset = IssueFilter(filters, queryset=queryset).qs
+    return queryset.order_by("-created_at", "-id")
+
+
+def my_queue(*, user):
+    """我的待办 for unit people: issues to sign, to rectify (including returned for rework) and
+    long-term ones, of the user's units, the nearest deadline first."""
+    return (
+        Issue.objects.filter(
+            responsible_unit_id__in=user.scope.unit_ids,
+            state__in=[*CLOCK_STATES, IssueState.LONG_TERM],
+        )
+        .select_related(*LIST_RELATED)
+        .order_by(F("rectification_deadline").asc(nulls_last=True), F("sign_deadline").asc(nulls_last=True), "id")
+    )
+
+
+# --- who should fix it -------------------------------------------------------------------------
+
+
+def suggest_responsible_unit(region, category=None, *, site=None):
+    """The unit an issue should go to, or None.
+
+    1. the site's responsible unit, when the issue is at a 测评点位;
+    2. for a category whose default is a functional department (条) with a name hint (园林,
+       城管…): the active functional unit with that hint whose region is nearest above the
+       issue's region (a district bureau before the city bureau);
+    3. otherwise — and whenever 2 finds nobody — 属地兜底: the territorial unit (块) of the
+       nearest region at or above the issue's region (community, then street, then district).
+    """
+    if site is not None and site.responsible_unit_id:
+        return site.responsible_unit
+    chain = [*region.ancestor_ids(), region.pk]  # root first
+    depth = {region_id: i for i, region_id in enumerate(chain)}
+    units = Unit.objects.filter(is_active=True, region_id__in=chain)
+    if category is not None and category.default_unit_kind == UnitKind.FUNCTIONAL and category.unit_hint:
+        hint = category.unit_hint
+        functional = units.filter(kind=UnitKind.FUNCTIONAL).filter(
+            Q(name__contains=hint) | Q(short_name__contains=hint)
+        )
+        best = _nearest(functional, depth)
+        if best is not None:
+            return best
+    return _nearest(units.filter(kind=UnitKind.TERRITORIAL), depth)
+
+
+def _nearest(units, depth):
+    candidates = sorted(units, key=lambda u: (-depth[u.region_id], u.pk))
+    return candidates[0] if candidates else None
+
+
+# --- proximity ----------------------------------------------------------------------------------
+
+
+def near_duplicates(issue, *, radius_m=NEAR_DUPLICATE_RADIUS_M):
+    """Open issues of the same category within ``radius_m`` of a reported one: candidates to
+    merge into. ``[(issue, metres)]``, nearest first."""
+    if issue.latitude is None:
+        return []
+    candidates = (
+        Issue.objects.filter(category_id=issue.category_id, state__in=OPEN_STATES)
+        .exclude(pk=issue.pk)
+        .select_related("region", "responsible_unit", "category")
+    )
+    return geo.within(candidates, issue.latitude, issue.longitude, radius_m)
+
+
+def recurrence_candidate(*, category_id, latitude, longitude, now=None, exclude_pk=None):
+    """The nearest issue of the category closed within :data:`RECURRENCE_WINDOW` and
+    :data:`RECURRENCE_RADIUS_M` of the point — a possible 反弹 — or None."""
+    if latitude is None or longitude is None:
+        return None
+    now = now or timezone.now()
+    candidates = Issue.objects.filter(
+        category_id=category_id, state=IssueState.CLOSED, closed_at__gte=now - RECURRENCE_WINDOW
+    )
+    if exclude_pk:
+        candidates = candidates.exclude(pk=exclude_pk)
+    found = geo.within(candidates, latitude, longitude, RECURRENCE_RADIUS_M)
+    return found[0][0] if found else None
+
+
+# --- integrity flags (the verify screen) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IntegrityFlag:
+    kind: str  # duplicate_photo, exif_before_creation, possible_recurrence
+    message: str
+    photo_id: int | None = None
+    other_issue_id: int | None = None
+    distance: int | None = None
+
+    def as_dict(self):
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+def integrity_flags(issue):
+    """What the verifier should look at twice, from the facts stored at upload, submit and
+    verify time (two queries):
+
+    - 疑似重复照片: a photo matching one on another issue (with that issue's number);
+    - 拍摄时间早于问题登记: an after/evidence photo whose EXIF time precedes the issue;
+    - 疑似反弹: the issue is near one of its category closed in the last 30 days.
+    """
+    flags = []
+    photos = (
+        Photo.objects.filter(issue=issue)
+        .filter(Q(duplicate_of__isnull=False) | Q(taken_before_issue=True))
+        .select_related("duplicate_of")
+        .order_by("id")
+    )
+    for photo in photos:
+        if photo.duplicate_of_id:
+            other = photo.duplicate_of.issue_id
+            flags.append(
+                IntegrityFlag(
+                    kind="duplicate_photo",
+                    message=_("疑似重复照片：与问题 #%(other)s 的照片%(how)s")
+                    % {
+                        "other": other,
+                        "how": _("完全相同") if photo.duplicate_distance == 0 else _("高度相似"),
+                    },
+                    photo_id=photo.pk,
+                    other_issue_id=other,
+                    distance=photo.duplicate_distance,
+                )
+            )
+        if photo.taken_before_issue:
+            flags.append(
+                IntegrityFlag(
+                    kind="exif_before_creation",
+                    message=_("照片拍摄时间（%(taken)s）早于问题登记时间（%(created)s）")
+                    % {
+                        "taken": f"{timezone.localtime(photo.exif_taken_at):%Y-%m-%d %H:%M}",
+                        "created": f"{timezone.localtime(issue.created_at):%Y-%m-%d %H:%M}",
+                    },
+                    photo_id=photo.pk,
+                )
+            )
+    if issue.possible_recurrence_of_id:
+        flags.append(
+            IntegrityFlag(
+                kind="possible_recurrence",
+                message=_("疑似反弹：附近 50 米内同类问题 #%(other)s 近 30 天内刚销号")
+                % {"other": issue.possible_recurrence_of_id},
+                other_issue_id=issue.possible_recurrence_of_id,
+            )
+        )
+    return flags

@@ -1,0 +1,215 @@
+"""What every issue service shares: locking, the workflow check, events, notices, input checks
+and storing photos. Private to :mod:`inspections.services`."""
+
+import datetime as dt
+
+from django.core.files.base import ContentFile
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from chuangcheng.exceptions import ApplicationError
+from chuangcheng.notifications.services import notice_send, unit_people
+from chuangcheng.org.workcalendar import WorkingCalendar
+from chuangcheng.uploads import stored_name
+
+from .. import permissions
+from ..models import Issue, IssueAction, IssueEvent, IssueState, PendingRequest, Photo, PhotoKind
+from ..photos import find_duplicates, process_photo
+from ..workflow import TRANSITIONS, pending_allows
+
+STATE_LABELS = dict(IssueState.choices)
+ACTION_LABELS = dict(IssueAction.choices)
+PENDING_LABELS = dict(PendingRequest.choices)
+ISSUE_RELATED = ("region", "category", "responsible_unit", "campaign", "site")
+
+
+# --- locking and checking ------------------------------------------------------------------------
+
+
+def locked_issue(actor, issue_id):
+    """The issue, locked for this transaction, if the actor may see it (else not_found).
+
+    ``of=("self",)`` locks the issue row only (not the joined region/unit rows), which also
+    lets PostgreSQL lock through the nullable ``responsible_unit`` join. A second transaction
+    on the same issue waits here and then reads the first one's result."""
+    issue = (
+        Issue.objects.visible_to(actor)
+        .select_for_update(of=("self",))
+        .select_related(*ISSUE_RELATED)
+        .filter(pk=issue_id)
+        .first()
+    )
+    if issue is None:
+        raise ApplicationError(_("问题不存在，或您无权查看。"), code="not_found")
+    return issue
+
+
+def check(actor, issue, action):
+    """The workflow table's verdict: wrong state or request → conflict (with the current state),
+    not allowed → forbidden. Returns the transition."""
+    transition = TRANSITIONS[action]
+    label = ACTION_LABELS.get(action, action)
+    if issue.state not in transition.sources:
+        raise ApplicationError(
+            _("问题当前状态为“%(state)s”，不能%(action)s（可能已被他人处理，请刷新后查看）。")
+            % {"state": STATE_LABELS[issue.state], "action": label},
+            code="conflict",
+            extra={"state": issue.state},
+        )
+    if not pending_allows(transition, issue):
+        if issue.pending_request:
+            message = _("该问题有待审批的“%(req)s”，请先处理该申请。") % {"req": PENDING_LABELS[issue.pending_request]}
+        else:
+            message = _("该问题没有待审批的“%(req)s”。") % {"req": PENDING_LABELS[transition.pending]}
+        raise ApplicationError(
+            message, code="conflict", extra={"state": issue.state, "pending_request": issue.pending_request}
+        )
+    if not getattr(permissions, transition.permission)(actor, issue):
+        raise ApplicationError(_("您没有权限对该问题执行“%(action)s”。") % {"action": label}, code="forbidden")
+    return transition
+
+
+# --- events and notices ----------------------------------------------------------------------------
+
+
+def write_event(issue, actor, action, *, from_state="", to_state="", comment="", changes=None):
+    return IssueEvent.objects.create(
+        issue=issue,
+        actor=actor,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        comment=comment,
+        changes=changes or {},
+    )
+
+
+def issue_url(issue):
+    try:
+        return reverse("inspections:issue_detail", args=[issue.pk])
+    except NoReverseMatch:  # the pages arrive separately
+        return ""
+
+
+def notify(issue, who, *, actor, title, body="", unit_id=None):
+    """Notices for ``who``: "unit" (staff and head of ``unit_id`` or the responsible unit),
+    "assigner" (whoever sent it, else whoever recorded it), "creator". Never the actor."""
+    if who == "unit":
+        recipients = list(unit_people([unit_id or issue.responsible_unit_id]))
+    elif who == "assigner":
+        recipients = [u for u in [issue.assigned_by or issue.created_by] if u is not None]
+    elif who == "creator":
+        recipients = [u for u in [issue.created_by] if u is not None]
+    else:
+        return []
+    recipients = [u for u in recipients if actor is None or u.pk != actor.pk]
+    heading = f"#{issue.pk} {issue.category.name}"
+    return notice_send(
+        recipients=recipients, title=f"{title}：{heading}", body=body, url=issue_url(issue), kind="issue"
+    )
+
+
+# --- input ------------------------------------------------------------------------------------------
+
+
+def require_text(value, field, message):
+    value = (value or "").strip()
+    if not value:
+        raise ApplicationError(message, field=field)
+    return value
+
+
+def as_deadline(value, *, field="deadline", now=None):
+    """A deadline from a datetime or a date (a date means the end of that day's working hours).
+    Must lie in the future."""
+    if value is None or value == "":
+        return None
+    now = now or timezone.now()
+    if isinstance(value, dt.datetime):
+        moment = value if timezone.is_aware(value) else timezone.make_aware(value)
+    elif isinstance(value, dt.date):
+        end = WorkingCalendar(overrides={}).periods[-1][1]
+        moment = timezone.make_aware(dt.datetime.combine(value, end))
+    else:
+        raise ApplicationError(_("时限格式不正确。"), field=field)
+    if moment <= now:
+        raise ApplicationError(_("时限不能早于当前时间。"), field=field)
+    return moment
+
+
+def iso(value):
+    return timezone.localtime(value).isoformat() if value else None
+
+
+def check_unit(unit, *, field="responsible_unit"):
+    if unit is None:
+        raise ApplicationError(_("请选择责任单位。"), field=field)
+    if not unit.is_active:
+        raise ApplicationError(_("单位“%(u)s”已停用，不能交办。") % {"u": unit.name}, field=field)
+    return unit
+
+
+# --- photos -------------------------------------------------------------------------------------------
+
+
+def processed_photos(uploads, *, field="photos"):
+    """Check and re-encode every upload before anything is written (all or nothing)."""
+    return [process_photo(upload, field=field) for upload in uploads or []]
+
+
+FLAGGED_KINDS = (PhotoKind.AFTER, PhotoKind.EVIDENCE)
+
+
+def store_photos(issue, event, actor, processed, kind):
+    """Save re-encoded photos with their thumbnails, linked to ``event``, and flag each that
+    matches a photo on another issue or was taken (EXIF) before the issue was recorded."""
+    photos = []
+    for item in processed:
+        name = stored_name("jpg")
+        photo = Photo(
+            issue=issue,
+            event=event,
+            kind=kind,
+            original_name=item.original_name,
+            size=len(item.content),
+            sha256=item.sha256,
+            original_sha256=item.original_sha256,
+            dhash=item.dhash,
+            width=item.width,
+            height=item.height,
+            exif_taken_at=item.exif_taken_at,
+            taken_before_issue=bool(
+                kind in FLAGGED_KINDS and item.exif_taken_at and item.exif_taken_at < issue.created_at
+            ),
+            uploaded_by=actor,
+        )
+        matches = find_duplicates(
+            issue=issue, sha256=item.sha256, original_sha256=item.original_sha256, dhash_value=item.dhash
+        )
+        if matches:
+            photo.duplicate_of_id, photo.duplicate_distance = matches[0].photo_id, matches[0].distance
+        photo.file.save(name, ContentFile(item.content), save=False)
+        photo.thumbnail.save(name.replace(".jpg", "_thumb.jpg"), ContentFile(item.thumbnail), save=False)
+        photo.save()
+        photos.append(photo)
+    return photos
+
+
+def refresh_duplicate_flags(issue):
+    """Re-check the issue's after/evidence photos not yet flagged: a matching photo may have
+    been uploaded on another issue since. Returns the photos newly flagged."""
+    flagged = []
+    for photo in issue.photos.filter(kind__in=FLAGGED_KINDS, duplicate_of__isnull=True):
+        matches = find_duplicates(
+            issue=issue,
+            sha256=photo.sha256,
+            original_sha256=photo.original_sha256,
+            dhash_value=photo.dhash,
+            exclude_photo_id=photo.pk,
+        )
+        if matches:
+            photo.duplicate_of_id, photo.duplicate_distance = matches[0].photo_id, matches[0].distance
+            photo.save(update_fields=["duplicate_of", "duplicate_distance"])
+            flagged.append(photo)
+    return flagged

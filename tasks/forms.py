@@ -1,0 +1,187 @@
+"""Forms of the ledger pages: they collect input, the services decide.
+
+A form checks only what HTML can carry (a number is a number, a date is a date); every rule
+of the ledger (percent 0–100, a reason for a return, evidence before submitting, file types)
+is the service's, and its :class:`~chuangcheng.exceptions.ApplicationError` is put back on the
+field it names with :meth:`ActionForm.add_service_error`.
+"""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from chuangcheng.campaigns.models import Campaign, CampaignStatus
+from chuangcheng.org.models import Unit
+
+# What the file picker offers (the server checks the bytes, whatever the browser sends).
+EVIDENCE_ACCEPT = "image/*,.pdf,.doc,.docx,.xls,.xlsx"
+IMPORT_ACCEPT = ".xlsx,.csv"
+IMPORT_MAX_BYTES = 5 * 1024 * 1024
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class EvidenceFilesField(forms.Field):
+    """Any number of uploads, passed on as they are: the service checks type and size."""
+
+    def __init__(self, *, capture=False, **kwargs):
+        attrs = {"accept": "image/*" if capture else EVIDENCE_ACCEPT, "class": "form-control"}
+        if capture:
+            attrs["capture"] = "environment"  # phones open the rear camera directly
+        else:
+            attrs["multiple"] = True
+        kwargs.setdefault("required", False)
+        super().__init__(widget=MultipleFileInput(attrs=attrs), **kwargs)
+
+    def to_python(self, value):
+        return [f for f in (value or []) if f]
+
+
+def _textarea(rows=3, placeholder=""):
+    return forms.Textarea(attrs={"rows": rows, "class": "form-control", "placeholder": placeholder})
+
+
+def _visible_units(user, exclude=None):
+    units = Unit.objects.visible_to(user).filter(is_active=True).order_by("level", "name")
+    return units.exclude(pk=exclude) if exclude else units
+
+
+class ActionForm(forms.Form):
+    """Base of the workflow action forms: knows its task and person, and puts a service's
+    refusal next to the field it is about (``parts`` is the decomposition's unit list)."""
+
+    action = ""
+    FIELD_ALIASES = {"parts": "units"}
+
+    def __init__(self, data=None, files=None, *, task, user, **kwargs):
+        kwargs.setdefault("auto_id", f"id_{self.action}_%s")
+        super().__init__(data, files, **kwargs)
+        self.task = task
+        self.user = user
+
+    def add_service_error(self, error):
+        field = self.FIELD_ALIASES.get(error.field, error.field)
+        self.add_error(field if field in self.fields else None, error.message)
+
+    def files_list(self):
+        return [*self.cleaned_data.get("files", []), *self.cleaned_data.get("photos", [])]
+
+
+class ReportForm(ActionForm):
+    action = "report"
+    progress = forms.IntegerField(
+        label=_("完成进度（%）"),
+        widget=forms.NumberInput(
+            attrs={"min": 0, "max": 100, "step": 1, "inputmode": "numeric", "class": "form-control"}
+        ),
+    )
+    note = forms.CharField(label=_("进展情况"), widget=_textarea(placeholder=_("做了什么、还差什么")))
+    files = EvidenceFilesField(label=_("佐证材料（照片、PDF、Word、Excel）"))
+    photos = EvidenceFilesField(label=_("拍照上传"), capture=True)
+
+    def __init__(self, *args, task, **kwargs):
+        super().__init__(*args, task=task, **kwargs)
+        self.fields["progress"].initial = task.progress
+
+
+class SubmitForm(ActionForm):
+    action = "submit"
+    note = forms.CharField(label=_("完成情况说明"), widget=_textarea(placeholder=_("对照完成标准说明完成情况")))
+    files = EvidenceFilesField(label=_("佐证材料（照片、PDF、Word、Excel）"))
+    photos = EvidenceFilesField(label=_("拍照上传"), capture=True)
+
+
+class AcceptForm(ActionForm):
+    action = "accept"
+    comment = forms.CharField(label=_("验收意见（可不填）"), required=False, widget=_textarea(rows=2))
+
+
+class ReturnForm(ActionForm):
+    action = "return"
+    reason = forms.CharField(label=_("退回原因"), widget=_textarea(placeholder=_("哪里不符合完成标准、需要补充什么")))
+
+
+class ChangeDeadlineForm(ActionForm):
+    action = "change_deadline"
+    deadline = forms.DateField(
+        label=_("新的完成时限"),
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
+    )
+    reason = forms.CharField(label=_("调整原因"), widget=_textarea(rows=2))
+
+    def __init__(self, *args, task, **kwargs):
+        super().__init__(*args, task=task, **kwargs)
+        self.fields["deadline"].initial = task.deadline
+
+
+class ReassignForm(ActionForm):
+    action = "reassign"
+    owner_unit = forms.ModelChoiceField(
+        label=_("新的责任单位"), queryset=Unit.objects.none(), widget=forms.Select(attrs={"class": "form-select"})
+    )
+    reason = forms.CharField(label=_("调整原因"), widget=_textarea(rows=2))
+
+    def __init__(self, *args, task, user, **kwargs):
+        super().__init__(*args, task=task, user=user, **kwargs)
+        self.fields["owner_unit"].queryset = _visible_units(user, exclude=task.owner_unit_id)
+
+
+class InstructForm(ActionForm):
+    action = "instruct"
+    text = forms.CharField(label=_("批示内容"), widget=_textarea(placeholder=_("对责任单位的要求")))
+
+
+class DecomposeForm(ActionForm):
+    action = "decompose"
+    units = forms.ModelMultipleChoiceField(
+        label=_("分解到以下责任单位（可多选）"),
+        queryset=Unit.objects.none(),
+        widget=forms.SelectMultiple(attrs={"class": "form-select", "size": 8}),
+    )
+
+    def __init__(self, *args, task, user, **kwargs):
+        super().__init__(*args, task=task, user=user, **kwargs)
+        self.fields["units"].queryset = _visible_units(user)
+
+
+ACTION_FORMS = {
+    form.action: form
+    for form in (
+        ReportForm,
+        SubmitForm,
+        AcceptForm,
+        ReturnForm,
+        ChangeDeadlineForm,
+        ReassignForm,
+        InstructForm,
+        DecomposeForm,
+    )
+}
+
+
+class ImportForm(forms.Form):
+    """Step one of the 任务分解表 import: which campaign, which file."""
+
+    campaign = forms.ModelChoiceField(
+        label=_("创建活动"), queryset=Campaign.objects.none(), widget=forms.Select(attrs={"class": "form-select"})
+    )
+    file = forms.FileField(
+        label=_("任务分解表（.xlsx 或 .csv）"),
+        widget=forms.ClearableFileInput(attrs={"accept": IMPORT_ACCEPT, "class": "form-control"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        campaigns = Campaign.objects.visible_to(user).exclude(status=CampaignStatus.CLOSED).order_by("-start_date")
+        self.fields["campaign"].queryset = campaigns
+        if len(campaigns) == 1:
+            self.fields["campaign"].initial = campaigns[0].pk
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".xlsx", ".xlsm", ".csv")):
+            raise forms.ValidationError(_("请上传 .xlsx 或 .csv 文件（可先下载模板填写）。"))
+        if upload.size > IMPORT_MAX_BYTES:
+            raise forms.ValidationError(_("文件超过 5 MB，请拆分后分批导入。"))
+        return upload

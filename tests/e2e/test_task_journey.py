@@ -1,0 +1,187 @@
+"""The ledger's round trip in a real browser: a street clerk reports and submits from a phone, a
+district supervisor returns it with a reason from a desktop, the clerk sees the reason and
+resubmits, the supervisor accepts; the ledger and the task's timeline show every step."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tasks.management.commands.seed_demo_tasks import demo_png
+from tasks.models import Task, TaskAttachment
+from tests.e2e.conftest import DESKTOP, PHONE
+from tests.factories import IndicatorFactory, StandardFactory, TaskFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "pass-Word-123"
+TIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$")
+
+
+def sign_in(page, username, next_url):
+    page.goto(f"/accounts/login/?next={next_url}")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录", exact=True).click()
+    expect(page).to_have_url(re.compile(re.escape(next_url) + "$"))
+
+
+def assert_fits(page, width):
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+@pytest.fixture
+def photo(tmp_path):
+    path = tmp_path / "现场照片.png"
+    path.write_bytes(demo_png(7))
+    return path
+
+
+@pytest.fixture
+def street_task(campaign, units, city, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    standard = StandardFactory(name="国家卫生城市标准")
+    campaign.standards.add(standard)
+    task = TaskFactory(
+        campaign=campaign,
+        owner_unit=units.street_a1,
+        lead_unit=units.gov_a,
+        region=city.a1,
+        title="背街小巷环境卫生整治",
+        completion_standard="路面无积存垃圾、无乱堆乱放、无乱贴乱画",
+        contact_name="刘经办",
+        contact_phone="13700000001",
+    )
+    task.indicators.add(IndicatorFactory(standard=standard, code="3.2", name="背街小巷整洁"))
+    TaskFactory(campaign=campaign, owner_unit=units.street_a1, region=city.a1, title="辖区公厕保洁管理")
+    return task
+
+
+def test_report_submit_return_resubmit_accept(new_page, page_log, people, street_task, photo, screenshot):
+    task_url = f"/tasks/{street_task.pk}/"
+
+    # The clerk, on a phone: 我的待办 → report 60% with a photo.
+    clerk = new_page(viewport=PHONE)
+    sign_in(clerk, people.staff.username, "/")
+    clerk.get_by_test_id("main-nav").get_by_role("link", name="我的待办").click()
+    expect(clerk).to_have_url(re.compile(r"/tasks/mine/$"))
+    card = clerk.locator(f"#task-{street_task.pk}")
+    expect(card.get_by_test_id("task-title")).to_have_text("背街小巷环境卫生整治")
+    expect(card.get_by_test_id("state")).to_have_text("未开始")
+    screenshot(clerk, "my-work-phone")
+    assert_fits(clerk, PHONE["width"])
+
+    card.get_by_test_id("open-report").click()
+    form = card.get_by_test_id("form-report")
+    expect(form).to_be_visible()
+    form.get_by_label("完成进度（%）").fill("60")
+    form.get_by_label("进展情况").fill("已清理3条小巷的积存垃圾")
+    form.locator("input[name=files]").set_input_files(str(photo))
+    screenshot(clerk, "my-work-report-form-phone")
+    assert_fits(clerk, PHONE["width"])
+    form.get_by_role("button", name="报送").click()
+    card = clerk.locator(f"#task-{street_task.pk}")
+    expect(card.get_by_test_id("card-notice")).to_have_text("已报送进度：60%。")
+    expect(card.get_by_test_id("progress-value")).to_have_text("60%")
+    expect(card.get_by_test_id("state")).to_have_text("推进中")
+
+    # … then submits with a photo.
+    card.get_by_test_id("open-submit").click()
+    form = card.get_by_test_id("form-submit")
+    form.get_by_label("完成情况说明").fill("全部整改到位，附整改后照片")
+    form.locator("input[name=files]").set_input_files(str(photo))
+    form.get_by_role("button", name="提交验收").click()
+    expect(card.get_by_test_id("state")).to_have_text("待验收")
+    expect(card.get_by_test_id("card-notice")).to_have_text("已提交验收，等待牵头单位或督查员验收。")
+    expect(clerk.get_by_test_id("my-work-summary")).to_have_text("未完成 2 项 · 超期 0 项 · 待验收 1 项")
+    screenshot(clerk, "my-work-submitted-phone")
+    assert TaskAttachment.objects.filter(task=street_task).count() == 2
+
+    # The district supervisor, on a desktop: ledger → task page → return with a reason.
+    supervisor = new_page(viewport=DESKTOP)
+    sign_in(supervisor, people.district_supervisor.username, "/tasks/")
+    row = supervisor.locator(f"[data-testid=ledger-row][data-task='{street_task.pk}']")
+    expect(row.get_by_test_id("state")).to_have_text("待验收")
+    row.get_by_test_id("task-title").click()
+    expect(supervisor).to_have_url(re.compile(re.escape(task_url) + "$"))
+    expect(supervisor.get_by_test_id("thumb")).to_have_count(2)
+    supervisor.get_by_test_id("action-return").click()
+    supervisor.get_by_test_id("form-return").get_by_label("退回原因").fill("缺少整改前的对比照片，请补充")
+    screenshot(supervisor, "task-return-desktop")
+    supervisor.get_by_test_id("form-return").get_by_role("button", name="退回").click()
+    expect(supervisor.get_by_role("alert").first).to_contain_text("已退回")
+    expect(supervisor.get_by_test_id("state")).to_have_text("推进中")
+
+    # The clerk follows the bell to the task and reads the reason, then resubmits.
+    clerk.goto("/tasks/mine/")
+    expect(clerk.get_by_test_id("bell-count")).to_be_visible()
+    clerk.get_by_test_id("bell").click()
+    clerk.get_by_test_id("notice").filter(has_text="任务被退回").first.click()
+    expect(clerk).to_have_url(re.compile(re.escape(task_url) + "$"))
+    expect(clerk.get_by_test_id("return-reason")).to_contain_text("缺少整改前的对比照片，请补充")
+    expect(clerk.get_by_test_id("timeline-return")).to_have_text("退回原因：缺少整改前的对比照片，请补充")
+    screenshot(clerk, "task-returned-phone")
+    assert_fits(clerk, PHONE["width"])
+    clerk.get_by_test_id("action-submit").click()
+    form = clerk.get_by_test_id("form-submit")
+    form.get_by_label("完成情况说明").fill("已补充整改前后对比照片")
+    form.locator("input[name=files]").set_input_files(str(photo))
+    form.get_by_role("button", name="提交验收").click()
+    expect(clerk.get_by_role("alert").first).to_contain_text("已提交验收")
+    expect(clerk.get_by_test_id("state")).to_have_text("待验收")
+    expect(clerk.get_by_test_id("return-reason")).to_have_count(0)
+
+    # The supervisor accepts; the ledger shows it done.
+    supervisor.goto(task_url)
+    supervisor.get_by_test_id("action-accept").click()
+    supervisor.get_by_test_id("form-accept").get_by_role("button", name="验收通过").click()
+    expect(supervisor.get_by_test_id("state")).to_have_text("已完成")
+    assert Task.objects.get(pk=street_task.pk).state == "done"
+    supervisor.get_by_test_id("main-nav").get_by_role("link", name="任务台账").click()
+    supervisor.get_by_test_id("chip-done").click()
+    row = supervisor.locator(f"[data-testid=ledger-row][data-task='{street_task.pk}']")
+    expect(row.get_by_test_id("state")).to_have_text("已完成")
+    screenshot(supervisor, "ledger-desktop")
+    assert_fits(supervisor, DESKTOP["width"])
+
+    # The timeline: every step, with who and when.
+    supervisor.goto(task_url)
+    entries = supervisor.get_by_test_id("timeline-entry")
+    expect(entries.get_by_test_id("timeline-action")).to_have_text(
+        ["报送进度", "提交验收", "退回", "提交验收", "验收通过"]
+    )
+    staff, reviewer = people.staff.username, people.district_supervisor.username
+    expect(entries.get_by_test_id("timeline-actor")).to_have_text([staff, staff, reviewer, staff, reviewer])
+    for text in entries.get_by_test_id("timeline-time").all_inner_texts():
+        assert TIME.match(text), text
+    screenshot(supervisor, "task-timeline-desktop")
+    clerk.goto(task_url)
+    expect(clerk.get_by_test_id("state")).to_have_text("已完成")
+    screenshot(clerk, "task-done-phone")
+    assert_fits(clerk, PHONE["width"])
+    page_log.assert_clean()
+
+
+def test_refusals_show_in_the_card_on_a_phone(new_page, page_log, people, street_task, photo, screenshot):
+    clerk = new_page(viewport=PHONE)
+    sign_in(clerk, people.staff.username, "/tasks/mine/")
+    card = clerk.locator(f"#task-{street_task.pk}")
+    card.get_by_test_id("open-report").click()
+    form = card.get_by_test_id("form-report")
+    form.get_by_label("完成进度（%）").fill("150")
+    form.get_by_label("进展情况").fill("超额完成")
+    form.get_by_role("button", name="报送").click()
+    expect(card.get_by_test_id("error-progress")).to_have_text("完成进度应为 0 到 100 之间的整数。")
+    card.get_by_test_id("form-report").get_by_label("完成进度（%）").fill("20")
+    card.get_by_test_id("form-report").locator("input[name=files]").set_input_files(
+        files=[{"name": "evil.jpg", "mimeType": "image/jpeg", "buffer": b"MZ\x90\x00" + b"\x00" * 64}]
+    )
+    card.get_by_test_id("form-report").get_by_role("button", name="报送").click()
+    expect(card.get_by_test_id("error-files")).to_contain_text("不是允许的类型")
+    screenshot(clerk, "my-work-refused-phone")
+    assert Task.objects.get(pk=street_task.pk).progress == 0
+    # Cancel closes the form.
+    card.get_by_role("button", name="取消").click()
+    expect(card.get_by_test_id("form-report")).to_have_count(0)
+    page_log.errors = [e for e in page_log.errors if "400" not in e]  # the refusals answer 400
+    page_log.assert_clean()

@@ -1,0 +1,113 @@
+"""Integrity flags the verifier sees: duplicate photos, EXIF before creation, recurrence; and
+the near-duplicate suggestion for reports."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from inspections import services
+from inspections.models import Issue, Photo
+from inspections.photos import DUPLICATE_MAX_DISTANCE, hamming
+from inspections.selectors import integrity_flags, near_duplicates, suggest_responsible_unit
+from tests.factories import SiteFactory, UnitFactory
+from tests.inspections.conftest import LAT, encode, picture, raw_upload, upload
+
+pytestmark = pytest.mark.django_db
+
+METERS_PER_DEG_LAT = 111_320
+
+
+def north(metres):
+    return round(LAT + metres / METERS_PER_DEG_LAT, 6)
+
+
+def test_same_after_photo_on_two_issues_flags_the_second(make_issue, people):
+    first = make_issue("rectifying")
+    second = make_issue("rectifying", latitude=north(500))
+    same = encode(picture(42))
+    services.issue_submit(actor=people.staff, issue_id=first.pk, measures="m", photos=[raw_upload(same)])
+    services.issue_submit(actor=people.staff, issue_id=second.pk, measures="m", photos=[raw_upload(same, "again.jpg")])
+    flags = integrity_flags(Issue.objects.get(pk=second.pk))
+    assert [(f.kind, f.other_issue_id, f.distance) for f in flags] == [("duplicate_photo", first.pk, 0)]
+    assert "疑似重复照片" in flags[0].message and f"#{first.pk}" in flags[0].message
+    assert integrity_flags(Issue.objects.get(pk=first.pk)) == []
+    # At verification the first issue is re-checked and gets the flag too, kept on the event.
+    services.issue_verify(actor=people.supervisor, issue_id=first.pk)
+    event = Issue.objects.get(pk=first.pk).events.get(action="verify")
+    assert event.changes["integrity"][0]["other_issue_id"] == second.pk
+
+
+def test_near_identical_photo_is_flagged_but_a_different_one_is_not(make_issue, people):
+    first = make_issue("rectifying")
+    second = make_issue("rectifying", latitude=north(500))
+    third = make_issue("rectifying", latitude=north(900))
+    services.issue_submit(actor=people.staff, issue_id=first.pk, measures="m", photos=[upload(42)])
+    # The same scene, re-compressed smaller (what a messaging app does to a forwarded photo).
+    smaller = encode(picture(42).resize((120, 90)), quality=60)
+    services.issue_submit(actor=people.staff, issue_id=second.pk, measures="m", photos=[raw_upload(smaller)])
+    services.issue_submit(actor=people.staff, issue_id=third.pk, measures="m", photos=[upload(43)])
+    [flag] = integrity_flags(Issue.objects.get(pk=second.pk))
+    assert flag.other_issue_id == first.pk
+    assert flag.distance <= DUPLICATE_MAX_DISTANCE
+    assert integrity_flags(Issue.objects.get(pk=third.pk)) == []
+    a, c = (Photo.objects.get(issue_id=i, kind="after").dhash for i in (first.pk, third.pk))
+    assert hamming(a, c) > DUPLICATE_MAX_DISTANCE
+
+
+def test_exif_time_before_creation_is_flagged(make_issue, people):
+    issue = make_issue("rectifying")
+    old = timezone.localtime(issue.created_at) - dt.timedelta(days=2)
+    services.issue_submit(actor=people.staff, issue_id=issue.pk, measures="m", photos=[upload(60, taken_at=old)])
+    flags = integrity_flags(Issue.objects.get(pk=issue.pk))
+    assert [f.kind for f in flags] == ["exif_before_creation"]
+    assert "早于问题登记时间" in flags[0].message
+
+
+def test_fresh_exif_time_is_not_flagged(make_issue, people):
+    issue = make_issue("rectifying")
+    later = timezone.localtime() + dt.timedelta(minutes=5)
+    services.issue_submit(actor=people.staff, issue_id=issue.pk, measures="m", photos=[upload(61, taken_at=later)])
+    assert integrity_flags(Issue.objects.get(pk=issue.pk)) == []
+    photo = Photo.objects.get(issue=issue, kind="after")
+    assert photo.exif_taken_at is not None and not photo.taken_before_issue
+
+
+@pytest.mark.parametrize("metres, flagged", [(40, True), (60, False)])
+def test_recurrence_within_50_metres(make_issue, metres, flagged):
+    closed = make_issue("closed")
+    new = make_issue(latitude=north(metres))
+    assert (new.possible_recurrence_of_id == closed.pk) is flagged
+    kinds = [f.kind for f in integrity_flags(new)]
+    assert ("possible_recurrence" in kinds) is flagged
+
+
+def test_recurrence_only_for_recent_closures_of_the_same_category(make_issue, categories):
+    closed = make_issue("closed")
+    assert make_issue(category=categories.ads).possible_recurrence_of is None
+    Issue.objects.filter(pk=closed.pk).update(closed_at=timezone.now() - dt.timedelta(days=31))
+    assert make_issue().possible_recurrence_of is None
+
+
+def test_near_duplicates_suggested_for_reports(make_issue, categories):
+    open_one = make_issue("assigned")
+    make_issue("closed", latitude=north(10))  # closed: not a merge target
+    make_issue("assigned", latitude=north(80))  # too far
+    make_issue("assigned", category=categories.ads)  # another category
+    report = make_issue(latitude=north(20))
+    found = near_duplicates(report)
+    assert [i.pk for i, _ in found] == [open_one.pk]
+    assert 15 < found[0][1] < 25
+
+
+def test_suggested_unit(city, units, categories):
+    assert suggest_responsible_unit(city.a1v, categories.garbage) == units.street_a1  # 属地兜底
+    assert suggest_responsible_unit(city.a2, categories.garbage) == units.gov_a  # no street office: the district
+    # A functional category goes to the nearest department with the hint, else falls back.
+    assert suggest_responsible_unit(city.a1v, categories.green) == units.street_a1
+    city_bureau = UnitFactory(name="示范市园林局", kind="functional", region=city.city)
+    district_bureau = UnitFactory(name="甲区园林绿化中心", kind="functional", region=city.a)
+    assert suggest_responsible_unit(city.a1v, categories.green) == district_bureau
+    assert suggest_responsible_unit(city.b1v, categories.green) == city_bureau
+    site = SiteFactory(region=city.a1v, responsible_unit=units.cgj)
+    assert suggest_responsible_unit(city.a1v, categories.garbage, site=site) == units.cgj

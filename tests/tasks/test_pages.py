@@ -1,0 +1,601 @@
+"""The ledger's pages: 我的待办, 任务台账 and its export, the task page and its actions, the import.
+
+What a person sees and what the data becomes: the right roles get the page, out of scope is a
+404, visible but not allowed is a 403 message, bad input is shown next to its field with nothing
+saved; query budgets hold with hundreds of rows.
+"""
+
+import datetime as dt
+import io
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone, translation
+from openpyxl import Workbook, load_workbook
+
+from chuangcheng.notifications.models import Notice
+from tasks import services
+from tasks.imports import COLUMNS
+from tasks.models import Task, TaskAttachment, TaskEvent, TaskState, TaskUpdate
+from tests.factories import IndicatorFactory, StandardFactory, TaskFactory
+from tests.tasks.conftest import fake_jpg, png
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HTTP_HX_REQUEST": "true"}
+TODAY = timezone.localdate
+
+
+def days(n):
+    return TODAY() + dt.timedelta(days=n)
+
+
+def html(response):
+    return response.content.decode()
+
+
+def shown(response, name):
+    """The texts of the elements with ``data-testid=name`` (flat elements only)."""
+    return [re.sub(r"\s+", " ", t).strip() for t in re.findall(rf'data-testid="{name}"[^>]*>([^<]*)<', html(response))]
+
+
+def nothing_written(task, progress=0, state=TaskState.PENDING):
+    task.refresh_from_db()
+    assert (task.state, task.progress) == (state, progress)
+    assert not TaskUpdate.objects.filter(task=task).exists()
+    assert not TaskAttachment.objects.filter(task=task).exists()
+    assert not TaskEvent.objects.filter(task=task).exclude(action="create").exists()
+
+
+# --- who gets which page -------------------------------------------------------------------------
+
+PAGES = {
+    "my_work": lambda task: reverse("tasks:my_work"),
+    "ledger": lambda task: reverse("tasks:ledger"),
+    "export": lambda task: reverse("tasks:export"),
+    "import": lambda task: reverse("tasks:import"),
+    "detail": lambda task: reverse("tasks:detail", args=[task.pk]),
+}
+ANSWERS = {
+    # person: my_work, ledger, export, import, detail (the task is 甲一街道's, in 甲区)
+    "staff": (200, 403, 403, 403, 200),
+    "head": (200, 200, 200, 403, 200),
+    "district_supervisor": (200, 200, 200, 200, 200),
+    "supervisor": (200, 200, 200, 200, 200),
+    "leader": (200, 200, 200, 403, 200),
+    "admin": (200, 200, 200, 200, 200),
+    "staff_b": (200, 403, 403, 403, 404),
+    "cgj_staff": (200, 403, 403, 403, 404),
+    "nobody": (200, 403, 403, 403, 404),
+}
+
+
+@pytest.mark.parametrize("person", ANSWERS)
+def test_each_page_answers_by_role_and_scope(client, people, task, person):
+    client.force_login(getattr(people, person))
+    got = tuple(client.get(url(task)).status_code for url in PAGES.values())
+    assert got == ANSWERS[person]
+
+
+def test_anonymous_is_sent_to_sign_in(client, task):
+    for url in PAGES.values():
+        response = client.get(url(task))
+        assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_refused_ledger_says_where_to_go(client, people):
+    client.force_login(people.staff)
+    response = client.get(reverse("tasks:ledger"))
+    assert response.status_code == 403
+    assert "无权查看任务台账" in html(response)
+    assert "我的待办" in html(response)
+
+
+def test_navigation_shows_entries_by_role_and_unread_count(client, people, task):
+    services.task_submit(actor=people.staff, task_id=task.pk, note="完成", files=[png()])
+    services.task_return(actor=people.supervisor, task_id=task.pk, reason="照片不清楚")
+    client.force_login(people.staff)
+    page = html(client.get(reverse("tasks:my_work")))
+    assert 'href="/tasks/mine/" class="app-nav-link active" aria-current="page">我的待办<' in page
+    assert 'href="/tasks/"' not in page  # the ledger is not for unit staff
+    unread = Notice.objects.filter(recipient=people.staff, read_at__isnull=True).count()
+    assert unread >= 1
+    assert shown(client.get(reverse("tasks:my_work")), "bell-count") == [str(unread)]
+    client.force_login(people.supervisor)
+    page = html(client.get(reverse("tasks:my_work")))
+    assert 'href="/tasks/"' in page and 'href="/tasks/import/"' in page
+
+
+# --- 我的待办 -------------------------------------------------------------------------------------
+
+
+def test_my_work_lists_my_units_open_tasks_overdue_first(client, people, campaign, units, city):
+    mine = dict(campaign=campaign, owner_unit=units.street_a1, region=city.a1)
+    later = TaskFactory(title="月底完成的任务", deadline=days(20), progress=40, **mine)
+    overdue = TaskFactory(title="已经超期的任务", start_date=days(-30), deadline=days(-2), progress=40, **mine)
+    soon = TaskFactory(title="明天到期的任务", deadline=days(1), **mine)
+    TaskFactory(title="已完成的任务", state=TaskState.DONE, **mine)
+    TaskFactory(title="别的街道的任务", campaign=campaign, owner_unit=units.street_b1)
+    client.force_login(people.staff)
+    response = client.get(reverse("tasks:my_work"))
+    assert shown(response, "task-title") == [overdue.title, soon.title, later.title]
+    assert shown(response, "days-left") == ["超期 2 天", "剩余 1 天", "剩余 20 天"]
+    assert "滞后 60 个百分点" in shown(response, "lag")  # expected 100 by the deadline, reported 40
+    assert "未完成 3 项 · 超期 1 项 · 待验收 0 项" in html(response)
+    assert re.findall(r'data-testid="light" title="([^"]+)"', html(response)) == ["超期", "预警", "正常"]
+
+
+def test_my_work_for_a_person_without_a_unit(client, people):
+    client.force_login(people.nobody)
+    assert "您还没有所属单位" in html(client.get(reverse("tasks:my_work")))
+
+
+def test_report_form_loads_into_the_card(client, people, task):
+    client.force_login(people.staff)
+    response = client.get(reverse("tasks:report_form", args=[task.pk]), **HTMX)
+    assert response.status_code == 200
+    page = html(response)
+    assert f'hx-post="/tasks/{task.pk}/report/"' in page
+    assert 'accept="image/*,.pdf,.doc,.docx,.xls,.xlsx"' in page and "multiple" in page
+    assert 'capture="environment"' in page
+    # Without htmx the same link opens the task page with the form open.
+    response = client.get(reverse("tasks:report_form", args=[task.pk]))
+    assert response["Location"] == f"/tasks/{task.pk}/?action=report#action-report"
+
+
+def test_report_form_refused_for_a_reviewer(client, people, task):
+    client.force_login(people.district_supervisor)
+    response = client.get(reverse("tasks:report_form", args=[task.pk]), **HTMX)
+    assert response.status_code == 403
+    assert "您没有权限对该任务执行“报送进度”" in html(response)
+
+
+def test_report_with_a_photo_through_htmx_answers_with_the_updated_card(client, people, task):
+    client.force_login(people.staff)
+    response = client.post(
+        reverse("tasks:report", args=[task.pk]),
+        {"progress": "60", "note": "已清理3条小巷", "files": [png()], "photos": [png("camera.png")]},
+        **HTMX,
+    )
+    assert response.status_code == 200
+    assert shown(response, "progress-value") == ["60%"]
+    assert shown(response, "card-notice") == ["已报送进度：60%。"]
+    assert shown(response, "state") == ["推进中"]
+    assert 'id="my-work-summary" data-testid="my-work-summary" hx-swap-oob="true"' in html(response)
+    task.refresh_from_db()
+    assert (task.state, task.progress) == ("in_progress", 60)
+    assert TaskAttachment.objects.filter(task=task, update__isnull=False).count() == 2
+
+
+def test_report_without_htmx_redirects_to_the_task_page_with_a_message(client, people, task):
+    client.force_login(people.staff)
+    response = client.post(reverse("tasks:report", args=[task.pk]), {"progress": "30", "note": "开始整治"}, follow=True)
+    assert response.redirect_chain == [(f"/tasks/{task.pk}/", 302)]
+    assert "已报送进度：30%。" in html(response)
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "htmx"])
+def test_percent_150_is_shown_next_to_the_field_and_nothing_saved(client, people, task, headers):
+    client.force_login(people.staff)
+    response = client.post(
+        reverse("tasks:report", args=[task.pk]), {"progress": "150", "note": "超额完成", "files": [png()]}, **headers
+    )
+    assert response.status_code == 400
+    assert shown(response, "error-progress") == ["完成进度应为 0 到 100 之间的整数。"]
+    assert "超额完成</textarea>" in html(response)  # what was typed is kept
+    nothing_written(task)
+
+
+def test_a_fake_jpg_is_refused_with_the_message(client, people, task, settings):
+    client.force_login(people.staff)
+    response = client.post(reverse("tasks:submit", args=[task.pk]), {"note": "全部完成", "files": [fake_jpg()]}, **HTMX)
+    assert response.status_code == 400
+    assert shown(response, "error-files") == ["文件“evil.jpg”不是允许的类型（只接受图片、PDF 和 Office 文档）。"]
+    nothing_written(task)
+    media = settings.MEDIA_ROOT
+    assert not media.exists() or not any(p.is_file() for p in media.rglob("*"))
+
+
+def test_submit_without_evidence_is_refused_next_to_the_files(client, people, task):
+    client.force_login(people.staff)
+    response = client.post(reverse("tasks:submit", args=[task.pk]), {"note": "完成了"})
+    assert response.status_code == 400
+    assert shown(response, "error-files") == ["该任务要求上传佐证材料（照片或文件）后才能提交验收。"]
+    nothing_written(task)
+
+
+def test_action_views_are_post_only(client, people, task):
+    client.force_login(people.staff)
+    assert client.get(reverse("tasks:report", args=[task.pk])).status_code == 405
+
+
+# --- refusals: 404 out of scope, 403 not allowed, 409 changed ----------------------------------------
+
+
+@pytest.mark.parametrize("person", ["staff_b", "cgj_staff", "nobody"])
+@pytest.mark.parametrize(
+    "action,data",
+    [
+        ("report", {"progress": "10", "note": "x"}),
+        ("accept", {}),
+        ("return", {"reason": "x"}),
+        ("instruct", {"text": "x"}),
+    ],
+)
+def test_out_of_scope_is_404_and_nothing_changes(client, people, task, person, action, data):
+    client.force_login(getattr(people, person))
+    assert client.post(reverse(f"tasks:{action}", args=[task.pk]), data).status_code == 404
+    assert client.get(reverse("tasks:attachment", args=[task.pk, 1])).status_code == 404
+    nothing_written(task)
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "htmx"])
+def test_visible_but_not_allowed_gets_a_403_message(client, people, task, headers):
+    client.force_login(people.district_supervisor)  # sees 甲区's tasks, is not in the owner unit
+    response = client.post(reverse("tasks:report", args=[task.pk]), {"progress": "10", "note": "代报"}, **headers)
+    assert response.status_code == 403
+    assert "您没有权限对该任务执行“报送进度”。" in html(response)
+    nothing_written(task)
+
+
+def test_the_owner_unit_cannot_accept_its_own_submission(client, people, task):
+    services.task_submit(actor=people.staff, task_id=task.pk, note="完成", files=[png()])
+    client.force_login(people.head)
+    response = client.post(reverse("tasks:accept", args=[task.pk]), {})
+    assert response.status_code == 403
+    assert Task.objects.get(pk=task.pk).state == "submitted"
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "htmx"])
+def test_a_task_that_changed_state_answers_409(client, people, task, headers):
+    services.task_submit(actor=people.staff, task_id=task.pk, note="完成", files=[png()])
+    client.force_login(people.staff)
+    response = client.post(reverse("tasks:report", args=[task.pk]), {"progress": "70", "note": "再报"}, **headers)
+    assert response.status_code == 409
+    assert "任务状态已变化，请刷新" in html(response)
+    assert "任务当前状态为“待验收”，不能报送进度。" in html(response)
+    assert TaskUpdate.objects.filter(task=task).count() == 1
+
+
+def test_return_needs_a_reason_shown_next_to_it(client, people, task):
+    services.task_submit(actor=people.staff, task_id=task.pk, note="完成", files=[png()])
+    client.force_login(people.supervisor)
+    response = client.post(reverse("tasks:return", args=[task.pk]), {"reason": "   "})
+    assert response.status_code == 400
+    assert shown(response, "error-reason")
+    assert Task.objects.get(pk=task.pk).state == "submitted"
+
+
+def test_reassign_offers_only_visible_units_and_refuses_others(client, people, task, units):
+    client.force_login(people.district_supervisor)
+    page = html(client.get(reverse("tasks:detail", args=[task.pk])))
+    select = page[page.index('id="id_reassign_owner_unit"') :].split("</select>")[0]
+    assert "甲区人民政府" in select and "乙一街道办事处" not in select and "甲一街道办事处" not in select
+    response = client.post(reverse("tasks:reassign", args=[task.pk]), {"owner_unit": units.street_b1.pk, "reason": "x"})
+    assert response.status_code == 400
+    assert Task.objects.get(pk=task.pk).owner_unit_id == units.street_a1.pk
+
+
+def test_supervisor_changes_deadline_decomposes_and_a_leader_instructs(client, people, task, units):
+    client.force_login(people.supervisor)
+    new_deadline = task.deadline + dt.timedelta(days=5)
+    response = client.post(
+        reverse("tasks:change_deadline", args=[task.pk]), {"deadline": new_deadline.isoformat(), "reason": "雨季顺延"}
+    )
+    assert response.status_code == 302
+    response = client.post(
+        reverse("tasks:decompose", args=[task.pk]), {"units": [units.street_a1.pk, units.cgj.pk]}, follow=True
+    )
+    assert "已分解为 2 个子任务。" in html(response)
+    assert Task.objects.filter(parent=task).count() == 2
+    client.force_login(people.leader)
+    client.post(reverse("tasks:instruct", args=[task.pk]), {"text": "本周内必须见效"})
+    page = html(client.get(reverse("tasks:detail", args=[task.pk])))
+    assert "领导批示：本周内必须见效" in page
+    assert f"{task.deadline.isoformat()}</span> → <span" in page and new_deadline.isoformat() in page
+    assert "0/2 完成" in page
+
+
+# --- the task page -------------------------------------------------------------------------------
+
+
+def test_task_page_shows_details_figures_files_and_the_merged_timeline(client, people, task, campaign):
+    standard = StandardFactory()
+    campaign.standards.add(standard)
+    task.indicators.add(IndicatorFactory(standard=standard, code="3.2", name="背街小巷整洁"))
+    task.completion_standard = "路面无垃圾"
+    task.contact_name, task.contact_phone = "刘经办", "13800000000"
+    task.save()
+    services.task_report(actor=people.staff, task_id=task.pk, progress=60, note="已清理3条小巷", files=[png("a.png")])
+    services.task_submit(actor=people.staff, task_id=task.pk, note="全部完成", files=[png("b.png")])
+    services.task_return(actor=people.district_supervisor, task_id=task.pk, reason="照片看不清")
+    client.force_login(people.staff)
+    response = client.get(reverse("tasks:detail", args=[task.pk]))
+    page = html(response)
+    for text in ("3.2", "背街小巷整洁", "路面无垃圾", "甲区人民政府", "示范市甲区甲一街道", "tel:13800000000"):
+        assert text in page
+    assert shown(response, "timeline-action") == ["报送进度", "提交验收", "退回"]
+    assert shown(response, "timeline-actor") == ["staff_a1", "staff_a1", "dsupervisor"]
+    event = TaskEvent.objects.get(task=task, action="return")
+    shanghai = timezone.localtime(event.created_at, dt.timezone(dt.timedelta(hours=8)))
+    assert shown(response, "timeline-time")[-1] == shanghai.strftime("%Y-%m-%d %H:%M")
+    assert shown(response, "timeline-return") == ["退回原因：照片看不清"]
+    assert "dsupervisor 于" in page and "退回，原因：" in page  # the standing return on top
+    assert page.count('data-testid="thumb"') == 2
+    assert re.search(r"完成进度：<span[^>]*>0%</span> → <span[^>]*>60%</span>", page)
+    assert shown(response, "action-report") == ["报送进度"]
+
+
+def test_attachments_are_served_only_within_scope(client, people, task):
+    services.task_report(actor=people.staff, task_id=task.pk, progress=10, note="照片", files=[png()])
+    attachment = TaskAttachment.objects.get(task=task)
+    url = reverse("tasks:attachment", args=[task.pk, attachment.pk])
+    client.force_login(people.staff)
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert b"".join(response.streaming_content).startswith(b"\x89PNG")
+    client.force_login(people.staff_b)
+    assert client.get(url).status_code == 404
+
+
+# --- 任务台账 and its export --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def ledger_tasks(campaign, units, city, people):
+    a1 = dict(campaign=campaign, owner_unit=units.street_a1, region=city.a1, lead_unit=units.gov_a)
+    tasks = {
+        "overdue": TaskFactory(title="超期的小巷整治", start_date=days(-30), deadline=days(-3), **a1),
+        "lagging": TaskFactory(title="滞后的市场整治", start_date=days(-20), deadline=days(2), progress=10, **a1),
+        "done": TaskFactory(title="已完成的公厕改造", state=TaskState.DONE, progress=100, **a1),
+        "b1": TaskFactory(
+            title="乙区的任务", campaign=campaign, owner_unit=units.street_b1, region=city.b1, deadline=days(-1)
+        ),
+    }
+    parent = TaskFactory(title="全市背街小巷整治", campaign=campaign, owner_unit=units.cgj, lead_unit=units.cgj)
+    TaskFactory(title="子任务甲", parent=parent, campaign=campaign, owner_unit=units.street_a1, region=city.a1)
+    TaskFactory(
+        title="子任务乙",
+        parent=parent,
+        campaign=campaign,
+        owner_unit=units.street_b1,
+        deadline=days(-1),
+        start_date=days(-10),
+        state=TaskState.DONE,
+    )
+    tasks["parent"] = parent
+    return tasks
+
+
+def test_ledger_counts_chips_filters_and_rollup(client, people, ledger_tasks):
+    client.force_login(people.supervisor)
+    response = client.get(reverse("tasks:ledger"))
+    page = html(response)
+    assert len(shown(response, "task-title")) == 7
+    assert re.search(r'data-testid="chip-all"[^>]*>\s*全部 <span[^>]*>7<', page)
+    assert re.search(r'data-testid="chip-done"[^>]*>\s*已完成 <span[^>]*>2<', page)
+    assert re.search(r'data-testid="chip-overdue"[^>]*>\s*超期 <span[^>]*>2<', page)  # 超期的小巷整治, 乙区的任务
+    assert "子任务 1/2 完成" in page
+    response = client.get(reverse("tasks:ledger"), {"state": "done"})
+    assert sorted(shown(response, "task-title")) == ["子任务乙", "已完成的公厕改造"]
+    assert re.search(r'data-testid="chip-all"[^>]*>\s*全部 <span[^>]*>7<', html(response))  # chips ignore state
+    response = client.get(reverse("tasks:ledger"), {"overdue": "true"})
+    assert shown(response, "task-title") == ["超期的小巷整治", "乙区的任务"]
+    response = client.get(reverse("tasks:ledger"), {"lagging": "true"})
+    assert "滞后的市场整治" in shown(response, "task-title")
+    response = client.get(reverse("tasks:ledger"), {"q": "小巷", "top_level": "true"}, **HTMX)
+    assert shown(response, "task-title") == ["超期的小巷整治", "全市背街小巷整治"]
+    assert "<html" not in html(response)  # the results part only
+
+
+def test_ledger_is_scoped_for_a_district_supervisor(client, people, ledger_tasks):
+    client.force_login(people.district_supervisor)
+    titles = shown(client.get(reverse("tasks:ledger")), "task-title")
+    assert "乙区的任务" not in titles and "子任务乙" not in titles and "超期的小巷整治" in titles
+
+
+def _export_titles(response):
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert "attachment" in response["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:4] == ("序号", "任务名称", "创建活动", "责任单位")
+    return [r[1] for r in rows[1:]], rows
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{}, {"overdue": "true"}, {"state": ["in_progress", "pending"]}, {"q": "小巷"}, {"unit": "UNIT"}],
+    ids=["all", "overdue", "two-states", "keyword", "unit"],
+)
+def test_export_rows_equal_the_filtered_ledger(client, people, ledger_tasks, units, query):
+    query = {k: (units.street_a1.pk if v == "UNIT" else v) for k, v in query.items()}
+    for person in (people.supervisor, people.district_supervisor):
+        client.force_login(person)
+        on_page = shown(client.get(reverse("tasks:ledger"), query), "task-title")
+        exported, _rows = _export_titles(client.get(reverse("tasks:export"), query))
+        assert exported == on_page and on_page
+
+
+def test_export_carries_the_figures(client, people, ledger_tasks):
+    client.force_login(people.supervisor)
+    _titles, rows = _export_titles(client.get(reverse("tasks:export"), {"q": "滞后的市场整治"}))
+    header, row = rows
+    values = dict(zip(header, row, strict=True))
+    assert values["状态"] == "未开始" and values["完成进度（%）"] == 10
+    assert values["滞后（百分点）"] == ledger_tasks["lagging"].lag() and values["是否超期"] == "否"
+    assert values["牵头单位"] == "甲区人民政府"
+
+
+# --- query budgets: they must not grow with rows ---------------------------------------------------
+
+
+def _queries(client, url, **kwargs):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, **kwargs)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def _bulk_tasks(n, **fields):
+    Task.objects.bulk_create(
+        [
+            Task(
+                title=f"批量任务{i}",
+                start_date=days(-10 - i % 20),
+                deadline=days(i % 30 - 10),
+                progress=i % 90,
+                **fields,
+            )
+            for i in range(n)
+        ]
+    )
+
+
+def test_my_work_query_budget(client, people, campaign, units, city, django_assert_max_num_queries):
+    client.force_login(people.staff)
+    _bulk_tasks(3, campaign=campaign, owner_unit=units.street_a1, region=city.a1, lead_unit=units.gov_a)
+    few = _queries(client, reverse("tasks:my_work"))
+    _bulk_tasks(80, campaign=campaign, owner_unit=units.street_a1, region=city.a1, lead_unit=units.gov_a)
+    assert _queries(client, reverse("tasks:my_work")) == few
+    with django_assert_max_num_queries(10):
+        client.get(reverse("tasks:my_work"))
+
+
+def test_ledger_query_budget_with_500_tasks(client, people, campaign, units, city, django_assert_max_num_queries):
+    client.force_login(people.supervisor)
+    _bulk_tasks(5, campaign=campaign, owner_unit=units.street_a1, region=city.a1)
+    few = _queries(client, reverse("tasks:ledger"))
+    _bulk_tasks(520, campaign=campaign, owner_unit=units.street_a1, region=city.a1, lead_unit=units.gov_a)
+    parents = list(Task.objects.order_by("id")[:60])
+    for parent in parents:  # every task of the first page is decomposed
+        _bulk_tasks(3, campaign=campaign, owner_unit=units.street_b1, parent=parent)
+    assert Task.objects.count() > 700
+    query = {"campaign": campaign.pk, "unit": units.street_a1.pk, "region": city.a.pk, "page": "2"}
+    assert _queries(client, reverse("tasks:ledger")) == few
+    with django_assert_max_num_queries(16):
+        response = client.get(reverse("tasks:ledger"), query)
+    assert len(shown(response, "task-title")) == 50
+    with django_assert_max_num_queries(16):
+        client.get(reverse("tasks:export"), query)
+
+
+def test_task_page_query_budget(client, people, task, django_assert_max_num_queries):
+    client.force_login(people.staff)
+    services.task_report(actor=people.staff, task_id=task.pk, progress=5, note="开始", files=[png()])
+    few = _queries(client, reverse("tasks:detail", args=[task.pk]))
+    for i in range(25):
+        services.task_report(actor=people.staff, task_id=task.pk, progress=10 + i, note=f"第{i}次", files=[png()])
+        services.task_instruct(actor=people.leader, task_id=task.pk, text=f"批示{i}")
+    assert _queries(client, reverse("tasks:detail", args=[task.pk])) == few
+    with django_assert_max_num_queries(20):
+        client.get(reverse("tasks:detail", args=[task.pk]))
+
+
+# --- 任务分解表 import ---------------------------------------------------------------------------------
+
+HEADER = [spellings[0] for spellings in COLUMNS.values()]
+
+
+def _xlsx(rows):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(HEADER)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    out.seek(0)
+    out.name = "分解表.xlsx"
+    return out
+
+
+def _row(i, owner="甲一街道办事处"):
+    return [str(i), f"农贸市场整治{i}", "划行归市", "", "甲区人民政府", owner, "", "", "2026-06-01", "2026-06-30", ""]
+
+
+def test_import_preview_then_confirm(client, people, campaign, units, settings):
+    client.force_login(people.supervisor)
+    response = client.post(reverse("tasks:import"), {"campaign": campaign.pk, "file": _xlsx([_row(1), _row(2)])})
+    assert response.status_code == 200
+    assert html(response).count('data-testid="preview-row"') == 2
+    assert "新建任务 2 个" in html(response)
+    assert not Task.objects.exists()  # a preview writes nothing
+    token = re.search(r'name="token" value="([^"]+)"', html(response)).group(1)
+    assert len(list((settings.MEDIA_ROOT / "imports").iterdir())) == 1
+    client.force_login(people.admin)  # the token is bound to the person who uploaded
+    assert client.post(reverse("tasks:import"), {"token": token}).status_code == 400
+    client.force_login(people.supervisor)
+    response = client.post(reverse("tasks:import"), {"token": token}, follow=True)
+    assert response.redirect_chain == [(f"/tasks/?campaign={campaign.pk}", 302)]
+    assert "导入完成。" in html(response)
+    assert sorted(Task.objects.values_list("title", flat=True)) == ["农贸市场整治1", "农贸市场整治2"]
+    assert not list((settings.MEDIA_ROOT / "imports").iterdir())  # the stash is removed
+    assert client.post(reverse("tasks:import"), {"token": token}).status_code == 400  # and cannot be replayed
+    assert client.post(reverse("tasks:import"), {"token": token + "x"}).status_code == 400
+
+
+def test_import_with_a_bad_row_names_it_and_writes_nothing(client, people, campaign, units):
+    client.force_login(people.supervisor)
+    response = client.post(
+        reverse("tasks:import"), {"campaign": campaign.pk, "file": _xlsx([_row(1), _row(2, owner="甲一街道办")])}
+    )
+    assert response.status_code == 400
+    errors = shown(response, "import-error")
+    assert len(errors) == 1
+    assert "第 3 行" in html(response) and "责任单位“甲一街道办”找不到" in html(response)
+    assert 'name="token"' not in html(response)
+    assert not Task.objects.exists()
+
+
+def test_import_refuses_other_files_and_other_roles(client, people, campaign):
+    client.force_login(people.supervisor)
+    text = io.BytesIO(b"hello")
+    text.name = "tasks.txt"
+    response = client.post(reverse("tasks:import"), {"campaign": campaign.pk, "file": text})
+    assert response.status_code == 400 and "请上传 .xlsx 或 .csv 文件" in html(response)
+    client.force_login(people.head)
+    assert client.post(reverse("tasks:import"), {"campaign": campaign.pk, "file": _xlsx([_row(1)])}).status_code == 403
+    assert not Task.objects.exists()
+
+
+def test_import_template_has_the_headers_the_import_reads(client, people):
+    client.force_login(people.supervisor)
+    response = client.get(reverse("tasks:import_template"))
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    assert [c.value for c in sheet[1]] == HEADER
+
+
+# --- notices -------------------------------------------------------------------------------------------
+
+
+def test_notices_page_lists_mine_and_opening_one_marks_it_read(client, people, task):
+    services.task_submit(actor=people.staff, task_id=task.pk, note="完成", files=[png()])
+    services.task_return(actor=people.supervisor, task_id=task.pk, reason="照片不清楚")
+    notice = Notice.objects.get(recipient=people.staff, title__startswith="任务被退回")
+    client.force_login(people.staff)
+    page = html(client.get(reverse("notifications:list")))
+    assert "任务被退回：背街小巷环境整治" in page and "照片不清楚" in page
+    response = client.get(reverse("notifications:open", args=[notice.pk]))
+    assert response["Location"] == f"/tasks/{task.pk}/"
+    notice.refresh_from_db()
+    assert notice.read_at is not None
+    client.post(reverse("notifications:read_all"))
+    assert not Notice.objects.filter(recipient=people.staff, read_at__isnull=True).exists()
+    client.force_login(people.staff_b)
+    assert client.get(reverse("notifications:open", args=[notice.pk])).status_code == 404
+
+
+def test_pages_in_english(client, people, campaign, units, city):
+    TaskFactory(campaign=campaign, owner_unit=units.street_a1, region=city.a1, start_date=days(-9), deadline=days(-2))
+    client.force_login(people.staff)
+    client.cookies["django_language"] = "en"
+    try:
+        response = client.get(reverse("tasks:my_work"))
+    finally:
+        translation.activate("zh-hans")  # the middleware left English active on this thread
+    page = html(response)
+    assert "My work" in page and shown(response, "days-left") == ["2 days overdue"]
+    assert "100 points behind" in page
