@@ -6,29 +6,12 @@ work — a member of the responsible unit (in any role, supervisors included) ma
 reject or decide its extension.
 """
 
+from chuangcheng.org.permissions import works_in
 from chuangcheng.org.scoping import scope_for
 
 from .models import PhotoKind
 
-UNIT_ROLES = ("staff", "unit_head")
 ANY_ROLE = ("staff", "unit_head", "supervisor", "leader", "admin")
-
-
-def _unit_roles(user):
-    """{unit_id: {roles}} for the user's memberships (cached on the user for the request)."""
-    cached = getattr(user, "_unit_roles_cache", None)
-    if cached is None:
-        cached = {}
-        for unit_id, role in user.memberships.values_list("unit_id", "role"):
-            cached.setdefault(unit_id, set()).add(role)
-        user._unit_roles_cache = cached
-    return cached
-
-
-def works_in(user, unit_id, roles=UNIT_ROLES):
-    if user is None or not user.is_authenticated or unit_id is None:
-        return False
-    return bool(_unit_roles(user).get(unit_id, set()) & set(roles))
 
 
 def supervises_path(user, path):

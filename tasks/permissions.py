@@ -3,24 +3,8 @@
 Visibility is separate (``Task.objects.visible_to``); these assume the task is visible.
 """
 
+from chuangcheng.org.permissions import works_in
 from chuangcheng.org.scoping import scope_for
-
-UNIT_ROLES = ("staff", "unit_head")
-
-
-def _unit_roles(user):
-    """{unit_id: {roles}} for the user's memberships (cached on the user for the request)."""
-    cached = getattr(user, "_unit_roles_cache", None)
-    if cached is None:
-        cached = {}
-        for unit_id, role in user.memberships.values_list("unit_id", "role"):
-            cached.setdefault(unit_id, set()).add(role)
-        user._unit_roles_cache = cached
-    return cached
-
-
-def works_in(user, unit_id, roles=UNIT_ROLES):
-    return bool(_unit_roles(user).get(unit_id, set()) & set(roles))
 
 
 def _task_path(task):

@@ -39,3 +39,24 @@ def can_manage_in_region(user, region) -> bool:
     if not can_manage_org(user):
         return False
     return scope_for(user).covers_path(region.path)
+
+
+UNIT_ROLES = ("staff", "unit_head")
+
+
+def unit_roles(user):
+    """{unit_id: {roles}} for the user's memberships (cached on the user for the request)."""
+    cached = getattr(user, "_unit_roles_cache", None)
+    if cached is None:
+        cached = {}
+        for unit_id, role in user.memberships.values_list("unit_id", "role"):
+            cached.setdefault(unit_id, set()).add(role)
+        user._unit_roles_cache = cached
+    return cached
+
+
+def works_in(user, unit_id, roles=UNIT_ROLES):
+    """Does the user hold one of ``roles`` in the unit? (staff or head by default)"""
+    if user is None or not user.is_authenticated or unit_id is None:
+        return False
+    return bool(unit_roles(user).get(unit_id, set()) & set(roles))
