@@ -96,3 +96,14 @@ def people(city, units, campaign):
         cgj_staff=cgj_staff,
         nobody=nobody,
     )
+
+
+@pytest.fixture(autouse=True)
+def chinese_by_default():
+    """Each test starts in zh-hans: a request that switched to English must not leak its
+    thread-local language into the next test's service messages."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
