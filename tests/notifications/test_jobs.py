@@ -1,10 +1,5 @@
 """Jobs: the heartbeat service, the beat schedule, and one job through a real Celery worker."""
 
-import os
-import subprocess
-import sys
-import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -14,6 +9,7 @@ from chuangcheng.celery import app
 from chuangcheng.notifications import jobs
 from chuangcheng.notifications.models import JobHeartbeat
 from chuangcheng.notifications.services import heartbeat_record
+from tests.celery_worker import real_worker
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,37 +44,12 @@ def test_reliability_settings():
     assert app.conf.task_time_limit < visibility
 
 
-def _database_url():
-    db = settings.DATABASES["default"]
-    return f"postgres://{db['USER']}:{db.get('PASSWORD') or ''}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @pytest.mark.redis
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_heartbeat_through_a_real_worker_over_redis():
     """A message goes over Redis to a separate worker process, which writes to the test DB."""
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-    }
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "chuangcheng", "worker", "--pool=solo", "-Q", queue, "-l", "warning"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
+    with real_worker() as (queue, wait):
         jobs.heartbeat.apply_async(kwargs={"name": queue}, queue=queue)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not JobHeartbeat.objects.filter(name=queue).exists():
-            assert worker.poll() is None, worker.stdout.read().decode()
-            time.sleep(0.3)
-        beat = JobHeartbeat.objects.get(name=queue)
-        assert beat.run_count == 1
-    finally:
-        worker.terminate()
-        worker.wait(timeout=30)
+        assert wait(lambda: JobHeartbeat.objects.filter(name=queue).exists())
+        assert JobHeartbeat.objects.get(name=queue).run_count == 1
