@@ -115,7 +115,14 @@ def _task_url(task):
 
 
 def _notify_unit(task, unit_id, title, body=""):
-    notice_send(recipients=unit_people([unit_id]), title=title, body=body, url=_task_url(task), kind="task")
+    notice_send(
+        recipients=unit_people([unit_id]),
+        title=title,
+        body=body,
+        url=_task_url(task),
+        kind="task",
+        subject_key=f"task:{task.pk}",
+    )
 
 
 # --- creation ---------------------------------------------------------------------------------

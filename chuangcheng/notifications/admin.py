@@ -1,6 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from .models import JobHeartbeat
+from . import services
+from .models import Delivery, JobHeartbeat
 
 
 @admin.register(JobHeartbeat)
@@ -14,4 +18,78 @@ class JobHeartbeatAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    """The outbox and its log, read-only; failed rows can be sent again (重新发送)."""
+
+    list_display = [
+        "created_at",
+        "recipient",
+        "channel",
+        "kind",
+        "title",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "short_error",
+        "sent_at",
+    ]
+    list_filter = ["status", "channel", "kind", "created_at"]
+    search_fields = ["subject_key", "window", "title", "recipient__username", "recipient__display_name", "address"]
+    list_select_related = ["recipient"]
+    date_hierarchy = "created_at"
+    actions = ["resend"]
+    fields = [
+        "recipient",
+        "channel",
+        "address",
+        "kind",
+        "subject_key",
+        "window",
+        "title",
+        "body",
+        "url",
+        "attachments",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "lease_until",
+        "last_error",
+        "note",
+        "created_at",
+        "sent_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("最近错误"))
+    def short_error(self, obj):
+        return Truncator(obj.last_error).chars(60)
+
+    @admin.action(description=_("重新发送（仅发送失败的）"), permissions=["resend"])
+    def resend(self, request, queryset):
+        ids = list(queryset.values_list("pk", flat=True))
+        count = services.delivery_resend(delivery_ids=ids)
+        skipped = len(ids) - count
+        self.message_user(
+            request,
+            ngettext("已重新排队 %(n)d 条投递。", "已重新排队 %(n)d 条投递。", count) % {"n": count},
+            messages.SUCCESS,
+        )
+        if skipped:
+            self.message_user(request, _("只有“发送失败”的投递可以重新发送，其余已跳过。"), messages.WARNING)
+
+    def has_resend_permission(self, request):
+        return request.user.has_perm("notifications.change_delivery")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # The change page is a read-only view; the permission gates the resend action.
+        return request.user.has_perm("notifications.change_delivery")
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -1,10 +1,16 @@
 """What is sent to whom, and the record that background jobs run.
 
-For now: :class:`JobHeartbeat`, proof that beat schedules and a worker executes. The outbox,
-deliveries and channels arrive with the reminders issue.
+- :class:`JobHeartbeat`: proof that beat schedules and a worker executes.
+- :class:`Notice`: an in-app notice (the bell).
+- :class:`Delivery`: the outbox. One row per (recipient, subject, kind, window, channel), unique,
+  written in the transaction of the change (or the reminder pass) that causes it and before any
+  side effect; a job claims it and sends it (:mod:`chuangcheng.notifications.services`).
 """
 
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -59,3 +65,77 @@ class Notice(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("待发送")  # waiting for its (next) attempt at next_attempt_at
+    SENDING = "sending", _("发送中")  # claimed by a worker until lease_until; reclaimable after
+    SENT = "sent", _("已发送")  # the channel accepted it (the in-app notice exists)
+    FAILED = "failed", _("发送失败")  # permanent error or out of attempts; "重新发送" in the admin
+    SKIPPED = "skipped", _("未发送")  # nothing to send through this channel (e.g. no email address)
+
+
+# Rows a sender may still pick up (pending, or sending with a lease that may have expired).
+DUE_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
+
+
+class Delivery(models.Model):
+    """投递记录: one message to one person through one channel, about one subject
+    (``subject_key`` "issue:123", "task:7", "briefing:45"), of one kind, for one ``window``
+    ("2026-11-23T17:30/T-1h"; a fresh token for one-off event notices).
+
+    The unique constraint is what makes sending idempotent: a re-run of the reminder pass, a
+    retried message or a second worker finds the row already there. A sender claims a row by a
+    conditional UPDATE (pending/expired lease → sending, ``attempts + 1``, new lease) and marks it
+    sent only while its claim still holds. ``next_attempt_at`` is when the row is next due: the
+    backoff time while pending, the end of the lease while sending."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("接收人"), on_delete=models.CASCADE, related_name="deliveries"
+    )
+    channel = models.CharField(_("渠道"), max_length=30)
+    kind = models.CharField(_("类型"), max_length=40)
+    subject_key = models.CharField(_("对象"), max_length=60, blank=True)
+    window = models.CharField(_("提醒窗口"), max_length=60)
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    url = models.CharField(_("链接"), max_length=300, blank=True)
+    attachments = models.JSONField(
+        _("附件"), default=list, blank=True, help_text=_("发送时由 loader 函数生成内容，不在此保存文件。")
+    )
+    address = models.CharField(_("地址"), max_length=254, blank=True)
+
+    status = models.CharField(_("状态"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    next_attempt_at = models.DateTimeField(_("下次尝试"), null=True, blank=True)
+    lease_until = models.DateTimeField(_("租约到期"), null=True, blank=True)
+    last_error = models.TextField(_("最近错误"), blank=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    batch = models.CharField(_("批次"), max_length=32, editable=False)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("投递记录")
+        verbose_name_plural = _("投递记录")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "subject_key", "kind", "window", "channel"], name="notif_delivery_once"
+            ),
+        ]
+        indexes = [
+            # The sweeper: rows due for an attempt (small: sent rows are not in it).
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status__in=["pending", "sending"]),
+                name="notif_delivery_due",
+            ),
+            # What one pass created (its in-app notices and its kick).
+            models.Index(fields=["batch"], name="notif_delivery_batch"),
+            models.Index(fields=["subject_key", "kind"], name="notif_delivery_subject"),
+            models.Index(fields=["status", "-created_at"], name="notif_delivery_status"),
+        ]
+
+    def __str__(self):
+        return f"{self.title} → {self.recipient} ({self.channel})"

@@ -1,10 +1,62 @@
-"""Writes made by notification jobs."""
+"""Writes of the notifications app: the outbox (deliveries), sending them, and job heartbeats.
 
+Contract (for tasks, inspections, reports and the reminder pass)
+-----------------------------------------------------------------
+
+``delivery_create(*, recipients, kind, subject_key, window, title, body="", url="",
+attachments=(), channels=None) -> list[Delivery]``
+
+- ``recipients``: users; inactive ones and repeats are skipped.
+- ``kind``: what it is ("task", "issue", "reminder", "overdue", "escalation", "briefing"…).
+- ``subject_key``: the object it is about, ``"<type>:<id>"`` — ``"issue:123"``, ``"briefing:45"``.
+- ``window``: which occurrence — ``"2026-11-23T08"``, ``"T-1"``. One delivery per
+  (recipient, subject_key, kind, window, channel): calling again with the same values creates
+  nothing (a unique constraint and ``bulk_create(ignore_conflicts=True)``), so a re-run or a
+  retried job never sends twice.
+- ``attachments``: ``[{"loader": "dotted.path.to.function", "args": [...], "filename": "...",
+  "mimetype": "..."}]``; the loader is called at send time with ``*args`` and returns bytes
+  (JSON-serialisable args only; large files are never stored in the row).
+- ``channels``: names from ``settings.NOTIFICATION_CHANNELS`` (default: every configured channel
+  that accepts the kind). ``"inapp"`` completes at once (a Notice row, status sent); the others
+  are written pending and sent by a job after the commit.
+- Returns the delivery rows this call created (duplicates of existing rows are not returned).
+- Call it inside the transaction of the change that causes it: rows and notices commit or roll
+  back with the change. After the commit a delivery job is enqueued (best effort: a broker error
+  is logged and swallowed; the ``notifications.deliver_due`` beat job sends what was missed).
+
+``notice_send(*, recipients, title, body="", url="", kind, subject_key="", window=None)``: the
+older helper for event notices, now the same outbox with a fresh window per call.
+
+Sending exactly once (:func:`delivery_send`): a sender claims a row with one conditional UPDATE
+(pending, or sending with an expired lease → sending, attempts + 1, a lease of
+``NOTIFICATION_LEASE_SECONDS``), sends, then marks it sent only if its claim still holds. A worker
+killed before the channel accepted the message leaves the row "sending"; after the lease another
+worker sends it — once. The window that remains: a worker killed *after* the SMTP server accepted
+the message but *before* the row was marked sent (one UPDATE later) sends it again after the
+lease: at-least-once for that narrow window, never more than one extra copy per lease.
+"""
+
+import datetime as dt
+import logging
+import uuid
+from dataclasses import dataclass, field
+from functools import partial
+
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .models import JobHeartbeat
+from .channels import DeliveryError, PermanentError, get_channel
+from .models import DUE_STATUSES, Delivery, DeliveryStatus, JobHeartbeat
+
+logger = logging.getLogger(__name__)
+
+KICK_CHUNK = 100
+
+
+# --- heartbeat ------------------------------------------------------------------------------------
 
 
 def heartbeat_record(*, name, hostname=""):
@@ -21,17 +73,138 @@ def heartbeat_record(*, name, hostname=""):
     return JobHeartbeat.objects.get(name=name)
 
 
-def notice_send(*, recipients, title, body="", url="", kind):
-    """Create one in-app notice per recipient (call inside the transaction of the change)."""
-    from .models import Notice
+# --- the outbox -----------------------------------------------------------------------------------
 
-    seen, notices = set(), []
-    for user in recipients:
-        if user.pk in seen or not user.is_active:
-            continue
-        seen.add(user.pk)
-        notices.append(Notice(recipient=user, title=title[:200], body=body, url=url, kind=kind))
-    return Notice.objects.bulk_create(notices)
+
+@dataclass(frozen=True)
+class Message:
+    """One message to one person; :func:`deliveries_create` writes one row per channel."""
+
+    recipient: object
+    kind: str
+    subject_key: str
+    window: str
+    title: str
+    body: str = ""
+    url: str = ""
+    attachments: list = field(default_factory=list)
+
+
+def _channels_for(names):
+    names = list(settings.NOTIFICATION_CHANNELS) if names is None else list(names)
+    return [get_channel(name) for name in names]
+
+
+def deliveries_create(messages, *, channels=None, now=None):
+    """Write the delivery rows for ``messages`` (set-based: one INSERT … ON CONFLICT DO NOTHING
+    per thousand rows), complete the immediate (in-app) ones, and enqueue the others after the
+    commit. Returns the rows created by this call."""
+    now = now or timezone.now()
+    batch = uuid.uuid4().hex
+    chosen = _channels_for(channels)
+    messages = [m for m in messages if m.recipient.is_active]
+    existing = _existing_keys(messages)
+    rows = []
+    for message in messages:
+        user = message.recipient
+        for channel in chosen:
+            if not channel.accepts(message.kind):
+                continue
+            if (user.pk, message.subject_key, message.kind, message.window, channel.name) in existing:
+                continue
+            address = channel.address(user)
+            if channel.immediate:
+                status, note = DeliveryStatus.SENT, ""
+            elif address is None:
+                status, note = DeliveryStatus.SKIPPED, _("无此渠道地址（如未填邮箱），仅站内通知。")
+            else:
+                status, note = DeliveryStatus.PENDING, ""
+            rows.append(
+                Delivery(
+                    recipient_id=user.pk,
+                    channel=channel.name,
+                    kind=message.kind,
+                    subject_key=message.subject_key,
+                    window=message.window,
+                    title=message.title[:200],
+                    body=message.body,
+                    url=message.url[:300],
+                    attachments=list(message.attachments),
+                    address=address or "",
+                    status=status,
+                    note=note,
+                    next_attempt_at=now if status == DeliveryStatus.PENDING else None,
+                    sent_at=now if status == DeliveryStatus.SENT else None,
+                    batch=batch,
+                    created_at=now,
+                )
+            )
+    if not rows:
+        return []
+    with transaction.atomic():
+        Delivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+        created = list(Delivery.objects.filter(batch=batch).order_by("id"))
+        by_channel = {}
+        for delivery in created:
+            by_channel.setdefault(delivery.channel, []).append(delivery)
+        for channel in chosen:
+            if channel.immediate and by_channel.get(channel.name):
+                channel.deliver_now(by_channel[channel.name])
+        pending = [d.pk for d in created if d.status == DeliveryStatus.PENDING]
+        if pending:
+            transaction.on_commit(partial(kick, pending))
+    return created
+
+
+def _existing_keys(messages, chunk=1000):
+    """Keys already in the outbox among ``messages``: a re-run (the common case of the reminder
+    pass) builds no rows at all. Concurrent writers are still caught by the unique constraint."""
+    subjects = sorted({m.subject_key for m in messages})
+    windows = {m.window for m in messages}
+    keys = set()
+    for start in range(0, len(subjects), chunk):
+        part = subjects[start : start + chunk]
+        rows = Delivery.objects.filter(subject_key__in=part)
+        if len(windows) <= chunk:
+            rows = rows.filter(window__in=windows)
+        keys.update(rows.values_list("recipient_id", "subject_key", "kind", "window", "channel"))
+    return keys
+
+
+def delivery_create(*, recipients, kind, subject_key, window, title, body="", url="", attachments=(), channels=None):
+    """See the contract at the top of this module."""
+    messages = [
+        Message(
+            recipient=user,
+            kind=kind,
+            subject_key=subject_key,
+            window=window,
+            title=title,
+            body=body,
+            url=url,
+            attachments=list(attachments),
+        )
+        for user in _unique(recipients)
+    ]
+    return deliveries_create(messages, channels=channels)
+
+
+def notice_send(*, recipients, title, body="", url="", kind, subject_key="", window=None):
+    """Notify ``recipients`` of an event (call inside the transaction of the change): in-app at
+    once, email (and any other channel) through the outbox. Each call is its own occurrence
+    unless a ``window`` is given."""
+    window = window or f"event:{timezone.localtime():%Y%m%dT%H%M%S}:{uuid.uuid4().hex[:12]}"
+    return delivery_create(
+        recipients=recipients, kind=kind, subject_key=subject_key, window=window, title=title, body=body, url=url
+    )
+
+
+def _unique(users):
+    seen = set()
+    for user in users:
+        if user.pk not in seen:
+            seen.add(user.pk)
+            yield user
 
 
 def unit_people(unit_ids, roles=("staff", "unit_head")):
@@ -41,3 +214,141 @@ def unit_people(unit_ids, roles=("staff", "unit_head")):
     return User.objects.filter(
         is_active=True, memberships__unit_id__in=list(unit_ids), memberships__role__in=list(roles)
     ).distinct()
+
+
+# --- the kick (best effort) ------------------------------------------------------------------------
+
+
+def _broker_errors():
+    from kombu.exceptions import KombuError
+
+    errors = (KombuError, OSError)
+    try:
+        from redis.exceptions import RedisError
+    except ImportError:  # the embedded filesystem broker needs no redis client
+        return errors
+    return (*errors, RedisError)
+
+
+def kick(delivery_ids):
+    """Enqueue delivery jobs for ``delivery_ids`` (run after the commit). Best effort: when the
+    broker is down the rows stay pending and ``notifications.deliver_due`` sends them later; the
+    web request is not held up (one connection attempt, no publish retries). Inside a job, the
+    follow-up goes to the job's own queue."""
+    from celery import current_task
+
+    from .jobs import deliver
+
+    queue = settings.NOTIFICATION_QUEUE
+    if current_task and current_task.request and current_task.request.delivery_info:
+        queue = current_task.request.delivery_info.get("routing_key") or queue
+    ids = list(delivery_ids)
+    try:
+        with deliver.app.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, timeout=2)
+            for start in range(0, len(ids), KICK_CHUNK):
+                deliver.apply_async(
+                    args=[ids[start : start + KICK_CHUNK]], queue=queue, retry=False, connection=connection
+                )
+    except _broker_errors() as exc:
+        logger.warning("notifications: broker unavailable, %d deliveries left to the sweep: %r", len(ids), exc)
+        return False
+    return True
+
+
+# --- sending ---------------------------------------------------------------------------------------
+
+
+def _retry_delay(attempt):
+    delays = settings.NOTIFICATION_RETRY_DELAYS
+    return delays[min(attempt, len(delays)) - 1]
+
+
+def _max_attempts():
+    return len(settings.NOTIFICATION_RETRY_DELAYS) + 1
+
+
+def delivery_claim(*, delivery_id, now=None):
+    """Take ``delivery_id`` for sending: one conditional UPDATE, so of two workers (or a retried
+    message) exactly one gets it. Returns the claimed row (``attempts`` is the claim's fencing
+    token) or ``None``."""
+    now = now or timezone.now()
+    lease = now + dt.timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS)
+    claimed = Delivery.objects.filter(
+        pk=delivery_id, status__in=DUE_STATUSES, next_attempt_at__lte=now, attempts__lt=_max_attempts()
+    ).update(status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, lease_until=lease, next_attempt_at=lease)
+    if not claimed:
+        return None
+    return Delivery.objects.select_related("recipient").get(pk=delivery_id)
+
+
+def _finish(delivery, **fields):
+    """Write the outcome only while this worker's claim holds (same attempt, still sending)."""
+    return Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING, attempts=delivery.attempts).update(
+        **fields
+    )
+
+
+def delivery_send(*, delivery_id, now=None):
+    """Claim and send one delivery. Returns its new status, or ``None`` when another worker has
+    it or it is not due. Transport errors put it back to pending with a backoff (or failed after
+    the last attempt); the error is kept in ``last_error``."""
+    now = now or timezone.now()
+    delivery = delivery_claim(delivery_id=delivery_id, now=now)
+    if delivery is None:
+        return None
+    channel = get_channel(delivery.channel)
+    try:
+        channel.send(delivery)
+    except DeliveryError as exc:
+        if isinstance(exc, PermanentError) or delivery.attempts >= _max_attempts():
+            status, next_at = DeliveryStatus.FAILED, None
+        else:
+            status = DeliveryStatus.PENDING
+            next_at = now + dt.timedelta(seconds=_retry_delay(delivery.attempts))
+        _finish(delivery, status=status, next_attempt_at=next_at, lease_until=None, last_error=str(exc)[:2000])
+        logger.info("delivery %s attempt %s: %s (%s)", delivery.pk, delivery.attempts, status, exc)
+        return status
+    _finish(delivery, status=DeliveryStatus.SENT, sent_at=timezone.now(), next_attempt_at=None, lease_until=None)
+    return DeliveryStatus.SENT
+
+
+def deliveries_due(*, now=None, limit=200):
+    """Ids of rows due for an attempt: pending past their backoff, or sending past their lease."""
+    now = now or timezone.now()
+    return list(
+        Delivery.objects.filter(status__in=DUE_STATUSES, next_attempt_at__lte=now, attempts__lt=_max_attempts())
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def deliveries_expire(*, now=None):
+    """Rows whose last allowed attempt died mid-send (lease expired, out of attempts) → failed."""
+    now = now or timezone.now()
+    return Delivery.objects.filter(
+        status=DeliveryStatus.SENDING, next_attempt_at__lte=now, attempts__gte=_max_attempts()
+    ).update(
+        status=DeliveryStatus.FAILED,
+        next_attempt_at=None,
+        lease_until=None,
+        last_error=_("发送中断且已达最大尝试次数。"),
+    )
+
+
+def delivery_resend(*, delivery_ids, now=None):
+    """重新发送: put failed rows back to pending with a fresh set of attempts, and enqueue them
+    after the commit. Rows that are not failed are left alone. Returns how many were reset."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Delivery.objects.select_for_update()
+            .filter(pk__in=list(delivery_ids), status=DeliveryStatus.FAILED)
+            .values_list("pk", flat=True)
+        )
+        Delivery.objects.filter(pk__in=ids).update(
+            status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now, lease_until=None
+        )
+        if ids:
+            transaction.on_commit(partial(kick, ids))
+    return len(ids)

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.notice_list, name="list"),
     path("<int:pk>/", views.notice_open, name="open"),
     path("read-all/", views.notice_read_all, name="read_all"),
+    path("schedule/", views.beat_schedule, name="schedule"),
 ]

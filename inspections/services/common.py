@@ -106,7 +106,12 @@ def notify(issue, who, *, actor, title, body="", unit_id=None):
     recipients = [u for u in recipients if actor is None or u.pk != actor.pk]
     heading = f"#{issue.pk} {issue.category.name}"
     return notice_send(
-        recipients=recipients, title=f"{title}：{heading}", body=body, url=issue_url(issue), kind="issue"
+        recipients=recipients,
+        title=f"{title}：{heading}",
+        body=body,
+        url=issue_url(issue),
+        kind="issue",
+        subject_key=f"issue:{issue.pk}",
     )
 
 

@@ -1,0 +1,178 @@
+"""Channels: how a delivery reaches a person. Configured by name in ``NOTIFICATION_CHANNELS``.
+
+A channel says whether it accepts a kind, what address a person has on it (``None``: none, the
+delivery is recorded as skipped with a note) and sends one delivery. Transport trouble (server
+down, timeout, 5xx) raises :class:`TransientError` — the row goes back to pending with a
+backoff; a refusal that will not change (bad address, 4xx) raises :class:`PermanentError`.
+
+To add WeCom, DingTalk or an SMS gateway: another entry of class :class:`WebhookChannel` with
+its URL (a relay that speaks the vendor's format), or a subclass of :class:`Channel`.
+"""
+
+import json
+import smtplib
+import urllib.error
+import urllib.request
+
+import environ
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+
+
+class DeliveryError(Exception):
+    """A send that did not happen; ``str(exc)`` is stored as the delivery's last error."""
+
+
+class TransientError(DeliveryError):
+    """Try again later (with backoff)."""
+
+
+class PermanentError(DeliveryError):
+    """Do not try again; an operator may resend after fixing the cause."""
+
+
+class Channel:
+    """Base channel. ``immediate`` channels complete inside the creating transaction."""
+
+    immediate = False
+
+    def __init__(self, name, *, kinds=None, **options):
+        self.name = name
+        self.kinds = tuple(kinds) if kinds else None
+        self.options = options
+
+    def accepts(self, kind):
+        return self.kinds is None or kind.startswith(self.kinds)
+
+    def address(self, user):
+        """The person's address on this channel, or ``None`` when they have none."""
+        return ""
+
+    def send(self, delivery):
+        raise NotImplementedError
+
+
+class InAppChannel(Channel):
+    """The bell: a :class:`~chuangcheng.notifications.models.Notice`, created with the delivery
+    row in the same transaction (see ``services.deliveries_create``)."""
+
+    immediate = True
+
+    def deliver_now(self, deliveries):
+        from .models import Notice
+
+        notices = [
+            Notice(recipient_id=d.recipient_id, title=d.title[:200], body=d.body, url=d.url, kind=d.kind)
+            for d in deliveries
+        ]
+        return Notice.objects.bulk_create(notices, batch_size=1000)
+
+
+def absolute(url):
+    if url.startswith("/") and settings.SITE_URL:
+        return settings.SITE_URL + url
+    return url
+
+
+def load_attachments(delivery):
+    """Resolve each attachment's loader now (``{"loader", "args", "filename", "mimetype"}``):
+    large files are produced at send time, never stored in the row."""
+    files = []
+    for spec in delivery.attachments or []:
+        content = import_string(spec["loader"])(*spec.get("args", []))
+        files.append((spec["filename"], content, spec.get("mimetype") or "application/octet-stream"))
+    return files
+
+
+class EmailChannel(Channel):
+    """Email through Django's mail backend (``EMAIL_*``), or the SMTP given as ``url``."""
+
+    def address(self, user):
+        return user.email or None
+
+    def connection(self):
+        url = self.options.get("url")
+        if not url:
+            return get_connection(timeout=settings.EMAIL_TIMEOUT)
+        config = environ.Env.email_url_config(url)
+        return get_connection(
+            config["EMAIL_BACKEND"],
+            host=config.get("EMAIL_HOST"),
+            port=config.get("EMAIL_PORT"),
+            username=config.get("EMAIL_HOST_USER"),
+            password=config.get("EMAIL_HOST_PASSWORD"),
+            use_tls=config.get("EMAIL_USE_TLS", False),
+            use_ssl=config.get("EMAIL_USE_SSL", False),
+            timeout=settings.EMAIL_TIMEOUT,
+        )
+
+    def send(self, delivery):
+        body = delivery.body
+        if delivery.url:
+            body = f"{body}\n\n{_('查看')}：{absolute(delivery.url)}".strip()
+        message = EmailMessage(
+            subject=delivery.title,
+            body=body,
+            to=[delivery.address],
+            connection=self.connection(),
+            headers={"X-Chuangcheng-Delivery": str(delivery.pk)},
+        )
+        for filename, content, mimetype in load_attachments(delivery):
+            message.attach(filename, content, mimetype)
+        try:
+            message.send(fail_silently=False)
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise PermanentError(_("收件地址被拒收：%(e)s") % {"e": exc.recipients}) from exc
+        except (smtplib.SMTPException, OSError) as exc:  # refused, reset, timeout, 4xx/5xx replies
+            raise TransientError(_("邮件服务器不可用：%(e)s") % {"e": repr(exc)}) from exc
+
+
+class WebhookChannel(Channel):
+    """A JSON POST to ``url`` per delivery (WeCom/DingTalk/SMS relays adapt it to the vendor).
+    5xx, 429 and connection errors are retried; other 4xx answers are permanent."""
+
+    def payload(self, delivery):
+        user = delivery.recipient
+        return {
+            "delivery_id": delivery.pk,
+            "kind": delivery.kind,
+            "subject": delivery.subject_key,
+            "window": delivery.window,
+            "title": delivery.title,
+            "body": delivery.body,
+            "url": absolute(delivery.url),
+            "recipient": {
+                "username": user.username,
+                "name": str(user),
+                "email": user.email,
+                "phone": getattr(user, "phone", ""),
+            },
+        }
+
+    def send(self, delivery):
+        data = json.dumps(self.payload(delivery), ensure_ascii=False).encode()
+        headers = {"Content-Type": "application/json; charset=utf-8", **self.options.get("headers", {})}
+        request = urllib.request.Request(self.options["url"], data=data, headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=self.options.get("timeout", 10)) as response:
+                response.read()
+        except urllib.error.HTTPError as exc:
+            message = _("Webhook 返回 %(code)s") % {"code": exc.code}
+            if exc.code >= 500 or exc.code == 429:
+                raise TransientError(message) from exc
+            raise PermanentError(message) from exc
+        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            raise TransientError(_("Webhook 不可达：%(e)s") % {"e": repr(exc)}) from exc
+
+
+def get_channel(name):
+    """The configured channel ``name`` (KeyError when it is not configured). Cheap: built per use,
+    so a settings change (or a test's override) takes effect at once."""
+    options = dict(settings.NOTIFICATION_CHANNELS[name])
+    return import_string(options.pop("class"))(name, **options)
+
+
+def configured_channels():
+    return [get_channel(name) for name in settings.NOTIFICATION_CHANNELS]

@@ -1,0 +1,317 @@
+"""The reminder pass (DESIGN §2 "Reminders"): what is due soon, has just passed its deadline or
+is overdue long enough to escalate becomes delivery rows — never a Celery ETA per deadline.
+
+Rules come from ``settings.REMINDER_RULES``. Each rule is a *window* over the deadline, turned
+into one indexed range condition on the deadline column, so a pass reads only the rows in it:
+
+- tasks (deadline is a date): T-3 while 2–3 days are left, T-1 from 1 day left to the day itself;
+- issues (deadline is a moment, clock running: assigned/rectifying): by severity, e.g. 负面清单
+  T-4h in [now+1h, now+4h), T-1h in [now, now+1h); the others T-24h in [now, now+24h);
+- overdue, by days overdue (calendar days in Asia/Shanghai): each step runs until the next one
+  starts; the last one for ``catch_up_days`` more (a pass missed while the worker was down is
+  made up, an item overdue for months is not re-read every five minutes).
+
+Only the step the item is in now is sent (an item first seen at T-1 gets T-1, not T-3 too). The
+window string carries the deadline ("2026-11-23T17:30/T-1h"), so an extended deadline re-arms
+its reminders. Uniqueness of (recipient, subject, kind, window, channel) makes a re-run free.
+
+Tasks and issues sit above this app, so their models are read through the app registry (no
+import), and their own querysets (``open()``, ``overdue()``) say what "still owed" means.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.conf import settings
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from chuangcheng.org.models import LeaderAssignment, Membership, User
+
+from .services import Message, deliveries_create
+
+UNIT_ROLES = ("staff", "unit_head")
+
+
+@dataclass
+class Due:
+    """One item inside one rule's window, before its recipients are known."""
+
+    rule: str
+    kind: str
+    to: tuple
+    subject_key: str
+    window: str
+    title: str
+    body: str
+    url: str
+    unit_id: int | None
+    campaign_id: int
+    region_path: str
+    site_id: int | None = None
+    task_id: int | None = None
+    leader_ids: tuple = ()
+    supervisor_id: int | None = None
+
+
+def _start_of(day):
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def _steps(rules):
+    """Overdue steps as (step, first day, first day of the next step) — half-open."""
+    steps = sorted(rules["overdue"], key=lambda s: s["days"])
+    out = []
+    for k, step in enumerate(steps):
+        end = steps[k + 1]["days"] if k + 1 < len(steps) else step["days"] + rules.get("catch_up_days", 2) + 1
+        out.append((step, step["days"], end))
+    return out
+
+
+def _before(offsets):
+    """Before-windows as (offset, next smaller offset or 0), largest first."""
+    offsets = sorted(set(offsets), reverse=True)
+    return [(o, offsets[i + 1] if i + 1 < len(offsets) else 0) for i, o in enumerate(offsets)]
+
+
+# --- tasks ---------------------------------------------------------------------------------------
+
+TASK_FIELDS = (
+    "pk",
+    "title",
+    "deadline",
+    "owner_unit_id",
+    "owner_unit__name",
+    "campaign_id",
+    "region__path",
+    "owner_unit__region__path",
+    "responsible_leader_id",
+    "created_by_id",
+)
+
+
+def _task_dues(now, rules):
+    Task = apps.get_model("tasks", "Task")
+    today = timezone.localdate(now)
+    windows = []
+    for days, smaller in _before(rules["task_before_days"]):
+        # days left in [smaller + 1, days]; the smallest window reaches the deadline day itself.
+        low = today + dt.timedelta(days=smaller + 1 if smaller else 0)
+        windows.append(
+            (f"T-{days}d", "reminder", tuple(rules.get("before_to", UNIT_ROLES)), low, today + dt.timedelta(days=days))
+        )
+    for step, first, end in _steps(rules):
+        first = max(first, 1)  # a task is overdue from the day after its deadline date
+        if end <= first:
+            continue
+        # days overdue (today - deadline) in [first, end)
+        windows.append(
+            (
+                f"D{step['days']}",
+                step["kind"],
+                tuple(step["to"]),
+                today - dt.timedelta(days=end - 1),
+                today - dt.timedelta(days=first),
+            )
+        )
+    dues = []
+    for label, kind, to, low, high in windows:
+        rows = Task.objects.open().filter(deadline__gte=low, deadline__lte=high).values_list(*TASK_FIELDS)
+        for pk, title, deadline, unit_id, unit_name, campaign_id, path, unit_path, leader_id, creator_id in rows:
+            left = (deadline - today).days
+            if left >= 0:
+                heading = _("任务即将到期（剩余 %(n)s 天）") % {"n": left} if left else _("任务今日到期")
+            elif kind == "escalation":
+                heading = _("超期升级：任务已超期 %(n)s 天") % {"n": -left}
+            else:
+                heading = _("任务已超期 %(n)s 天") % {"n": -left}
+            dues.append(
+                Due(
+                    rule=f"task {label}",
+                    kind=kind,
+                    to=to,
+                    subject_key=f"task:{pk}",
+                    window=f"{deadline:%Y-%m-%d}/{label}",
+                    title=f"{heading}：{title}",
+                    body=_("完成时限 %(d)s；责任单位 %(u)s") % {"d": f"{deadline:%Y-%m-%d}", "u": unit_name},
+                    url=reverse("tasks:detail", args=[pk]),
+                    unit_id=unit_id,
+                    campaign_id=campaign_id,
+                    region_path=path or unit_path or "",
+                    task_id=pk,
+                    leader_ids=(leader_id,) if leader_id else (),
+                    supervisor_id=creator_id,
+                )
+            )
+    return dues
+
+
+# --- issues --------------------------------------------------------------------------------------
+
+ISSUE_FIELDS = (
+    "pk",
+    "category__name",
+    "address",
+    "rectification_deadline",
+    "responsible_unit_id",
+    "responsible_unit__name",
+    "campaign_id",
+    "region__path",
+    "site_id",
+    "assigned_by_id",
+    "created_by_id",
+)
+
+
+def _issue_url(pk):
+    return reverse("inspections:issue_detail", args=[pk])
+
+
+def _issue_dues(now, rules):
+    Issue = apps.get_model("inspections", "Issue")
+    today = timezone.localdate(now)
+    groups = rules["issue_before_hours"]
+    named = [severity for severity in groups if severity != "*"]
+    windows = []  # (label, kind, to, queryset)
+    for severity, hours in groups.items():
+        for h, smaller in _before(hours):
+            # the clock is running and the deadline lies in [now + smaller, now + h)
+            qs = Issue.objects.overdue(now=now + dt.timedelta(hours=h)).filter(
+                rectification_deadline__gte=now + dt.timedelta(hours=smaller)
+            )
+            qs = qs.exclude(severity__in=named) if severity == "*" else qs.filter(severity=severity)
+            windows.append((f"T-{h}h", "reminder", tuple(rules.get("before_to", UNIT_ROLES)), qs))
+    for step, first, end in _steps(rules):
+        # local deadline date in (today - end, today - first]; and already past
+        upper = min(now, _start_of(today - dt.timedelta(days=first - 1)))
+        qs = Issue.objects.overdue(now=upper).filter(
+            rectification_deadline__gte=_start_of(today - dt.timedelta(days=end - 1))
+        )
+        windows.append((f"D{step['days']}", step["kind"], tuple(step["to"]), qs))
+    dues = []
+    for label, kind, to, qs in windows:
+        for row in qs.values_list(*ISSUE_FIELDS):
+            pk, category, address, deadline, unit_id, unit_name, campaign_id, path, site_id, assigner, creator = row
+            local = timezone.localtime(deadline)
+            if deadline >= now:
+                left = deadline - now
+                heading = _("问题整改即将到期（剩余 %(h)s 小时 %(m)s 分）") % {
+                    "h": int(left.total_seconds() // 3600),
+                    "m": int(left.total_seconds() % 3600 // 60),
+                }
+            else:
+                days = (today - local.date()).days
+                if not days:
+                    heading = _("问题已超过整改时限")
+                elif kind == "escalation":
+                    heading = _("超期升级：问题已超期 %(n)s 天") % {"n": days}
+                else:
+                    heading = _("问题已超期 %(n)s 天") % {"n": days}
+            dues.append(
+                Due(
+                    rule=f"issue {label}",
+                    kind=kind,
+                    to=to,
+                    subject_key=f"issue:{pk}",
+                    window=f"{local:%Y-%m-%dT%H:%M}/{label}",
+                    title=f"{heading}：#{pk} {category}",
+                    body=_("整改时限 %(d)s；责任单位 %(u)s；地址 %(a)s")
+                    % {"d": f"{local:%Y-%m-%d %H:%M}", "u": unit_name or "", "a": address or "—"},
+                    url=_issue_url(pk),
+                    unit_id=unit_id,
+                    campaign_id=campaign_id,
+                    region_path=path or "",
+                    site_id=site_id,
+                    supervisor_id=assigner or creator,
+                )
+            )
+    return dues
+
+
+# --- recipients ----------------------------------------------------------------------------------
+
+
+def _recipients(dues):
+    """Resolve every due item's recipients with a handful of queries (not one per item)."""
+    roles = {role for due in dues for role in due.to}
+    unit_roles = roles & set(UNIT_ROLES)
+    by_unit = defaultdict(lambda: defaultdict(set))
+    if unit_roles:
+        unit_ids = {d.unit_id for d in dues if d.unit_id}
+        for unit_id, role, user_id in Membership.objects.filter(
+            unit_id__in=unit_ids, role__in=unit_roles, unit__is_active=True
+        ).values_list("unit_id", "role", "user_id"):
+            by_unit[unit_id][role].add(user_id)
+
+    region_leaders, site_leaders, task_leaders = defaultdict(list), defaultdict(set), defaultdict(set)
+    if "leader" in roles:
+        escalated = [d for d in dues if "leader" in d.to]
+        campaigns = {d.campaign_id for d in escalated}
+        sites = {d.site_id for d in escalated if d.site_id}
+        tasks = {d.task_id for d in escalated if d.task_id}
+        assignments = LeaderAssignment.objects.filter(campaign_id__in=campaigns, leader__isnull=False).filter(
+            Q(region__isnull=False) | Q(site_id__in=sites) | Q(task_id__in=tasks)
+        )
+        for campaign_id, leader_id, path, site_id, task_id in assignments.values_list(
+            "campaign_id", "leader_id", "region__path", "site_id", "task_id"
+        ):
+            if path:
+                region_leaders[campaign_id].append((path, leader_id))
+            elif site_id:
+                site_leaders[site_id].add(leader_id)
+            else:
+                task_leaders[task_id].add(leader_id)
+
+    wanted = {}
+    for due in dues:
+        ids = set()
+        for role in due.to:
+            if role in UNIT_ROLES:
+                ids |= by_unit[due.unit_id][role] if due.unit_id else set()
+            elif role == "leader":
+                ids |= set(due.leader_ids) | site_leaders.get(due.site_id, set()) | task_leaders.get(due.task_id, set())
+                ids |= {
+                    leader
+                    for path, leader in region_leaders.get(due.campaign_id, ())
+                    if due.region_path.startswith(path)
+                }
+            elif role == "supervisor" and due.supervisor_id:
+                ids.add(due.supervisor_id)
+        wanted[id(due)] = ids
+    users = User.objects.filter(pk__in={u for ids in wanted.values() for u in ids}, is_active=True).only(
+        "id", "email", "is_active", "username", "display_name", "phone"
+    )
+    users = {u.pk: u for u in users}
+    return {key: [users[u] for u in sorted(ids) if u in users] for key, ids in wanted.items()}
+
+
+# --- the pass ------------------------------------------------------------------------------------
+
+
+def reminders_dispatch(*, now=None, rules=None):
+    """One pass: write the deliveries due at ``now``. Returns {rule: [created Delivery rows]};
+    running it again at the same moment returns empty lists."""
+    now = now or timezone.now()
+    rules = rules or settings.REMINDER_RULES
+    dues = _task_dues(now, rules) + _issue_dues(now, rules)
+    recipients = _recipients(dues)
+    messages = defaultdict(list)
+    for due in dues:
+        for user in recipients[id(due)]:
+            messages[due.rule].append(
+                Message(
+                    recipient=user,
+                    kind=due.kind,
+                    subject_key=due.subject_key,
+                    window=due.window,
+                    title=due.title,
+                    body=due.body,
+                    url=due.url,
+                )
+            )
+    # Rows are stamped with the real time (they are due for sending now), whatever ``now`` says.
+    return {rule: deliveries_create(batch) for rule, batch in messages.items()}

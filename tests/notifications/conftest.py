@@ -1,0 +1,115 @@
+"""Servers for the channels, on localhost in the test: a real SMTP server (aiosmtpd) and an HTTP
+server for the webhook; and the inspections fixtures (issues made through the services)."""
+
+import asyncio
+import email
+import email.policy
+import json
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from tests.inspections.conftest import categories, make_issue, media_root  # noqa: F401  (fixtures)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Mailbox:
+    """aiosmtpd handler: keeps every message it accepted (250). With ``hold_first`` set, the
+    first message waits in DATA until ``release`` and is then refused with 451 — the server never
+    accepted it, as when its sender dies mid-transaction."""
+
+    def __init__(self):
+        self.accepted = []
+        self.hold_first = False
+        self.holding = threading.Event()  # set when the held message has arrived
+        self.release = threading.Event()
+        self._held = False
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.hold_first and not self._held:
+            self._held = True
+            self.holding.set()
+            while not self.release.is_set():
+                await asyncio.sleep(0.05)
+            return "451 4.3.0 Sender went away, not accepted"
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.accepted.append((envelope.rcpt_tos, message))
+        return "250 OK"
+
+    def to(self, address):
+        return [m for rcpts, m in self.accepted if address in rcpts]
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on localhost; ``.url`` for the email channel, ``.mailbox.accepted``."""
+    mailbox = Mailbox()
+    port = free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    controller.url = f"smtp://127.0.0.1:{port}"
+    controller.mailbox = mailbox
+    try:
+        yield controller
+    finally:
+        mailbox.release.set()
+        controller.stop()
+
+
+@pytest.fixture
+def email_to(settings):
+    """``email_to(url)``: the email channel sends through the SMTP server at ``url``."""
+
+    def use(url):
+        channels = {name: dict(config) for name, config in settings.NOTIFICATION_CHANNELS.items()}
+        channels["email"]["url"] = url
+        settings.NOTIFICATION_CHANNELS = channels
+
+    return use
+
+
+@pytest.fixture
+def webhook_server():
+    """A local HTTP server recording JSON POSTs; ``.status`` is what it answers (default 200)."""
+    received = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            length = int(self.headers["Content-Length"])
+            received.append({"headers": dict(self.headers), "json": json.loads(self.rfile.read(length))})
+            self.send_response(server.status)
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.status = 200
+    server.received = received
+    server.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def with_webhook(settings):
+    def use(url, **options):
+        channels = {name: dict(config) for name, config in settings.NOTIFICATION_CHANNELS.items()}
+        channels["webhook"] = {"class": "chuangcheng.notifications.channels.WebhookChannel", "url": url, **options}
+        settings.NOTIFICATION_CHANNELS = channels
+
+    return use

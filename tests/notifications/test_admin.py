@@ -1,0 +1,89 @@
+"""Ops: the Delivery admin (list, filters, 重新发送) and the beat schedule page."""
+
+import pytest
+from django.urls import reverse
+
+from chuangcheng.notifications import jobs, services
+from chuangcheng.notifications.models import Delivery
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def superuser(django_user_model):
+    return django_user_model.objects.create_superuser("root", "root@example.cn", "pass-Word-123")
+
+
+def failed_rows(people, n=3):
+    rows = []
+    for i in range(n):
+        rows += services.delivery_create(
+            recipients=[people.staff], kind="briefing", subject_key=f"briefing:{i}", window="W", title=f"通报{i}"
+        )
+    email = Delivery.objects.filter(channel="email")
+    email.update(status="failed", attempts=9, last_error="SMTPServerDisconnected('Connection unexpectedly closed')")
+    return list(email)
+
+
+def test_delivery_list_shows_status_channel_attempts_and_error(
+    client, superuser, people, django_assert_max_num_queries
+):
+    failed_rows(people, n=12)
+    client.force_login(superuser)
+    url = reverse("admin:notifications_delivery_changelist")
+    with django_assert_max_num_queries(12):
+        response = client.get(url, {"status__exact": "failed", "channel": "email"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert page.count("SMTPServerDisconnected") == 12
+    assert "发送失败" in page and "重新发送（仅发送失败的）" in page
+
+
+def test_resend_action_requeues_failed_rows_only(
+    client, superuser, people, monkeypatch, django_capture_on_commit_callbacks
+):
+    rows = failed_rows(people, n=2)
+    inapp = Delivery.objects.filter(channel="inapp").first()
+    kicked = []
+    monkeypatch.setattr(jobs.deliver, "apply_async", lambda args, **kw: kicked.append(sorted(args[0])))
+    client.force_login(superuser)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:notifications_delivery_changelist"),
+            {"action": "resend", "_selected_action": [r.pk for r in rows] + [inapp.pk]},
+            follow=True,
+        )
+    messages = [str(m) for m in response.context["messages"]]
+    assert "已重新排队 2 条投递。" in messages
+    assert any("其余已跳过" in m for m in messages)
+    assert {(d.status, d.attempts) for d in Delivery.objects.filter(channel="email")} == {("pending", 0)}
+    inapp.refresh_from_db()
+    assert inapp.status == "sent"
+    assert kicked == [sorted(r.pk for r in rows)]
+
+
+def test_resent_rows_are_sent_by_the_sweep(people):
+    rows = failed_rows(people, n=1)
+    services.delivery_resend(delivery_ids=[rows[0].pk])
+    assert jobs.deliver_due.apply().get() == 1
+    assert Delivery.objects.get(pk=rows[0].pk).status == "sent"
+
+
+def test_beat_schedule_page_for_admins_only(client, people, settings):
+    client.force_login(people.admin)
+    services.heartbeat_record(name="notifications.send_reminders")
+    response = client.get(reverse("notifications:schedule"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
+        assert name in page and entry["task"] in page
+    assert "每 300 秒" in page
+    client.force_login(people.staff)
+    assert client.get(reverse("notifications:schedule")).status_code == 403
+
+
+def test_reminder_jobs_are_scheduled():
+    from django.conf import settings
+
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {"notifications.send_reminders", "notifications.deliver_due"} <= tasks

@@ -1,0 +1,246 @@
+"""The reminder pass, clock controlled (``now=``): before, at and after a deadline; who gets what;
+a re-run creates nothing; an extended deadline re-arms; the pass is set-based."""
+
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from chuangcheng.notifications.models import Delivery, Notice
+from chuangcheng.notifications.reminders import reminders_dispatch
+from inspections.models import Issue
+from tasks.models import Task
+from tests.factories import TaskFactory
+
+pytestmark = pytest.mark.django_db
+
+SHANGHAI = timezone.get_default_timezone()
+
+
+def at(*args):
+    return timezone.make_aware(dt.datetime(*args), SHANGHAI)
+
+
+def sent(subject_key, channel="inapp"):
+    """{(window label, username)} of the deliveries about ``subject_key``."""
+    rows = Delivery.objects.filter(subject_key=subject_key, channel=channel).select_related("recipient")
+    return {(d.window.split("/")[-1], d.recipient.username) for d in rows}
+
+
+def labels(result):
+    return {rule: len(rows) for rule, rows in result.items() if rows}
+
+
+# --- tasks --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def task(campaign, units, people):
+    Delivery.objects.all().delete()
+    return TaskFactory(
+        campaign=campaign,
+        owner_unit=units.street_a1,
+        title="背街小巷整治",
+        start_date=dt.date(2026, 11, 1),
+        deadline=dt.date(2026, 11, 20),
+        created_by=people.supervisor,
+    )
+
+
+UNIT = {"staff_a1", "head_a1"}
+
+
+@pytest.mark.parametrize(
+    ("when", "expected"),
+    [
+        (at(2026, 11, 16, 9), set()),  # 4 days left
+        (at(2026, 11, 17, 9), {"T-3d"}),  # 3 days left
+        (at(2026, 11, 18, 9), {"T-3d"}),  # 2 days left: still the T-3 window
+        (at(2026, 11, 19, 9), {"T-1d"}),  # 1 day left
+        (at(2026, 11, 20, 9), {"T-1d"}),  # due today: T-1 reaches the deadline day
+        (at(2026, 11, 21, 9), {"D1"}),  # overdue 1 day: staff and head
+        (at(2026, 11, 22, 9), {"D1"}),
+        (at(2026, 11, 23, 9), {"D3"}),  # overdue 3 days: escalation
+        (at(2026, 11, 25, 9), {"D3"}),  # caught up within catch_up_days
+        (at(2026, 11, 26, 9), set()),  # long overdue: no longer read every pass
+    ],
+)
+def test_task_windows(task, when, expected):
+    reminders_dispatch(now=when)
+    assert {label for label, _user in sent(f"task:{task.pk}")} == expected
+
+
+def test_task_reminders_go_to_the_unit_and_escalate_to_leader_and_supervisor_on_day_3(task, people):
+    for day in range(14, 27):
+        for hour in (0, 9, 18):
+            reminders_dispatch(now=at(2026, 11, day, hour))
+    assert sent(f"task:{task.pk}") == {
+        *{("T-3d", u) for u in UNIT},
+        *{("T-1d", u) for u in UNIT},
+        *{("D1", u) for u in UNIT},
+        ("D3", "leader"),  # 包保领导 of 甲区, where the unit is
+        ("D3", "supervisor"),  # who put the task in the ledger
+    }
+    escalation = Notice.objects.get(recipient=people.leader)
+    assert escalation.kind == "escalation"
+    assert escalation.title == "超期升级：任务已超期 3 天：背街小巷整治"
+    assert escalation.url == f"/tasks/{task.pk}/"
+    assert Delivery.objects.filter(recipient=people.leader, channel="email", status="pending").count() == 1
+
+
+def test_task_leader_not_before_day_3(task, people):
+    reminders_dispatch(now=at(2026, 11, 22, 23, 59))
+    assert not Delivery.objects.filter(recipient=people.leader).exists()
+    reminders_dispatch(now=at(2026, 11, 23, 0, 1))
+    assert Delivery.objects.filter(recipient=people.leader, kind="escalation").count() == 2  # in-app + email
+
+
+def test_the_responsible_leader_of_a_task_is_escalated_to(task, people, units):
+    from tests.factories import UserFactory
+
+    other = UserFactory(username="fenguan")
+    Task.objects.filter(pk=task.pk).update(responsible_leader=other)
+    reminders_dispatch(now=at(2026, 11, 23, 9))
+    assert ("D3", "fenguan") in sent(f"task:{task.pk}")
+
+
+def test_done_tasks_get_nothing(task):
+    Task.objects.filter(pk=task.pk).update(state="done")
+    for day in (17, 19, 21, 23):
+        reminders_dispatch(now=at(2026, 11, day, 9))
+    assert not Delivery.objects.exists()
+
+
+def test_rerun_creates_nothing_and_a_moved_deadline_rearms(task):
+    first = reminders_dispatch(now=at(2026, 11, 19, 9))
+    assert labels(first) == {"task T-1d": 4}  # 2 people × (in-app, email)
+    assert labels(reminders_dispatch(now=at(2026, 11, 19, 9, 5))) == {}
+    assert labels(reminders_dispatch(now=at(2026, 11, 20, 9))) == {}
+    Task.objects.filter(pk=task.pk).update(deadline=dt.date(2026, 11, 21))
+    assert labels(reminders_dispatch(now=at(2026, 11, 20, 9, 5))) == {"task T-1d": 4}
+
+
+# --- issues -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def issue(make_issue):
+    """A 负面清单 (立行立改) issue being rectified by 甲一街道, due 2026-11-20 17:30."""
+    made = make_issue("rectifying", severity="negative_list")
+    Issue.objects.filter(pk=made.pk).update(rectification_deadline=at(2026, 11, 20, 17, 30))
+    Delivery.objects.all().delete()
+    return made
+
+
+@pytest.mark.parametrize(
+    ("when", "expected"),
+    [
+        (at(2026, 11, 20, 13, 29), set()),  # 4 h 1 min before
+        (at(2026, 11, 20, 13, 31), {"T-4h"}),
+        (at(2026, 11, 20, 16, 31), {"T-1h"}),  # first seen at T-1h: T-4h is not sent late
+        (at(2026, 11, 20, 17, 29), {"T-1h"}),
+        (at(2026, 11, 20, 17, 31), {"D0"}),  # the moment it passes
+        (at(2026, 11, 20, 23, 59), {"D0"}),
+        (at(2026, 11, 21, 0, 1), {"D1"}),
+        (at(2026, 11, 22, 12), {"D1"}),
+        (at(2026, 11, 23, 0, 1), {"D3"}),
+        (at(2026, 11, 26, 0, 1), set()),
+    ],
+)
+def test_issue_windows_same_day_severity(issue, when, expected):
+    reminders_dispatch(now=when)
+    assert {label for label, _user in sent(f"issue:{issue.pk}")} == expected
+
+
+def test_issue_full_course_and_its_recipients(issue, people):
+    moment = at(2026, 11, 20, 12)
+    while moment < at(2026, 11, 27):
+        reminders_dispatch(now=moment)
+        moment += dt.timedelta(minutes=5 if moment < at(2026, 11, 20, 18) else 60)
+    assert sent(f"issue:{issue.pk}") == {
+        *{(label, u) for label in ("T-4h", "T-1h", "D0", "D1") for u in UNIT},
+        ("D3", "leader"),
+        ("D3", "supervisor"),  # who assigned it
+    }
+    assert sent(f"issue:{issue.pk}", "email") == sent(f"issue:{issue.pk}")
+    notice = Notice.objects.filter(recipient=people.staff, title__contains="即将到期").earliest("id")
+    assert notice.title.startswith("问题整改即将到期（剩余 3 小时 55 分）：#")
+    assert "整改时限 2026-11-20 17:30" in notice.body
+
+
+def test_general_issues_are_reminded_one_day_before(make_issue):
+    issue = make_issue("assigned")  # signing is pending; the supervisor's deadline runs
+    Issue.objects.filter(pk=issue.pk).update(rectification_deadline=at(2026, 11, 20, 17, 30))
+    Delivery.objects.all().delete()
+    reminders_dispatch(now=at(2026, 11, 19, 17, 29))
+    assert sent(f"issue:{issue.pk}") == set()
+    reminders_dispatch(now=at(2026, 11, 19, 17, 31))
+    assert sent(f"issue:{issue.pk}") == {("T-24h", u) for u in UNIT}
+
+
+def test_submitted_and_closed_issues_get_nothing(make_issue):
+    issues = [make_issue("submitted", seed=1), make_issue("closed", seed=2)]
+    Issue.objects.filter(pk__in=[i.pk for i in issues]).update(rectification_deadline=at(2026, 11, 20, 17, 30))
+    Delivery.objects.all().delete()
+    for when in (at(2026, 11, 20, 17), at(2026, 11, 21, 9), at(2026, 11, 23, 9)):
+        reminders_dispatch(now=when)
+    assert not Delivery.objects.exists()
+
+
+def test_an_extension_rearms_the_reminders(issue):
+    reminders_dispatch(now=at(2026, 11, 20, 17))
+    Issue.objects.filter(pk=issue.pk).update(rectification_deadline=at(2026, 11, 21, 17, 30))
+    reminders_dispatch(now=at(2026, 11, 21, 17))
+    windows = Delivery.objects.filter(subject_key=f"issue:{issue.pk}", channel="inapp").values_list("window", flat=True)
+    assert sorted(set(windows)) == ["2026-11-20T17:30/T-1h", "2026-11-21T17:30/T-1h"]
+
+
+def test_rules_are_configurable(issue, settings):
+    settings.REMINDER_RULES = {
+        **settings.REMINDER_RULES,
+        "issue_before_hours": {"negative_list": [2], "*": [24]},
+        "overdue": [{"days": 2, "kind": "escalation", "to": ["unit_head"]}],
+    }
+    reminders_dispatch(now=at(2026, 11, 20, 14))
+    assert sent(f"issue:{issue.pk}") == set()
+    reminders_dispatch(now=at(2026, 11, 20, 16))
+    reminders_dispatch(now=at(2026, 11, 21, 9))
+    reminders_dispatch(now=at(2026, 11, 22, 9))
+    assert sent(f"issue:{issue.pk}") == {("T-2h", "staff_a1"), ("T-2h", "head_a1"), ("D2", "head_a1")}
+
+
+def test_a_pass_is_set_based(make_issue, campaign, units, people, django_assert_max_num_queries):
+    """Many due items, a bounded number of queries (no query per item or per person)."""
+    first = make_issue("rectifying", severity="negative_list")
+    Issue.objects.filter(pk=first.pk).update(rectification_deadline=at(2026, 11, 20, 17, 30))
+    for _ in range(30):
+        clone = Issue.objects.get(pk=first.pk)
+        clone.pk = None
+        clone.tracking_code = ""
+        clone.save()
+    TaskFactory.create_batch(
+        20,
+        campaign=campaign,
+        owner_unit=units.street_a1,
+        start_date=dt.date(2026, 11, 1),
+        deadline=dt.date(2026, 11, 17),
+        created_by=people.supervisor,
+    )
+    Delivery.objects.all().delete()
+    with django_assert_max_num_queries(40):
+        result = reminders_dispatch(now=at(2026, 11, 20, 9))  # the tasks are 3 days overdue
+    assert labels(result) == {"task D3": 20 * 2 * 2}  # leader and supervisor, in-app and email
+    with django_assert_max_num_queries(40):
+        result = reminders_dispatch(now=at(2026, 11, 20, 17, 0))
+    assert labels(result) == {"issue T-1h": 31 * 2 * 2}
+
+
+def test_send_reminders_command_prints_what_it_created(issue, capsys):
+    call_command("send_reminders", "--now", "2026-11-20T17:00:00+08:00", verbosity=2)
+    out = capsys.readouterr().out
+    assert "issue T-1h: 4 (email 2, inapp 2)" in out
+    assert f"issue:{issue.pk} 2026-11-20T17:30/T-1h" in out
+    assert "created 4 deliveries" in out
+    call_command("send_reminders", "--now", "2026-11-20T17:00:00+08:00")
+    assert "created 0 deliveries" in capsys.readouterr().out
