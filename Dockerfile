@@ -12,9 +12,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     MEDIA_ROOT=/app/var/media \
     XDG_CACHE_HOME=/app/var/cache
 
-# fonts-noto-cjk: Chinese text in generated PDFs and charts; gettext: compilemessages.
+# fonts-noto-cjk: Chinese text in generated PDFs and charts; gettext: compilemessages;
+# Pango and HarfBuzz's subsetter: WeasyPrint (briefing PDFs).
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends fonts-noto-cjk gettext \
+       libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -1,0 +1,35 @@
+"""The 生成通报 form: it collects input; :func:`~chuangcheng.reports.briefings.briefing_build`
+decides (period ended, within the campaign, who may)."""
+
+import datetime as dt
+
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from chuangcheng.campaigns.models import Campaign
+from chuangcheng.org.models import Region, RegionLevel
+
+from .models import BriefingKind
+
+
+class BriefingBuildForm(forms.Form):
+    campaign = forms.ModelChoiceField(label=_("创建活动"), queryset=Campaign.objects.none(), empty_label=None)
+    kind = forms.ChoiceField(label=_("通报类型"), choices=BriefingKind.choices, initial=BriefingKind.WEEKLY)
+    date = forms.DateField(
+        label=_("统计期内的任一天"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("日通报为当日；周通报为该日所在的周一至周日；月考评为该日所在的自然月。"),
+    )
+    region = forms.ModelChoiceField(label=_("通报范围"), queryset=Region.objects.none(), empty_label=None)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["date"].initial = timezone.localdate() - dt.timedelta(days=1)
+        self.fields["campaign"].queryset = Campaign.objects.visible_to(user).select_related("region")
+        scope = user.scope
+        regions = Region.objects.filter(level__in=[RegionLevel.CITY, RegionLevel.COUNTY])
+        if not scope.sees_all:
+            regions = regions.filter(scope.region_q("path"))
+        self.fields["region"].queryset = regions.filter(Q(level=RegionLevel.CITY) | Q(parent__level=RegionLevel.CITY))

@@ -1,0 +1,58 @@
+import datetime as dt
+
+from django.core.management.base import BaseCommand, CommandError
+
+from chuangcheng.campaigns.models import Campaign
+from chuangcheng.exceptions import ApplicationError
+from chuangcheng.org.models import Region
+from chuangcheng.reports.briefings import briefing_build, scheduled_regions
+from chuangcheng.reports.models import BriefingKind
+
+
+class Command(BaseCommand):
+    help = (
+        "生成通报：build_briefing daily|weekly|monthly [--date D] [--campaign ID] [--region CODE]。"
+        "默认为刚结束的统计期、所有进行中的创建活动、全市及各区县；已生成的不会重复生成。"
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("kind", choices=BriefingKind.values)
+        parser.add_argument("--date", help="统计期内的任一天（YYYY-MM-DD），默认昨天")
+        parser.add_argument("--campaign", type=int, help="创建活动 ID，默认所有进行中的活动")
+        parser.add_argument("--region", help="区划代码，默认全市及各区县")
+
+    def handle(self, *args, kind, date, campaign, region, **options):
+        day = None
+        if date:
+            try:
+                day = dt.date.fromisoformat(date)
+            except ValueError:
+                raise CommandError(f"日期格式应为 YYYY-MM-DD：{date}") from None
+        if campaign is not None:
+            campaigns = list(Campaign.objects.filter(pk=campaign).select_related("region"))
+            if not campaigns:
+                raise CommandError(f"没有 ID 为 {campaign} 的创建活动。")
+        else:
+            campaigns = list(Campaign.objects.active().select_related("region").order_by("pk"))
+            if not campaigns:
+                raise CommandError("没有进行中的创建活动。")
+        target = None
+        if region:
+            target = Region.objects.filter(code=region).first()
+            if target is None:
+                raise CommandError(f"没有代码为 {region} 的区划。")
+        failures = 0
+        for c in campaigns:
+            for r in [target] if target else scheduled_regions(c):
+                try:
+                    briefing, created = briefing_build(campaign=c, kind=kind, day=day, region=r)
+                except ApplicationError as error:
+                    failures += 1
+                    self.stderr.write(f"{c.name} · {r.name}：{error.message}")
+                    continue
+                word = "已生成" if created else "已存在"
+                self.stdout.write(
+                    f"{word} {briefing.document_number} {briefing.title}（{briefing.period_start} 至 {briefing.period_end}）"
+                )
+        if failures and failures == sum(1 if target else len(scheduled_regions(c)) for c in campaigns):
+            raise CommandError("没有生成任何通报。")

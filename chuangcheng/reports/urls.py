@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("", views.briefing_list, name="list"),
+    path("build/", views.briefing_build_view, name="build"),
+    path("<int:pk>/", views.briefing_detail, name="detail"),
+    path("<int:pk>/download.<str:fmt>", views.briefing_download, name="download"),
+]

@@ -1,0 +1,277 @@
+"""Building briefings: one per (campaign, kind, period, region), refused for a period that has
+not ended or that precedes the campaign, numbered in sequence, immutable, mailed to its
+subscribers; the jobs and the command."""
+
+import datetime as dt
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from chuangcheng.exceptions import ApplicationError
+from chuangcheng.org.models import LeaderAssignment
+from chuangcheng.reports import jobs, periods
+from chuangcheng.reports.briefings import briefing_build, briefing_subscribers
+from chuangcheng.reports.models import Briefing
+from tests.factories import CampaignFactory, MembershipFactory, UserFactory
+
+
+def build(campaign, kind="weekly", **kw):
+    return briefing_build(campaign=campaign, kind=kind, **kw)
+
+
+def test_weekly_briefing_snapshot(campaign, world):
+    briefing, created = build(campaign, day=world.monday)
+    assert created
+    assert (briefing.period_start, briefing.period_end) == (world.monday, world.sunday)
+    assert briefing.region == campaign.region
+    year = timezone.localdate().year
+    assert briefing.document_number == f"创建办〔{year}〕1号"
+    assert briefing.title == "示范市创建工作周通报"
+    content = briefing.content
+    assert content["issuer"] == "示范市创建国家卫生城市工作指挥部办公室"
+    assert content["totals"]["issues_assigned"] == 6
+    assert content["totals"]["on_time_rate"] == 50.0
+    street = next(g for g in content["ranking"] if g["group"] == "territorial:street")
+    assert [r["name"] for r in street["rows"]] == ["乙一街道办事处", "甲一街道办事处"]
+    assert content["flags"] == {"red": ["乙一街道办事处"], "black": ["甲一街道办事处"]}
+    overdue = {u["unit"]: u for u in content["overdue_by_unit"]}
+    assert overdue["甲一街道办事处"]["count"] == 1
+    assert overdue["甲一街道办事处"]["issues"][0]["id"] == world.open_overdue.pk
+    assert [i["id"] for i in content["negative_list"]] == [world.negative.pk]
+    assert set(content["definitions"]) >= {"on_time_rate", "score", "rank"}
+
+
+def test_summary_paragraph(campaign, world):
+    briefing, _ = build(campaign, day=world.monday)
+    assert briefing.summary.startswith("本周新交办问题 6 个，销号 4 个，按期销号率 50.0%")
+    assert "超期未改问题 2 个" in briefing.summary
+    assert "返工率 33.3%" in briefing.summary  # 1 rejection in 3 verifications
+    assert "红旗单位：乙一街道办事处。" in briefing.summary
+    assert "黑旗单位：甲一街道办事处。" in briefing.summary
+
+
+def test_summary_compares_with_the_previous_week(campaign, world, make_issue, units, city):
+    from tests.reports.conftest import at
+
+    before = world.monday - dt.timedelta(days=7)
+    make_issue(
+        units.street_a1, city.a1v, state="closed", assigned=at(before), deadline=at(before, 18), closed=at(before, 12)
+    )
+    make_issue(
+        units.street_a1, city.a1v, state="closed", assigned=at(before), deadline=at(before, 18), closed=at(before, 20)
+    )
+    briefing, _ = build(campaign, day=world.monday)
+    assert "按期销号率 50.0%，与上周持平" in briefing.summary
+
+
+def test_building_the_same_period_twice_yields_the_same_briefing(campaign, world):
+    first, created = build(campaign, day=world.monday)
+    again, created_again = build(campaign, day=world.sunday)  # any day of the week names it
+    assert created and not created_again
+    assert again.pk == first.pk
+    assert Briefing.objects.count() == 1
+
+
+def test_future_or_unfinished_period_is_refused(campaign, world):
+    today = timezone.localdate()
+    with pytest.raises(ApplicationError, match="尚未结束"):
+        build(campaign, day=today)  # this week is still running
+    with pytest.raises(ApplicationError, match="尚未结束"):
+        build(campaign, kind="daily", day=today + dt.timedelta(days=3))
+    assert not Briefing.objects.exists()
+
+
+def test_period_before_the_campaign_is_refused(campaign, world):
+    with pytest.raises(ApplicationError, match="在创建活动开始"):
+        build(campaign, kind="monthly", day=campaign.start_date - dt.timedelta(days=40))
+    assert not Briefing.objects.exists()
+
+
+def test_region_outside_the_campaign_is_refused(campaign, world):
+    other = CampaignFactory()
+    with pytest.raises(ApplicationError, match="不在该创建活动的范围内"):
+        build(campaign, day=world.monday, region=other.region)
+
+
+def test_document_numbers_run_per_campaign_and_year(campaign, world, city):
+    a, _ = build(campaign, day=world.monday)
+    b, _ = build(campaign, kind="daily", day=world.monday)
+    c, _ = build(campaign, day=world.monday, region=city.a)
+    assert [x.number for x in (a, b, c)] == [1, 2, 3]
+    assert c.document_number.endswith(f"〔{timezone.localdate().year}〕3号")
+    other = CampaignFactory(start_date=world.monday - dt.timedelta(days=30))
+    d, _ = build(other, day=world.monday)
+    assert d.number == 1
+
+
+def test_a_published_briefing_is_immutable(campaign, world):
+    briefing, _ = build(campaign, day=world.monday)
+    briefing.title = "改过的标题"
+    with pytest.raises(ValueError):
+        briefing.save()
+    assert Briefing.objects.get(pk=briefing.pk).title == "示范市创建工作周通报"
+
+
+def test_the_snapshot_does_not_change_when_issues_do(campaign, world):
+    briefing, _ = build(campaign, day=world.monday)
+    world.open_overdue.state = "closed"
+    world.open_overdue.closed_at = timezone.now()
+    world.open_overdue.save()
+    again, _ = build(campaign, day=world.monday)
+    assert again.content["totals"]["issues_overdue_open"] == 2
+
+
+def test_district_briefing(campaign, world, city):
+    briefing, _ = build(campaign, day=world.monday, region=city.a)
+    assert briefing.title == "甲区创建工作周通报"
+    assert briefing.content["totals"]["issues_assigned"] == 4
+    assert not briefing.content["scope"]["city_wide"]
+
+
+def test_permission_to_build_on_demand(campaign, world, people, city):
+    with pytest.raises(ApplicationError) as refused:
+        build(campaign, day=world.monday, actor=people.staff)
+    assert refused.value.code == "forbidden"
+    with pytest.raises(ApplicationError):
+        build(campaign, day=world.monday, actor=people.district_supervisor)  # city-wide: not theirs
+    assert not Briefing.objects.exists()
+    own, created = build(campaign, day=world.monday, region=city.a, actor=people.district_supervisor)
+    assert created and own.built_by == people.district_supervisor
+    city_wide, _ = build(campaign, day=world.monday, actor=people.supervisor)
+    assert city_wide.region == city.city
+
+
+def test_subscribers(campaign, world, people, city, units):
+    city_wide, _ = build(campaign, day=world.monday)
+    district, _ = build(campaign, day=world.monday, region=city.a)
+    # 甲区: the head of 甲一街道办事处, the leader assigned to 甲区, the supervisor of 甲区.
+    assert set(briefing_subscribers(district)) == {people.head, people.leader, people.district_supervisor}
+    # City-wide: every unit head, every assigned leader, and the office's city-wide supervisor.
+    head_b = UserFactory(username="head_b1")
+    MembershipFactory(user=head_b, unit=units.street_b1, role="unit_head")
+    leader_b = UserFactory(username="leader_b")
+    LeaderAssignment.objects.create(campaign=campaign, leader=leader_b, region=city.b1, kind="baobao")
+    assert set(briefing_subscribers(city_wide)) == {people.head, head_b, people.leader, leader_b, people.supervisor}
+    assert people.staff not in briefing_subscribers(city_wide)
+
+
+def test_publishing_queues_the_briefing_with_its_pdf(campaign, world, people):
+    services = pytest.importorskip("chuangcheng.notifications.services")
+    if not hasattr(services, "delivery_create"):
+        pytest.skip("the notifications outbox has no delivery_create yet")
+    from chuangcheng.notifications.models import Delivery
+
+    briefing, _ = build(campaign, day=world.monday)
+    rows = Delivery.objects.filter(subject_key=f"briefing:{briefing.pk}", kind="briefing")
+    assert {d.recipient for d in rows} == set(briefing_subscribers(briefing))
+    email = rows.filter(channel="email").first()
+    assert email is not None
+    assert email.attachments == [
+        {
+            "loader": "chuangcheng.reports.briefings.pdf_bytes",
+            "args": [briefing.pk],
+            "filename": f"{briefing.document_number}.pdf",
+            "mimetype": "application/pdf",
+        }
+    ]
+    count = rows.count()
+    build(campaign, day=world.monday)  # found, not rebuilt: nothing queued again
+    assert rows.count() == count
+
+
+# --- jobs and command ----------------------------------------------------------------------------
+
+
+def test_beat_schedule_has_the_three_briefings():
+    schedule = settings.CELERY_BEAT_SCHEDULE
+    daily = schedule["reports-daily-briefings"]["schedule"]
+    weekly = schedule["reports-weekly-briefings"]["schedule"]
+    monthly = schedule["reports-monthly-briefings"]["schedule"]
+    assert (daily.hour, daily.minute) == ({8}, {0})
+    assert (weekly.hour, weekly.minute, weekly.day_of_week) == ({9}, {0}, {1})
+    assert (monthly.hour, monthly.day_of_month) == ({9}, {1})
+    from chuangcheng.celery import app
+
+    app.loader.import_default_modules()
+    for name in ("reports-daily-briefings", "reports-weekly-briefings", "reports-monthly-briefings"):
+        assert schedule[name]["task"] in app.tasks
+
+
+def test_weekly_job_twice_one_result(campaign, world, city):
+    first = jobs.build_weekly_briefings.apply().get()
+    second = jobs.build_weekly_briefings.apply().get()
+    assert len(first) == 3  # city-wide, 甲区, 乙区
+    assert all(created for _pk, created in first)
+    assert [pk for pk, _ in second] == [pk for pk, _ in first]
+    assert not any(created for _pk, created in second)
+    assert Briefing.objects.filter(kind="weekly").count() == 3
+    assert set(Briefing.objects.values_list("period_start", flat=True)) == {world.monday}
+
+
+def test_daily_and_monthly_jobs(campaign, world):
+    daily = jobs.build_daily_briefings.apply().get()
+    assert len(daily) == 3
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    assert set(Briefing.objects.filter(kind="daily").values_list("period_start", flat=True)) == {yesterday}
+    jobs.build_monthly_briefings.apply().get()
+    start, _end = periods.last_finished_period("monthly")
+    monthly = Briefing.objects.filter(kind="monthly")  # the campaign started 60 days before last week
+    assert monthly.count() == 3
+    assert set(monthly.values_list("period_start", flat=True)) == {start}
+
+
+def test_command(campaign, world, city, capsys):
+    call_command("build_briefing", "weekly", "--date", world.monday.isoformat(), "--region", city.a.code)
+    out = capsys.readouterr().out
+    assert "已生成" in out and "甲区创建工作周通报" in out
+    call_command("build_briefing", "weekly", "--date", world.monday.isoformat(), "--campaign", str(campaign.pk))
+    out = capsys.readouterr().out
+    assert out.count("已生成") == 2 and out.count("已存在") == 1  # city-wide and 乙区 new; 甲区 found
+    with pytest.raises(CommandError, match="没有生成任何通报"):
+        call_command("build_briefing", "daily", "--date", (timezone.localdate() + dt.timedelta(days=2)).isoformat())
+    assert "尚未结束" in capsys.readouterr().err
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        call_command("build_briefing", "daily", "--date", "23/11/2026")
+    with pytest.raises(CommandError, match="区划"):
+        call_command("build_briefing", "daily", "--region", "000000")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_builds_make_one_briefing_on_postgres(campaign, world):
+    """Two builders at once (two threads, two connections): one briefing, one number."""
+    import threading
+
+    from django.db import connection
+
+    results, errors = [], []
+
+    def worker():
+        try:
+            results.append(build(campaign, day=world.monday))
+        except Exception as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len({b.pk for b, _ in results}) == 1
+    assert sorted(created for _, created in results) == [False, True]
+    assert Briefing.objects.count() == 1
+
+
+def test_summary_shortens_long_flag_lists():
+    from chuangcheng.reports.briefings import summary_text
+    from chuangcheng.reports.figures import Figures
+
+    names = [f"单位{n}" for n in range(9)]
+    text = summary_text("weekly", Figures(), Figures(), names, ["黑一"])
+    assert "红旗单位：单位0、单位1、单位2、单位3、单位4、单位5等 9 个单位。" in text
+    assert "黑旗单位：黑一。" in text

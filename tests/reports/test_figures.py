@@ -1,0 +1,196 @@
+"""The figures: each count and rate on a week of hand-made activity, the score and the ranks,
+regions adding up to the total, and a query count that does not grow with the data."""
+
+import datetime as dt
+
+import pytest
+
+from chuangcheng.reports import figures, periods
+from chuangcheng.reports.models import CampaignScoring
+from inspections.models import IssueAction, IssueState
+from tests.factories import TaskFactory, UnitFactory
+from tests.reports.conftest import at, event
+
+
+def rows_by_name(rows):
+    return {r.name: r for r in rows}
+
+
+@pytest.fixture
+def week_set(campaign, world):
+    return figures.figure_set(campaign, world.monday, world.sunday, now=world.now)
+
+
+def test_issue_figures_of_a_unit(week_set):
+    a1 = rows_by_name(week_set.units)["甲一街道办事处"].figures
+    assert a1.issues_assigned == 4
+    assert a1.issues_closed == 3
+    assert a1.issues_due == 4
+    assert a1.issues_due_closed == 3
+    assert a1.issues_closed_on_time == 2  # Tuesday for Wednesday; 17:00 for 18:00 (负面清单)
+    assert a1.on_time_rate == 50.0
+    assert a1.closure_rate == 75.0
+    assert a1.issues_overdue_open == 1
+    assert a1.issues_in_hand == 1
+    assert a1.not_overdue_rate == 0.0
+    assert a1.issues_negative_list == 1
+    assert (a1.verifications, a1.rejections, a1.rework_rate) == (2, 1, 50.0)
+    assert a1.recurrences == 0
+    assert a1.mean_hours_to_close == pytest.approx((24 + 72 + 8) / 3, abs=0.05)
+
+
+def test_task_figures_of_a_unit(week_set):
+    rows = rows_by_name(week_set.units)
+    a1, b1 = rows["甲一街道办事处"].figures, rows["乙一街道办事处"].figures
+    assert (a1.tasks_due, a1.tasks_done, a1.tasks_done_on_time, a1.task_on_time_rate) == (1, 1, 1, 100.0)
+    assert (a1.tasks_overdue, a1.tasks_lagging) == (0, 0)
+    assert (b1.tasks_due, b1.tasks_done_on_time, b1.task_on_time_rate) == (1, 0, 0.0)
+    assert (b1.tasks_overdue, b1.tasks_in_progress, b1.tasks_lagging) == (1, 1, 1)
+
+
+def test_the_total_is_the_sum_and_its_rates_are_recomputed(week_set):
+    totals = week_set.totals
+    assert (totals.issues_assigned, totals.issues_closed, totals.issues_due) == (6, 4, 6)
+    assert totals.issues_closed_on_time == 3
+    assert totals.on_time_rate == 50.0
+    assert totals.issues_overdue_open == 2
+    assert sum((r.figures for r in week_set.regions), figures.Figures()) == totals
+
+
+def test_regions_group_by_path_prefix(week_set):
+    regions = rows_by_name(week_set.regions)
+    assert set(regions) == {"甲区", "乙区"}
+    assert regions["甲区"].figures.issues_assigned == 4
+    assert regions["乙区"].figures.issues_assigned == 2  # 乙一's and the 城管局's, located in 乙区
+    assert regions["乙区"].figures.tasks_overdue == 1
+
+
+def test_score_rank_and_flags_within_comparable_units(week_set):
+    rows = rows_by_name(week_set.units)
+    a1, b1, cgj = rows["甲一街道办事处"], rows["乙一街道办事处"], rows["示范市城管局"]
+    # 35·50 + 20·0 + 20·100 + 10·50 over 85 (no in-progress task: that weight drops out).
+    assert a1.score == 50.0
+    # 35·100 + 20·0 + 10·100 + 15·0 over 80 (no issue in hand: that weight drops out).
+    assert b1.score == 56.25
+    assert (b1.rank, a1.rank) == (1, 2)
+    assert (b1.flag, a1.flag) == ("red", "black")
+    # 条 apart from 块: the 城管局 is ranked alone among city departments, and not flagged.
+    assert (cgj.group, cgj.rank, cgj.ranked_among, cgj.flag) == ("functional:city", 1, 1, "")
+    assert rows["示范市创建办"].rank is None  # no activity: not ranked
+    assert rows["示范市创建办"].score is None
+
+
+def test_weights_are_configurable_per_campaign(campaign, world):
+    CampaignScoring.objects.create(
+        campaign=campaign,
+        weight_issue_on_time=0,
+        weight_issue_not_overdue=0,
+        weight_task_on_time=100,
+        weight_no_rework=0,
+        weight_task_on_track=0,
+        flag_count=0,
+    )
+    rows = rows_by_name(figures.unit_figures(campaign, world.monday, world.sunday, now=world.now))
+    assert rows["甲一街道办事处"].score == 100.0
+    assert rows["乙一街道办事处"].score == 0.0
+    assert rows["甲一街道办事处"].rank == 1
+    assert rows["甲一街道办事处"].flag == ""  # flag_count 0: no flags
+
+
+def test_recurrences_and_deductions(campaign, world):
+    event(world.on_time, IssueAction.REOPEN, at(world.monday + dt.timedelta(days=5)))
+    CampaignScoring.objects.create(campaign=campaign, deduct_recurrence=10)
+    a1 = rows_by_name(figures.unit_figures(campaign, world.monday, world.sunday, now=world.now))["甲一街道办事处"]
+    assert a1.figures.recurrences == 1
+    assert a1.score == 40.0
+
+
+def test_a_district_scope_sees_only_its_subtree(campaign, city, world):
+    fs = figures.figure_set(campaign, world.monday, world.sunday, city.a, now=world.now)
+    assert fs.totals.issues_assigned == 4
+    assert {r.name for r in fs.regions} == {"甲一街道", "甲二街道"}
+    names = {r.name for r in fs.units if r.figures.has_activity}
+    assert names == {"甲一街道办事处"}
+
+
+def test_overdue_is_judged_at_the_end_of_the_period(campaign, world):
+    """A period still running is judged now; an issue due after the period is not overdue."""
+    tuesday_noon = at(world.monday + dt.timedelta(days=1), 12)
+    fs = figures.figure_set(campaign, world.monday, world.sunday, now=tuesday_noon)
+    assert fs.totals.issues_overdue_open == 0  # Wednesday's deadlines have not passed yet
+
+
+def test_previous_period_total(campaign, world):
+    start, end = periods.previous_period("weekly", world.monday)
+    before = figures.total_figures(campaign, start, end, now=world.now)
+    assert before.issues_assigned == 0
+    assert before.on_time_rate is None
+
+
+def test_decomposed_parents_and_recurring_templates_are_not_counted(campaign, units, city, world):
+    parent = TaskFactory(
+        campaign=campaign, owner_unit=units.street_a1, start_date=world.monday, deadline=world.monday, title="总任务"
+    )
+    TaskFactory(
+        campaign=campaign,
+        owner_unit=units.street_a1,
+        parent=parent,
+        start_date=world.monday,
+        deadline=world.sunday + dt.timedelta(days=9),
+    )
+    TaskFactory(campaign=campaign, owner_unit=units.street_a1, recurrence="weekly", start_date=world.monday, deadline=world.monday)  # fmt: skip
+    a1 = rows_by_name(figures.unit_figures(campaign, world.monday, world.sunday, now=world.now))["甲一街道办事处"]
+    assert a1.figures.tasks_due == 1  # only task_a; the parent and the template are not measured
+
+
+def test_every_figure_has_a_definition(week_set):
+    defs = figures.definitions(week_set.scoring)
+    for key in ("issues_assigned", "on_time_rate", "issues_overdue_open", "rework_rate", "recurrences",
+                "mean_hours_to_close", "tasks_done", "task_on_time_rate", "tasks_overdue", "tasks_lagging",
+                "score", "rank"):  # fmt: skip
+        d = defs[key]
+        assert d.label and d.formula and d.counts and d.period
+    assert "不晚于整改时限" in defs["on_time_rate"].counts
+    assert "35" in defs["score"].formula
+
+
+def test_query_count_does_not_grow_with_units(campaign, city, world, make_issue, django_assert_max_num_queries):
+    for n in range(30):
+        unit = UnitFactory(name=f"甲一社区居委会{n}", kind="territorial", level="community", region=city.a1v)
+        make_issue(
+            unit, city.a1v, assigned=at(world.monday), deadline=at(world.monday, 18), state=IssueState.RECTIFYING
+        )
+    with django_assert_max_num_queries(8):
+        fs = figures.figure_set(campaign, world.monday, world.sunday, now=world.now)
+    assert fs.totals.issues_assigned == 36
+    community = [r for r in fs.units if r.group == "territorial:community"]
+    assert len(community) == 30 and all(r.rank == 1 for r in community)  # all tied
+
+
+@pytest.mark.parametrize(
+    ("kind", "today", "expected"),
+    [
+        ("daily", dt.date(2026, 11, 23), (dt.date(2026, 11, 22), dt.date(2026, 11, 22))),
+        ("weekly", dt.date(2026, 11, 23), (dt.date(2026, 11, 16), dt.date(2026, 11, 22))),  # a Monday
+        ("weekly", dt.date(2026, 11, 26), (dt.date(2026, 11, 16), dt.date(2026, 11, 22))),
+        ("monthly", dt.date(2026, 12, 1), (dt.date(2026, 11, 1), dt.date(2026, 11, 30))),
+        ("monthly", dt.date(2026, 11, 23), (dt.date(2026, 10, 1), dt.date(2026, 10, 31))),
+        ("monthly", dt.date(2026, 3, 1), (dt.date(2026, 2, 1), dt.date(2026, 2, 28))),
+    ],
+)
+def test_last_finished_period(kind, today, expected):
+    assert periods.last_finished_period(kind, today) == expected
+
+
+def test_flags_include_ties_and_never_both():
+    def row(name, score):
+        return figures.Row(key=None, name=name, group="g", figures=figures.Figures(), score=score)
+
+    rows = [row("甲", 90), row("乙", 90), row("丙", 80), row("丁", 70), row("戊", 60), row("己", 60)]
+    figures.rank_rows(rows, flag_count=1)
+    assert [(r.name, r.rank, r.flag) for r in rows] == [
+        ("甲", 1, "red"), ("乙", 1, "red"), ("丙", 3, ""), ("丁", 4, ""), ("戊", 5, "black"), ("己", 5, "black"),
+    ]  # fmt: skip
+    tied = [row("甲", 50), row("乙", 50)]
+    figures.rank_rows(tied, flag_count=3)
+    assert [r.flag for r in tied] == ["", ""]  # all tied: neither best nor worst

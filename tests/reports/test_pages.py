@@ -1,0 +1,127 @@
+"""Briefing pages: who sees which briefing, the page with definitions, downloads, and the
+生成通报 form (supervisors only, refusals shown on the form)."""
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from chuangcheng.reports.briefings import briefing_build
+from chuangcheng.reports.models import Briefing
+
+
+@pytest.fixture
+def briefings(campaign, world, city):
+    city_wide = briefing_build(campaign=campaign, kind="weekly", day=world.monday)[0]
+    district_a = briefing_build(campaign=campaign, kind="weekly", day=world.monday, region=city.a)[0]
+    district_b = briefing_build(campaign=campaign, kind="weekly", day=world.monday, region=city.b)[0]
+    return city_wide, district_a, district_b
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("admin", {"示范市", "甲区", "乙区"}),
+        ("supervisor", {"示范市", "甲区", "乙区"}),
+        ("district_supervisor", {"示范市", "甲区"}),
+        ("leader", {"示范市", "甲区"}),
+        ("staff", {"示范市", "甲区"}),  # 甲一街道: its district and the city above it
+        ("staff_b", {"示范市", "乙区"}),
+        ("nobody", set()),
+    ],
+)
+def test_list_shows_the_briefings_in_scope(client, people, briefings, who, expected):
+    client.force_login(getattr(people, who))
+    response = client.get(reverse("reports:list"))
+    assert response.status_code == 200
+    shown = {b.region.name for b in response.context["page"]}
+    assert shown == expected
+
+
+def test_out_of_scope_briefing_is_404(client, people, briefings):
+    client.force_login(people.staff)
+    _city, _a, district_b = briefings
+    assert client.get(reverse("reports:detail", args=[district_b.pk])).status_code == 404
+    assert client.get(reverse("reports:download", args=[district_b.pk, "docx"])).status_code == 404
+
+
+def test_anonymous_is_sent_to_login(client, briefings):
+    response = client.get(reverse("reports:detail", args=[briefings[0].pk]))
+    assert response.status_code == 302 and "/login" in response["Location"]
+
+
+def test_detail_shows_figures_with_definitions(client, people, briefings, django_assert_max_num_queries):
+    client.force_login(people.staff)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("reports:detail", args=[briefings[0].pk]))
+    page = response.content.decode()
+    assert briefings[0].document_number in page
+    assert "示范市创建国家卫生城市工作指挥部办公室" in page
+    assert "按期销号率" in page and "按期销号数 ÷ 应销号问题数 × 100%" in page
+    assert "50.0%（3/6）" in page
+    assert "乙一街道办事处" in page and "红旗" in page
+    for fmt in ("docx", "xlsx"):
+        assert reverse("reports:download", args=[briefings[0].pk, fmt]) in page
+
+
+@pytest.mark.parametrize("fmt", ["docx", "xlsx"])
+def test_downloads(client, people, briefings, fmt):
+    client.force_login(people.staff)
+    response = client.get(reverse("reports:download", args=[briefings[0].pk, fmt]))
+    assert response.status_code == 200
+    assert response.content[:2] == b"PK"
+    assert f".{fmt}" in response["Content-Disposition"]
+
+
+def test_list_query_budget(client, people, briefings, django_assert_max_num_queries):
+    client.force_login(people.admin)
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("reports:list"))
+    assert len(response.context["page"]) == 3
+
+
+def test_build_form_only_for_supervisors(client, people, briefings):
+    client.force_login(people.staff)
+    assert client.get(reverse("reports:list")).context["form"] is None
+    response = client.post(reverse("reports:build"), {})
+    assert response.status_code == 404
+    client.force_login(people.supervisor)
+    assert client.get(reverse("reports:list")).context["form"] is not None
+
+
+def test_supervisor_builds_on_demand(client, people, campaign, world, city):
+    client.force_login(people.supervisor)
+    data = {"campaign": campaign.pk, "kind": "daily", "date": world.monday.isoformat(), "region": city.city.pk}
+    response = client.post(reverse("reports:build"), data)
+    briefing = Briefing.objects.get(kind="daily")
+    assert response.status_code == 302 and response["Location"] == reverse("reports:detail", args=[briefing.pk])
+    assert briefing.built_by == people.supervisor
+    again = client.post(reverse("reports:build"), data, follow=True)
+    assert "不再重复生成" in again.content.decode()
+    assert Briefing.objects.filter(kind="daily").count() == 1
+
+
+def test_future_period_refused_on_the_form(client, people, campaign, world, city):
+    client.force_login(people.supervisor)
+    today = timezone.localdate().isoformat()
+    data = {"campaign": campaign.pk, "kind": "weekly", "date": today, "region": city.city.pk}
+    response = client.post(reverse("reports:build"), data)
+    assert response.status_code == 400
+    assert "尚未结束" in response.content.decode()
+    assert not Briefing.objects.exists()
+
+
+def test_district_supervisor_cannot_build_city_wide(client, people, campaign, world, city):
+    client.force_login(people.district_supervisor)
+    data = {"campaign": campaign.pk, "kind": "weekly", "date": world.monday.isoformat(), "region": city.city.pk}
+    response = client.post(reverse("reports:build"), data)
+    assert response.status_code == 400  # 示范市 is not among their choices
+    assert not Briefing.objects.exists()
+    data["region"] = city.a.pk
+    assert client.post(reverse("reports:build"), data).status_code == 302
+    assert Briefing.objects.get().region == city.a
+
+
+def test_nav_has_briefings(client, people):
+    client.force_login(people.staff)
+    page = client.get(reverse("reports:list")).content.decode()
+    assert f'href="{reverse("reports:list")}"' in page and "通报" in page
