@@ -24,9 +24,9 @@ class IssueFilter(django_filters.FilterSet):
     indicator = django_filters.ModelChoiceFilter(label=_("对应指标"), queryset=Indicator.objects.all())
     site = django_filters.ModelChoiceFilter(label=_("测评点位"), queryset=Site.objects.all())
     inspection = django_filters.ModelChoiceFilter(label=_("检查"), queryset=Inspection.objects.all())
-    source = django_filters.MultipleChoiceFilter(label=_("问题来源"), choices=IssueSource.choices)
-    severity = django_filters.MultipleChoiceFilter(label=_("严重程度"), choices=Severity.choices)
-    state = django_filters.MultipleChoiceFilter(label=_("状态"), choices=IssueState.choices)
+    source = django_filters.MultipleChoiceFilter(label=_("问题来源"), choices=IssueSource.choices, distinct=False)
+    severity = django_filters.MultipleChoiceFilter(label=_("严重程度"), choices=Severity.choices, distinct=False)
+    state = django_filters.MultipleChoiceFilter(label=_("状态"), choices=IssueState.choices, distinct=False)
     urgent = django_filters.BooleanFilter(label=_("紧急"))
     overdue = django_filters.BooleanFilter(label=_("已超期"), method="filter_overdue")
     reworked = django_filters.BooleanFilter(label=_("有返工"), method="filter_reworked")
@@ -64,6 +64,9 @@ class IssueFilter(django_filters.FilterSet):
         if value is None:
             return queryset
         return queryset.filter(recurrence_count__gt=0) if value else queryset.filter(recurrence_count=0)
+
+    # One value per row: no DISTINCT (django-filter adds one to MultipleChoiceFilter by default,
+    # and DISTINCT over a wide row sorts the whole filtered set).
 
     # Dates are days in Asia/Shanghai: compare against the local day's bounds, so the filter
     # uses the created_at index instead of a per-row date conversion.

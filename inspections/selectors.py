@@ -21,9 +21,12 @@ RECURRENCE_WINDOW = dt.timedelta(days=30)
 LIST_RELATED = ("campaign", "category", "region", "responsible_unit", "site", "inspection")
 
 
-def issue_list(*, user, filters=None):
-    """The issue list for ``user``: visible issues, filtered, with what a list row needs."""
-    queryset = Issue.objects.visible_to(user).select_related(*LIST_RELATED)
+def issue_list(*, user, filters=None, within=None):
+    """The issue list for ``user``: visible issues, filtered, with what a list row needs.
+    ``within``: the region filter's value, when the caller applies one (see ``visible_to``)."""
+    if within is None and filters is not None:
+        within = filters.get("region")
+    queryset = Issue.objects.visible_to(user, within=within).select_related(*LIST_RELATED)
     if filters is not None:
         queryset = IssueFilter(filters, queryset=queryset).qs
     return queryset.order_by("-created_at", "-id")

@@ -6,9 +6,10 @@ permission predicate (→ forbidden), validate input (→ invalid, naming the fi
 
 Split by subdomain: :mod:`.intake` (record, 立案, merge, dismiss, 改派), :mod:`.rectification`
 (the unit's side and the answers to its requests), :mod:`.verification` (核查, 返工, 反弹),
-:mod:`.evidence` (photos).
+:mod:`.evidence` (photos), :mod:`.citizen` (随手拍: the public's reports and their status).
 """
 
+from .citizen import citizen_report_create, citizen_report_photo, citizen_report_status
 from .evidence import photo_add
 from .intake import (
     inspection_create,
@@ -35,6 +36,9 @@ from .verification import issue_reject, issue_reopen, issue_verify
 
 __all__ = [
     "MAX_EXTENSION_WORKING_DAYS",
+    "citizen_report_create",
+    "citizen_report_photo",
+    "citizen_report_status",
     "inspection_create",
     "issue_accept",
     "issue_approve_extension",

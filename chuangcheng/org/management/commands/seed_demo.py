@@ -51,6 +51,9 @@ FUNCTIONAL_UNITS = [
     "郑州市交通运输局",
     "郑州市水利局",
 ]
+# Short names: the 城管 hint of the city-management categories matches 市城管局 (see
+# inspections.selectors.suggest_responsible_unit).
+SHORT_NAMES = {"郑州市城市管理局": "市城管局", "郑州市园林局": "市园林局"}
 # Sites a department answers for; the rest belong to the street office (属地).
 SITE_OWNER = {
     SiteType.SCHOOL: "郑州市教育局",
@@ -113,7 +116,13 @@ class Command(BaseCommand):
         depts = {}
         for name in FUNCTIONAL_UNITS:
             depts[name], _created = Unit.objects.update_or_create(
-                region=city, name=name, defaults={"kind": UnitKind.FUNCTIONAL, "level": UnitLevel.CITY}
+                region=city,
+                name=name,
+                defaults={
+                    "short_name": SHORT_NAMES.get(name, ""),
+                    "kind": UnitKind.FUNCTIONAL,
+                    "level": UnitLevel.CITY,
+                },
             )
         districts = list(Region.objects.filter(code__in=DEMO_DISTRICTS).order_by("code"))
         governments, streets = {}, {}

@@ -1,0 +1,30 @@
+"""Inspection pages: the issue list (+ .xlsx export), the issue page and its actions, photo
+files, inspection capture on a phone, the inspection list, and the unit's issue queue.
+
+Thin: reads come from :mod:`inspections.selectors` (everything starts from
+``visible_to(user)``), writes go through :mod:`inspections.services`. Nothing here saves a model.
+"""
+
+from .inspections import (
+    capture,
+    capture_start,
+    capture_suggest,
+    inspection_detail,
+    inspection_list,
+    my_queue,
+)
+from .issues import issue_action, issue_detail, issue_export, issue_list, photo_file
+
+__all__ = [
+    "capture",
+    "capture_start",
+    "capture_suggest",
+    "inspection_detail",
+    "inspection_list",
+    "issue_action",
+    "issue_detail",
+    "issue_export",
+    "issue_list",
+    "my_queue",
+    "photo_file",
+]

@@ -1,0 +1,361 @@
+"""The issue list (+ .xlsx export), the issue page, its actions, and photo files.
+
+Every action view is POST only, finds the issue among those the person may see (out of scope:
+404, as for an issue that does not exist) and calls one service; its refusal is shown next to
+the field it names (400), as a message (403), or as "已被他人处理" with the current state (409).
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from chuangcheng.campaigns.models import Campaign
+from chuangcheng.exceptions import ApplicationError
+from chuangcheng.org.models import Region, RegionLevel
+from chuangcheng.org.selectors import region_full_names
+
+from .. import exports, permissions, selectors, services
+from ..filters import IssueFilter
+from ..forms import (
+    ACTION_LABELS,
+    IssueActionForm,
+    visible_units,
+)
+from ..models import (
+    CLOCK_STATES,
+    Inspection,
+    Issue,
+    IssueCategory,
+    IssueState,
+    Photo,
+    PhotoKind,
+)
+from ..workflow import TRANSITIONS, allowed_actions, pending_allows
+from .common import (
+    PAGE_SIZE,
+    can_capture,
+    change_lines,
+    first_before_photos,
+    issue_rows,
+)
+
+DETAIL_RELATED = (*selectors.LIST_RELATED, "assigned_by", "closed_by", "created_by", "merged_into")
+# The order of the issue page's buttons: what moves the issue on first, requests and
+# corrections next, photos last.
+ACTION_ORDER = [
+    "sign",
+    "submit",
+    "verify",
+    "accept",
+    "approve_extension",
+    "reassign",
+    "long_term_progress",
+    "reject",
+    "insist",
+    "refuse_extension",
+    "request_extension",
+    "request_reassignment",
+    "assign",
+    "move_long_term",
+    "merge",
+    "dismiss",
+    "reopen",
+    "add_photo",
+]
+# The issue's source when recorded on an inspection of this kind.
+
+
+def _visible_issue(user, pk, related=DETAIL_RELATED):
+    return get_object_or_404(Issue.objects.visible_to(user).select_related(*related), pk=pk)
+
+
+# --- the issue list ------------------------------------------------------------------------------
+
+
+def _list_filter(request):
+    """The list as filtered: ``(filterset, issues, states)``. :class:`IssueFilter` runs over
+    the selector's scoped list with its choices limited to what the person can see (an
+    out-of-scope choice is ignored, never an error page); the state is applied last, so the
+    same filtered list gives the counts per state for the chips."""
+    user = request.user
+    data = request.GET.copy()
+    states = [s for s in data.getlist("state") if s in IssueState.values]
+    for key in ("page", "state"):
+        data.pop(key, None)
+    filterset = IssueFilter(data, queryset=selectors.issue_list(user=user, within=data.get("region")))
+    fields = filterset.form.fields
+    fields["campaign"].queryset = Campaign.objects.visible_to(user).order_by("-start_date")
+    fields["responsible_unit"].queryset = visible_units(user)
+    regions = Region.objects.visible_to(user).filter(level__in=[RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWN])
+    fields["region"].queryset = regions.order_by("path")
+    fields["region"].label_from_instance = lambda r: "\u3000" * max(r.depth - 1, 0) + r.name
+    fields["category"].queryset = IssueCategory.objects.filter(is_active=True)
+    fields["inspection"].queryset = Inspection.objects.visible_to(user)
+    issues = filterset.qs.filter(state__in=states) if states else filterset.qs
+    return filterset, issues, states
+
+
+def state_counts(queryset):
+    """{state: count} plus total and overdue for a filtered list, in one query."""
+    return queryset.order_by().aggregate(
+        total=Count("id"),
+        overdue=Count("id", filter=Q(state__in=CLOCK_STATES, rectification_deadline__lt=timezone.now())),
+        **{state: Count("id", filter=Q(state=state)) for state in IssueState.values},
+    )
+
+
+def _filter_choices(filterset, user):
+    """Each select's options, read once (a template loop over a ModelChoiceField would COUNT
+    the queryset first, then read it). Categories come grouped; inspections: the latest 50."""
+    fields = filterset.form.fields
+    selects = {name: [c for c in fields[name].choices] for name in ("campaign", "responsible_unit", "region")}
+    kinds = dict(IssueCategory._meta.get_field("kind").choices)
+    groups = {}
+    for pk, kind, major, name in (
+        fields["category"].queryset.order_by("kind", "major", "code").values_list("pk", "kind", "major", "name")
+    ):
+        groups.setdefault(f"{kinds.get(kind, kind)} · {major}", []).append((pk, name))
+    selects["category"] = list(groups.items())
+    inspections = list(Inspection.objects.visible_to(user).select_related("region").order_by("-date", "-id")[:50])
+    chosen = filterset.form.cleaned_data.get("inspection") if filterset.form.is_valid() else None
+    if chosen is not None and chosen not in inspections:
+        inspections.insert(0, chosen)
+    selects["inspection"] = [(i.pk, str(i)) for i in inspections]
+    return selects
+
+
+@login_required
+@require_GET
+def issue_list(request):
+    """问题清单: filters, counts per state, 50 rows a page; every row one the person may open."""
+    user = request.user
+    filterset, issues, states = _list_filter(request)
+    page = Paginator(issues, PAGE_SIZE).get_page(request.GET.get("page"))
+    page_issues = list(page)
+    thumbs = first_before_photos([i.pk for i in page_issues])
+    names = region_full_names([i.region for i in page_issues])
+    counts = state_counts(filterset.qs)
+    chips = [{"value": None, "label": _("全部"), "count": counts["total"], "active": not states}]
+    chips += [
+        {"value": value, "label": label, "count": counts[value], "active": states == [value]}
+        for value, label in IssueState.choices
+    ]
+    context = {
+        "filter": filterset,
+        "selects": _filter_choices(filterset, user),
+        "states": states,
+        "page": page,
+        "rows": issue_rows(page_issues, thumbs=thumbs, region_names=names),
+        "chips": chips,
+        "overdue_count": counts["overdue"],
+        "overdue_active": request.GET.get("overdue") == "true",
+        "can_capture": can_capture(user),
+    }
+    template = "inspections/partials/_issue_results.html" if request.htmx else "inspections/issue_list.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+def issue_export(request):
+    """The list as filtered, all pages, as .xlsx — the same selector and filter as the page."""
+    _filterset, issues, _states = _list_filter(request)
+    data = exports.issue_workbook(issues.iterator(chunk_size=exports.CHUNK))
+    response = HttpResponse(data, content_type=exports.XLSX_CONTENT_TYPE)
+    filename = _("问题清单-%(d)s.xlsx") % {"d": timezone.localdate().strftime("%Y%m%d")}
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+# --- the issue page --------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def issue_detail(request, pk):
+    return _detail_page(request, _visible_issue(request.user, pk))
+
+
+def _detail_page(request, issue, *, bound=None, alert=None, status=200):
+    user = request.user
+    photos = list(issue.photos.all())
+    by_event = {}
+    for photo in photos:
+        by_event.setdefault(photo.event_id, []).append(photo)
+    events = list(issue.events.select_related("actor"))
+    for event in events:
+        event.photo_list = by_event.get(event.pk, [])
+        event.change_lines = change_lines(event)
+    actions = sorted(allowed_actions(user, issue), key=ACTION_ORDER.index)
+    forms = [
+        bound if bound is not None and bound.action == name else IssueActionForm(action=name, issue=issue, user=user)
+        for name in actions
+    ]
+    may_verify = permissions.can_verify(user, issue)
+    context = {
+        "issue": issue,
+        "row": issue_rows([issue])[0],
+        "region_name": region_full_names([issue.region])[issue.region_id],
+        "before": [p for p in photos if p.kind == PhotoKind.BEFORE],
+        "after": [p for p in photos if p.kind == PhotoKind.AFTER],
+        "evidence": [p for p in photos if p.kind == PhotoKind.EVIDENCE],
+        "events": events,
+        "flags": selectors.integrity_flags(issue) if may_verify else [],
+        "forms": forms,
+        "near": selectors.near_duplicates(issue)[:5] if "merge" in actions else [],
+        "open_action": bound.action if bound is not None else request.GET.get("action", ""),
+        "alert": alert,
+    }
+    return render(request, "inspections/issue_detail.html", context, status=status)
+
+
+@login_required
+@require_GET
+def photo_file(request, pk, thumbnail=False):
+    """A photo (or its thumbnail), served only to people who can see its issue: media is not
+    public in production."""
+    photo = get_object_or_404(Photo.objects.visible_to(request.user), pk=pk)
+    field = photo.thumbnail if thumbnail else photo.file
+    if not field:
+        raise Http404
+    try:
+        handle = field.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+# --- actions ---------------------------------------------------------------------------------------
+
+
+def _precheck(user, issue, action):
+    """The refusal for an action the workflow table does not allow this person now (None when
+    allowed). The service checks again under the row lock."""
+    if action in allowed_actions(user, issue):
+        return None
+    transition = TRANSITIONS[action]
+    if issue.state not in transition.sources or not pending_allows(transition, issue):
+        return ApplicationError(
+            _("该问题现在不能“%(action)s”，请查看下面的最新情况。") % {"action": ACTION_LABELS[action]},
+            code="conflict",
+        )
+    return ApplicationError(
+        _("您没有权限对该问题执行“%(action)s”。") % {"action": ACTION_LABELS[action]}, code="forbidden"
+    )
+
+
+def _alert(error, issue=None):
+    if error.code == "conflict":
+        state = issue.get_state_display() if issue is not None else ""
+        return {
+            "level": "warning",
+            "title": _("已被他人处理"),
+            "message": error.message,
+            "state": state,
+        }
+    return {"level": "danger", "title": _("无法执行该操作"), "message": error.message}
+
+
+def _run(action, user, issue, data):
+    """Call the service for ``action``; return the success message."""
+    pk = issue.pk
+    if action == "accept":
+        done = services.issue_accept(actor=user, issue_id=pk, responsible_unit=data["responsible_unit"])
+        return _("已立案并交办给 %(u)s。") % {"u": done.responsible_unit.name}
+    if action == "merge":
+        services.issue_merge(actor=user, issue_id=pk, target_id=data["target"])
+        return _("已合并到问题 #%(t)s。") % {"t": data["target"]}
+    if action == "dismiss":
+        services.issue_dismiss(actor=user, issue_id=pk, reason=data["reason"])
+        return _("已不予立案。")
+    if action == "assign":
+        services.issue_assign(
+            actor=user,
+            issue_id=pk,
+            reason=data["reason"],
+            responsible_unit=data.get("responsible_unit"),
+            deadline=data.get("deadline"),
+        )
+        return _("已改派。")
+    if action == "sign":
+        services.issue_sign(actor=user, issue_id=pk)
+        return _("已签收，整改时限开始计算。")
+    if action == "request_reassignment":
+        services.issue_request_reassignment(actor=user, issue_id=pk, reason=data["reason"], comment=data["comment"])
+        return _("退回申请已提交，等待督查员处理。")
+    if action == "reassign":
+        done = services.issue_reassign(actor=user, issue_id=pk, responsible_unit=data["responsible_unit"])
+        return _("已同意退回，改派给 %(u)s。") % {"u": done.responsible_unit.name}
+    if action == "insist":
+        services.issue_insist(actor=user, issue_id=pk, reason=data["reason"])
+        return _("已驳回退回申请。")
+    if action == "request_extension":
+        services.issue_request_extension(actor=user, issue_id=pk, reason=data["reason"], deadline=data["deadline"])
+        return _("延期申请已提交，等待督查员审批。")
+    if action == "approve_extension":
+        services.issue_approve_extension(actor=user, issue_id=pk, deadline=data["deadline"])
+        return _("已同意延期。")
+    if action == "refuse_extension":
+        services.issue_refuse_extension(actor=user, issue_id=pk, reason=data["reason"])
+        return _("已不同意延期，原整改时限不变。")
+    if action == "submit":
+        services.issue_submit(actor=user, issue_id=pk, measures=data["measures"], photos=data["photos"])
+        return _("已提交核查。")
+    if action == "verify":
+        services.issue_verify(actor=user, issue_id=pk)
+        return _("已核查销号。")
+    if action == "reject":
+        services.issue_reject(actor=user, issue_id=pk, reason=data["reason"])
+        return _("已退回返工。")
+    if action == "move_long_term":
+        services.issue_move_long_term(actor=user, issue_id=pk, plan=data["plan"], target_date=data["target_date"])
+        return _("已转为长期整改。")
+    if action == "long_term_progress":
+        services.issue_long_term_progress(actor=user, issue_id=pk, note=data["note"])
+        return _("已报送整改进展。")
+    if action == "reopen":
+        services.issue_reopen(actor=user, issue_id=pk, reason=data["reason"])
+        return _("已反弹重办，问题回到整改中。")
+    if action == "add_photo":
+        photos = services.photo_add(actor=user, issue_id=pk, kind=data["kind"], photos=data["photos"])
+        return ngettext("已上传 %(n)s 张照片。", "已上传 %(n)s 张照片。", len(photos)) % {"n": len(photos)}
+    raise Http404
+
+
+@login_required
+@require_POST
+def issue_action(request, pk, action):
+    """POST an action's form: 404 out of scope, 403 not allowed, 409 already handled (with the
+    current state), 400 with the message next to its field; on success the issue page."""
+    if action not in TRANSITIONS:
+        raise Http404
+    user = request.user
+    issue = _visible_issue(user, pk)
+    refusal = _precheck(user, issue, action)
+    if refusal is not None:
+        return _detail_page(request, issue, alert=_alert(refusal, issue), status=refusal.status_code)
+    form = IssueActionForm(request.POST, request.FILES, action=action, issue=issue, user=user)
+    if form.is_valid():
+        try:
+            done = _run(action, user, issue, form.cleaned_data)
+        except ApplicationError as error:
+            if error.code == "not_found":
+                raise Http404(error.message) from None
+            if error.code != "invalid":
+                fresh = _visible_issue(user, pk)
+                return _detail_page(request, fresh, alert=_alert(error, fresh), status=error.status_code)
+            form.add_service_error(error)
+        else:
+            messages.success(request, done)
+            return redirect("inspections:issue_detail", pk=pk)
+    return _detail_page(request, issue, bound=form, status=400)

@@ -1,0 +1,159 @@
+"""整改销号 in a real browser: a district supervisor records a problem with a photo on a phone and
+sends it straight to the street office; the clerk signs and submits an after-photo; the
+supervisor rejects it (rework 1); the clerk resubmits; a supervisor of another unit (the city
+office) verifies and the issue is closed. The timeline shows the seven events with their actors,
+and the clerk's own attempt to verify is refused."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from inspections.models import Issue, IssueAction, IssueEvent, IssueState, Photo
+from tests.e2e.conftest import DESKTOP, PHONE
+from tests.inspections.conftest import categories, encode, picture  # noqa: F401  (categories: a fixture)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "pass-Word-123"
+
+
+def sign_in(page, username, next_url):
+    page.goto(f"/accounts/login/?next={next_url}")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录", exact=True).click()
+    expect(page).to_have_url(re.compile(re.escape(next_url) + "$"))
+
+
+def assert_fits(page, width):
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+@pytest.fixture
+def photos(tmp_path):
+    paths = {}
+    for name, seed in [("before", 11), ("after", 12), ("after2", 13)]:
+        path = tmp_path / f"{name}.jpg"
+        path.write_bytes(encode(picture(seed, size=(640, 480))))
+        paths[name] = path
+    return paths
+
+
+@pytest.fixture
+def setting(settings, tmp_path, categories, people):  # noqa: F811 (the imported fixture)
+    settings.MEDIA_ROOT = tmp_path / "media"
+    for user in vars(people).values():
+        user.set_password(PASSWORD)
+        user.save(update_fields=["password"])
+    return categories
+
+
+def act(page, action, fill=None, files=None):
+    """Open an action's form on the issue page, fill it and submit it."""
+    page.get_by_test_id(f"action-{action}").click()
+    form = page.get_by_test_id(f"form-{action}")
+    expect(form).to_be_visible()
+    for label, value in (fill or {}).items():
+        form.get_by_label(label, exact=True).fill(value)
+    if files:
+        form.locator("input[type=file]").set_input_files([str(f) for f in files])
+    form.get_by_test_id(f"submit-{action}").click()
+
+
+def test_record_sign_submit_reject_resubmit_verify(
+    new_page, page_log, people, units, city, setting, photos, screenshot
+):
+    # The district supervisor, on a phone: start an inspection, record a problem with a photo,
+    # sent at once to the territorial unit.
+    inspector = new_page(viewport=PHONE)
+    sign_in(inspector, people.district_supervisor.username, "/inspections/capture/")
+    start = inspector.get_by_test_id("start-form")
+    start.get_by_label("检查区域").select_option(str(city.a1.pk))
+    start.get_by_role("button", name="开始检查，登记问题").click()
+    expect(inspector.get_by_test_id("capture-form")).to_be_visible()
+    form = inspector.get_by_test_id("capture-form")
+    form.locator("input[name=photos]").set_input_files(str(photos["before"]))
+    form.locator("select[name=category]").select_option(str(setting.garbage.pk))
+    form.get_by_label("问题描述").fill("人行道上暴露垃圾两袋")
+    form.get_by_label("所在区域").select_option(str(city.a1.pk))
+    form.locator("input[name=address]").fill("建设路12号门前")
+    expect(form.get_by_test_id("assign")).to_be_checked()
+    screenshot(inspector, "issue-capture-phone")
+    assert_fits(inspector, PHONE["width"])
+    form.get_by_test_id("capture-submit").click()
+    expect(inspector.get_by_test_id("saved")).to_be_visible()
+    issue = Issue.objects.get(description="人行道上暴露垃圾两袋")
+    assert issue.state == IssueState.ASSIGNED
+    assert issue.responsible_unit == units.street_a1
+    assert Photo.objects.filter(issue=issue, kind="before").count() == 1
+    issue_url = f"/inspections/issues/{issue.pk}/"
+
+    # The street office clerk, on a phone: 签收, then submit with an after-photo.
+    clerk = new_page(viewport=PHONE)
+    sign_in(clerk, people.staff.username, issue_url)
+    expect(clerk.get_by_test_id("state")).to_contain_text("已交办")
+    act(clerk, "sign")
+    expect(clerk.get_by_test_id("state")).to_contain_text("整改中")
+    expect(clerk.get_by_test_id("countdown")).to_be_visible()
+    act(clerk, "submit", {"整改措施": "已清运，地面冲洗干净"}, [photos["after"]])
+    expect(clerk.get_by_test_id("state")).to_contain_text("待核查")
+    screenshot(clerk, "issue-submitted-phone")
+    assert_fits(clerk, PHONE["width"])
+
+    # The clerk may not verify their own unit's work: no button, and a forged POST is refused.
+    expect(clerk.get_by_test_id("action-verify")).to_have_count(0)
+    token = clerk.locator("input[name=csrfmiddlewaretoken]").first.get_attribute("value") or clerk.evaluate(
+        "document.cookie.match(/csrftoken=([^;]+)/)[1]"
+    )
+    refused = clerk.request.post(
+        f"/inspections/issues/{issue.pk}/verify/", form={"csrfmiddlewaretoken": token}, headers={"Referer": clerk.url}
+    )
+    assert refused.status == 403
+    issue.refresh_from_db()
+    assert issue.state == IssueState.SUBMITTED
+
+    # The district supervisor rejects: rework 1.
+    inspector.goto(issue_url)
+    act(inspector, "reject", {"退回原因（哪里没有整改到位）": "垃圾桶旁仍有散落垃圾"})
+    expect(inspector.get_by_test_id("state")).to_contain_text("整改中")
+    issue.refresh_from_db()
+    assert issue.rework_count == 1
+
+    # The clerk sees the reason and resubmits.
+    clerk.goto(issue_url)
+    expect(clerk.get_by_test_id("timeline")).to_contain_text("垃圾桶旁仍有散落垃圾")
+    act(clerk, "submit", {"整改措施": "散落垃圾已清理"}, [photos["after2"]])
+    expect(clerk.get_by_test_id("state")).to_contain_text("待核查")
+
+    # A city supervisor (another unit), on a desktop, verifies: closed.
+    office = new_page(viewport=DESKTOP)
+    sign_in(office, people.supervisor.username, issue_url)
+    expect(office.get_by_test_id("photos-before").get_by_test_id("photo")).to_have_count(1)
+    expect(office.get_by_test_id("photos-after").get_by_test_id("photo")).to_have_count(2)
+    act(office, "verify")
+    expect(office.get_by_test_id("state")).to_contain_text("已销号")
+    screenshot(office, "issue-closed-desktop")
+
+    issue.refresh_from_db()
+    assert issue.state == IssueState.CLOSED
+    assert issue.rework_count == 1
+    expected = [
+        (IssueAction.CREATE, people.district_supervisor),
+        (IssueAction.ACCEPT, people.district_supervisor),
+        (IssueAction.SIGN, people.staff),
+        (IssueAction.SUBMIT, people.staff),
+        (IssueAction.REJECT, people.district_supervisor),
+        (IssueAction.SUBMIT, people.staff),
+        (IssueAction.VERIFY, people.supervisor),
+    ]
+    events = list(IssueEvent.objects.filter(issue=issue).order_by("created_at", "id"))
+    assert [(e.action, e.actor) for e in events] == expected
+
+    # The timeline on the page: seven entries, each with its actor.
+    entries = office.get_by_test_id("timeline-entry")
+    expect(entries).to_have_count(7)
+    actors = office.get_by_test_id("timeline-actor").all_inner_texts()
+    for _action, user in expected:
+        assert any(user.display_name in text for text in actors), (user.display_name, actors)
+    page_log.assert_clean()

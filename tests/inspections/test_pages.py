@@ -1,0 +1,540 @@
+"""The inspection pages: the issue list and its export, the issue page and its actions, photo
+files, capture on site, the inspection list, and the unit's queue in 我的待办.
+
+What a person sees and what the data becomes: the right roles get the page, out of scope is a
+404, visible but not allowed is a 403, an issue already moved on is a 409 with its current
+state, bad input is shown next to its field with nothing written; query budgets hold with a
+thousand issues in the table.
+"""
+
+import datetime as dt
+import io
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from inspections import services
+from inspections.models import Inspection, Issue, IssueEvent, IssueState, Photo, PhotoKind
+from tests.inspections.conftest import upload
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def html(response):
+    return response.content.decode()
+
+
+def shown(response, name):
+    """The texts of the elements with ``data-testid=name`` (flat elements only)."""
+    return [re.sub(r"\s+", " ", t).strip() for t in re.findall(rf'data-testid="{name}"[^>]*>([^<]*)<', html(response))]
+
+
+def form_html(page, action):
+    """The <form> of one action on the issue page."""
+    return re.search(rf'<form[^>]*data-testid="form-{action}".*?</form>', page, re.S).group(0)
+
+
+def issue_ids(response):
+    return [int(n) for n in re.findall(r'data-testid="issue-row" data-issue="(\d+)"', html(response))]
+
+
+@pytest.fixture
+def inspection(campaign, city, people):
+    return services.inspection_create(
+        actor=people.supervisor, campaign=campaign, kind="covert", date=timezone.localdate(), region=city.a
+    )
+
+
+@pytest.fixture
+def issue(make_issue, inspection):
+    """Assigned to 甲一街道办事处, in 甲一社区 (甲区), found on ``inspection``, with a photo."""
+    return make_issue("assigned", inspection=inspection, photos=[upload(7)])
+
+
+# --- who gets which page -------------------------------------------------------------------------
+
+PAGES = {
+    "list": lambda i: reverse("inspections:issue_list"),
+    "export": lambda i: reverse("inspections:issue_export"),
+    "detail": lambda i: reverse("inspections:issue_detail", args=[i.pk]),
+    "photo": lambda i: reverse("inspections:photo_thumb", args=[i.photos.first().pk]),
+    "inspections": lambda i: reverse("inspections:inspection_list"),
+    "inspection": lambda i: reverse("inspections:inspection_detail", args=[i.inspection_id]),
+    "capture": lambda i: reverse("inspections:capture_start"),
+    "capture_inspection": lambda i: reverse("inspections:capture", args=[i.inspection_id]),
+    "queue": lambda i: reverse("inspections:my_queue"),
+}
+ANSWERS = {
+    # person: list, export, detail, photo, inspections, inspection, capture, capture here, queue
+    "staff": (200, 200, 200, 200, 200, 200, 403, 403, 200),
+    "head": (200, 200, 200, 200, 200, 200, 403, 403, 200),
+    "supervisor": (200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "district_supervisor": (200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "leader": (200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "admin": (200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "staff_b": (200, 200, 404, 404, 200, 404, 403, 403, 200),
+    "cgj_staff": (200, 200, 404, 404, 200, 404, 403, 403, 200),
+    "nobody": (200, 200, 404, 404, 200, 404, 403, 403, 200),
+}
+
+
+@pytest.mark.parametrize("person", ANSWERS)
+def test_each_page_answers_by_role_and_scope(client, people, issue, person):
+    client.force_login(getattr(people, person))
+    got = tuple(client.get(url(issue)).status_code for url in PAGES.values())
+    assert got == ANSWERS[person]
+
+
+def test_anonymous_is_sent_to_sign_in(client, issue):
+    for url in PAGES.values():
+        response = client.get(url(issue))
+        assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_out_of_scope_lists_are_empty_not_leaky(client, people, issue):
+    client.force_login(people.staff_b)
+    assert issue_ids(client.get(reverse("inspections:issue_list"))) == []
+    rows = list(load_workbook(io.BytesIO(client.get(reverse("inspections:issue_export")).content)).active.values)
+    assert len(rows) == 1  # the header only
+
+
+def test_navigation_shows_issues_to_all_and_inspections_to_inspectors(client, people, issue):
+    client.force_login(people.staff)
+    page = html(client.get(reverse("inspections:issue_list")))
+    assert 'href="/inspections/issues/" class="app-nav-link active"' in page
+    assert 'href="/inspections/" class="app-nav-link' not in page
+    client.force_login(people.supervisor)
+    assert 'href="/inspections/" class="app-nav-link' in html(client.get(reverse("inspections:issue_list")))
+
+
+# --- the issue list --------------------------------------------------------------------------------
+
+
+def test_list_rows_counts_location_thumbnail_and_overdue(client, people, make_issue, city, clock, issue):
+    overdue = make_issue("rectifying", description="超期的垃圾", address="花园路 12 号")
+    Issue.objects.filter(pk=overdue.pk).update(rectification_deadline=timezone.now() - dt.timedelta(days=3, hours=1))
+    reported = make_issue("reported", description="刚登记的问题")
+    client.force_login(people.supervisor)
+    response = client.get(reverse("inspections:issue_list"))
+    assert issue_ids(response) == [reported.pk, overdue.pk, issue.pk]
+    assert shown(response, "count-all") == ["3"]
+    assert shown(response, "count-reported") == ["1"] and shown(response, "count-rectifying") == ["1"]
+    page = html(response)
+    row = page[page.index(f'data-issue="{overdue.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert "已超期 3 天" in row and "text-danger" in row
+    assert "示范市甲区甲一街道甲一社区" in row and "花园路 12 号" in row
+    thumb = issue.photos.get(kind=PhotoKind.BEFORE)
+    assert f'src="{reverse("inspections:photo_thumb", args=[thumb.pk])}"' in page
+
+
+def test_list_filters_state_keyword_unit_and_region(client, people, make_issue, city, units, issue):
+    other = make_issue("reported", region=city.b1v, description="乙区的问题")
+    client.force_login(people.supervisor)
+    url = reverse("inspections:issue_list")
+    assert issue_ids(client.get(url, {"state": "assigned"})) == [issue.pk]
+    assert issue_ids(client.get(url, {"q": "乙区"})) == [other.pk]
+    assert issue_ids(client.get(url, {"region": city.a.pk})) == [issue.pk]
+    assert issue_ids(client.get(url, {"responsible_unit": units.street_a1.pk})) == [issue.pk]
+    assert issue_ids(client.get(url, {"inspection": issue.inspection_id})) == [issue.pk]
+    htmx = client.get(url, {"state": "reported"}, **HTMX)
+    assert issue_ids(htmx) == [other.pk] and "<html" not in html(htmx)
+
+
+def test_export_is_the_filtered_list(client, people, make_issue, city, issue):
+    make_issue("reported", region=city.b1v, description="乙区的问题")
+    client.force_login(people.supervisor)
+    for query in ({}, {"region": city.a.pk}, {"state": "reported"}):
+        on_page = issue_ids(client.get(reverse("inspections:issue_list"), query))
+        response = client.get(reverse("inspections:issue_export"), query)
+        assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+        rows = list(load_workbook(io.BytesIO(response.content)).active.values)
+        assert [r[0] for r in rows[1:]] == on_page and on_page
+    header, row = list(
+        load_workbook(
+            io.BytesIO(client.get(reverse("inspections:issue_export"), {"region": city.a.pk}).content)
+        ).active.values
+    )
+    values = dict(zip(header, row, strict=True))
+    assert values["状态"] == "已交办" and values["责任单位"] == "甲一街道办事处"
+    assert values["所在区域"] == "示范市甲区甲一街道甲一社区" and values["问题类别"] == "暴露垃圾"
+
+
+# --- the issue page ----------------------------------------------------------------------------------
+
+
+def test_issue_page_shows_photos_timeline_countdown_and_the_units_forms(client, people, issue):
+    client.force_login(people.staff)
+    response = client.get(reverse("inspections:issue_detail", args=[issue.pk]))
+    page = html(response)
+    assert shown(response, "timeline-action") == ["登记", "立案交办"]
+    assert shown(response, "timeline-actor") == ["supervisor", "supervisor"]
+    assert len(re.findall(r'data-testid="photos-before".*?data-testid="photo"', page, re.S)) == 1
+    assert shown(response, "countdown")[0].startswith("剩余")
+    assert re.findall(r'data-testid="form-([a-z_]+)"', page) == ["sign", "request_reassignment", "add_photo"]
+    form = form_html(page, "request_reassignment")
+    assert set(re.findall(r'name="([a-z_]+)"', form)) == {"csrfmiddlewaretoken", "reason", "comment"}
+    assert "integrity-flags" not in page
+
+
+def test_submit_form_asks_for_measures_and_camera_photos(client, people, make_issue):
+    issue = make_issue("rectifying")
+    client.force_login(people.staff)
+    page = html(client.get(reverse("inspections:issue_detail", args=[issue.pk])))
+    form = form_html(page, "submit")
+    assert 'enctype="multipart/form-data"' in form
+    assert set(re.findall(r'name="([a-z_]+)"', form)) == {"csrfmiddlewaretoken", "measures", "photos"}
+    assert re.search(
+        r'<input type="file" name="photos"[^>]*accept="image/\*"[^>]*capture="environment"[^>]*multiple', form
+    )
+
+
+def test_actions_move_the_issue_through_its_lifecycle(client, people, make_issue, units):
+    issue = make_issue("reported")
+    detail = reverse("inspections:issue_detail", args=[issue.pk])
+    client.force_login(people.supervisor)
+    response = client.post(
+        reverse("inspections:issue_accept", args=[issue.pk]), {"responsible_unit": units.street_a1.pk}
+    )
+    assert response.status_code == 302 and response["Location"] == detail
+    assert "已立案并交办给 甲一街道办事处" in html(client.get(detail))
+    client.force_login(people.staff)
+    assert client.post(reverse("inspections:issue_sign", args=[issue.pk])).status_code == 302
+    response = client.post(
+        reverse("inspections:issue_submit", args=[issue.pk]), {"measures": "已清理干净", "photos": [upload(99)]}
+    )
+    assert response.status_code == 302
+    client.force_login(people.supervisor)
+    assert client.post(reverse("inspections:issue_verify", args=[issue.pk])).status_code == 302
+    issue.refresh_from_db()
+    assert issue.state == IssueState.CLOSED and issue.measures == "已清理干净"
+    assert issue.photos.filter(kind=PhotoKind.AFTER).count() == 1
+    actions = list(IssueEvent.objects.filter(issue=issue).values_list("action", flat=True))
+    assert actions == ["create", "accept", "sign", "submit", "verify"]
+    page = html(client.get(detail))
+    assert len(re.findall(r'data-testid="photos-after".*?data-testid="photo"', page, re.S)) == 1
+
+
+def _untouched(issue, state, events):
+    issue.refresh_from_db()
+    assert issue.state == state
+    assert IssueEvent.objects.filter(issue=issue).count() == events
+
+
+def test_bad_input_is_shown_next_to_its_field_and_nothing_is_written(client, people, make_issue):
+    issue = make_issue("rectifying")
+    events = issue.events.count()
+    client.force_login(people.staff)
+    response = client.post(reverse("inspections:issue_submit", args=[issue.pk]), {"measures": "已清理"})
+    assert response.status_code == 400
+    assert shown(response, "error-photos") == ["提交核查须上传至少一张整改后的照片。"]
+    assert "open><summary" in html(response).replace("\n", "").replace(" ", "") or "action-submit" in html(response)
+    _untouched(issue, IssueState.RECTIFYING, events)
+    response = client.post(
+        reverse("inspections:issue_request_extension", args=[issue.pk]),
+        {"reason": "材料未到", "deadline": (timezone.localdate() - dt.timedelta(days=1)).isoformat()},
+    )
+    assert response.status_code == 400
+    assert shown(response, "error-deadline") == ["时限不能早于当前时间。"]
+    response = client.post(
+        reverse("inspections:issue_submit", args=[issue.pk]), {"measures": "", "photos": [upload(5)]}
+    )
+    assert response.status_code == 400 and shown(response, "error-measures")
+    _untouched(issue, IssueState.RECTIFYING, events)
+    assert not Photo.objects.filter(issue=issue, kind=PhotoKind.AFTER).exists()
+
+
+def test_dismiss_needs_a_reason(client, people, make_issue):
+    issue = make_issue("reported")
+    client.force_login(people.supervisor)
+    response = client.post(reverse("inspections:issue_dismiss", args=[issue.pk]), {"reason": "  "})
+    assert response.status_code == 400 and shown(response, "error-reason")
+    _untouched(issue, IssueState.REPORTED, 1)
+
+
+def test_refusals_forbidden_conflict_and_out_of_scope(client, people, make_issue):
+    submitted = make_issue("submitted")
+    client.force_login(people.staff)  # the unit never verifies its own work
+    response = client.post(reverse("inspections:issue_verify", args=[submitted.pk]))
+    assert response.status_code == 403 and "您没有权限对该问题执行“核查销号”" in html(response)
+    _untouched(submitted, IssueState.SUBMITTED, submitted.events.count())
+    issue = make_issue("rectifying")
+    events = issue.events.count()
+    client.force_login(people.supervisor)
+    response = client.post(reverse("inspections:issue_verify", args=[issue.pk]))
+    assert response.status_code == 409
+    assert shown(response, "alert-title") == ["已被他人处理"]
+    assert shown(response, "current-state") == ["问题当前状态：整改中"]
+    client.force_login(people.staff_b)
+    assert client.post(reverse("inspections:issue_submit", args=[issue.pk]), {"measures": "x"}).status_code == 404
+    _untouched(issue, IssueState.RECTIFYING, events)
+
+
+def test_a_second_verifier_is_told_it_was_already_handled(client, people, make_issue):
+    issue = make_issue("submitted")
+    services.issue_verify(actor=people.district_supervisor, issue_id=issue.pk)
+    client.force_login(people.supervisor)
+    response = client.post(reverse("inspections:issue_reject", args=[issue.pk]), {"reason": "不干净"})
+    assert response.status_code == 409 and shown(response, "current-state") == ["问题当前状态：已销号"]
+    assert issue.events.filter(action="reject").count() == 0
+
+
+def test_pending_request_is_shown_and_answered(client, people, issue, units):
+    services.issue_request_reassignment(actor=people.staff, issue_id=issue.pk, reason="territory", comment="属乙区")
+    client.force_login(people.supervisor)
+    response = client.get(reverse("inspections:issue_detail", args=[issue.pk]))
+    assert "属地不符：属乙区" in html(response)
+    assert re.findall(r'data-testid="form-([a-z_]+)"', html(response)) == ["reassign", "insist", "add_photo"]
+    client.post(reverse("inspections:issue_reassign", args=[issue.pk]), {"responsible_unit": units.street_b1.pk})
+    issue.refresh_from_db()
+    assert issue.responsible_unit == units.street_b1 and issue.pending_request == ""
+
+
+def test_duplicate_photo_flag_is_shown_to_the_verifier_with_a_link(client, people, make_issue):
+    first = make_issue("submitted", seed=42)
+    second = make_issue("submitted", seed=42, description="另一处垃圾")  # the same after-photo
+    client.force_login(people.supervisor)
+    response = client.get(reverse("inspections:issue_detail", args=[second.pk]))
+    flags = html(response)[html(response).index('data-testid="integrity-flags"') :]
+    assert "疑似重复照片" in flags and f'href="/inspections/issues/{first.pk}/"' in flags
+    client.force_login(people.staff)
+    assert "integrity-flags" not in html(client.get(reverse("inspections:issue_detail", args=[second.pk])))
+
+
+def test_photo_files_are_served_to_those_who_see_the_issue(client, people, issue):
+    photo = issue.photos.first()
+    client.force_login(people.staff)
+    response = client.get(reverse("inspections:photo", args=[photo.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    assert b"".join(response.streaming_content)[:2] == b"\xff\xd8"
+    thumb = client.get(reverse("inspections:photo_thumb", args=[photo.pk]))
+    assert b"".join(thumb.streaming_content)[:2] == b"\xff\xd8"
+    client.force_login(people.staff_b)
+    assert client.get(reverse("inspections:photo", args=[photo.pk])).status_code == 404
+
+
+# --- capture --------------------------------------------------------------------------------------------
+
+
+def test_start_an_inspection_then_capture_issues_in_a_row(client, people, campaign, city, categories, units):
+    client.force_login(people.supervisor)
+    response = client.post(
+        reverse("inspections:capture_start"),
+        {"campaign": campaign.pk, "kind": "covert", "date": timezone.localdate().isoformat(), "region": city.a1.pk},
+    )
+    inspection = Inspection.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("inspections:capture", args=[inspection.pk])
+    page = html(client.get(response["Location"]))
+    assert 'capture="environment"' in page and 'accept="image/*"' in page and "data-geo" in page
+    assert "<script>" not in page and " onclick=" not in page
+    data = {
+        "category": categories.garbage.pk,
+        "severity": "serious",
+        "description": "人行道暴露垃圾",
+        "region": city.a1v.pk,
+        "address": "经八路 3 号",
+        "latitude": "34.757975",
+        "longitude": "113.665412",
+        "assign": "on",
+        "photos": [upload(31)],
+    }
+    response = client.post(reverse("inspections:capture", args=[inspection.pk]), data, **HTMX)
+    assert response.status_code == 200
+    issue = Issue.objects.get()
+    assert (issue.inspection, issue.source, issue.severity, issue.state) == (
+        inspection,
+        "covert",
+        "serious",
+        "assigned",
+    )
+    assert issue.responsible_unit == units.street_a1  # 属地兜底: the street above 甲一社区
+    assert str(issue.latitude) == "34.757975" and issue.photos.get().kind == PhotoKind.BEFORE
+    body = html(response)
+    assert shown(response, "saved")[0].startswith(f"已登记问题 #{issue.pk}")
+    assert re.search(rf'<option value="{categories.garbage.pk}" selected>', body)  # kept for the next one
+    assert re.search(rf'<option value="{city.a1v.pk}" selected>', body)
+    assert 'name="description"' in body and "人行道暴露垃圾</textarea>" not in body  # reset
+    assert len(re.findall(r'data-testid="found-issue"', body)) == 1
+
+
+def test_capture_without_assign_records_a_report(client, people, inspection, categories, city):
+    client.force_login(people.supervisor)
+    data = {"category": categories.ads.pk, "severity": "general", "description": "门前乱堆", "region": city.a1.pk}
+    response = client.post(reverse("inspections:capture", args=[inspection.pk]), data)
+    assert response.status_code == 302
+    issue = Issue.objects.get()
+    assert issue.state == IssueState.REPORTED and issue.responsible_unit is None
+
+
+def test_capture_errors_show_by_their_field_and_write_nothing(client, people, inspection, categories, city):
+    client.force_login(people.supervisor)
+    url = reverse("inspections:capture", args=[inspection.pk])
+    base = {"category": categories.garbage.pk, "severity": "general", "region": city.a1v.pk}
+    response = client.post(url, {**base, "description": "  "}, **HTMX)
+    assert response.status_code == 400 and shown(response, "error-description") == ["请填写问题描述。"]
+    response = client.post(url, {**base, "description": "x", "latitude": "3.1", "longitude": "113.6"}, **HTMX)
+    assert response.status_code == 400 and "不在我国境内" in shown(response, "error-address")[0]
+    response = client.post(url, {**base, "description": "x", "photos": [io.BytesIO(b"not an image")]}, **HTMX)
+    assert response.status_code == 400 and shown(response, "error-photos")
+    assert not Issue.objects.exists()
+
+
+def test_unit_suggestion_follows_category_and_region(client, people, inspection, categories, city, units):
+    green_unit = units.cgj.__class__.objects.create(
+        name="示范市园林局", kind="functional", level="city", region=city.city
+    )
+    client.force_login(people.supervisor)
+    url = reverse("inspections:capture_suggest", args=[inspection.pk])
+    response = client.get(url, {"category": categories.green.pk, "region": city.a1v.pk}, **HTMX)
+    assert "推荐：示范市园林局" in shown(response, "suggested-unit")[0]
+    assert re.search(rf'<option value="{green_unit.pk}" selected>', html(response))
+    response = client.get(url, {"category": categories.garbage.pk, "region": city.a1v.pk}, **HTMX)
+    assert "推荐：甲一街道办事处" in shown(response, "suggested-unit")[0]
+
+
+# --- inspections -------------------------------------------------------------------------------------------
+
+
+def test_inspection_list_counts_and_detail_lists_its_issues(client, people, issue, make_issue, inspection):
+    make_issue("reported", inspection=inspection)
+    client.force_login(people.supervisor)
+    assert shown(client.get(reverse("inspections:inspection_list")), "issue-count") == ["2 个问题"]
+    response = client.get(reverse("inspections:inspection_detail", args=[inspection.pk]))
+    assert len(re.findall(r'data-testid="issue-row"', html(response))) == 2
+
+
+# --- 我的待办: the unit's issues ---------------------------------------------------------------------------
+
+
+def test_my_queue_lists_sign_rectify_rework_and_long_term_by_deadline(client, people, make_issue, issue):
+    rectifying = make_issue("rectifying")
+    rework = make_issue("submitted")
+    services.issue_reject(actor=people.supervisor, issue_id=rework.pk, reason="没扫干净")
+    long_term = make_issue("rectifying")
+    services.issue_move_long_term(
+        actor=people.supervisor,
+        issue_id=long_term.pk,
+        plan="改造",
+        target_date=timezone.localdate() + dt.timedelta(days=60),
+    )
+    make_issue("closed")
+    Issue.objects.filter(pk=rework.pk).update(rectification_deadline=timezone.now() - dt.timedelta(days=2))
+    client.force_login(people.staff)
+    response = client.get(reverse("inspections:my_queue"), **HTMX)
+    got = [int(n) for n in re.findall(r'data-testid="queue-issue" data-issue="(\d+)"', html(response))]
+    assert got[0] == rework.pk and set(got) == {issue.pk, rectifying.pk, rework.pk, long_term.pk}
+    labels = dict(zip(got, shown(response, "queue-label"), strict=True))
+    assert labels[rework.pk] == "返工" and labels[issue.pk] == "待签收"
+    assert labels[rectifying.pk] == "整改中" and labels[long_term.pk] == "长期整改"
+    assert "已超期 2 天" in shown(response, "queue-deadline")
+    my_work = html(client.get(reverse("tasks:my_work")))
+    assert f'hx-get="{reverse("inspections:my_queue")}?compact=1"' in my_work
+    compact = client.get(reverse("inspections:my_queue"), {"compact": "1"}, **HTMX)
+    assert len(shown(compact, "queue-label")) == 4 and "issue-queue-more" not in html(compact)
+    client.force_login(people.staff_b)
+    assert shown(client.get(reverse("inspections:my_queue"), **HTMX), "queue-empty")
+
+
+# --- query budgets: they must not grow with rows ----------------------------------------------------------
+
+
+def _queries(client, url, data=None, **kwargs):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, data, **kwargs)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def _bulk_issues(n, *, campaign, category, region, unit, state=IssueState.RECTIFYING, photos=True):
+    now = timezone.now()
+    issues = Issue.objects.bulk_create(
+        [
+            Issue(
+                campaign=campaign,
+                category=category,
+                description=f"批量问题{i}",
+                region=region,
+                responsible_unit=unit,
+                state=state,
+                signed_at=now,
+                rectification_deadline=now + dt.timedelta(hours=i % 50 - 10),
+                created_at=now - dt.timedelta(minutes=i),
+            )
+            for i in range(n)
+        ]
+    )
+    if photos:
+        Photo.objects.bulk_create(
+            [
+                Photo(
+                    issue=issue,
+                    kind=PhotoKind.BEFORE,
+                    file="issues/x.jpg",
+                    thumbnail="issues/thumbs/x.jpg",
+                    size=1,
+                    sha256=f"{issue.pk:064d}",
+                    original_sha256=f"{issue.pk:064d}",
+                    dhash=f"{issue.pk:016x}",
+                    width=1,
+                    height=1,
+                )
+                for issue in issues
+                for _ in range(2)
+            ]
+        )
+    return issues
+
+
+def test_issue_list_query_budget_with_1000_issues(
+    client, people, campaign, categories, city, units, django_assert_max_num_queries
+):
+    bulk = {"campaign": campaign, "category": categories.garbage, "region": city.a1v, "unit": units.street_a1}
+    _bulk_issues(60, **bulk)
+    client.force_login(people.supervisor)
+    url = reverse("inspections:issue_list")
+    few = _queries(client, url)
+    _bulk_issues(1000, **bulk)
+    _bulk_issues(100, **{**bulk, "region": city.b1v, "unit": units.street_b1})
+    assert Issue.objects.count() > 1100
+    assert _queries(client, url) == few <= 16
+    query = {"campaign": campaign.pk, "region": city.a.pk, "state": "rectifying", "page": "3"}
+    # + the filters' lookups, + the region's path (it lets the list drop the visibility OR).
+    with django_assert_max_num_queries(few + 3):
+        response = client.get(url, query)
+    assert len(issue_ids(response)) == 50
+    with django_assert_max_num_queries(few + 3):
+        client.get(reverse("inspections:issue_export"), {"region": city.a.pk})
+
+
+def test_issue_page_query_budget(client, people, campaign, categories, city, units, make_issue):
+    issue = make_issue("submitted")
+    bulk = {"campaign": campaign, "category": categories.garbage, "region": city.a1v, "unit": units.street_a1}
+    _bulk_issues(60, **bulk)
+    url = reverse("inspections:issue_detail", args=[issue.pk])
+    client.force_login(people.supervisor)
+    few = _queries(client, url)
+    client.force_login(people.staff)
+    few_staff = _queries(client, url)
+    _bulk_issues(1000, **bulk)
+    for i in range(10):
+        services.photo_add(actor=people.staff, issue_id=issue.pk, kind="evidence", photos=[upload(500 + i)])
+    client.force_login(people.supervisor)
+    assert _queries(client, url) == few <= 12
+    client.force_login(people.staff)
+    assert _queries(client, url) == few_staff <= 12
+
+
+def test_my_queue_query_budget(client, people, campaign, categories, city, units):
+    bulk = {"campaign": campaign, "category": categories.garbage, "region": city.a1v, "unit": units.street_a1}
+    _bulk_issues(5, **bulk, photos=False)
+    client.force_login(people.staff)
+    url = reverse("inspections:my_queue")
+    few = _queries(client, url, **HTMX)
+    _bulk_issues(300, **bulk, photos=False)
+    assert _queries(client, url, **HTMX) == few <= 6
