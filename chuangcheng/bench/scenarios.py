@@ -107,6 +107,134 @@ SCENARIOS["my_work_page"] = Scenario(
 )
 
 
+# --- issues ----------------------------------------------------------------------------------
+
+
+def _busiest_district():
+    """The district with the most issues, and its subtree path."""
+    from chuangcheng.org.models import Region, RegionLevel
+    from inspections.models import Issue
+
+    districts = {r.pk: r for r in Region.objects.filter(level=RegionLevel.COUNTY)}
+    counts = {}
+    for region_path, n in (
+        Issue.objects.values_list("region__path").annotate(n=Count("id")).order_by().values_list("region__path", "n")
+    ):
+        parts = region_path.strip("/").split("/")
+        for part in parts:
+            if int(part) in districts:
+                counts[int(part)] = counts.get(int(part), 0) + n
+    district_id = max(counts, key=lambda k: (counts[k], -k))
+    return districts[district_id], counts[district_id]
+
+
+ISSUE_STATE = "rectifying"
+
+
+def prepare_issues_api():
+    from inspections.models import Issue
+
+    district, n = _busiest_district()
+    matching = Issue.objects.filter(region__path__startswith=district.path, state=ISSUE_STATE).count()
+    return {
+        "user": city_supervisor(),
+        "region": district,
+        "note": f"{district.name}: {n:,} issues in the subtree, {matching:,} {ISSUE_STATE}",
+    }
+
+
+def run_issues_api(client, state):
+    response = client.get(f"/api/v1/issues/?region={state['region'].pk}&state={ISSUE_STATE}&page_size=50")
+    assert response.status_code == 200, response.status_code
+    return response
+
+
+ISSUE_PAGE_SQL = """
+SELECT i.*, c.name, cat.name, r.name, r.path, u.name, s.name, ins.kind,
+       (SELECT p.thumbnail FROM inspections_photo p WHERE p.issue_id = i.id ORDER BY p.id LIMIT 1)
+FROM inspections_issue i
+JOIN campaigns_campaign c ON c.id = i.campaign_id
+JOIN inspections_issuecategory cat ON cat.id = i.category_id
+JOIN org_region r ON r.id = i.region_id
+LEFT JOIN org_unit u ON u.id = i.responsible_unit_id
+LEFT JOIN org_site s ON s.id = i.site_id
+LEFT JOIN inspections_inspection ins ON ins.id = i.inspection_id
+WHERE r.path LIKE %s AND i.state = %s
+ORDER BY i.created_at DESC, i.id DESC
+LIMIT 50
+"""
+
+
+def sql_issues_api(state):
+    path = state["region"].path + "%"
+    return [
+        (ISSUE_PAGE_SQL, [path, ISSUE_STATE]),
+        (
+            """SELECT count(*) FROM inspections_issue i JOIN org_region r ON r.id = i.region_id
+            WHERE r.path LIKE %s AND i.state = %s""",
+            [path, ISSUE_STATE],
+        ),
+    ]
+
+
+SCENARIOS["issues_api_list"] = Scenario(
+    "issues_api_list",
+    f"GET /api/v1/issues/ (50, filtered by district subtree and state={ISSUE_STATE}) as a city supervisor",
+    prepare_issues_api,
+    run_issues_api,
+    sql_issues_api,
+)
+
+
+def prepare_issue_page():
+    """The issue with the most events among the busiest district's reworked ones."""
+    from inspections.models import Issue
+
+    district, _n = _busiest_district()
+    issue = (
+        Issue.objects.filter(region__path__startswith=district.path, rework_count__gt=0)
+        .annotate(n=Count("events"))
+        .order_by("-n", "id")
+        .first()
+    )
+    return {"user": city_supervisor(), "issue": issue, "note": f"issue #{issue.pk} with {issue.n} events"}
+
+
+def run_issue_page(client, state):
+    response = client.get(f"/inspections/issues/{state['issue'].pk}/")
+    assert response.status_code == 200, response.status_code
+    return response
+
+
+def sql_issue_page(state):
+    pk = state["issue"].pk
+    return [
+        (
+            """SELECT i.*, c.name, cat.name, r.name, u.name FROM inspections_issue i
+            JOIN campaigns_campaign c ON c.id = i.campaign_id
+            JOIN inspections_issuecategory cat ON cat.id = i.category_id
+            JOIN org_region r ON r.id = i.region_id
+            LEFT JOIN org_unit u ON u.id = i.responsible_unit_id WHERE i.id = %s""",
+            [pk],
+        ),
+        (
+            """SELECT e.*, u.display_name FROM inspections_issueevent e
+            LEFT JOIN org_user u ON u.id = e.actor_id WHERE e.issue_id = %s ORDER BY e.created_at, e.id""",
+            [pk],
+        ),
+        ("SELECT * FROM inspections_photo WHERE issue_id = %s ORDER BY id", [pk]),
+    ]
+
+
+SCENARIOS["issue_page"] = Scenario(
+    "issue_page",
+    "GET /inspections/issues/<id>/ (photos, timeline, actions) as a city supervisor",
+    prepare_issue_page,
+    run_issue_page,
+    sql_issue_page,
+)
+
+
 # --- imports ---------------------------------------------------------------------------------
 
 

@@ -18,7 +18,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from chuangcheng.campaigns.models import Campaign, Indicator
-from chuangcheng.org.api.base import VisiblePrimaryKeyRelatedField
+from chuangcheng.org.api.base import LabelField, VisiblePrimaryKeyRelatedField
 from chuangcheng.org.models import Region, Unit, User
 from tasks.models import Priority, Recurrence, Task, TaskAction, TaskAttachment, TaskUpdate
 from tasks.workflow import TRANSITIONS, allowed_actions
@@ -66,9 +66,9 @@ class TaskSerializer(serializers.ModelSerializer):
     responsible_leader_name = serializers.SerializerMethodField(
         help_text=_("责任领导：关联账号的姓名，没有账号时为导入的姓名。")
     )
-    priority_display = serializers.CharField(source="get_priority_display", read_only=True)
-    recurrence_display = serializers.CharField(source="get_recurrence_display", read_only=True)
-    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    priority_display = LabelField(source="priority")
+    recurrence_display = LabelField(source="recurrence")
+    state_display = LabelField(source="state")
     expected_progress = serializers.SerializerMethodField(
         help_text=_("按开始日期到完成时限线性计算的应完成进度（%）。")
     )

@@ -16,7 +16,7 @@ from chuangcheng.campaigns.models import (
     Indicator,
     Standard,
 )
-from chuangcheng.org.api.base import VisiblePrimaryKeyRelatedField
+from chuangcheng.org.api.base import LabelField, VisiblePrimaryKeyRelatedField
 from chuangcheng.org.models import Region, Unit
 
 CAMPAIGN_TZ = ZoneInfo("Asia/Shanghai")
@@ -27,7 +27,7 @@ class CampaignSerializer(serializers.ModelSerializer):
     title_labels = serializers.SerializerMethodField()
     region_name = serializers.CharField(source="region.name", read_only=True)
     office_unit_name = serializers.CharField(source="office_unit.name", read_only=True)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = LabelField(source="status")
     days_left = serializers.SerializerMethodField(help_text=_("距迎检日期的天数（按北京时间计；已过为负数）。"))
 
     class Meta:
@@ -98,7 +98,7 @@ class CampaignUpdateSerializer(serializers.Serializer):
 
 
 class StandardSerializer(serializers.ModelSerializer):
-    title_display = serializers.CharField(source="get_title_display", read_only=True)
+    title_display = LabelField(source="title")
     indicator_count = serializers.IntegerField(read_only=True, help_text=_("指标（含各级）数量。"))
 
     class Meta:
@@ -114,7 +114,7 @@ class StandardCreateSerializer(serializers.Serializer):
 
 
 class IndicatorSerializer(serializers.ModelSerializer):
-    method_display = serializers.CharField(source="get_method_display", read_only=True)
+    method_display = LabelField(source="method")
 
     class Meta:
         model = Indicator

@@ -14,6 +14,7 @@
 - Updates are ``PATCH`` only (partial); there is no ``PUT``.
 """
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import mixins, permissions, serializers, status, viewsets
@@ -49,6 +50,27 @@ class VisiblePrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
 
     def get_queryset(self):
         return super().get_queryset().visible_to(self.context["request"].user)
+
+
+class LabelField(serializers.CharField):
+    """The display label of a choices field, read-only: ``LabelField(source="state")``.
+
+    Same answer as ``source="get_state_display"``, without DRF inspecting a bound method's
+    signature and Django hashing the value for every row: the labels are translated once per
+    language and looked up in a dict (a 50-row list has hundreds of them)."""
+
+    def __init__(self, **kwargs):
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+        self._labels, self._language = {}, None
+
+    def to_representation(self, value):
+        language = get_language()
+        if language != self._language:
+            model = self.parent.Meta.model
+            choices = model._meta.get_field(self.source).flatchoices
+            self._labels, self._language = {k: str(v) for k, v in choices}, language
+        return self._labels.get(value, value)
 
 
 class ScopedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

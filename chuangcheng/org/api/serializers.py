@@ -22,7 +22,7 @@ from chuangcheng.org.models import (
 )
 from chuangcheng.org.selectors import region_full_names
 
-from .base import VisiblePrimaryKeyRelatedField
+from .base import LabelField, VisiblePrimaryKeyRelatedField
 
 # --- Regions -----------------------------------------------------------------------------------
 
@@ -37,8 +37,8 @@ class RegionListSerializer(serializers.ListSerializer):
 
 
 class RegionSerializer(serializers.ModelSerializer):
-    level_display = serializers.CharField(source="get_level_display", read_only=True)
-    area_class_display = serializers.CharField(source="get_area_class_display", read_only=True)
+    level_display = LabelField(source="level")
+    area_class_display = LabelField(source="area_class")
     depth = serializers.IntegerField(
         read_only=True, help_text=_("层级深度：市 1，区县 2，街道乡镇 3，社区村 4，网格 5。")
     )
@@ -101,8 +101,8 @@ class RegionUpdateSerializer(serializers.Serializer):
 
 
 class UnitSerializer(serializers.ModelSerializer):
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
-    level_display = serializers.CharField(source="get_level_display", read_only=True)
+    kind_display = LabelField(source="kind")
+    level_display = LabelField(source="level")
     region_name = serializers.CharField(source="region.name", read_only=True)
     parent_name = serializers.CharField(source="parent.name", read_only=True, allow_null=True)
 
@@ -153,7 +153,7 @@ class UnitUpdateSerializer(serializers.Serializer):
 
 
 class SiteSerializer(serializers.ModelSerializer):
-    site_type_display = serializers.CharField(source="get_site_type_display", read_only=True)
+    site_type_display = LabelField(source="site_type")
     region_name = serializers.CharField(source="region.name", read_only=True)
     responsible_unit_name = serializers.CharField(source="responsible_unit.name", read_only=True)
 
@@ -213,7 +213,7 @@ class LeaderAssignmentSerializer(serializers.ModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True, allow_null=True)
     region_name = serializers.CharField(source="region.name", read_only=True, allow_null=True)
     site_name = serializers.CharField(source="site.name", read_only=True, allow_null=True)
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = LabelField(source="kind")
 
     class Meta:
         model = LeaderAssignment
