@@ -16,6 +16,8 @@ from rest_framework.throttling import AnonRateThrottle
 
 from chuangcheng.campaigns.api.views import CampaignViewSet, IndicatorViewSet, StandardViewSet
 from chuangcheng.org.api.views import LeaderAssignmentViewSet, RegionViewSet, SiteViewSet, UnitViewSet
+from inspections.api.public import CitizenReportCreateView, CitizenReportStatusView
+from inspections.api.views import InspectionViewSet, IssueCategoryViewSet, IssueViewSet
 from tasks.api.views import TaskUpdateViewSet, TaskViewSet
 
 router = DefaultRouter()
@@ -28,6 +30,9 @@ router.register("standards", StandardViewSet, basename="standard")
 router.register("indicators", IndicatorViewSet, basename="indicator")
 router.register("tasks", TaskViewSet, basename="task")
 router.register("task-updates", TaskUpdateViewSet, basename="task-update")
+router.register("inspections", InspectionViewSet, basename="inspection")
+router.register("issues", IssueViewSet, basename="issue")
+router.register("issue-categories", IssueCategoryViewSet, basename="issue-category")
 
 
 @extend_schema_view(post=extend_schema(tags=["auth"], summary="用户名和密码换取 API 令牌"))
@@ -42,5 +47,8 @@ urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    # 随手拍, public (no account): outside the router and its permission matrices.
+    path("public/reports/", CitizenReportCreateView.as_view(), name="api-public-reports"),
+    path("public/reports/<str:code>/", CitizenReportStatusView.as_view(), name="api-public-report"),
     *router.urls,
 ]

@@ -207,6 +207,52 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="创城督办 <noreply@chuangcheng.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# A hung SMTP server must not hold a worker: well under NOTIFICATION_LEASE_SECONDS.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+
+# --- Notifications and reminders ---------------------------------------------------------------
+# Absolute links in emails and webhooks ("https://cc.example.gov.cn"); empty → relative paths.
+SITE_URL = env.str("SITE_URL", default="").rstrip("/")
+# Channels by name. Each has a "class" (chuangcheng.notifications.channels.Channel) and its
+# options; "kinds" (optional) limits it to kinds starting with one of the listed prefixes.
+# A WeCom/DingTalk/SMS gateway is one more "webhook"-class entry with its own URL.
+NOTIFICATION_CHANNELS = {
+    "inapp": {"class": "chuangcheng.notifications.channels.InAppChannel"},
+    # "url": a separate SMTP for notifications (smtp://user:pass@host:587); empty → EMAIL_*.
+    "email": {
+        "class": "chuangcheng.notifications.channels.EmailChannel",
+        "url": env.str("NOTIFICATION_EMAIL_URL", default=""),
+    },
+}
+if env.str("NOTIFICATION_WEBHOOK_URL", default=""):
+    NOTIFICATION_CHANNELS["webhook"] = {
+        "class": "chuangcheng.notifications.channels.WebhookChannel",
+        "url": env.str("NOTIFICATION_WEBHOOK_URL"),
+        "timeout": 10,
+        "kinds": env.list("NOTIFICATION_WEBHOOK_KINDS", default=[]) or None,
+    }
+# A claimed delivery belongs to its worker this long; then another may retry it. Must exceed
+# the longest send (EMAIL_TIMEOUT per SMTP step) so a slow send is never sent twice.
+NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=300)
+# Backoff after a transport error (seconds, by attempt); after the last one the row is failed.
+NOTIFICATION_RETRY_DELAYS = [60, 300, 900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600]
+# The queue for delivery jobs enqueued by the web (None → Celery's default queue).
+NOTIFICATION_QUEUE = env.str("NOTIFICATION_QUEUE", default="") or None
+# Reminder rules (DESIGN §2): before a deadline, when it passes, and escalation while overdue.
+# "before": hours before the deadline, per issue severity ("*" for the others) — tasks in days.
+# "overdue": steps by days overdue (calendar days in Asia/Shanghai); "to" names who receives it:
+# staff / unit_head (of the responsible unit), leader (包保/responsible leader), supervisor
+# (who assigned or created it). "catch_up_days": how long the last step is still sent late.
+REMINDER_RULES = {
+    "task_before_days": [3, 1],
+    "issue_before_hours": {"negative_list": [4, 1], "*": [24]},
+    "overdue": [
+        {"days": 0, "kind": "overdue", "to": ["staff", "unit_head"]},
+        {"days": 1, "kind": "overdue", "to": ["staff", "unit_head"]},
+        {"days": 3, "kind": "escalation", "to": ["leader", "supervisor"]},
+    ],
+    "catch_up_days": 2,
+}
 
 # --- API -------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -222,7 +268,16 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "chuangcheng.pagination.StandardPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "chuangcheng.exceptions.api_exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"anon": "30/min"},
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": "30/min",
+        # 随手拍 (public, no account), per client address: reports through the page and the
+        # API together, and status look-ups by tracking code.
+        "citizen_report": "5/10m",
+        "citizen_track": "60/10m",
+    },
+    # How many reverse proxies append to X-Forwarded-For in front of the app: 0 means the
+    # client is REMOTE_ADDR (a forged header cannot dodge the throttles); behind one proxy, 1.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "创城督办 API",
@@ -259,6 +314,8 @@ else:
         "data_folder_in": str(_broker_dir / "out"),
         "data_folder_out": str(_broker_dir / "out"),
         "processed_folder": str(_broker_dir / "processed"),
+        # Broadcast (pidbox) exchanges: kombu's default is ./control in the working directory.
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -284,6 +341,24 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "notifications.heartbeat", "schedule": 60.0},
     # 00:10 daily: create this period's occurrence of weekly/monthly (常态化) tasks.
     "tasks-generate-recurring": {"task": "tasks.generate_recurring", "schedule": crontab(hour=0, minute=10)},
+    # 08:00 daily: 日通报 of yesterday, per active campaign, city-wide and per district.
+    "reports-daily-briefings": {"task": "reports.build_daily_briefings", "schedule": crontab(hour=8, minute=0)},
+    # Mondays 09:00: 周通报 of last Monday–Sunday.
+    "reports-weekly-briefings": {
+        "task": "reports.build_weekly_briefings",
+        "schedule": crontab(hour=9, minute=0, day_of_week=1),
+    },
+    # The 1st of each month, 09:00: 月考评 of last month.
+    "reports-monthly-briefings": {
+        "task": "reports.build_monthly_briefings",
+        "schedule": crontab(hour=9, minute=0, day_of_month=1),
+    },
+    # Every 5 minutes: the reminder pass — what is due soon, overdue or to escalate becomes
+    # delivery rows (unique, so re-runs add nothing). Deadlines are never Celery ETAs.
+    "notifications-send-reminders": {"task": "notifications.send_reminders", "schedule": 300.0},
+    # Every minute: send deliveries that are pending (retry backoff elapsed, or their kick was
+    # lost while the broker was down) or whose worker died (lease expired).
+    "notifications-deliver-due": {"task": "notifications.deliver_due", "schedule": 60.0},
 }
 
 # --- Logging -------------------------------------------------------------------------------------
@@ -293,11 +368,21 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # django-axes announces itself on every start; keep its warnings (lockouts) only.
-    "loggers": {"axes": {"level": "WARNING"}},
+    # WeasyPrint logs every page it lays out (briefing PDFs); keep its warnings only.
+    "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
 
+# Briefings (通报): 文号 prefix, the red header's issuer ({city}, {title}: the campaign's region
+# and first title), how many units get a red / black flag per group (a campaign's scoring rule
+# may override it), and how long the lists get.
+BRIEFING_DOCUMENT_PREFIX = env.str("BRIEFING_DOCUMENT_PREFIX", default="创建办")
+BRIEFING_ISSUER = env.str("BRIEFING_ISSUER", default="{city}创建{title}工作指挥部办公室")
+BRIEFING_FLAG_COUNT = env.int("BRIEFING_FLAG_COUNT", default=3)
+BRIEFING_OVERDUE_PER_UNIT = env.int("BRIEFING_OVERDUE_PER_UNIT", default=3)
+BRIEFING_LIST_LIMIT = env.int("BRIEFING_LIST_LIMIT", default=100)
+
 # Demo data: seed_demo runs these after building the city (each app adds its own).
-DEMO_SEED_COMMANDS = ["seed_demo_tasks"]
+DEMO_SEED_COMMANDS = ["seed_demo_tasks", "seed_demo_issues"]
 
 # Site-wide names.
 PRODUCT_NAME = _("创城督办")

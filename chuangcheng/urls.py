@@ -16,7 +16,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("chuangcheng.api_urls")),
     path("tasks/", include("tasks.urls")),
+    path("inspections/", include("inspections.urls")),
     path("notices/", include("chuangcheng.notifications.urls")),
+    path("briefings/", include("chuangcheng.reports.urls")),
+    path("report/", include("inspections.public_urls")),
     path("", include("chuangcheng.org.urls")),
 ]
 if settings.DEBUG:
