@@ -40,7 +40,7 @@ class TaskQuerySet(models.QuerySet):
         follow their owner unit's region) and tasks where they are the responsible leader;
         unit people the tasks their unit owns, leads or cooperates on."""
         scope = scope_for(user)
-        if scope.sees_all:
+        if scope.sees_all or scope.covers_all_regions:  # every task is under some region
             return self
         q = Q(owner_unit_id__in=scope.unit_ids) | Q(lead_unit_id__in=scope.unit_ids)
         if scope.unit_ids:

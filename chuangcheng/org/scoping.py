@@ -31,6 +31,11 @@ class Scope:
     roles: frozenset = field(default_factory=frozenset)
     site_ids: frozenset = field(default_factory=frozenset)
     task_ids: frozenset = field(default_factory=frozenset)  # tasks assigned by 领导包保
+    # Every root region lies in a supervised subtree (the city office of a one-city deployment):
+    # every region-bound object (issues, tasks) is visible, so their lists need no visibility
+    # filter — an OR across joins that keeps PostgreSQL from its indexes. Not ``sees_all``:
+    # it grants no admin rights and does not widen reference data.
+    covers_all_regions: bool = False
 
     @property
     def ancestor_paths(self):
@@ -68,6 +73,17 @@ def _minimal(paths):
         if not any(p.startswith(q) for q in out):
             out.append(p)
     return out
+
+
+def _covers_all_regions(paths):
+    """Do these subtrees hold every region? Asked only when one of them is a root (``/7/``),
+    so district people cost no query."""
+    roots = [p for p in paths if p.count("/") == 2]
+    if not roots:
+        return False
+    Region = apps.get_model("org", "Region")
+    all_roots = Region.objects.filter(parent__isnull=True).values_list("path", flat=True)
+    return all(p in roots for p in all_roots)
 
 
 def scope_for(user):
@@ -114,6 +130,7 @@ def _compute(user):
             if task_id:
                 task_ids.add(task_id)
     return Scope(
+        covers_all_regions=_covers_all_regions(region_paths),
         region_paths=tuple(sorted(region_paths)),
         home_region_paths=tuple(sorted(home_paths)),
         unit_ids=frozenset(m[1] for m in memberships),

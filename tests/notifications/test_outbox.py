@@ -151,7 +151,7 @@ def test_kick_against_a_dead_broker_is_swallowed_quickly(people):
         assert services.kick([1, 2, 3]) is False
     finally:
         app.conf.broker_url = old_url
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 10  # it gave up at once (0.2 s here), not after a hang
 
 
 # --- claiming ----------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import pytest
 
 from chuangcheng.campaigns.models import Campaign
 from chuangcheng.org.models import Membership, Region, Site, Unit
+from chuangcheng.org.scoping import scope_for
 from tests.factories import SiteFactory
 
 pytestmark = pytest.mark.django_db
@@ -63,3 +64,24 @@ def test_nobody_and_anonymous_see_nothing(people):
 def test_campaign_visible_to_everyone_in_its_territory(people, campaign):
     for user in (people.staff, people.staff_b, people.leader, people.district_supervisor):
         assert list(Campaign.objects.visible_to(user)) == [campaign]
+
+
+def test_a_supervisor_of_every_root_region_needs_no_visibility_filter(people, city, django_assert_num_queries):
+    """The city office of a one-city deployment: issue and task lists drop the visibility OR;
+    with a second city in the database they keep it. District people pay no extra query."""
+    from inspections.models import Issue
+    from tasks.models import Task
+
+    assert scope_for(people.supervisor).covers_all_regions
+    assert " OR " not in str(Issue.objects.visible_to(people.supervisor).query)
+    assert " OR " not in str(Task.objects.visible_to(people.supervisor).query)
+    assert not scope_for(people.supervisor).sees_all  # no admin rights from it
+
+    people.district_supervisor._scope_cache = None
+    with django_assert_num_queries(1):  # memberships only
+        assert not scope_for(people.district_supervisor).covers_all_regions
+
+    Region.objects.create(code="999900000000", name="邻市", level="city")
+    people.supervisor._scope_cache = None
+    assert not scope_for(people.supervisor).covers_all_regions
+    assert " OR " in str(Issue.objects.visible_to(people.supervisor).query)
