@@ -16,6 +16,12 @@ from rest_framework.throttling import AnonRateThrottle
 
 from chuangcheng.campaigns.api.views import CampaignViewSet, IndicatorViewSet, StandardViewSet
 from chuangcheng.org.api.views import LeaderAssignmentViewSet, RegionViewSet, SiteViewSet, UnitViewSet
+from chuangcheng.reports.api.dashboard import (
+    DashboardSectionView,
+    DashboardView,
+    LeaderDashboardView,
+    UnitDashboardView,
+)
 from inspections.api.public import CitizenReportCreateView, CitizenReportStatusView
 from inspections.api.views import InspectionViewSet, IssueCategoryViewSet, IssueViewSet
 from tasks.api.views import TaskUpdateViewSet, TaskViewSet
@@ -50,5 +56,11 @@ urlpatterns = [
     # 随手拍, public (no account): outside the router and its permission matrices.
     path("public/reports/", CitizenReportCreateView.as_view(), name="api-public-reports"),
     path("public/reports/<str:code>/", CitizenReportStatusView.as_view(), name="api-public-report"),
+    # Dashboards (总览, 领导视图, 单位视图): scoped figures, outside the router (no model objects);
+    # their permission matrix is in tests/reports/test_dashboard_api.py.
+    path("dashboard/", DashboardView.as_view(), name="api-dashboard"),
+    path("dashboard/leader/", LeaderDashboardView.as_view(), name="api-dashboard-leader"),
+    path("dashboard/units/<int:pk>/", UnitDashboardView.as_view(), name="api-dashboard-unit"),
+    path("dashboard/<slug:section>/", DashboardSectionView.as_view(), name="api-dashboard-section"),
     *router.urls,
 ]

@@ -337,6 +337,8 @@ if REDIS_URL:
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The beat schedule (times are Asia/Shanghai). A test checks every name is a registered job.
 CELERY_BEAT_SCHEDULE = {
+    # Every 5 minutes: the dashboards' daily summary rows (today, yesterday) and cached period figures.
+    "reports-refresh-daily-stats": {"task": "reports.refresh_daily_stats", "schedule": 300.0},
     # Every minute: proves that beat and a worker are alive (shown in the admin and on home).
     "heartbeat": {"task": "notifications.heartbeat", "schedule": 60.0},
     # 00:10 daily: create this period's occurrence of weekly/monthly (常态化) tasks.

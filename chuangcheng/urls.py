@@ -19,6 +19,7 @@ urlpatterns = [
     path("inspections/", include("inspections.urls")),
     path("notices/", include("chuangcheng.notifications.urls")),
     path("briefings/", include("chuangcheng.reports.urls")),
+    path("dashboard/", include("chuangcheng.reports.dashboard_urls")),
     path("report/", include("inspections.public_urls")),
     path("", include("chuangcheng.org.urls")),
 ]

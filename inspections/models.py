@@ -228,7 +228,7 @@ class IssueQuerySet(models.QuerySet):
         ms with the OR, 4 ms without). Otherwise ``within`` is ignored; the caller's own region
         filter still applies, so the rows are the same either way."""
         scope = scope_for(user)
-        if scope.sees_all:
+        if scope.sees_all or scope.covers_all_regions:  # every issue has a region
             return self
         if within is not None and scope.region_paths and str(within).isdigit():
             from chuangcheng.org.models import Region
@@ -378,6 +378,18 @@ class Issue(models.Model):
             models.Index(fields=["responsible_unit", "state", "rectification_deadline"], name="insp_issue_unit_queue"),
             # Region subtree filters resolve regions by path, then hit this.
             models.Index(fields=["region", "state"], name="insp_issue_region_state"),
+            # The dashboards' always-visible lists: open 负面清单 items, and open items against
+            # the weakest indicators, nearest deadline first (a small part of a big table).
+            models.Index(
+                fields=["campaign", "rectification_deadline"],
+                condition=Q(severity="negative_list", state__in=OPEN_STATES),
+                name="insp_issue_open_negative",
+            ),
+            models.Index(
+                fields=["indicator", "rectification_deadline"],
+                condition=Q(indicator__isnull=False, state__in=OPEN_STATES),
+                name="insp_issue_open_indicator",
+            ),
             models.Index(fields=["category", "created_at"], name="insp_issue_category_created"),
             models.Index(fields=["campaign", "state", "created_at"], name="insp_issue_campaign_state"),
             models.Index(fields=["created_at"], name="insp_issue_created"),

@@ -277,3 +277,189 @@ SCENARIOS["import_regions"] = Scenario(
     writes=True,
     login=False,
 )
+
+
+# --- briefings and reminders -------------------------------------------------------------------
+
+
+def prepare_weekly_briefing():
+    from chuangcheng.campaigns.models import Campaign
+    from inspections.models import Issue
+
+    campaign = Campaign.objects.active().select_related("region").order_by("pk").first()
+    return {
+        "user": None,
+        "campaign": campaign,
+        "note": f"city-wide, last week; {Issue.objects.filter(campaign=campaign).count():,} issues in the campaign",
+    }
+
+
+def run_weekly_briefing(client, state):
+    """Built and rolled back, so every run builds it again (figures, snapshot, 文号, outbox)."""
+    from django.db import transaction
+
+    from chuangcheng.reports.briefings import briefing_build
+
+    with transaction.atomic():
+        briefing, created = briefing_build(campaign=state["campaign"], kind="weekly")
+        assert created, "a weekly briefing of last week already exists in the bench database"
+        transaction.set_rollback(True)
+
+
+def sql_weekly_briefing(state):
+    """The core of it by hand: last week's issue figures per responsible unit, one grouped scan."""
+    from django.utils import timezone
+
+    from chuangcheng.reports import periods
+
+    start, end = periods.last_finished_period("weekly", timezone.localdate())
+    return [
+        (
+            """SELECT responsible_unit_id,
+                count(*) FILTER (WHERE assigned_at::date BETWEEN %s AND %s),
+                count(*) FILTER (WHERE state = 'closed' AND closed_at::date BETWEEN %s AND %s),
+                count(*) FILTER (WHERE rectification_deadline::date BETWEEN %s AND %s),
+                count(*) FILTER (WHERE state IN ('assigned', 'rectifying') AND rectification_deadline::date <= %s)
+            FROM inspections_issue WHERE campaign_id = %s GROUP BY responsible_unit_id""",
+            [start, end, start, end, start, end, end, state["campaign"].pk],
+        )
+    ]
+
+
+SCENARIOS["weekly_briefing"] = Scenario(
+    "weekly_briefing",
+    "build the city-wide weekly briefing (figures, ranking, lists, snapshot; rolled back)",
+    prepare_weekly_briefing,
+    run_weekly_briefing,
+    sql_weekly_briefing,
+    writes=True,
+    login=False,
+)
+
+
+def prepare_reminders():
+    from django.utils import timezone
+
+    from inspections.models import CLOCK_STATES, Issue
+
+    now = timezone.now()
+    due = Issue.objects.filter(
+        state__in=CLOCK_STATES, rectification_deadline__range=(now, now + timezone.timedelta(days=1))
+    ).count()
+    return {"user": None, "now": now, "note": f"{due:,} issues due within a day"}
+
+
+def run_reminders(client, state):
+    """One dispatcher pass, rolled back, so every run finds the same due items."""
+    from django.db import transaction
+
+    from chuangcheng.notifications.reminders import reminders_dispatch
+
+    with transaction.atomic():
+        reminders_dispatch(now=state["now"])
+        transaction.set_rollback(True)
+
+
+def sql_reminders(state):
+    from django.utils import timezone
+
+    now = state["now"]
+    return [
+        (
+            """SELECT id, responsible_unit_id, rectification_deadline FROM inspections_issue
+            WHERE state IN ('assigned', 'rectifying')
+              AND rectification_deadline BETWEEN %s AND %s""",
+            [now - timezone.timedelta(days=4), now + timezone.timedelta(days=1)],
+        )
+    ]
+
+
+SCENARIOS["reminder_pass"] = Scenario(
+    "reminder_pass",
+    "one reminder dispatcher pass (due soon, overdue, escalation → delivery rows; rolled back)",
+    prepare_reminders,
+    run_reminders,
+    sql_reminders,
+    writes=True,
+    login=False,
+)
+
+
+# --- dashboards --------------------------------------------------------------------------------
+
+
+def prepare_dashboard_api():
+    """The city-wide overview of the first active campaign: today's summary rows refreshed and
+    the period figures warmed as the job does (figures over a week read every issue of the
+    campaign: seconds at 1M, so the dashboard serves them from the cache the job fills)."""
+    from django.utils import timezone
+
+    from chuangcheng.campaigns.models import Campaign
+    from chuangcheng.reports import dashboard, stats
+
+    campaign = Campaign.objects.active().select_related("region").order_by("pk").first()
+    if not stats.DailyStat.objects.filter(campaign=campaign, day=timezone.localdate()).exists():
+        stats.refresh([campaign], days=2)
+    dashboard.warm(campaign)
+    return {
+        "user": city_supervisor(),
+        "campaign": campaign,
+        "region_id": campaign.region_id,
+        "today": timezone.localdate(),
+        "note": f"campaign #{campaign.pk}, summary rows refreshed, period figures warm",
+    }
+
+
+def run_dashboard_api(client, state):
+    from chuangcheng.reports import dashboard
+
+    # Measure the summary-row sections, not the short per-section cache.
+    dashboard.forget(state["campaign"], state["campaign"].region)
+    response = client.get("/api/v1/dashboard/")
+    assert response.status_code == 200, response.status_code
+    return response
+
+
+def sql_dashboard_api(state):
+    """The hand-written answer from the summary table: the trend, the child regions, categories,
+    severities and today's indicators of the city."""
+    c, r, today = state["campaign"].pk, state["region_id"], state["today"]
+    return [
+        (
+            """SELECT day, reported, assigned, closed, open_end, overdue_end FROM reports_dailystat
+            WHERE campaign_id = %s AND region_id = %s AND dimension = '' AND key = ''
+            AND day BETWEEN %s::date - 29 AND %s ORDER BY day""",
+            [c, r, today, today],
+        ),
+        (
+            """SELECT s.region_id, sum(s.reported), sum(s.closed), sum(s.due), sum(s.closed_on_time),
+            sum(s.open_end) FILTER (WHERE s.day = %s), sum(s.overdue_end) FILTER (WHERE s.day = %s)
+            FROM reports_dailystat s JOIN org_region g ON g.id = s.region_id
+            WHERE s.campaign_id = %s AND g.parent_id = %s AND s.dimension = '' AND s.key = ''
+            AND s.day BETWEEN %s::date - 29 AND %s GROUP BY s.region_id""",
+            [today, today, c, r, today, today],
+        ),
+        (
+            """SELECT dimension, key, sum(reported), sum(closed), sum(open_end) FILTER (WHERE day = %s),
+            sum(overdue_end) FILTER (WHERE day = %s) FROM reports_dailystat
+            WHERE campaign_id = %s AND region_id = %s AND dimension IN ('category', 'severity', 'indicator')
+            AND day BETWEEN %s::date - 29 AND %s GROUP BY dimension, key""",
+            [today, today, c, r, today, today],
+        ),
+        (
+            """SELECT id, address, rectification_deadline FROM inspections_issue
+            WHERE campaign_id = %s AND severity = 'negative_list'
+            AND state IN ('reported', 'assigned', 'rectifying', 'submitted', 'long_term')
+            ORDER BY rectification_deadline, id LIMIT 50""",
+            [c],
+        ),
+    ]
+
+
+SCENARIOS["dashboard_api"] = Scenario(
+    "dashboard_api",
+    "GET /api/v1/dashboard/ (city overview: summary rows; period figures from the warmed cache)",
+    prepare_dashboard_api,
+    run_dashboard_api,
+    sql_dashboard_api,
+)

@@ -50,3 +50,17 @@ def build_weekly_briefings():
 def build_monthly_briefings():
     """月考评 of last month (beat: the 1st, 09:00)."""
     return build_scheduled("monthly")
+
+
+@shared_task(name="reports.refresh_daily_stats")
+def refresh_daily_stats():
+    """Dashboards' daily summary rows of today and yesterday, then the period figures of the
+    city and each district into the cache (beat: every 5 minutes). Idempotent: a day's rows
+    are replaced whole."""
+    from . import dashboard, stats
+
+    campaigns = list(Campaign.objects.active().select_related("region").order_by("pk"))
+    out = stats.refresh(campaigns, days=2)
+    for campaign in campaigns:
+        dashboard.warm(campaign)
+    return out

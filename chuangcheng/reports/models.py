@@ -149,3 +149,59 @@ class Briefing(models.Model):
     @property
     def is_city_wide(self):
         return self.region_id == self.campaign.region_id
+
+
+class StatDimension(models.TextChoices):
+    TOTAL = "", _("合计")  # key "": every issue of the region
+    CATEGORY = "category", _("问题类别")  # key: IssueCategory id
+    SEVERITY = "severity", _("严重程度")  # key: Severity value
+    INDICATOR = "indicator", _("测评指标")  # key: Indicator id (issues linked to an indicator)
+
+
+class DailyStat(models.Model):
+    """每日汇总: one campaign's issue counts for one day, one region and one slice (all issues,
+    or one category / severity / indicator) — what the dashboards read instead of the issues.
+
+    Rows are kept for every region from the city down to the community (an issue counts in its
+    own region and each ancestor), so a region's trend is one row per day however many issues
+    it holds. Flow counts (reported … reopened) are additive over days; ``open_end`` and
+    ``overdue_end`` are the backlog at the end of the day (for today: at ``refreshed_at``).
+
+    Written only by :func:`chuangcheng.reports.stats.refresh_day`, which replaces a whole
+    (campaign, day) at once; derived data, so it may be rebuilt at any time."""
+
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", verbose_name=_("创建活动"), on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField(_("日期"))
+    region = models.ForeignKey("org.Region", verbose_name=_("区划"), on_delete=models.CASCADE, related_name="+")
+    dimension = models.CharField(_("维度"), max_length=10, choices=StatDimension.choices, blank=True, default="")
+    key = models.CharField(_("维度取值"), max_length=20, blank=True, default="")
+    reported = models.PositiveIntegerField(_("登记"), default=0)
+    assigned = models.PositiveIntegerField(_("交办"), default=0)
+    closed = models.PositiveIntegerField(_("销号"), default=0)
+    closed_on_time = models.PositiveIntegerField(_("按期销号"), default=0)
+    due = models.PositiveIntegerField(_("应销号"), default=0)
+    rejected = models.PositiveIntegerField(_("核查退回"), default=0)
+    reopened = models.PositiveIntegerField(_("反弹"), default=0)
+    open_end = models.PositiveIntegerField(_("日末在办"), default=0)
+    overdue_end = models.PositiveIntegerField(_("日末超期"), default=0)
+    refreshed_at = models.DateTimeField(_("刷新时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("每日汇总")
+        verbose_name_plural = _("每日汇总")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "region", "dimension", "key", "day"], name="reports_dailystat_one_per_cell"
+            ),
+        ]
+        indexes = [
+            # A region's trend (one slice over a range of days).
+            models.Index(fields=["campaign", "region", "dimension", "day"], name="reports_dailystat_trend"),
+            # The child regions' rows of one day (drill-down), and replacing a whole day.
+            models.Index(fields=["campaign", "day", "dimension"], name="reports_dailystat_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.region_id} {self.dimension}:{self.key}"

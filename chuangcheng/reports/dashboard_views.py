@@ -1,0 +1,183 @@
+"""Dashboard pages: 总览 (supervisors, leaders, the office; with the leader's extras), 单位视图
+(unit heads) and the .xlsx of every table. Thin: the numbers come from
+:mod:`chuangcheng.reports.dashboard`; charts are drawn by ``static/reports/dashboard.js`` from
+the same data embedded with ``json_script`` (no inline script runs, as the CSP requires)."""
+
+from io import BytesIO
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from chuangcheng.org.models import Unit
+from chuangcheng.org.scoping import scope_for
+
+from . import dashboard
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _int(value):
+    return int(value) if value and str(value).isdigit() else None
+
+
+def _days(request):
+    return 90 if request.GET.get("days") == "90" else 30
+
+
+def _resolve(request):
+    try:
+        campaign = dashboard.campaign_for(request.user, _int(request.GET.get("campaign")))
+        region = dashboard.region_for(request.user, campaign, _int(request.GET.get("region")))
+    except dashboard.OutOfScope:
+        raise Http404 from None
+    return campaign, region
+
+
+@login_required
+@require_GET
+def overview_page(request):
+    if not dashboard.can_see_overview(request.user):
+        units = dashboard.units_headed(request.user)
+        if units:
+            return redirect("dashboard:unit", pk=units[0].pk)
+        raise Http404
+    campaign, region = _resolve(request)
+    days = _days(request)
+    data = dashboard.overview(request.user, campaign, region, params={"days": days})
+    scope = scope_for(request.user)
+    leader = None
+    if "leader" in scope.roles and not scope.sees_all:
+        leader = dashboard.leader_extras(request.user, campaign)
+    context = {
+        "data": data,
+        "campaign": campaign,
+        "region": region,
+        "days": days,
+        "tops": dashboard.top_regions(request.user, campaign),
+        "leader": leader,
+        "trend_rows": list(
+            zip(*(data["trend"][k] for k in ("days", "reported", "closed", "open_end", "overdue_end")), strict=True)
+        ),
+        "chart_data": {
+            "trend": data["trend"],
+            "breakdown": data["breakdown"]["rows"],
+            "categories": data["categories"]["rows"][:15],
+            "severities": data["severities"]["rows"],
+            "weak": data["weak_spots"]["rows"],
+        },
+    }
+    return render(request, "reports/dashboard/overview.html", context)
+
+
+@login_required
+@require_GET
+def unit_page(request, pk):
+    unit = Unit.objects.filter(pk=pk).select_related("region").first()
+    try:
+        if unit is None:
+            raise dashboard.OutOfScope
+        campaign = dashboard.campaign_for(request.user, _int(request.GET.get("campaign")))
+        data = dashboard.unit_view(request.user, campaign, unit)
+    except dashboard.OutOfScope:
+        raise Http404 from None
+    return render(
+        request,
+        "reports/dashboard/unit.html",
+        {"data": data, "unit": unit, "chart_data": {"history": data["rank_history"]}},
+    )
+
+
+# --- .xlsx ---------------------------------------------------------------------------------------
+
+
+def _sheet(wb, title, header, rows):
+    ws = wb.create_sheet(title[:31])
+    ws.append(header)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        ws.append(list(row))
+    ws.freeze_panes = "A2"
+
+
+def overview_workbook(data):
+    """One sheet per chart or table of the overview, numbers as shown."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    h = data["headline"]
+    _sheet(
+        wb,
+        _("核心指标"),
+        [_("指标"), _("本周"), _("上周同期"), _("变化")],
+        [(i["label"], i["value"], i["previous"], i["change"]) for i in h["items"]],
+    )
+    t = data["trend"]
+    _sheet(
+        wb,
+        _("趋势"),
+        [_("日期"), _("登记"), _("销号"), _("日末未销号"), _("日末超期")],
+        zip(t["days"], t["reported"], t["closed"], t["open_end"], t["overdue_end"], strict=True),
+    )
+    counts = [_("登记"), _("销号"), _("应销号"), _("按期销号"), _("在办"), _("超期")]
+
+    def count_row(r):
+        return (r["reported"], r["closed"], r["due"], r["closed_on_time"], r["open_now"], r["overdue_now"])
+
+    _sheet(wb, _("分区"), [_("区划"), *counts], [(r["name"], *count_row(r)) for r in data["breakdown"]["rows"]])
+    _sheet(wb, _("类别"), [_("类别"), *counts], [(r["name"], *count_row(r)) for r in data["categories"]["rows"]])
+    _sheet(
+        wb, _("严重程度"), [_("严重程度"), *counts], [(r["name"], *count_row(r)) for r in data["severities"]["rows"]]
+    )
+    ranking_rows = [
+        (g["label"], r["rank"], r["name"], r["score"], r["on_time_rate"], r["issues_overdue_open"], r["flag"])
+        for g in data["ranking"]["ranking"]
+        for r in g["rows"]
+    ]
+    _sheet(
+        wb,
+        _("单位排名"),
+        [_("类别"), _("名次"), _("单位"), _("综合得分"), _("按期销号率"), _("超期未改"), _("红黑旗")],
+        ranking_rows,
+    )
+    _sheet(
+        wb,
+        _("短板"),
+        [_("编号"), _("指标"), _("分值"), _("负面清单"), _("在办问题"), _("超期问题"), _("超期任务"), _("预计失分")],
+        [
+            (r["code"], r["name"], r["max_score"], r["negative_list"], r["open_issues"], r["overdue_issues"],
+             r["overdue_tasks"], r["projected_loss"])
+            for r in data["weak_spots"]["rows"]
+        ],
+    )  # fmt: skip
+    _sheet(
+        wb,
+        _("负面清单"),
+        ["ID", _("类别"), _("地址"), _("区划"), _("责任单位"), _("整改时限"), _("超期")],
+        [
+            (i["id"], i["category"], i["address"], i["region"], i["unit"], i["deadline"], i["overdue"])
+            for i in data["negative_list"]["items"]
+        ],
+    )
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+@login_required
+@require_GET
+def overview_xlsx(request):
+    if not dashboard.can_see_overview(request.user):
+        raise Http404
+    campaign, region = _resolve(request)
+    data = dashboard.overview(request.user, campaign, region, params={"days": _days(request)})
+    name = f"{_('总览')}-{region.name}-{timezone.localdate().isoformat()}.xlsx"
+    response = HttpResponse(overview_workbook(data), content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response

@@ -1,0 +1,112 @@
+/* 创城督办 dashboards: draw the ECharts from the numbers the page embeds (#dash-data, a
+   json_script block). Every chart's numbers are also in a table on the page and in the .xlsx.
+   No inline handlers: clicks on a region bar navigate to its drill-down URL. */
+(function () {
+  "use strict";
+
+  function ready(fn) {
+    if (document.readyState !== "loading") fn();
+    else document.addEventListener("DOMContentLoaded", fn);
+  }
+
+  var COLORS = { blue: "#066fd1", green: "#2fb344", red: "#d63939", orange: "#f76707", gray: "#929dab" };
+
+  function base(extra) {
+    var o = {
+      animation: false,
+      grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
+      tooltip: { trigger: "axis" },
+      legend: { top: 0 },
+    };
+    for (var k in extra) o[k] = extra[k];
+    return o;
+  }
+
+  function hbars(names, series) {
+    return base({
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      xAxis: { type: "value", minInterval: 1 },
+      yAxis: { type: "category", data: names, inverse: true, axisLabel: { width: 110, overflow: "truncate" } },
+      series: series,
+    });
+  }
+
+  var builders = {
+    trend: function (el, d) {
+      var t = d.trend;
+      return base({
+        xAxis: { type: "category", data: t.days.map(function (s) { return s.slice(5); }) },
+        yAxis: { type: "value", minInterval: 1 },
+        series: [
+          { name: el.dataset.labelReported, type: "bar", data: t.reported, color: COLORS.blue },
+          { name: el.dataset.labelClosed, type: "bar", data: t.closed, color: COLORS.green },
+          { name: el.dataset.labelBacklog, type: "line", data: t.open_end, color: COLORS.orange, showSymbol: false },
+          { name: el.dataset.labelOverdue, type: "line", data: t.overdue_end, color: COLORS.red, showSymbol: false },
+        ],
+      });
+    },
+    breakdown: function (el, d) {
+      var rows = d.breakdown.slice(0, 20);
+      return hbars(rows.map(function (r) { return r.name; }), [
+        { name: el.dataset.labelOpen, type: "bar", data: rows.map(function (r) { return r.open_now; }), color: COLORS.blue },
+        { name: el.dataset.labelOverdue, type: "bar", data: rows.map(function (r) { return r.overdue_now; }), color: COLORS.red },
+      ]);
+    },
+    categories: function (el, d) {
+      var rows = d.categories;
+      return hbars(rows.map(function (r) { return r.name; }), [
+        { name: el.dataset.labelOpen, type: "bar", data: rows.map(function (r) { return r.open_now; }), color: COLORS.blue },
+        { name: el.dataset.labelReported, type: "bar", data: rows.map(function (r) { return r.reported; }), color: COLORS.gray },
+      ]);
+    },
+    severities: function (el, d) {
+      var rows = d.severities;
+      return hbars(rows.map(function (r) { return r.name; }), [
+        { name: el.dataset.labelOpen, type: "bar", data: rows.map(function (r) { return r.open_now; }), color: COLORS.blue },
+        { name: el.dataset.labelOverdue, type: "bar", data: rows.map(function (r) { return r.overdue_now; }), color: COLORS.red },
+      ]);
+    },
+    weak: function (el, d) {
+      var rows = d.weak.slice(0, 15);
+      return hbars(rows.map(function (r) { return r.code + " " + r.name; }), [
+        {
+          name: el.dataset.label, type: "bar",
+          data: rows.map(function (r) { return { value: r.projected_loss, itemStyle: { color: r.negative_list ? COLORS.red : COLORS.orange } }; }),
+        },
+      ]);
+    },
+    history: function (el, d) {
+      var rows = d.history;
+      return base({
+        xAxis: { type: "category", data: rows.map(function (r) { return r.period_end.slice(5); }) },
+        yAxis: { type: "value", inverse: true, minInterval: 1, min: 1 },
+        series: [{ name: el.dataset.label, type: "line", data: rows.map(function (r) { return r.rank; }), color: COLORS.blue }],
+      });
+    },
+  };
+
+  ready(function () {
+    var source = document.getElementById("dash-data");
+    if (!source || !window.echarts) return;
+    var data = JSON.parse(source.textContent);
+    var charts = [];
+    document.querySelectorAll("[data-chart]").forEach(function (el) {
+      var build = builders[el.dataset.chart];
+      if (!build) return;
+      var option = build(el, data);
+      var rows = option.yAxis && option.yAxis.data ? option.yAxis.data.length : 0;
+      if (rows > 8) el.style.height = 60 + rows * 26 + "px";
+      var chart = window.echarts.init(el, null, { renderer: "svg" });
+      chart.setOption(option);
+      if (el.dataset.chart === "breakdown") {
+        chart.on("click", function (p) {
+          var row = data.breakdown[p.dataIndex];
+          if (row && row.drill) window.location.search = "?region=" + row.id + "&days=" + (el.dataset.days || 30);
+        });
+      }
+      el.setAttribute("data-ready", "1");
+      charts.push(chart);
+    });
+    window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+  });
+})();

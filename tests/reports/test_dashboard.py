@@ -1,0 +1,203 @@
+"""Dashboards: the same figures as the briefing, summary rows that add up, scoping (a permission
+matrix for /api/v1/dashboard/), the cache's fallback, query budgets, pages and the .xlsx."""
+
+import datetime as dt
+from io import BytesIO
+from unittest import mock
+
+import pytest
+from django.core.cache import cache
+from openpyxl import load_workbook
+from redis.exceptions import ConnectionError as RedisConnectionError
+from rest_framework.test import APIClient
+
+from chuangcheng.reports import dashboard, stats
+from chuangcheng.reports.briefings import briefing_build
+from chuangcheng.reports.models import DailyStat
+from inspections.models import IssueState, Severity
+from tests.api_matrix import ROLES, client_for
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def api(user):
+    client = APIClient()
+    client.force_authenticate(user=user)
+    return client
+
+
+# --- the same figures as the briefing --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("district", [False, True])
+def test_dashboard_period_figures_equal_the_weekly_briefing(world, campaign, city, people, district):
+    region = city.a if district else city.city
+    briefing, _created = briefing_build(
+        campaign=campaign, kind="weekly", day=world.monday, region=region, now=world.now
+    )
+    response = api(people.supervisor).get(
+        "/api/v1/dashboard/ranking/",
+        {"region": region.pk, "start": world.monday.isoformat(), "end": world.sunday.isoformat()},
+    )
+    assert response.status_code == 200
+    section = response.json()["ranking"]
+    content = briefing.content
+    assert section["totals"] == content["totals"]
+    assert section["regions"] == content["regions"]
+    assert section["ranking"] == content["ranking"]
+    assert section["flags"] == content["flags"]
+    assert section["totals"]["issues_closed"] == (3 if district else 4)  # not vacuous
+
+
+def test_unit_view_rank_history_reads_published_briefings(world, campaign, people, units):
+    briefing_build(campaign=campaign, kind="weekly", day=world.monday, region=campaign.region, now=world.now)
+    response = api(people.head).get(f"/api/v1/dashboard/units/{units.street_a1.pk}/")
+    assert response.status_code == 200
+    data = response.json()
+    [entry] = data["rank_history"]
+    assert entry["rank"] == data["row"]["rank"] and entry["rank"] is not None
+    assert [i["address"] for i in data["overdue_issues"]] == ["甲一路3号"]
+    assert api(people.staff_b).get(f"/api/v1/dashboard/units/{units.street_a1.pk}/").status_code == 404
+
+
+# --- summary rows -------------------------------------------------------------------------------------
+
+
+def test_daily_stats_add_up_from_community_to_city_and_refresh_is_idempotent(world, campaign, city):
+    tue = world.monday + dt.timedelta(days=1)
+    first = stats.refresh_day(campaign, tue, now=world.now)
+    fields = ("region_id", "dimension", "key", *stats.COUNTS)
+    rows = sorted(DailyStat.objects.values_list(*fields))
+    assert stats.refresh_day(campaign, tue, now=world.now) == first
+    assert sorted(DailyStat.objects.values_list(*fields)) == rows
+
+    def total(region):
+        return DailyStat.objects.get(campaign=campaign, day=tue, region=region, dimension="", key="")
+
+    # Tuesday: 甲一 closed the on-time issue and the negative-list one; 乙一 closed one.
+    assert total(city.a1).closed == 2 and total(city.a).closed == 2
+    assert total(city.b).closed == 1 and total(city.city).closed == 3
+    assert total(city.a1v).closed == 1  # the negative-list issue sits on the street itself
+    severity = DailyStat.objects.get(
+        campaign=campaign, day=tue, region=city.city, dimension="severity", key=Severity.NEGATIVE_LIST
+    )
+    assert severity.closed == 1
+    # Backlog at the end of Tuesday: 甲一's late and still-open issues (assigned Monday).
+    assert total(city.a1).open_end == 2
+
+
+def test_drill_down_narrows_consistently(world, campaign, city, people):
+    stats.refresh([campaign], days=30, now=world.now)
+    client = api(people.supervisor)
+    with mock.patch("django.utils.timezone.now", return_value=world.now):
+        top = client.get("/api/v1/dashboard/breakdown/").json()["breakdown"]["rows"]
+        jia = next(r for r in top if r["id"] == city.a.pk)
+        streets = client.get("/api/v1/dashboard/breakdown/", {"region": city.a.pk}).json()["breakdown"]["rows"]
+        trend_a = client.get("/api/v1/dashboard/trend/", {"region": city.a.pk}).json()["trend"]
+    assert sum(r["closed"] for r in top) == 4  # 甲区 3 and 乙区 1 last week (the older one: 30+ days ago)
+    assert jia["closed"] == sum(r["closed"] for r in streets) == sum(trend_a["closed"])
+    assert jia["overdue_now"] == sum(r["overdue_now"] for r in streets) == 1
+    assert jia["drill"] is True
+
+
+# --- scoping: the permission matrix -------------------------------------------------------------------
+
+# (path, region attribute or None) → expected status per role.
+MATRIX = [
+    ("/api/v1/dashboard/", None, dict(anonymous=403, nobody=403, staff=403, district_supervisor=200, supervisor=200, leader=200, admin=200)),
+    ("/api/v1/dashboard/", "a", dict(anonymous=403, nobody=403, staff=403, district_supervisor=200, supervisor=200, leader=200, admin=200)),
+    ("/api/v1/dashboard/", "b", dict(anonymous=403, nobody=403, staff=403, district_supervisor=404, supervisor=200, leader=404, admin=200)),
+    ("/api/v1/dashboard/trend/", "b1", dict(anonymous=403, nobody=403, staff=403, district_supervisor=404, supervisor=200, leader=404, admin=200)),
+    ("/api/v1/dashboard/breakdown/", "a1", dict(anonymous=403, nobody=403, staff=403, district_supervisor=200, supervisor=200, leader=200, admin=200)),
+    ("/api/v1/dashboard/leader/", None, dict(anonymous=403, nobody=403, staff=403, district_supervisor=200, supervisor=200, leader=200, admin=200)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("path", "where", "expected"), MATRIX)
+@pytest.mark.parametrize("role", ROLES)
+def test_dashboard_permission_matrix(world, city, people, path, where, expected, role):
+    params = {"region": getattr(city, where).pk} if where else {}
+    response = client_for(role, people).get(path, params)
+    assert response.status_code == expected[role], (role, response.content[:200])
+
+
+def test_leader_sees_only_assigned_districts(world, city, people):
+    data = api(people.leader).get("/api/v1/dashboard/").json()
+    assert data["scope"]["id"] == city.a.pk
+    assert [b["name"] for b in data["scope"]["breadcrumbs"]] == ["甲区"]
+    assert {r["id"] for r in data["breakdown"]["rows"]} == {city.a1.pk, city.a2.pk}
+    names = {r["name"] for g in data["ranking"]["ranking"] for r in g["rows"]}
+    assert "乙一街道办事处" not in names
+
+
+# --- robustness and cost -------------------------------------------------------------------------------
+
+
+def test_cache_down_still_answers(world, people):
+    with (
+        mock.patch.object(cache, "get", side_effect=RedisConnectionError("down")),
+        mock.patch.object(cache, "set", side_effect=RedisConnectionError("down")),
+    ):
+        response = api(people.supervisor).get("/api/v1/dashboard/")
+    assert response.status_code == 200
+    assert response.json()["headline"]["items"][0]["key"] == "issues_in_hand"
+
+
+def test_overview_query_budget_and_cache(
+    world, campaign, people, django_assert_max_num_queries, make_issue, units, city
+):
+    for n in range(30):  # enough rows that a per-row query would show
+        make_issue(units.street_a1, city.a1v, assigned=world.now, deadline=world.now, severity=Severity.NEGATIVE_LIST,
+                   address=f"加测{n}", state=IssueState.RECTIFYING)  # fmt: skip
+    stats.refresh_day(campaign, world.sunday, now=world.now)
+    client = api(people.supervisor)
+    with django_assert_max_num_queries(40):
+        assert client.get("/api/v1/dashboard/").status_code == 200
+    with django_assert_max_num_queries(10):  # cached: scope and campaign lookups only
+        assert client.get("/api/v1/dashboard/").status_code == 200
+
+
+def test_refresh_job_runs_twice_with_one_result(world, campaign):
+    from chuangcheng.reports.jobs import refresh_daily_stats
+
+    first = refresh_daily_stats()
+    rows = DailyStat.objects.count()
+    assert refresh_daily_stats() == first
+    assert DailyStat.objects.count() == rows
+
+
+# --- pages ---------------------------------------------------------------------------------------------
+
+
+def test_overview_page_and_xlsx(world, client, people, city):
+    client.force_login(people.supervisor)
+    page = client.get("/dashboard/", {"region": city.a.pk})
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "总览 · 甲区" in text and 'id="dash-data"' in text
+    assert "距迎检" in text or "迎检日期已过" in text
+    export = client.get("/dashboard/export.xlsx", {"region": city.a.pk})
+    assert export.status_code == 200
+    wb = load_workbook(BytesIO(export.content))
+    assert {"核心指标", "趋势", "分区", "单位排名", "负面清单"} <= set(wb.sheetnames)
+    assert wb["分区"]["A2"].value in {"甲一街道", "甲二街道"}
+
+
+def test_unit_head_lands_on_the_unit_view(world, client, people, units):
+    client.force_login(people.head)
+    response = client.get("/dashboard/")
+    assert response.status_code == 302 and response["Location"] == f"/dashboard/units/{units.street_a1.pk}/"
+    assert client.get(response["Location"]).status_code == 200
+    client.force_login(people.nobody)
+    assert client.get("/dashboard/").status_code == 404
+
+
+def test_region_out_of_scope_is_404_on_the_page(world, client, people, city):
+    client.force_login(people.leader)
+    assert client.get("/dashboard/", {"region": city.b.pk}).status_code == 404
+    assert dashboard.top_regions(people.leader, world.on_time.campaign) == [city.a]
