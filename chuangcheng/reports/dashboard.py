@@ -21,7 +21,7 @@ import datetime as dt
 import logging
 
 from django.core.cache import cache
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -389,7 +389,7 @@ def weak_spots(campaign, region, now, limit=15):
             items = (
                 _issues_in(campaign, region)
                 .filter(indicator_id__in=pinned, state__in=OPEN_STATES)
-                .order_by("rectification_deadline", "pk")
+                .order_by(F("rectification_deadline").asc(nulls_last=True), "pk")
                 .values(*ISSUE_COLUMNS, "indicator_id", "rectification_deadline")[:LIST_LIMIT]
             )
             by_id = {r["id"]: r for r in rows}
@@ -412,7 +412,9 @@ def negative_list(campaign, region, now):
 
     def compute():
         open_items = _issues_in(campaign, region).filter(severity=Severity.NEGATIVE_LIST, state__in=OPEN_STATES)
-        rows = open_items.order_by("rectification_deadline", "pk").values(*ISSUE_COLUMNS, "rectification_deadline")
+        rows = open_items.order_by(F("rectification_deadline").asc(nulls_last=True), "pk").values(
+            *ISSUE_COLUMNS, "rectification_deadline"
+        )
         items = [_issue_item(r, now) for r in rows[:LIST_LIMIT]]
         return {"count": len(items) if len(items) < LIST_LIMIT else open_items.count(), "items": items}
 
@@ -564,7 +566,7 @@ def unit_view(user, campaign, unit, *, now=None):
     overdue_issues = (
         Issue.objects.filter(campaign=campaign, responsible_unit=unit)
         .overdue(now)
-        .order_by("rectification_deadline", "pk")
+        .order_by(F("rectification_deadline").asc(nulls_last=True), "pk")
         .values(*ISSUE_COLUMNS, "rectification_deadline")
     )
     overdue_tasks = Task.objects.filter(campaign=campaign, owner_unit=unit).overdue(_today(now)).order_by("deadline")

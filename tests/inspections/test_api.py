@@ -806,9 +806,10 @@ def _bulk_issues(world, n, start):
     )
 
 
-# Scope (memberships; a leader's assignments), the caller's unit roles, count, page, photos and
-# the region names of the page — whatever the number of rows.
-LIST_BUDGET = 7
+# Scope (memberships; a leader's assignments; the root regions for a city-wide supervisor), the
+# caller's unit roles, count, page, the recorders, photos and the region names of the page —
+# whatever the number of rows.
+LIST_BUDGET = 9
 
 
 def _list_as(world, role, django_assert_max_num_queries):
@@ -852,9 +853,10 @@ def test_detail_and_timeline_query_budget(world, people, django_assert_max_num_q
         client.force_authenticate(User.objects.get(pk=people.district_supervisor.pk))
         return client
 
-    # The issue with its joins, its photos, the caller's scope and unit roles, the region's names.
+    # The issue with its joins, its recorder, its photos, the caller's scope and unit roles, the
+    # region's names.
     client = fresh_client()
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         response = client.get(f"/api/v1/issues/{issue.pk}/")
     assert response.status_code == 200 and len(response.data["photos"]) == 6
     # The caller's scope, the issue, its events with their actors, their photos.

@@ -678,9 +678,10 @@ def _list_as(world, role, django_assert_max_num_queries):
     return len(queries), response.data["results"]
 
 
-# Scope (memberships; a leader's assignments too), count, page, cooperating units, indicators,
-# and the memberships the permission predicates read — whatever the number of rows.
-BUDGET = 7
+# Scope (memberships; a leader's assignments too; the root regions for a city-wide supervisor),
+# count, page, parents, leaders, cooperating units, indicators, and the memberships the
+# permission predicates read — whatever the number of rows.
+BUDGET = 9
 
 
 @pytest.mark.parametrize("role", ["admin", "district_supervisor", "leader", "staff"])
