@@ -5,17 +5,19 @@ longitude)`` on issues) followed by the exact haversine distance in Python on th
 inside the box. Coordinates are WGS-84 / GCJ-02 degrees as phones report them; at 50 m the
 difference between datums does not matter as long as one city uses one.
 
-Lat/lng are checked against :data:`CHINA_BOUNDS`. Regions carry no geometry yet, so the
-sharper check the issue asks for ("outside the region's city") cannot be derived; when
-regions get a bounding box, :func:`check_coordinates` is the one place to tighten.
+Lat/lng are checked against :data:`CHINA_BOUNDS`, then (:func:`check_location`) against
+the campaign's city: regions carry no geometry, so "the city" is the box around the campaign's
+测评点位 (sites) plus :data:`CITY_MARGIN_DEG`. With no located site, only China's bounds apply.
 """
 
 import math
 from decimal import Decimal, InvalidOperation
 
+from django.db.models import Max, Min
 from django.utils.translation import gettext as _
 
 from chuangcheng.exceptions import ApplicationError
+from chuangcheng.org.models import Site
 
 EARTH_RADIUS_M = 6_371_008.8
 METERS_PER_DEGREE_LAT = 111_320.0
@@ -86,3 +88,41 @@ def check_coordinates(latitude, longitude):
             _("经度 %(v)s 不在我国境内，请检查定位（是否把经纬度填反了？）。") % {"v": longitude}, field="longitude"
         )
     return values["latitude"], values["longitude"]
+
+
+# Coordinates more than this (degrees, ≈ 20 km) outside the campaign's sites are not "in the city".
+CITY_MARGIN_DEG = 0.2
+
+
+def campaign_bounds(campaign):
+    """``(min_lat, max_lat, min_lng, max_lng)`` around the campaign's sites, with a margin;
+    None when no site has coordinates (then only the national bounds apply)."""
+    box = Site.objects.filter(
+        region__path__startswith=campaign.region.path, is_active=True, latitude__isnull=False
+    ).aggregate(Min("latitude"), Max("latitude"), Min("longitude"), Max("longitude"))
+    if box["latitude__min"] is None:
+        return None
+    m = CITY_MARGIN_DEG
+    return (
+        float(box["latitude__min"]) - m,
+        float(box["latitude__max"]) + m,
+        float(box["longitude__min"]) - m,
+        float(box["longitude__max"]) + m,
+    )
+
+
+def check_location(campaign, latitude, longitude):
+    """Coordinates inside China (:func:`check_coordinates`) and near the campaign's city."""
+    latitude, longitude = check_coordinates(latitude, longitude)
+    if latitude is None:
+        return None, None
+    bounds = campaign_bounds(campaign)
+    if bounds is not None:
+        min_lat, max_lat, min_lng, max_lng = bounds
+        if not (min_lat <= float(latitude) <= max_lat and min_lng <= float(longitude) <= max_lng):
+            raise ApplicationError(
+                _("定位（%(lat)s, %(lng)s）不在%(city)s范围内，请在现场重新定位，或不用定位、直接填写地址。")
+                % {"lat": latitude, "lng": longitude, "city": campaign.region.name},
+                field="latitude",
+            )
+    return latitude, longitude

@@ -15,7 +15,6 @@ import secrets
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -44,8 +43,6 @@ TRACKING_LENGTH = 10  # 32**10 ≈ 10**15: not guessable, short enough to type
 MAX_PHOTOS = 3
 MAX_DESCRIPTION = 1000
 INFER_RADIUS_M = 1000
-# Coordinates more than this (degrees, ≈ 20 km) outside the campaign's sites are not "in the city".
-CITY_MARGIN_DEG = 0.2
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE = re.compile(r"^(0\d{2,3}-?)?[2-9]\d{6,7}(-\d{1,6})?$")
@@ -145,40 +142,6 @@ def _check_category(category):
         raise ApplicationError(_("请选择问题类别。"), field="category")
 
 
-def campaign_bounds(campaign):
-    """``(min_lat, max_lat, min_lng, max_lng)`` around the campaign's sites, with a margin;
-    None when no site has coordinates (then only the national bounds apply)."""
-    box = Site.objects.filter(
-        region__path__startswith=campaign.region.path, is_active=True, latitude__isnull=False
-    ).aggregate(Min("latitude"), Max("latitude"), Min("longitude"), Max("longitude"))
-    if box["latitude__min"] is None:
-        return None
-    m = CITY_MARGIN_DEG
-    return (
-        float(box["latitude__min"]) - m,
-        float(box["latitude__max"]) + m,
-        float(box["longitude__min"]) - m,
-        float(box["longitude__max"]) + m,
-    )
-
-
-def check_location(campaign, latitude, longitude):
-    """Coordinates inside China (:func:`geo.check_coordinates`) and near the campaign's city."""
-    latitude, longitude = geo.check_coordinates(latitude, longitude)
-    if latitude is None:
-        return None, None
-    bounds = campaign_bounds(campaign)
-    if bounds is not None:
-        min_lat, max_lat, min_lng, max_lng = bounds
-        if not (min_lat <= float(latitude) <= max_lat and min_lng <= float(longitude) <= max_lng):
-            raise ApplicationError(
-                _("定位（%(lat)s, %(lng)s）不在%(city)s范围内，请在现场重新定位，或不用定位、直接填写地址。")
-                % {"lat": latitude, "lng": longitude, "city": campaign.region.name},
-                field="latitude",
-            )
-    return latitude, longitude
-
-
 def infer_region(campaign, category, latitude, longitude):
     """The region of the nearest 测评点位 or issue of the same category within
     :data:`INFER_RADIUS_M`, inside the campaign's territory; None when there is none."""
@@ -247,7 +210,7 @@ def citizen_report_create(
     if len(uploads) > MAX_PHOTOS:
         raise ApplicationError(_("最多上传 %(n)s 张照片。") % {"n": MAX_PHOTOS}, field="photos")
     phone = check_phone(phone)
-    latitude, longitude = check_location(campaign, latitude, longitude)
+    latitude, longitude = geo.check_location(campaign, latitude, longitude)
     address = (address or "").strip()[:200]
     if region is not None:
         _check_region(campaign, region)

@@ -139,7 +139,7 @@ def issue_create(
             raise ApplicationError(_("该指标不在此创建活动的测评体系中。"), field="indicator")
     if latitude in (None, "") and longitude in (None, "") and site is not None and site.latitude is not None:
         latitude, longitude = site.latitude, site.longitude
-    latitude, longitude = geo.check_coordinates(latitude, longitude)
+    latitude, longitude = geo.check_location(campaign, latitude, longitude)
     processed = processed_photos(photos)
     now = timezone.now()
     issue = Issue(

@@ -21,6 +21,7 @@ from inspections import services
 from inspections.models import Inspection, Issue, IssueEvent, IssueState, Photo, PhotoKind
 from inspections.workflow import TRANSITIONS, allowed_actions
 from tests.api_matrix import METHODS, Case, client_for, snapshot
+from tests.factories import SiteFactory
 from tests.inspections.conftest import LAT, LNG, raw_upload, upload
 
 ROLES = [
@@ -581,6 +582,9 @@ def test_bad_issue_input_names_the_field_and_writes_nothing(world, people):
     # Outside the country (latitude and longitude swapped).
     _refused(_create(client, world, latitude=str(LNG), longitude=str(LAT)), 400, "latitude")
     _refused(_create(client, world, latitude="34.1", longitude=""), 400, "longitude")
+    # In China but outside the campaign's city (the box around its located sites, + ≈20 km).
+    SiteFactory(region=world.city.a1v, responsible_unit=world.units.street_a1, latitude=LAT, longitude=LNG)
+    _refused(_create(client, world, latitude="39.904200", longitude="116.407400"), 400, "latitude")
     _refused(_create(client, world, latitude="north"), 400, "latitude")
     _refused(_create(client, world, description="  "), 400, "description")
     _refused(_create(client, world, region=world.city.b1v.pk), 400, "region")  # out of the caller's scope
