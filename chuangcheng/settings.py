@@ -384,7 +384,8 @@ BRIEFING_OVERDUE_PER_UNIT = env.int("BRIEFING_OVERDUE_PER_UNIT", default=3)
 BRIEFING_LIST_LIMIT = env.int("BRIEFING_LIST_LIMIT", default=100)
 
 # Demo data: seed_demo runs these after building the city (each app adds its own).
-DEMO_SEED_COMMANDS = ["seed_demo_tasks", "seed_demo_issues"]
+# An entry is a command name, or [name, *arguments].
+DEMO_SEED_COMMANDS = ["seed_demo_tasks", "seed_demo_issues", ["refresh_daily_stats", "--days", "90"]]
 
 # Site-wide names.
 PRODUCT_NAME = _("创城督办")

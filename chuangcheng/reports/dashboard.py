@@ -21,6 +21,7 @@ import datetime as dt
 import logging
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -386,14 +387,22 @@ def weak_spots(campaign, region, now, limit=15):
         rows.sort(key=lambda r: (not r["negative_list"], -r["projected_loss"], r["code"]))
         pinned = [r["id"] for r in rows if r["negative_list"] and r["open_issues"]]
         if pinned:
-            items = (
-                _issues_in(campaign, region)
-                .filter(indicator_id__in=pinned, state__in=OPEN_STATES)
+            # Each pinned indicator's nearest deadlines, in one query: a UNION ALL of one
+            # index range per indicator (insp_issue_open_indicator), not a sort of all of them.
+            open_items = _issues_in(campaign, region).filter(state__in=OPEN_STATES)
+            parts = [
+                open_items.filter(indicator_id=pk)
                 .order_by(F("rectification_deadline").asc(nulls_last=True), "pk")
                 .values(*ISSUE_COLUMNS, "indicator_id", "rectification_deadline")[:LIST_LIMIT]
-            )
+                for pk in pinned
+            ]
+            if len(parts) > 1 and connection.features.supports_slicing_ordering_in_compound:
+                items = list(parts[0].union(*parts[1:], all=True))
+            else:  # SQLite cannot limit inside a UNION: one short query per pinned indicator
+                items = [item for part in parts for item in part]
             by_id = {r["id"]: r for r in rows}
-            for item in items:
+            far = dt.datetime.max.replace(tzinfo=dt.UTC)
+            for item in sorted(items, key=lambda i: (i["rectification_deadline"] or far, i["pk"])):
                 by_id[item["indicator_id"]]["items"].append(_issue_item(item, now))
         return {"rows": rows[: max(limit, len(pinned))], "definition": weak_spot_definition()}
 

@@ -201,3 +201,33 @@ def test_region_out_of_scope_is_404_on_the_page(world, client, people, city):
     client.force_login(people.leader)
     assert client.get("/dashboard/", {"region": city.b.pk}).status_code == 404
     assert dashboard.top_regions(people.leader, world.on_time.campaign) == [city.a]
+
+
+def test_weak_spots_pin_negative_list_indicators_with_their_own_open_items(world, campaign, city, units, make_issue):
+    """Each pinned (negative-list) indicator lists its own open issues, nearest deadline first
+    (one UNION ALL query on PostgreSQL, one query per indicator on SQLite); ordinary indicators
+    rank by projected loss below them."""
+    from django.utils import timezone
+
+    from tests.factories import IndicatorFactory, StandardFactory
+
+    standard = StandardFactory(name="负面清单标准")
+    campaign.standards.add(standard)
+    red_a = IndicatorFactory(standard=standard, code="N1", name="黑臭水体", max_score=5, negative_list=True)
+    red_b = IndicatorFactory(standard=standard, code="N2", name="重大食品安全事件", max_score=5, negative_list=True)
+    plain = IndicatorFactory(standard=standard, code="3.1", name="道路保洁", max_score=10)
+    now = timezone.now()
+    hours = dt.timedelta(hours=1)
+    late_a = make_issue(units.street_a1, city.a1v, assigned=now - 9 * hours, deadline=now + 5 * hours, indicator=red_a)
+    soon_a = make_issue(units.street_a1, city.a1v, assigned=now - 9 * hours, deadline=now + 2 * hours, indicator=red_a)
+    only_b = make_issue(units.street_b1, city.b1v, assigned=now - 9 * hours, deadline=now + 3 * hours, indicator=red_b)
+    make_issue(units.street_a1, city.a1v, assigned=now - 9 * hours, deadline=now + 1 * hours, indicator=plain)
+    make_issue(units.street_a1, city.a1v, state=IssueState.CLOSED, closed=now, indicator=red_b)  # not open
+    stats.refresh_day(campaign, timezone.localdate(now), now=now)
+
+    rows = dashboard.weak_spots(campaign, city.city, now)["rows"]
+    assert [r["code"] for r in rows[:3]] == ["N1", "N2", "3.1"]
+    by_code = {r["code"]: r for r in rows}
+    assert [i["id"] for i in by_code["N1"]["items"]] == [soon_a.pk, late_a.pk]
+    assert [i["id"] for i in by_code["N2"]["items"]] == [only_b.pk]
+    assert by_code["3.1"]["items"] == []

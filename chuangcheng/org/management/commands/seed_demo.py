@@ -101,7 +101,8 @@ class Command(BaseCommand):
             people = self._build(rng, indicators.standard)
         # Later apps (ledger, inspections) add their demo data through their own commands.
         for extra in getattr(settings, "DEMO_SEED_COMMANDS", []):
-            call_command(extra, stdout=self.stdout)
+            name, *args = [extra] if isinstance(extra, str) else extra
+            call_command(name, *args, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS(_("演示数据已就绪。演示账号（密码均为 %(p)s）：") % {"p": DEMO_PASSWORD}))
         for username, description in people:
             self.stdout.write(f"  {username:<12} {description}")
