@@ -7,6 +7,7 @@ deployments sit on intranets, so the pages must load nothing from outside.
 """
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,23 @@ SCREENSHOT_DIR = Path(settings.BASE_DIR) / "var" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
 HERE = Path(__file__).resolve().parent
+PASSWORD = "pass-Word-123"  # the journeys give their people this password
+
+
+def sign_in(page, username, next_url, password=PASSWORD):
+    """Log in through the login page and land on ``next_url``."""
+    from playwright.sync_api import expect
+
+    page.goto(f"/accounts/login/?next={next_url}")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录", exact=True).click()
+    expect(page).to_have_url(re.compile(re.escape(next_url) + "$"))
+
+
+def assert_fits(page, width):
+    """Nothing scrolls sideways at this width."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
 
 
 def pytest_collection_modifyitems(config, items):

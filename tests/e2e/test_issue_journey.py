@@ -4,30 +4,14 @@ supervisor rejects it (rework 1); the clerk resubmits; a supervisor of another u
 office) verifies and the issue is closed. The timeline shows the seven events with their actors,
 and the clerk's own attempt to verify is refused."""
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
 from inspections.models import Issue, IssueAction, IssueEvent, IssueState, Photo
-from tests.e2e.conftest import DESKTOP, PHONE
+from tests.e2e.conftest import DESKTOP, PASSWORD, PHONE, assert_fits, sign_in
 from tests.inspections.conftest import categories, encode, picture  # noqa: F401  (categories: a fixture)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "pass-Word-123"
-
-
-def sign_in(page, username, next_url):
-    page.goto(f"/accounts/login/?next={next_url}")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录", exact=True).click()
-    expect(page).to_have_url(re.compile(re.escape(next_url) + "$"))
-
-
-def assert_fits(page, width):
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
 
 
 @pytest.fixture

@@ -9,25 +9,12 @@ from playwright.sync_api import expect
 
 from tasks.management.commands.seed_demo_tasks import demo_png
 from tasks.models import Task, TaskAttachment
-from tests.e2e.conftest import DESKTOP, PHONE
+from tests.e2e.conftest import DESKTOP, PHONE, assert_fits, sign_in
 from tests.factories import IndicatorFactory, StandardFactory, TaskFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "pass-Word-123"
 TIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$")
-
-
-def sign_in(page, username, next_url):
-    page.goto(f"/accounts/login/?next={next_url}")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录", exact=True).click()
-    expect(page).to_have_url(re.compile(re.escape(next_url) + "$"))
-
-
-def assert_fits(page, width):
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
 
 
 @pytest.fixture
