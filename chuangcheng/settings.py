@@ -385,7 +385,13 @@ BRIEFING_LIST_LIMIT = env.int("BRIEFING_LIST_LIMIT", default=100)
 
 # Demo data: seed_demo runs these after building the city (each app adds its own).
 # An entry is a command name, or [name, *arguments].
-DEMO_SEED_COMMANDS = ["seed_demo_tasks", "seed_demo_issues", ["refresh_daily_stats", "--days", "90"]]
+DEMO_SEED_COMMANDS = [
+    "seed_demo_tasks",
+    "seed_demo_issues",
+    ["refresh_daily_stats", "--days", "90"],
+    ["build_briefing", "weekly"],  # last week's and yesterday's, so 通报 has something to open
+    ["build_briefing", "daily"],
+]
 
 # Site-wide names.
 PRODUCT_NAME = _("创城督办")
