@@ -16,12 +16,13 @@ def _unquote(chunks):
 
 
 def po_entries():
-    """``{msgid: [msgstr, ...]}`` from django.po (header and obsolete entries left out)."""
+    """``{msgid: [msgstr, ...]}`` from django.po (header and obsolete entries left out); an entry
+    with a context is keyed as gettext stores it, ``context + "\\x04" + msgid``."""
     entries = {}
     for block in (CATALOGUE / "django.po").read_text(encoding="utf-8").split("\n\n"):
         fields, current = {}, None
         for line in block.splitlines():
-            match = re.match(r'^(msgid|msgid_plural|msgstr(?:\[\d+\])?) "(.*)"$', line)
+            match = re.match(r'^(msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?) "(.*)"$', line)
             if match:
                 current = match.group(1)
                 fields[current] = [match.group(2)]
@@ -31,6 +32,8 @@ def po_entries():
             continue
         msgid = _unquote(fields["msgid"])
         if msgid:
+            if "msgctxt" in fields:
+                msgid = _unquote(fields["msgctxt"]) + "\x04" + msgid
             entries[msgid] = [_unquote(v) for k, v in fields.items() if k.startswith("msgstr")]
     return entries
 

@@ -15,6 +15,7 @@ from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext, pgettext_lazy
 
 from chuangcheng.campaigns.models import Campaign
 from chuangcheng.exceptions import ApplicationError
@@ -26,9 +27,9 @@ from . import figures, periods, permissions
 from .models import Briefing, BriefingKind
 
 KIND_WORDS = {  # (this period, the previous one) as the summary says them
-    BriefingKind.DAILY: ("当日", "前一日"),
-    BriefingKind.WEEKLY: ("本周", "上周"),
-    BriefingKind.MONTHLY: ("本月", "上月"),
+    BriefingKind.DAILY: (pgettext_lazy("briefing period", "当日"), pgettext_lazy("briefing period", "前一日")),
+    BriefingKind.WEEKLY: (pgettext_lazy("briefing period", "本周"), pgettext_lazy("briefing period", "上周")),
+    BriefingKind.MONTHLY: (pgettext_lazy("briefing period", "本月"), pgettext_lazy("briefing period", "上月")),
 }
 
 
@@ -103,7 +104,7 @@ def summary_text(kind, totals, previous, red, black):
     parts.append(_("反弹 %(n)s 起") % {"n": totals.recurrences})
     if totals.issues_negative_list:
         parts.append(_("负面清单问题 %(n)s 个") % {"n": totals.issues_negative_list})
-    text = "，".join(parts) + "。"
+    text = pgettext("clause separator", "，").join(parts) + pgettext("sentence end", "。")
     text += _("到期任务 %(d)s 项，按期完成 %(o)s 项；超期未完成任务 %(x)s 项，进度滞后 %(l)s 项。") % {
         "d": totals.tasks_due,
         "o": totals.tasks_done_on_time,
@@ -120,8 +121,11 @@ def summary_text(kind, totals, previous, red, black):
 def _names(names, shown=6):
     """ "甲、乙、丙" — or "甲、乙…等 9 个单位" when the list is long (the tables name them all)."""
     if len(names) <= shown:
-        return "、".join(names)
-    return _("%(names)s等 %(n)s 个单位") % {"names": "、".join(names[:shown]), "n": len(names)}
+        return pgettext("list separator", "、").join(names)
+    return _("%(names)s等 %(n)s 个单位") % {
+        "names": pgettext("list separator", "、").join(names[:shown]),
+        "n": len(names),
+    }
 
 
 # --- the lists ------------------------------------------------------------------------------------
