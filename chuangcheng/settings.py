@@ -5,6 +5,7 @@ transport under ``var/broker`` (no server needed), local-memory cache, console e
 Production (``DEBUG`` off): refuses to start without ``SECRET_KEY`` and ``ALLOWED_HOSTS``.
 """
 
+import sys
 from pathlib import Path
 
 import environ
@@ -21,7 +22,12 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
-if not DEBUG:
+# Commands that only turn code into files (migrations, message catalogues) never serve a
+# request or sign anything: they run without production secrets, e.g. a plain
+# `manage.py makemigrations --check`.
+OFFLINE_COMMANDS = {"makemigrations", "makemessages", "compilemessages"}
+_offline = Path(sys.argv[0]).name == "manage.py" and sys.argv[1:2] and sys.argv[1] in OFFLINE_COMMANDS
+if not DEBUG and not _offline:
     if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     if not ALLOWED_HOSTS:
