@@ -132,6 +132,28 @@ def _scope_arg(campaign, region):
     return None if region.pk == campaign.region_id else region
 
 
+def as_id(value):
+    """An id from a query-string value (``"12"``), else None."""
+    return int(value) if value and str(value).isdigit() else None
+
+
+def resolve(user, campaign_id=None, region_id=None):
+    """The campaign and region a viewer asked for (raw query values) and may see; raises
+    :class:`OutOfScope`. Pages answer it with 404, the API too."""
+    campaign = campaign_for(user, as_id(campaign_id))
+    return campaign, region_for(user, campaign, as_id(region_id))
+
+
+def unit_for(user, unit_id, campaign_id=None, *, now=None):
+    """``(unit, unit_view(...))`` of the unit asked for; raises :class:`OutOfScope` for a unit
+    that does not exist or that the viewer may not see."""
+    unit = Unit.objects.filter(pk=as_id(unit_id)).select_related("region").first()
+    if unit is None:
+        raise OutOfScope
+    campaign = campaign_for(user, as_id(campaign_id))
+    return unit, unit_view(user, campaign, unit, now=now)
+
+
 def breadcrumbs(user, campaign, region):
     """The path from the viewer's top region down to ``region``: ``[{id, name}]``."""
     scope = scope_for(user)

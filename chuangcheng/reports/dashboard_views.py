@@ -15,16 +15,11 @@ from django.views.decorators.http import require_GET
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from chuangcheng.org.models import Unit
 from chuangcheng.org.scoping import scope_for
 
 from . import dashboard
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _int(value):
-    return int(value) if value and str(value).isdigit() else None
 
 
 def _days(request):
@@ -33,11 +28,9 @@ def _days(request):
 
 def _resolve(request):
     try:
-        campaign = dashboard.campaign_for(request.user, _int(request.GET.get("campaign")))
-        region = dashboard.region_for(request.user, campaign, _int(request.GET.get("region")))
+        return dashboard.resolve(request.user, request.GET.get("campaign"), request.GET.get("region"))
     except dashboard.OutOfScope:
         raise Http404 from None
-    return campaign, region
 
 
 @login_required
@@ -79,12 +72,8 @@ def overview_page(request):
 @login_required
 @require_GET
 def unit_page(request, pk):
-    unit = Unit.objects.filter(pk=pk).select_related("region").first()
     try:
-        if unit is None:
-            raise dashboard.OutOfScope
-        campaign = dashboard.campaign_for(request.user, _int(request.GET.get("campaign")))
-        data = dashboard.unit_view(request.user, campaign, unit)
+        unit, data = dashboard.unit_for(request.user, pk, request.GET.get("campaign"))
     except dashboard.OutOfScope:
         raise Http404 from None
     return render(

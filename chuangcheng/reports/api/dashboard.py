@@ -19,8 +19,6 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chuangcheng.org.models import Unit
-
 from .. import dashboard
 
 PARAMS = [
@@ -50,20 +48,14 @@ def dashboard_params(query):
     return params
 
 
-def _int(value):
-    return int(value) if value and str(value).isdigit() else None
-
-
 def resolve(request):
     """(campaign, region) the viewer asked for and may see; 403/404 otherwise."""
     if not dashboard.can_see_overview(request.user):
         raise PermissionDenied
     try:
-        campaign = dashboard.campaign_for(request.user, _int(request.query_params.get("campaign")))
-        region = dashboard.region_for(request.user, campaign, _int(request.query_params.get("region")))
+        return dashboard.resolve(request.user, request.query_params.get("campaign"), request.query_params.get("region"))
     except dashboard.OutOfScope:
         raise Http404 from None
-    return campaign, region
 
 
 class DashboardView(APIView):
@@ -126,11 +118,7 @@ class UnitDashboardView(APIView):
 
     @extend_schema(tags=["dashboard"], summary="单位视图", operation_id="dashboard_unit", responses={200: dict})
     def get(self, request, pk):
-        unit = Unit.objects.filter(pk=pk).select_related("region").first()
         try:
-            if unit is None:
-                raise dashboard.OutOfScope
-            campaign = dashboard.campaign_for(request.user, _int(request.query_params.get("campaign")))
-            return Response(dashboard.unit_view(request.user, campaign, unit))
+            return Response(dashboard.unit_for(request.user, pk, request.query_params.get("campaign"))[1])
         except dashboard.OutOfScope:
             raise Http404 from None
