@@ -25,6 +25,7 @@ from rest_framework import serializers
 
 from chuangcheng.campaigns.models import Campaign, Indicator
 from chuangcheng.org.api.base import LabelField, VisiblePrimaryKeyRelatedField
+from chuangcheng.org.api.representation import CompiledRepresentation
 from chuangcheng.org.models import Region, Site, Unit, User
 from chuangcheng.org.selectors import region_full_names
 from inspections.models import (
@@ -52,21 +53,21 @@ def _absolute(request, path):
 # --- Output: references ------------------------------------------------------------------------
 
 
-class IssueUnitRefSerializer(serializers.ModelSerializer):
+class IssueUnitRefSerializer(CompiledRepresentation, serializers.ModelSerializer):
     class Meta:
         model = Unit
         fields = ["id", "name"]
         read_only_fields = fields
 
 
-class IssueCategoryRefSerializer(serializers.ModelSerializer):
+class IssueCategoryRefSerializer(CompiledRepresentation, serializers.ModelSerializer):
     class Meta:
         model = IssueCategory
         fields = ["id", "code", "name"]
         read_only_fields = fields
 
 
-class IssueRegionRefSerializer(serializers.ModelSerializer):
+class IssueRegionRefSerializer(CompiledRepresentation, serializers.ModelSerializer):
     full_name = serializers.SerializerMethodField(help_text=_("从市级起的全称，如“示范市甲区甲一街道”。"))
 
     class Meta:
@@ -80,7 +81,7 @@ class IssueRegionRefSerializer(serializers.ModelSerializer):
         return names.get(region.pk) or region.full_name()
 
 
-class InspectorSerializer(serializers.ModelSerializer):
+class InspectorSerializer(CompiledRepresentation, serializers.ModelSerializer):
     name = serializers.CharField(source="__str__", read_only=True)
 
     class Meta:
@@ -92,7 +93,7 @@ class InspectorSerializer(serializers.ModelSerializer):
 # --- Output: photos, events, integrity ---------------------------------------------------------
 
 
-class IssuePhotoSerializer(serializers.ModelSerializer):
+class IssuePhotoSerializer(CompiledRepresentation, serializers.ModelSerializer):
     """照片: the re-encoded JPEG and its thumbnail (download URLs need sign-in and the issue in
     scope), with the flags the verifier sees."""
 
@@ -132,7 +133,7 @@ class IssuePhotoSerializer(serializers.ModelSerializer):
         return self._url(photo, "thumbnail")
 
 
-class IssueEventSerializer(serializers.ModelSerializer):
+class IssueEventSerializer(CompiledRepresentation, serializers.ModelSerializer):
     """One step of an issue's history (immutable)."""
 
     action = serializers.CharField(read_only=True)
@@ -193,7 +194,7 @@ class RegionNamesListSerializer(serializers.ListSerializer):
         return super().to_representation(rows)
 
 
-class IssueSerializer(serializers.ModelSerializer):
+class IssueSerializer(CompiledRepresentation, serializers.ModelSerializer):
     """A problem as the caller sees it now."""
 
     campaign_name = serializers.CharField(source="campaign.name", read_only=True)
@@ -292,7 +293,7 @@ class IssueSerializer(serializers.ModelSerializer):
         return allowed_actions(self.context["request"].user, issue)
 
 
-class InspectionSerializer(serializers.ModelSerializer):
+class InspectionSerializer(CompiledRepresentation, serializers.ModelSerializer):
     campaign_name = serializers.CharField(source="campaign.name", read_only=True)
     kind_display = LabelField(source="kind")
     region = IssueRegionRefSerializer(read_only=True)
@@ -323,7 +324,7 @@ class InspectionSerializer(serializers.ModelSerializer):
         return str(inspection.created_by) if inspection.created_by_id else None
 
 
-class IssueCategorySerializer(serializers.ModelSerializer):
+class IssueCategorySerializer(CompiledRepresentation, serializers.ModelSerializer):
     kind_display = LabelField(source="kind")
     time_limit_display = serializers.CharField(source="limit_display", read_only=True)
 

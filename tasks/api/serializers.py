@@ -19,6 +19,7 @@ from rest_framework import serializers
 
 from chuangcheng.campaigns.models import Campaign, Indicator
 from chuangcheng.org.api.base import LabelField, VisiblePrimaryKeyRelatedField
+from chuangcheng.org.api.representation import CompiledRepresentation
 from chuangcheng.org.models import Region, Unit, User
 from tasks.models import Priority, Recurrence, Task, TaskAction, TaskAttachment, TaskUpdate
 from tasks.workflow import TRANSITIONS, allowed_actions
@@ -40,21 +41,21 @@ def ledger_today() -> dt.date:
 # --- Output ------------------------------------------------------------------------------------
 
 
-class UnitRefSerializer(serializers.ModelSerializer):
+class UnitRefSerializer(CompiledRepresentation, serializers.ModelSerializer):
     class Meta:
         model = Unit
         fields = ["id", "name"]
         read_only_fields = fields
 
 
-class IndicatorRefSerializer(serializers.ModelSerializer):
+class IndicatorRefSerializer(CompiledRepresentation, serializers.ModelSerializer):
     class Meta:
         model = Indicator
         fields = ["id", "code", "name"]
         read_only_fields = fields
 
 
-class TaskSerializer(serializers.ModelSerializer):
+class TaskSerializer(CompiledRepresentation, serializers.ModelSerializer):
     """A ledger line as the caller sees it today."""
 
     campaign_name = serializers.CharField(source="campaign.name", read_only=True)
@@ -161,7 +162,7 @@ class TaskSerializer(serializers.ModelSerializer):
         return allowed_actions(self.context["request"].user, task)
 
 
-class AttachmentSerializer(serializers.ModelSerializer):
+class AttachmentSerializer(CompiledRepresentation, serializers.ModelSerializer):
     name = serializers.CharField(source="original_name", read_only=True)
     is_image = serializers.BooleanField(read_only=True)
     url = serializers.SerializerMethodField(help_text=_("下载地址（需登录，且能看到该任务）。"))
@@ -177,7 +178,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(path) if request else path
 
 
-class TaskUpdateSerializer(serializers.ModelSerializer):
+class TaskUpdateSerializer(CompiledRepresentation, serializers.ModelSerializer):
     """进度报送 (and the note of a submission), with its evidence."""
 
     task_title = serializers.CharField(source="task.title", read_only=True)

@@ -886,3 +886,21 @@ def test_schema_documents_every_action(db):
     assert set(paths["/api/v1/issues/{id}/photos/"]) >= {"get", "post"}
     out = io.StringIO()
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null", stdout=out, stderr=out)
+
+
+def test_list_and_detail_answer_as_drf_would(world):
+    """The plan (chuangcheng.org.api.representation) against DRF's field-by-field walk: nested
+    category, region and unit, photos, null site and unit, method fields."""
+    from chuangcheng.org.api.representation import drf_reference
+
+    _bulk_issues(world, 20, 0)
+    world.make_issue("reported")
+    client = APIClient()
+    client.force_authenticate(world.people.admin)
+    compiled = client.get("/api/v1/issues/", {"page_size": 100}).json()
+    first = compiled["results"][0]["id"]
+    detail = client.get(f"/api/v1/issues/{first}/").json()
+    with drf_reference():
+        assert client.get("/api/v1/issues/", {"page_size": 100}).json() == compiled
+        assert client.get(f"/api/v1/issues/{first}/").json() == detail
+    assert None in {r["responsible_unit"] and r["responsible_unit"]["id"] for r in compiled["results"]}

@@ -1,0 +1,38 @@
+"""The filter backend of every list endpoint (``DEFAULT_FILTER_BACKENDS``).
+
+Its own module: DRF imports the backend while ``rest_framework.generics`` is still loading, so
+it must not import anything that imports DRF's generic views."""
+
+import functools
+
+from django_filters.rest_framework import DjangoFilterBackend
+
+
+@functools.lru_cache(maxsize=512)
+def _filterset_with(filterset_class, names):
+    """``filterset_class`` narrowed to the filters ``names`` (a subclass, made once per set)."""
+    narrowed = type(filterset_class.__name__, (filterset_class,), {"__module__": filterset_class.__module__})
+    narrowed.base_filters = {name: f for name, f in filterset_class.base_filters.items() if name in names}
+    return narrowed
+
+
+class RequestedFilterBackend(DjangoFilterBackend):
+    """django-filter, building only the filters the request names.
+
+    A filter whose parameter is absent filters nothing, yet django-filter copies every declared
+    filter and builds its form field (model choice querysets included) on every request: for a
+    15-filter list that was 2 ms of a 30 ms answer. The narrowed filterset validates and applies
+    exactly what the full one would; the OpenAPI schema still lists every filter."""
+
+    def get_filterset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is None:
+            return None
+        keys = list(request.query_params)
+        names = frozenset(
+            name
+            for name in filterset_class.base_filters
+            if any(key == name or key.startswith(name + "_") for key in keys)
+        )
+        narrowed = _filterset_with(filterset_class, names)
+        return narrowed(**self.get_filterset_kwargs(request, queryset, view))
