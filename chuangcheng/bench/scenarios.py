@@ -21,6 +21,40 @@ def city_supervisor():
     return User.objects.filter(memberships__role="supervisor", memberships__unit__level="city").order_by("id").first()
 
 
+# --- the floor: what any signed-in request costs before it does its own work ---------------------
+
+
+def prepare_floor_api():
+    return {"user": city_supervisor(), "note": "middleware, session, user; no query of its own"}
+
+
+def run_floor_api(client, state):
+    response = client.get("/api/v1/")
+    assert response.status_code == 200, response.status_code
+    return response
+
+
+SCENARIOS["floor_api"] = Scenario(
+    "floor_api",
+    "GET /api/v1/ (the API root) as a city supervisor: the fixed cost of an API request",
+    prepare_floor_api,
+    run_floor_api,
+)
+
+
+def prepare_floor_page():
+    user, _created = User.objects.get_or_create(username="bench-floor", defaults={"display_name": "基准"})
+    return {"user": user, "note": "the layout of 我的待办 for a person without a unit: no rows"}
+
+
+SCENARIOS["floor_page"] = Scenario(
+    "floor_page",
+    "GET /tasks/mine/ for a person without a unit: the fixed cost of a page (layout, menus)",
+    prepare_floor_page,
+    lambda client, state: run_my_work(client, state),
+)
+
+
 # --- tasks -----------------------------------------------------------------------------------
 
 

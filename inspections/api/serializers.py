@@ -44,6 +44,8 @@ from inspections.models import (
 from inspections.workflow import TRANSITIONS, allowed_actions
 
 ACTION_LABELS = dict(IssueAction.choices)
+# Stand-ins for the ids in a reversed photo URL (digits no host or path of ours contains).
+PK_MARK, PHOTO_MARK = 918273645546372819, 827364554637281910
 
 
 def _absolute(request, path):
@@ -123,8 +125,12 @@ class IssuePhotoSerializer(CompiledRepresentation, serializers.ModelSerializer):
         extra_kwargs = {"duplicate_of": {"help_text": _("疑似重复于另一问题的这张照片。")}}
 
     def _url(self, photo, variant):
-        path = reverse("issue-photo-file", kwargs={"pk": photo.issue_id, "photo_id": photo.pk, "variant": variant})
-        return _absolute(self.context.get("request"), path)
+        # One reverse per variant and serializer (a page of photos asked for 100), then the ids.
+        templates = self.__dict__.setdefault("_url_templates", {})
+        if variant not in templates:
+            path = reverse("issue-photo-file", kwargs={"pk": PK_MARK, "photo_id": PHOTO_MARK, "variant": variant})
+            templates[variant] = _absolute(self.context.get("request"), path)
+        return templates[variant].replace(str(PK_MARK), str(photo.issue_id)).replace(str(PHOTO_MARK), str(photo.pk))
 
     def get_url(self, photo) -> str:
         return self._url(photo, "file")
