@@ -7,18 +7,24 @@ Left out, and said so in docs/performance.md: display labels (the code's transla
 caller's ``allowed_actions`` (the workflow table's predicates), which only the application knows.
 """
 
-# GET /api/v1/tasks/?owner_unit=…&page_size=50 (TaskSerializer's fields, in its order).
-TASKS_PAGE = """
-WITH page AS (
-    SELECT t.* FROM tasks_task t WHERE t.owner_unit_id = %(unit)s ORDER BY t.deadline, t.id LIMIT 50
-), figures AS (
+# Expected progress of each task of ``page`` (Task.expected_progress: linear from the start date).
+_EXPECTED = """), figures AS (
     SELECT p.id, CASE
         WHEN %(today)s >= p.deadline THEN 100
         WHEN %(today)s <= p.start_date OR p.deadline <= p.start_date THEN 0
         ELSE round(100.0 * (%(today)s - p.start_date) / (p.deadline - p.start_date))::int END AS expected
     FROM page p
 )
-SELECT json_build_object(
+"""
+
+# GET /api/v1/tasks/?owner_unit=…&page_size=50 (TaskSerializer's fields, in its order).
+TASKS_PAGE = (
+    """
+WITH page AS (
+    SELECT t.* FROM tasks_task t WHERE t.owner_unit_id = %(unit)s ORDER BY t.deadline, t.id LIMIT 50
+"""
+    + _EXPECTED
+    + """SELECT json_build_object(
     'count', (SELECT count(*) FROM tasks_task WHERE owner_unit_id = %(unit)s),
     'results', coalesce(json_agg(json_build_object(
         'id', p.id, 'number', p.number, 'title', p.title, 'completion_standard', p.completion_standard,
@@ -53,22 +59,19 @@ FROM page p JOIN figures f ON f.id = p.id
 JOIN campaigns_campaign c ON c.id = p.campaign_id JOIN org_unit ou ON ou.id = p.owner_unit_id
 LEFT JOIN org_unit lu ON lu.id = p.lead_unit_id LEFT JOIN org_region r ON r.id = p.region_id
 """
+)
 
 # GET /tasks/mine/ (我的待办): the page's cards (the fields a card shows), the pager's total, the
 # summary line (open, overdue, per state) and the bell's unread count.
-MY_WORK_PAGE = """
+MY_WORK_PAGE = (
+    """
 WITH mine AS NOT MATERIALIZED (
     SELECT t.* FROM tasks_task t WHERE t.owner_unit_id = ANY(%(units)s) AND t.state <> 'done'
 ), page AS (
     SELECT * FROM mine ORDER BY deadline, priority DESC, id LIMIT 50
-), figures AS (
-    SELECT p.id, CASE
-        WHEN %(today)s >= p.deadline THEN 100
-        WHEN %(today)s <= p.start_date OR p.deadline <= p.start_date THEN 0
-        ELSE round(100.0 * (%(today)s - p.start_date) / (p.deadline - p.start_date))::int END AS expected
-    FROM page p
-)
-SELECT json_build_object(
+"""
+    + _EXPECTED
+    + """SELECT json_build_object(
     'count', (SELECT count(*) FROM mine),
     'summary', (SELECT json_build_object('total', count(*),
         'overdue', count(*) FILTER (WHERE deadline < %(today)s),
@@ -91,6 +94,7 @@ FROM page p JOIN figures f ON f.id = p.id
 JOIN campaigns_campaign c ON c.id = p.campaign_id JOIN org_unit ou ON ou.id = p.owner_unit_id
 LEFT JOIN org_unit lu ON lu.id = p.lead_unit_id LEFT JOIN org_region r ON r.id = p.region_id
 """
+)
 
 # GET /api/v1/issues/?region=…&state=…&page_size=50 (IssueSerializer's fields, in its order).
 ISSUES_PAGE = """
