@@ -763,3 +763,11 @@ def test_filters_named_in_the_request_filter_as_the_whole_filterset(world):
     window = {"deadline_from": str(today), "deadline_to": str(today + dt.timedelta(days=5)), "page_size": 500}
     rows = client.get("/api/v1/tasks/", window).json()["results"]
     assert rows and all(window["deadline_from"] <= r["deadline"] <= window["deadline_to"] for r in rows)
+
+
+def test_browsable_api_filter_form_lists_every_filter(world):
+    client = APIClient()
+    client.force_authenticate(world.people.admin)
+    page = client.get("/api/v1/tasks/", {"state": "pending"}, HTTP_ACCEPT="text/html").content.decode()
+    for name in ("state", "lagging", "deadline_from", "owner_unit"):
+        assert f'name="{name}"' in page

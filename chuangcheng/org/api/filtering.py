@@ -22,12 +22,19 @@ class RequestedFilterBackend(DjangoFilterBackend):
     A filter whose parameter is absent filters nothing, yet django-filter copies every declared
     filter and builds its form field (model choice querysets included) on every request: for a
     15-filter list that was 2 ms of a 30 ms answer. The narrowed filterset validates and applies
-    exactly what the full one would; the OpenAPI schema still lists every filter."""
+    exactly what the full one would; the OpenAPI schema and the browsable API's filter form
+    still list every filter."""
+
+    whole = False  # the browsable API's filter form shows every filter
+
+    def to_html(self, request, queryset, view):
+        self.whole = True
+        return super().to_html(request, queryset, view)
 
     def get_filterset(self, request, queryset, view):
         filterset_class = self.get_filterset_class(view, queryset)
-        if filterset_class is None:
-            return None
+        if filterset_class is None or self.whole:
+            return super().get_filterset(request, queryset, view)
         keys = list(request.query_params)
         names = frozenset(
             name
