@@ -51,7 +51,7 @@ SCENARIOS["floor_page"] = Scenario(
     "floor_page",
     "GET /tasks/mine/ for a person without a unit: the fixed cost of a page (layout, menus)",
     prepare_floor_page,
-    lambda client, state: run_my_work(client, state),
+    lambda client, state: run_my_work(client, state),  # defined with the my_work scenario below
 )
 
 

@@ -2,8 +2,9 @@
 
 DRF's ``Serializer.to_representation`` walks a generator of fields for every row, and every
 field goes through ``get_attribute`` (a generic attribute walk with exception handling and a
-callable check) before its ``to_representation``. For a 50-row page of 45 fields that is most of
-the time of the request: far more than the database takes to find the rows.
+callable check) before its ``to_representation``. For a 50-row page of 45 fields that is a
+large share of the request: this plan alone took the tasks list from 32 to 27 ms (medians of 20
+requests on the 1,000,000-issue bench database).
 
 :class:`CompiledRepresentation` gives a serializer the same answer from a *plan* built once per
 serializer instance (once per request for a list's child): one small reader per field.
@@ -21,9 +22,11 @@ serializer instance (once per request for a list's child): one small reader per 
   method as source) goes through DRF's own ``get_attribute``/``to_representation``, unchanged.
 
 The field definitions stay the serializer's (one place for the answer and the OpenAPI schema);
-``tests/org/test_representation.py`` and the list tests compare the plan's answer with DRF's.
+the list tests (``test_list_and_detail_answer_as_drf_would`` in tests/tasks and tests/inspections)
+compare the plan's answer with DRF's.
 """
 
+import operator
 from contextlib import contextmanager
 
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
@@ -85,11 +88,6 @@ def _generic(field):
     return read
 
 
-def _method(field):
-    method = getattr(field.parent, field.method_name)
-    return method
-
-
 def _foreign_key(field, model):
     attrs = field.source_attrs
     if len(attrs) != 1 or field.pk_field is not None or not field.use_pk_only_optimization():
@@ -100,12 +98,7 @@ def _foreign_key(field, model):
         return None
     if not (model_field.many_to_one or model_field.one_to_one) or not model_field.concrete:
         return None
-    attname = model_field.attname
-
-    def read(instance):
-        return getattr(instance, attname)
-
-    return read
+    return operator.attrgetter(model_field.attname)
 
 
 def _prefetched_list(field):
@@ -196,7 +189,7 @@ def compile_plan(serializer):
             continue
         read = None
         if isinstance(field, serializers.SerializerMethodField):
-            read = _method(field)
+            read = getattr(field.parent, field.method_name)
         elif isinstance(field, serializers.ListSerializer):
             read = _prefetched_list(field)
         elif model is not None and isinstance(field, relations.PrimaryKeyRelatedField):
