@@ -259,16 +259,27 @@ def rank_rows(rows, *, flag_count=0):
 # --- the queries --------------------------------------------------------------------------------
 
 
-def _in(field_name, b):
+def in_period(field_name, b):
+    """``field_name`` falls within the period's bounds ``b`` (:func:`periods.bounds`)."""
     return Q(**{f"{field_name}__gte": b.start, f"{field_name}__lt": b.end})
 
 
+def issues_due(b):
+    """到期: the rectification deadline falls in the period (long-term and dismissed excepted)."""
+    return in_period("rectification_deadline", b) & ~Q(state__in=[IssueState.LONG_TERM, IssueState.DISMISSED])
+
+
+def issues_closed(b):
+    """销号: closed within the period and still closed."""
+    return Q(state=IssueState.CLOSED) & in_period("closed_at", b)
+
+
 def _issue_aggregates(b):
-    due = _in("rectification_deadline", b) & ~Q(state__in=[IssueState.LONG_TERM, IssueState.DISMISSED])
-    closed_in_period = Q(state=IssueState.CLOSED) & _in("closed_at", b)
+    due = issues_due(b)
+    closed_in_period = issues_closed(b)
     to_close = ExpressionWrapper(F("closed_at") - F("assigned_at"), output_field=DurationField())
     return {
-        "issues_assigned": Count("id", filter=_in("assigned_at", b)),
+        "issues_assigned": Count("id", filter=in_period("assigned_at", b)),
         "issues_closed": Count("id", filter=closed_in_period),
         "issues_due": Count("id", filter=due),
         "issues_due_closed": Count("id", filter=due & Q(state=IssueState.CLOSED)),
@@ -277,7 +288,7 @@ def _issue_aggregates(b):
         ),
         "issues_overdue_open": Count("id", filter=Q(state__in=CLOCK_STATES, rectification_deadline__lt=b.as_of)),
         "issues_in_hand": Count("id", filter=Q(state__in=CLOCK_STATES, assigned_at__lt=b.as_of)),
-        "issues_negative_list": Count("id", filter=_in("assigned_at", b) & Q(severity=Severity.NEGATIVE_LIST)),
+        "issues_negative_list": Count("id", filter=in_period("assigned_at", b) & Q(severity=Severity.NEGATIVE_LIST)),
         "close_duration": Sum(to_close, filter=closed_in_period & Q(assigned_at__isnull=False)),
     }
 
@@ -296,7 +307,7 @@ def _task_aggregates(b, period_start, period_end):
     due = Q(deadline__gte=period_start, deadline__lte=period_end)
     return {
         "tasks_due": Count("id", filter=due),
-        "tasks_done": Count("id", filter=Q(state=TaskState.DONE) & _in("done_at", b)),
+        "tasks_done": Count("id", filter=Q(state=TaskState.DONE) & in_period("done_at", b)),
         "tasks_done_on_time": Count("id", filter=due & Q(state=TaskState.DONE, done_at__date__lte=F("deadline"))),
         "tasks_overdue": Count("id", filter=open_ & Q(deadline__lt=b.as_of_date)),
         "tasks_in_progress": Count("id", filter=open_ & Q(start_date__lt=b.as_of_date)),

@@ -231,3 +231,21 @@ def test_weak_spots_pin_negative_list_indicators_with_their_own_open_items(world
     assert [i["id"] for i in by_code["N1"]["items"]] == [soon_a.pk, late_a.pk]
     assert [i["id"] for i in by_code["N2"]["items"]] == [only_b.pk]
     assert by_code["3.1"]["items"] == []
+
+
+@pytest.mark.parametrize("district", [False, True])
+def test_a_week_of_summary_rows_adds_up_to_the_weeks_figures(world, campaign, city, district):
+    """The dashboard's daily rows and the briefing's figures share their predicates (assigned,
+    closed, due): summed over last week, the rows give the week's figures, city-wide and for a
+    district."""
+    from chuangcheng.reports import figures
+
+    region = city.a if district else city.city
+    stats.refresh([campaign], days=14, now=world.now)
+    days = DailyStat.objects.filter(
+        campaign=campaign, region=region, dimension="", key="", day__range=(world.monday, world.sunday)
+    )
+    week = figures.total_figures(campaign, world.monday, world.sunday, region if district else None, now=world.now)
+    assert sum(d.assigned for d in days) == week.issues_assigned > 0
+    assert sum(d.closed for d in days) == week.issues_closed > 0
+    assert sum(d.due for d in days) == week.issues_due > 0
