@@ -258,6 +258,8 @@ REMINDER_RULES = {
         {"days": 3, "kind": "escalation", "to": ["leader", "supervisor"]},
     ],
     "catch_up_days": 2,
+    # 签收超时: assigned, not signed by its sign-by time.
+    "issue_sign_overdue_to": ["staff", "unit_head", "supervisor"],
 }
 
 # --- API -------------------------------------------------------------------------------------------

@@ -396,6 +396,12 @@ class Issue(models.Model):
             # Bounding-box prefilter for near-duplicates and recurrence (same category, ±50 m).
             models.Index(fields=["category", "latitude", "longitude"], name="insp_issue_category_latlng"),
             models.Index(fields=["closed_at"], name="insp_issue_closed_at"),
+            # 签收超时 reminders: assigned issues waiting to be signed, by sign-by time.
+            models.Index(
+                fields=["sign_deadline"],
+                condition=Q(state="assigned", signed_at__isnull=True),
+                name="insp_issue_unsigned",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -7,6 +7,8 @@ into one indexed range condition on the deadline column, so a pass reads only th
 - tasks (deadline is a date): T-3 while 2–3 days are left, T-1 from 1 day left to the day itself;
 - issues (deadline is a moment, clock running: assigned/rectifying): by severity, e.g. 负面清单
   T-4h in [now+1h, now+4h), T-1h in [now, now+1h); the others T-24h in [now, now+24h);
+- 签收超时: an issue assigned but not signed by its sign-by time, once, to the unit and whoever
+  assigned it (the rectification clock only starts at 签收);
 - overdue, by days overdue (calendar days in Asia/Shanghai): each step runs until the next one
   starts; the last one for ``catch_up_days`` more (a pass missed while the worker was down is
   made up, an item overdue for months is not re-read every five minutes).
@@ -232,6 +234,56 @@ def _issue_dues(now, rules):
     return dues
 
 
+def _sign_dues(now, rules):
+    """签收超时: an issue still waiting for its unit to sign after its sign-by time (the
+    rectification clock only starts at 签收, so an unsigned issue would otherwise sit silently).
+    Once per sign-by time, to whom ``issue_sign_overdue_to`` names; not while the unit's request
+    to hand it back awaits a supervisor. A pass missed by up to ``catch_up_days`` is made up."""
+    to = tuple(rules.get("issue_sign_overdue_to", ()))
+    if not to:
+        return []
+    Issue = apps.get_model("inspections", "Issue")
+    since = now - dt.timedelta(days=rules.get("catch_up_days", 2) + 1)
+    rows = Issue.objects.filter(
+        state="assigned", signed_at__isnull=True, pending_request="", sign_deadline__gte=since, sign_deadline__lt=now
+    ).values_list("sign_deadline", *ISSUE_FIELDS)
+    dues = []
+    for (
+        sign_by,
+        pk,
+        category,
+        address,
+        _deadline,
+        unit_id,
+        unit_name,
+        campaign_id,
+        path,
+        site_id,
+        assigner,
+        creator,
+    ) in rows:
+        local = timezone.localtime(sign_by)
+        dues.append(
+            Due(
+                rule="issue S0",
+                kind="overdue",
+                to=to,
+                subject_key=f"issue:{pk}",
+                window=f"{local:%Y-%m-%dT%H:%M}/S0",
+                title=_("问题交办后未按时签收：#%(pk)s %(c)s") % {"pk": pk, "c": category},
+                body=_("签收时限 %(d)s；责任单位 %(u)s；地址 %(a)s")
+                % {"d": f"{local:%Y-%m-%d %H:%M}", "u": unit_name or "", "a": address or "—"},
+                url=_issue_url(pk),
+                unit_id=unit_id,
+                campaign_id=campaign_id,
+                region_path=path or "",
+                site_id=site_id,
+                supervisor_id=assigner or creator,
+            )
+        )
+    return dues
+
+
 # --- recipients ----------------------------------------------------------------------------------
 
 
@@ -297,7 +349,7 @@ def reminders_dispatch(*, now=None, rules=None):
     running it again at the same moment returns empty lists."""
     now = now or timezone.now()
     rules = rules or settings.REMINDER_RULES
-    dues = _task_dues(now, rules) + _issue_dues(now, rules)
+    dues = _task_dues(now, rules) + _issue_dues(now, rules) + _sign_dues(now, rules)
     recipients = _recipients(dues)
     messages = defaultdict(list)
     for due in dues:

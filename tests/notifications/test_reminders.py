@@ -244,3 +244,43 @@ def test_send_reminders_command_prints_what_it_created(issue, capsys):
     assert "created 4 deliveries" in out
     call_command("send_reminders", "--now", "2026-11-20T17:00:00+08:00")
     assert "created 0 deliveries" in capsys.readouterr().out
+
+
+# --- 签收超时 ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def unsigned(make_issue):
+    """Assigned to 甲一街道 with a sign-by time of 2026-11-20 10:00, not signed (its rectification
+    deadline a month later, out of every other window)."""
+    made = make_issue("assigned")
+    Issue.objects.filter(pk=made.pk).update(
+        sign_deadline=at(2026, 11, 20, 10), rectification_deadline=at(2026, 12, 20, 17, 30)
+    )
+    Delivery.objects.all().delete()
+    return made
+
+
+def test_an_unsigned_issue_is_reminded_once_when_its_sign_by_time_passes(unsigned):
+    reminders_dispatch(now=at(2026, 11, 20, 9, 59))
+    assert sent(f"issue:{unsigned.pk}") == set()
+    result = reminders_dispatch(now=at(2026, 11, 20, 10, 1))
+    assert sent(f"issue:{unsigned.pk}") == {("S0", u) for u in (*UNIT, "supervisor")}
+    assert labels(result) == {"issue S0": 3 * 2}  # in-app and email
+    notice = Notice.objects.filter(title__startswith="问题交办后未按时签收").earliest("id")
+    assert "签收时限 2026-11-20 10:00" in notice.body
+    for when in (at(2026, 11, 20, 10, 6), at(2026, 11, 21, 9)):
+        assert not labels(reminders_dispatch(now=when))
+
+
+def test_signed_or_handed_back_issues_get_no_sign_reminder(unsigned, people):
+    from inspections import services
+
+    services.issue_request_reassignment(
+        actor=people.staff, issue_id=unsigned.pk, reason="territory", comment="不属本街道"
+    )
+    reminders_dispatch(now=at(2026, 11, 20, 10, 1))
+    assert not {u for label, u in sent(f"issue:{unsigned.pk}") if label == "S0"}  # the request's own notice only
+    Issue.objects.filter(pk=unsigned.pk).update(pending_request="", state="rectifying", signed_at=at(2026, 11, 20, 9))
+    reminders_dispatch(now=at(2026, 11, 20, 10, 2))
+    assert not {u for label, u in sent(f"issue:{unsigned.pk}") if label == "S0"}
