@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.templatetags.static import static as static_url
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
@@ -10,8 +12,16 @@ admin.site.site_header = _("创城督办 · 系统管理")
 admin.site.site_title = _("创城督办")
 admin.site.index_title = _("系统管理")
 
+
+def favicon(request):
+    """Pages without the layout's icon link (the browsable API, error pages) make browsers ask
+    for /favicon.ico; send them to the site's icon rather than a 404."""
+    return redirect(static_url("img/favicon.svg"))
+
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("chuangcheng.api_urls")),

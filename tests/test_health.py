@@ -22,3 +22,9 @@ def test_healthz_says_503_when_the_cache_is_down(client, monkeypatch):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["cache"] == "error: ConnectionError"
+
+
+def test_favicon_ico_leads_to_the_site_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    assert "favicon" in response["Location"] and response["Location"].endswith(".svg")
