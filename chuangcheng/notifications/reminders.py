@@ -197,7 +197,7 @@ def _issue_dues(now, rules):
     dues = []
     for label, kind, to, qs in windows:
         for row in qs.values_list(*ISSUE_FIELDS):
-            pk, category, address, deadline, unit_id, unit_name, campaign_id, path, site_id, assigner, creator = row
+            pk, category, _address, deadline = row[:4]
             local = timezone.localtime(deadline)
             if deadline >= now:
                 left = deadline - now
@@ -213,25 +213,30 @@ def _issue_dues(now, rules):
                     heading = _("超期升级：问题已超期 %(n)s 天") % {"n": days}
                 else:
                     heading = _("问题已超期 %(n)s 天") % {"n": days}
-            dues.append(
-                Due(
-                    rule=f"issue {label}",
-                    kind=kind,
-                    to=to,
-                    subject_key=f"issue:{pk}",
-                    window=f"{local:%Y-%m-%dT%H:%M}/{label}",
-                    title=f"{heading}：#{pk} {category}",
-                    body=_("整改时限 %(d)s；责任单位 %(u)s；地址 %(a)s")
-                    % {"d": f"{local:%Y-%m-%d %H:%M}", "u": unit_name or "", "a": address or "—"},
-                    url=_issue_url(pk),
-                    unit_id=unit_id,
-                    campaign_id=campaign_id,
-                    region_path=path or "",
-                    site_id=site_id,
-                    supervisor_id=assigner or creator,
-                )
-            )
+            body = _("整改时限 %(d)s；责任单位 %(u)s；地址 %(a)s")
+            dues.append(_issue_due(row, f"issue {label}", kind, to, local, label, f"{heading}：#{pk} {category}", body))
     return dues
+
+
+def _issue_due(row, rule, kind, to, local, label, title, body):
+    """A :class:`Due` for an ``ISSUE_FIELDS`` row; ``local`` is the deadline the window is about
+    and ``body`` a message with %(d)s (that deadline), %(u)s (the unit) and %(a)s (the address)."""
+    pk, _category, address, _deadline, unit_id, unit_name, campaign_id, path, site_id, assigner, creator = row
+    return Due(
+        rule=rule,
+        kind=kind,
+        to=to,
+        subject_key=f"issue:{pk}",
+        window=f"{local:%Y-%m-%dT%H:%M}/{label}",
+        title=title,
+        body=body % {"d": f"{local:%Y-%m-%d %H:%M}", "u": unit_name or "", "a": address or "—"},
+        url=_issue_url(pk),
+        unit_id=unit_id,
+        campaign_id=campaign_id,
+        region_path=path or "",
+        site_id=site_id,
+        supervisor_id=assigner or creator,
+    )
 
 
 def _sign_dues(now, rules):
@@ -248,37 +253,12 @@ def _sign_dues(now, rules):
         state="assigned", signed_at__isnull=True, pending_request="", sign_deadline__gte=since, sign_deadline__lt=now
     ).values_list("sign_deadline", *ISSUE_FIELDS)
     dues = []
-    for (
-        sign_by,
-        pk,
-        category,
-        address,
-        _deadline,
-        unit_id,
-        unit_name,
-        campaign_id,
-        path,
-        site_id,
-        assigner,
-        creator,
-    ) in rows:
+    for sign_by, *row in rows:
         local = timezone.localtime(sign_by)
+        title = _("问题交办后未按时签收：#%(pk)s %(c)s") % {"pk": row[0], "c": row[1]}
         dues.append(
-            Due(
-                rule="issue S0",
-                kind="overdue",
-                to=to,
-                subject_key=f"issue:{pk}",
-                window=f"{local:%Y-%m-%dT%H:%M}/S0",
-                title=_("问题交办后未按时签收：#%(pk)s %(c)s") % {"pk": pk, "c": category},
-                body=_("签收时限 %(d)s；责任单位 %(u)s；地址 %(a)s")
-                % {"d": f"{local:%Y-%m-%d %H:%M}", "u": unit_name or "", "a": address or "—"},
-                url=_issue_url(pk),
-                unit_id=unit_id,
-                campaign_id=campaign_id,
-                region_path=path or "",
-                site_id=site_id,
-                supervisor_id=assigner or creator,
+            _issue_due(
+                row, "issue S0", "overdue", to, local, "S0", title, _("签收时限 %(d)s；责任单位 %(u)s；地址 %(a)s")
             )
         )
     return dues
