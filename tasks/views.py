@@ -23,9 +23,10 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from chuangcheng.campaigns.models import Campaign, Indicator
@@ -59,8 +60,12 @@ def can_view_ledger(user):
     return user.scope.has_role(*LEDGER_ROLES)
 
 
-def light_labels():
-    return {"green": _("正常"), "yellow": _("预警"), "red": _("超期"), "done": _("已完成")}
+LIGHT_LABELS = {
+    "green": gettext_lazy("正常"),
+    "yellow": gettext_lazy("预警"),
+    "red": gettext_lazy("超期"),
+    "done": gettext_lazy("已完成"),
+}
 
 
 @dataclass
@@ -84,9 +89,17 @@ class TaskRow:
     def light_color(self):
         return LIGHT_COLORS[self.light]
 
-    @property
+    @cached_property
     def light_label(self):
-        return light_labels()[self.light]
+        return str(LIGHT_LABELS[self.light])
+
+    @cached_property
+    def state_label(self):
+        return str(services.STATE_LABELS[self.task.state])
+
+    @cached_property
+    def detail_url(self):
+        return reverse("tasks:detail", args=[self.task.pk])
 
     @property
     def state_color(self):
@@ -96,7 +109,7 @@ class TaskRow:
     def overdue_days(self):
         return max(-self.days_left, 0) if self.overdue else 0
 
-    @property
+    @cached_property
     def deadline_text(self):
         if self.task.state == TaskState.DONE:
             return _("已完成")
@@ -107,7 +120,7 @@ class TaskRow:
             return _("今天到期")
         return ngettext("剩余 %(n)s 天", "剩余 %(n)s 天", self.days_left) % {"n": self.days_left}
 
-    @property
+    @cached_property
     def lag_text(self):
         return ngettext("滞后 %(n)s 个百分点", "滞后 %(n)s 个百分点", self.lag) % {"n": self.lag}
 
