@@ -274,6 +274,11 @@ def issues_closed(b):
     return Q(state=IssueState.CLOSED) & in_period("closed_at", b)
 
 
+def issues_closed_on_time(b):
+    """按期销号: due in the period (:func:`issues_due`) and closed by its deadline."""
+    return issues_due(b) & Q(state=IssueState.CLOSED, closed_at__lte=F("rectification_deadline"))
+
+
 def _issue_aggregates(b):
     due = issues_due(b)
     closed_in_period = issues_closed(b)
@@ -283,9 +288,7 @@ def _issue_aggregates(b):
         "issues_closed": Count("id", filter=closed_in_period),
         "issues_due": Count("id", filter=due),
         "issues_due_closed": Count("id", filter=due & Q(state=IssueState.CLOSED)),
-        "issues_closed_on_time": Count(
-            "id", filter=due & Q(state=IssueState.CLOSED, closed_at__lte=F("rectification_deadline"))
-        ),
+        "issues_closed_on_time": Count("id", filter=issues_closed_on_time(b)),
         "issues_overdue_open": Count("id", filter=Q(state__in=CLOCK_STATES, rectification_deadline__lt=b.as_of)),
         "issues_in_hand": Count("id", filter=Q(state__in=CLOCK_STATES, assigned_at__lt=b.as_of)),
         "issues_negative_list": Count("id", filter=in_period("assigned_at", b) & Q(severity=Severity.NEGATIVE_LIST)),

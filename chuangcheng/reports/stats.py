@@ -9,7 +9,8 @@ transaction — idempotent, so the job may run as often as it likes. The beat jo
 and yesterday every few minutes; ``manage.py refresh_daily_stats --days N`` backfills.
 
 Counts follow the definitions in :mod:`chuangcheng.reports.definitions` (closed = closed that
-day and still closed; due = deadline that day, not long-term or dismissed). The end-of-day
+day and still closed; due = deadline that day, not long-term or dismissed; closed on time = due
+that day and closed by the deadline). The end-of-day
 backlog of a past day is reconstructed from today's data (assigned by then, not closed by then);
 period figures such as rates are never read from here but from :mod:`figures`.
 """
@@ -18,13 +19,13 @@ import datetime as dt
 from collections import defaultdict
 
 from django.db import transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from chuangcheng.org.models import Region, RegionLevel
 from inspections.models import CLOCK_STATES, Issue, IssueAction, IssueEvent, IssueState
 
-from .figures import in_period, issues_closed, issues_due
+from .figures import in_period, issues_closed, issues_closed_on_time, issues_due
 from .models import DailyStat, StatDimension
 from .periods import bounds
 
@@ -36,8 +37,9 @@ FLOWS = COUNTS[:7]
 
 def _issue_counts(b):
     """Conditional counts of one day; ``b.as_of`` is the end of the day (or now, for today).
-    Assigned, closed and due are :mod:`figures`' own predicates, so a week of rows adds up to
-    the week's figures (tests/reports/test_dashboard.py pins it)."""
+    Assigned, closed, due and closed on time are :mod:`figures`' own predicates, so a week of
+    rows adds up to the week's figures (tests/reports/test_dashboard.py pins it); closed on time
+    counts by deadline day, as 按期销号率 does (on time among those due)."""
     closed = issues_closed(b)
     due = issues_due(b)
     # Not closed by the end of the day: still owed, or closed only later.
@@ -52,7 +54,7 @@ def _issue_counts(b):
         "reported": Count("id", filter=in_period("created_at", b)),
         "assigned": Count("id", filter=in_period("assigned_at", b)),
         "closed": Count("id", filter=closed),
-        "closed_on_time": Count("id", filter=closed & Q(closed_at__lte=F("rectification_deadline"))),
+        "closed_on_time": Count("id", filter=issues_closed_on_time(b)),
         "due": Count("id", filter=due),
         "open_end": Count("id", filter=open_end),
         "overdue_end": Count("id", filter=overdue_end),

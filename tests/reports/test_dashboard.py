@@ -236,7 +236,7 @@ def test_weak_spots_pin_negative_list_indicators_with_their_own_open_items(world
 @pytest.mark.parametrize("district", [False, True])
 def test_a_week_of_summary_rows_adds_up_to_the_weeks_figures(world, campaign, city, district):
     """The dashboard's daily rows and the briefing's figures share their predicates (assigned,
-    closed, due): summed over last week, the rows give the week's figures, city-wide and for a
+    closed, due, closed on time): summed over last week, the rows give the week's figures, city-wide and for a
     district."""
     from chuangcheng.reports import figures
 
@@ -249,3 +249,4 @@ def test_a_week_of_summary_rows_adds_up_to_the_weeks_figures(world, campaign, ci
     assert sum(d.assigned for d in days) == week.issues_assigned > 0
     assert sum(d.closed for d in days) == week.issues_closed > 0
     assert sum(d.due for d in days) == week.issues_due > 0
+    assert sum(d.closed_on_time for d in days) == week.issues_closed_on_time > 0
