@@ -1,0 +1,167 @@
+"""What every ledger page shares: the task row with its derived figures, the scoped task
+lookup, and how a refusal is shown (a page, a card, or an alert)."""
+
+from dataclasses import dataclass
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from chuangcheng.exceptions import ApplicationError
+
+from .. import selectors, services
+from ..models import Task, TaskState
+from ..workflow import TRANSITIONS, allowed_actions
+
+PAGE_SIZE = 50
+LEDGER_ROLES = ("unit_head", "supervisor", "leader", "admin")
+ROW_RELATED = ("campaign", "owner_unit__region", "lead_unit", "region", "parent")
+DETAIL_RELATED = (*ROW_RELATED, "responsible_leader")
+LIGHT_COLORS = {"green": "green", "yellow": "yellow", "red": "red", "done": "secondary"}
+STATE_COLORS = {
+    TaskState.PENDING: "secondary",
+    TaskState.IN_PROGRESS: "blue",
+    TaskState.SUBMITTED: "orange",
+    TaskState.DONE: "green",
+}
+
+
+def can_view_ledger(user):
+    """The ledger is for unit heads, supervisors, leaders and admins (staff use 我的待办)."""
+    return user.scope.has_role(*LEDGER_ROLES)
+
+
+LIGHT_LABELS = {
+    "green": gettext_lazy("正常"),
+    "yellow": gettext_lazy("预警"),
+    "red": gettext_lazy("超期"),
+    "done": gettext_lazy("已完成"),
+}
+
+
+@dataclass
+class TaskRow:
+    """A task with the figures shown wherever it is (all computed for one "today")."""
+
+    task: Task
+    today: object
+    actions: tuple = ()
+    rollup: selectors.Rollup | None = None
+
+    def __post_init__(self):
+        t, today = self.task, self.today
+        self.light = t.traffic_light(today)
+        self.days_left = t.days_left(today)
+        self.expected = t.expected_progress(today)
+        self.lag = t.lag(today)
+        self.overdue = t.is_overdue(today)
+
+    @property
+    def light_color(self):
+        return LIGHT_COLORS[self.light]
+
+    @cached_property
+    def light_label(self):
+        return str(LIGHT_LABELS[self.light])
+
+    @cached_property
+    def state_label(self):
+        return str(services.STATE_LABELS[self.task.state])
+
+    @cached_property
+    def detail_url(self):
+        return reverse("tasks:detail", args=[self.task.pk])
+
+    @property
+    def state_color(self):
+        return STATE_COLORS[self.task.state]
+
+    @property
+    def overdue_days(self):
+        return max(-self.days_left, 0) if self.overdue else 0
+
+    @cached_property
+    def deadline_text(self):
+        if self.task.state == TaskState.DONE:
+            return _("已完成")
+        if self.overdue:
+            n = -self.days_left
+            return ngettext("超期 %(n)s 天", "超期 %(n)s 天", n) % {"n": n}
+        if self.days_left == 0:
+            return _("今天到期")
+        return ngettext("剩余 %(n)s 天", "剩余 %(n)s 天", self.days_left) % {"n": self.days_left}
+
+    @cached_property
+    def lag_text(self):
+        return ngettext("滞后 %(n)s 个百分点", "滞后 %(n)s 个百分点", self.lag) % {"n": self.lag}
+
+
+def _rows(tasks, *, user=None, rollups=None):
+    today = timezone.localdate()
+    rollups = rollups or {}
+    return [
+        TaskRow(task=t, today=today, actions=allowed_actions(user, t) if user else (), rollup=rollups.get(t.pk))
+        for t in tasks
+    ]
+
+
+def _visible_task(user, pk, related=DETAIL_RELATED):
+    return get_object_or_404(Task.objects.visible_to(user).select_related(*related), pk=pk)
+
+
+# --- refusals ------------------------------------------------------------------------------------
+
+
+def _precheck(user, task, action):
+    """The refusal a person gets for an action the workflow table does not allow them now
+    (``None`` when allowed). The service checks again under the row lock."""
+    if action in allowed_actions(user, task):
+        return None
+    label = services.ACTION_LABELS[action]
+    if task.state not in TRANSITIONS[action].sources:
+        return ApplicationError(
+            _("任务当前状态为“%(state)s”，不能%(action)s。")
+            % {"state": services.STATE_LABELS[task.state], "action": label},
+            code="conflict",
+        )
+    return ApplicationError(_("您没有权限对该任务执行“%(action)s”。") % {"action": label}, code="forbidden")
+
+
+def _alert(error):
+    """What a refusal looks like on a page: a heading and the service's words."""
+    if error.code == "conflict":
+        return {"level": "warning", "title": _("任务状态已变化，请刷新"), "message": error.message}
+    return {"level": "danger", "title": _("无法执行该操作"), "message": error.message}
+
+
+def message_page(request, *, status, alert, task=None):
+    """A refusal as a page of its own (403, 409), with the way back."""
+    return render(request, "tasks/message.html", {"alert": alert, "task": task}, status=status)
+
+
+def _refused(request, task, error, *, partial="card"):
+    if error.code == "not_found":
+        raise Http404(error.message)
+    if not request.htmx:
+        return message_page(request, status=error.status_code, alert=_alert(error), task=task)
+    if partial == "card":
+        return _card(request, task.pk, alert=_alert(error), status=error.status_code)
+    return render(request, "tasks/partials/_alert.html", {"alert": _alert(error)}, status=error.status_code)
+
+
+def _card(request, pk, *, form=None, alert=None, notice="", status=200):
+    """The 我的待办 card of a task, read afresh (after a change, or to show a refusal), with
+    the page's summary line swapped out of band."""
+    task = _visible_task(request.user, pk, related=ROW_RELATED)
+    context = {
+        "row": _rows([task], user=request.user)[0],
+        "form": form,
+        "alert": alert,
+        "notice": notice,
+        "counts": selectors.state_counts(selectors.my_work(user=request.user)),
+    }
+    return render(request, "tasks/partials/_card_response.html", context, status=status)
