@@ -1,0 +1,116 @@
+"""What every ledger write shares: the row lock, the workflow and permission check, the
+event row, text and upload checks, the owner unit's notice."""
+
+from django.core.files.base import ContentFile
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from chuangcheng.exceptions import ApplicationError
+from chuangcheng.notifications.services import notice_send, unit_people
+from chuangcheng.uploads import check_upload, stored_name
+
+from .. import permissions
+from ..models import Task, TaskAction, TaskAttachment, TaskEvent, TaskState
+from ..workflow import TRANSITIONS
+
+STATE_LABELS = dict(TaskState.choices)
+ACTION_LABELS = dict(TaskAction.choices)
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _locked(actor, task_id):
+    """The task, locked for this transaction, if the actor may see it (else 404)."""
+    task = (
+        Task.objects.visible_to(actor)
+        .select_for_update(of=("self",))
+        .select_related("owner_unit__region", "region", "lead_unit", "campaign")
+        .filter(pk=task_id)
+        .first()
+    )
+    if task is None:
+        raise ApplicationError(_("任务不存在，或您无权查看。"), code="not_found")
+    return task
+
+
+def _check(actor, task, action):
+    transition = TRANSITIONS[action]
+    if task.state not in transition.sources:
+        raise ApplicationError(
+            _("任务当前状态为“%(state)s”，不能%(action)s。")
+            % {"state": STATE_LABELS[task.state], "action": ACTION_LABELS[action]},
+            code="conflict",
+            extra={"state": task.state},
+        )
+    if not getattr(permissions, transition.permission)(actor, task):
+        raise ApplicationError(
+            _("您没有权限对该任务执行“%(action)s”。") % {"action": ACTION_LABELS[action]}, code="forbidden"
+        )
+    return transition
+
+
+def _event(task, actor, action, *, from_state="", to_state="", comment="", changes=None):
+    return TaskEvent.objects.create(
+        task=task,
+        actor=actor,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        comment=comment,
+        changes=changes or {},
+    )
+
+
+def _require_text(value, field, message):
+    value = (value or "").strip()
+    if not value:
+        raise ApplicationError(message, field=field)
+    return value
+
+
+def _check_progress(progress):
+    try:
+        value = int(progress)
+    except (TypeError, ValueError):
+        raise ApplicationError(_("完成进度应为 0 到 100 之间的整数。"), field="progress") from None
+    if not 0 <= value <= 100:
+        raise ApplicationError(_("完成进度应为 0 到 100 之间的整数。"), field="progress")
+    return value
+
+
+def _checked_files(files):
+    """Validate every upload before anything is written (all or nothing)."""
+    return [(f, *check_upload(f)) for f in files or []]
+
+
+def _attach(task, update, actor, checked):
+    for upload, extension, mime in checked:
+        upload.seek(0)
+        name = stored_name(extension)
+        attachment = TaskAttachment(
+            task=task,
+            update=update,
+            stored_name=name,
+            original_name=(getattr(upload, "name", "") or name)[:200],
+            content_type=mime,
+            size=upload.size,
+            uploaded_by=actor,
+        )
+        attachment.file.save(name, ContentFile(upload.read()), save=False)
+        attachment.save()
+
+
+def _task_url(task):
+    return reverse("tasks:detail", args=[task.pk])
+
+
+def _notify_unit(task, unit_id, title, body=""):
+    notice_send(
+        recipients=unit_people([unit_id]),
+        title=title,
+        body=body,
+        url=_task_url(task),
+        kind="task",
+        subject_key=f"task:{task.pk}",
+    )
