@@ -1,0 +1,58 @@
+"""Problems found on the street and their rectification (整改销号).
+
+- :class:`IssueCategory`: the 数字城管 部件/事件 classes plus campaign categories, each with its
+  time limit in working hours or working days (optionally per area class).
+- :class:`Inspection`: one outing (暗访, 督查, 自查…) that finds issues.
+- :class:`Issue`: one problem, its responsible unit, its deadlines and its counters. The state,
+  deadline and unit are facts about the issue; :class:`IssueEvent` rows are its history.
+- :class:`Photo`: before/after/evidence images, re-encoded, with content and perceptual hashes.
+
+State changes happen only in :mod:`inspections.services`, which follows the table in
+:mod:`inspections.workflow` and writes one :class:`IssueEvent` per move.
+
+One module per seam: :mod:`.categories`, :mod:`.inspections`, :mod:`.issues`, :mod:`.photos`;
+everything is importable from ``inspections.models`` as before.
+"""
+
+from .categories import CategoryKind, IssueCategory
+from .inspections import Inspection, InspectionKind, InspectionQuerySet
+from .issues import (
+    CLOCK_STATES,
+    OPEN_STATES,
+    Issue,
+    IssueAction,
+    IssueEvent,
+    IssueEventQuerySet,
+    IssueQuerySet,
+    IssueSource,
+    IssueState,
+    PendingRequest,
+    ReassignmentReason,
+    Severity,
+)
+from .photos import Photo, PhotoKind, PhotoQuerySet, photo_path, thumbnail_path
+
+__all__ = [
+    "CLOCK_STATES",
+    "OPEN_STATES",
+    "CategoryKind",
+    "Inspection",
+    "InspectionKind",
+    "InspectionQuerySet",
+    "Issue",
+    "IssueAction",
+    "IssueCategory",
+    "IssueEvent",
+    "IssueEventQuerySet",
+    "IssueQuerySet",
+    "IssueSource",
+    "IssueState",
+    "PendingRequest",
+    "Photo",
+    "PhotoKind",
+    "PhotoQuerySet",
+    "ReassignmentReason",
+    "Severity",
+    "photo_path",
+    "thumbnail_path",
+]
