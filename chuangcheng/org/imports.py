@@ -5,12 +5,15 @@ its line and nothing is written. Re-importing the same file changes nothing. Imp
 edition over an older one renames existing codes, adds new ones, and *reports* — never
 deletes — the codes the new edition no longer lists.
 
-Parents: a row's parent must be in the file or already in the database. The exception is the
-file's root rows (those at the file's top level, e.g. the city row whose province is not in the
-file), which attach to an existing parent or become roots; a row whose code already exists
-keeps its place when its parent is in neither.
+Parents: a row's parent must be in the file or already in the database. A row whose parent
+code is in neither is an error naming the closest existing codes — a mistyped parent must not
+quietly start a new tree — unless new roots are allowed (``allow_new_roots``; the command's
+``--allow-new-roots``, e.g. the first import of a city whose province is not in the file): then
+the file's top-level rows with an unknown parent become roots. A row whose code already exists
+keeps its place when its parent is in neither. A row with no parent code is a root.
 """
 
+import difflib
 import re
 from dataclasses import dataclass, field
 
@@ -74,8 +77,12 @@ class _Row:
     parent_code: str
 
 
-def import_regions(source, *, filename=None, dry_run=False):
-    """Check, then (unless ``dry_run``) write a division list. Returns a :class:`RegionImportResult`."""
+def import_regions(source, *, filename=None, dry_run=False, allow_new_roots=True):
+    """Check, then (unless ``dry_run``) write a division list. Returns a :class:`RegionImportResult`.
+
+    ``allow_new_roots`` defaults to the old, lenient behaviour for the demo and benchmark
+    seeders (they load a whole city into an empty database); files from people go through
+    ``manage.py import_regions``, which refuses unknown parents unless told otherwise."""
     rows, errors = _parse(read_table(source, columns=COLUMNS, required=list(COLUMNS), filename=filename))
     if not rows:
         raise ImportErrors(errors)
@@ -83,7 +90,7 @@ def import_regions(source, *, filename=None, dry_run=False):
     existing = {
         r.code: r for r in Region.objects.filter(code__in=set(by_code) | {r.parent_code for r in rows if r.parent_code})
     }
-    parents, parent_errors = _resolve_parents(rows, by_code, existing)
+    parents, parent_errors = _resolve_parents(rows, by_code, existing, allow_new_roots=allow_new_roots)
     errors += parent_errors
     if errors:
         raise ImportErrors(sorted(errors, key=lambda e: e[0]))
@@ -127,7 +134,21 @@ def _parse(table):
     return rows, errors
 
 
-def _resolve_parents(rows, by_code, existing):
+def _closest_codes(code, by_code):
+    """Up to three codes of the parent's length, from the file and the database, nearest first."""
+    if not code:
+        return ""
+    pool = {c: r.name for c, r in by_code.items() if len(c) == len(code)}
+    pool.update(
+        Region.objects.filter(code__startswith=code[:2], code__regex=rf"^\d{{{len(code)}}}$").values_list(
+            "code", "name"
+        )
+    )
+    close = difflib.get_close_matches(code, list(pool), n=3, cutoff=0.5)
+    return "、".join(f"{c} {pool[c]}" for c in close) or _("（无相近代码）")
+
+
+def _resolve_parents(rows, by_code, existing, *, allow_new_roots=True):
     """For each row: ('file', code) | ('db', Region) | ('root', None) | ('keep', None)."""
     errors = []
     top_depth = min(LEVEL_DEPTH[r.level] for r in rows)
@@ -139,18 +160,43 @@ def _resolve_parents(rows, by_code, existing):
         elif r.parent_code in existing:
             parents[r.code] = ("db", existing[r.parent_code])
             parent_level = existing[r.parent_code].level
-        elif not r.parent_code or LEVEL_DEPTH[r.level] == top_depth:
+        elif not r.parent_code:
             parents[r.code] = ("root", None)
             continue
         elif r.code in existing:
             parents[r.code] = ("keep", None)
             continue
+        elif LEVEL_DEPTH[r.level] == top_depth and allow_new_roots:
+            parents[r.code] = ("root", None)
+            continue
+        elif LEVEL_DEPTH[r.level] == top_depth:
+            errors.append(
+                (
+                    r.line,
+                    _(
+                        "上级代码 %(p)s 既不在文件中，也不在系统中（%(code)s %(name)s）；最接近的已有代码：%(close)s。"
+                        "如果这是新的顶级区划（例如首次导入一个市），请加 --allow-new-roots 重新导入"
+                    )
+                    % {
+                        "p": r.parent_code,
+                        "code": r.code,
+                        "name": r.name,
+                        "close": _closest_codes(r.parent_code, by_code),
+                    },
+                )
+            )
+            continue
         else:
             errors.append(
                 (
                     r.line,
-                    _("上级代码 %(p)s 既不在文件中，也不在系统中（%(code)s %(name)s）")
-                    % {"p": r.parent_code, "code": r.code, "name": r.name},
+                    _("上级代码 %(p)s 既不在文件中，也不在系统中（%(code)s %(name)s）；最接近的已有代码：%(close)s")
+                    % {
+                        "p": r.parent_code,
+                        "code": r.code,
+                        "name": r.name,
+                        "close": _closest_codes(r.parent_code, by_code),
+                    },
                 )
             )
             continue

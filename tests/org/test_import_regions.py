@@ -158,8 +158,32 @@ def test_command_exit_code_and_report(tmp_path, capsys):
         call_command("import_regions", str(bad))
     assert "第 3 行" in str(exc.value)
     assert Region.objects.count() == 0
-    call_command("import_regions", str(DATA / "fuxin_haizhou_divisions.csv"))
+    call_command("import_regions", str(DATA / "fuxin_haizhou_divisions.csv"), "--allow-new-roots")
     assert "新增 74 个" in capsys.readouterr().out
+
+
+def test_a_mistyped_parent_is_a_row_error_naming_the_closest_codes(tmp_path):
+    """Issue 19 item 7: a district file whose parent is mistyped (2190 for 2109) used to
+    become a new root region, exit 0. Now the command refuses it, names the line and the
+    nearest existing codes, and writes nothing; --allow-new-roots lets a real new root in."""
+    call_command("import_regions", str(DATA / "fuxin_haizhou_divisions.csv"), "--allow-new-roots")
+    before = Region.objects.count()
+    typo = write(tmp_path, HEADER + "210999,新区,county,2190\n")  # 2109 mistyped as 2190
+    with pytest.raises(CommandError) as exc:
+        call_command("import_regions", str(typo))
+    message = str(exc.value)
+    assert "第 2 行" in message and "2190" in message and "--allow-new-roots" in message
+    assert "无相近代码" in message  # no four-digit code starting 21 exists to suggest
+    assert Region.objects.count() == before
+    assert not Region.objects.filter(code="210999").exists()
+    # A typo one level down names the existing county as the nearest code.
+    orphan = write(tmp_path, HEADER + "210902999,孤儿街道,town,210903\n", name="town.csv")
+    with pytest.raises(CommandError) as exc:
+        call_command("import_regions", str(orphan))
+    assert "210902 海州区" in str(exc.value)
+    # Allowed explicitly, the unknown parent makes a new root.
+    call_command("import_regions", str(typo), "--allow-new-roots")
+    assert Region.objects.get(code="210999").parent is None
 
 
 def test_dry_run_writes_nothing(tmp_path):
