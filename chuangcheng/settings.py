@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "csp",
+    "chuangcheng.imports",
     "chuangcheng.org",
     "chuangcheng.campaigns",
     "chuangcheng.notifications",
@@ -369,6 +370,9 @@ CELERY_BEAT_SCHEDULE = {
     # Every minute: send deliveries that are pending (retry backoff elapsed, or their kick was
     # lost while the broker was down) or whose worker died (lease expired).
     "notifications-deliver-due": {"task": "notifications.deliver_due", "schedule": 60.0},
+    # Every 5 minutes: run confirmed imports whose job was lost (broker down at the confirm, or
+    # the worker died); a batch being run holds its row lock and is skipped.
+    "imports-resume-batches": {"task": "imports.resume_batches", "schedule": 300.0},
 }
 
 # --- Logging -------------------------------------------------------------------------------------

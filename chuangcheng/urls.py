@@ -25,6 +25,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("chuangcheng.api_urls")),
+    path("imports/", include("chuangcheng.imports.urls")),
     path("tasks/", include("tasks.urls")),
     path("inspections/", include("inspections.urls")),
     path("notices/", include("chuangcheng.notifications.urls")),
