@@ -6,3 +6,6 @@ class CampaignsConfig(AppConfig):
     name = "chuangcheng.campaigns"
     label = "campaigns"
     verbose_name = _("创建活动与测评体系")
+
+    def ready(self):
+        from . import checks  # noqa: F401  (registers the system checks)

@@ -16,7 +16,18 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import CalendarOverride, LeaderAssignment, Membership, Region, Site, Unit, User
+from .models import (
+    AliasSource,
+    CalendarOverride,
+    HolidayYear,
+    LeaderAssignment,
+    Membership,
+    Region,
+    Site,
+    Unit,
+    UnitAlias,
+    User,
+)
 from .services import region_create, region_move
 
 # --- People ------------------------------------------------------------------------------------
@@ -180,13 +191,44 @@ class RegionAdmin(admin.ModelAdmin):
 # --- Units and sites ---------------------------------------------------------------------------
 
 
+class UnitAliasInline(admin.TabularInline):
+    """简称/别名 edited on the unit's page; imports match names against them."""
+
+    model = UnitAlias
+    extra = 1
+    fields = ["name", "source", "created_at"]
+    readonly_fields = ["created_at"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form.base_fields["source"].initial = AliasSource.MANUAL
+        return formset
+
+
 @admin.register(Unit)
 class UnitAdmin(admin.ModelAdmin):
-    list_display = ["name", "short_name", "kind", "level", "region", "parent", "is_active"]
+    list_display = ["name", "short_name", "alias_list", "kind", "level", "region", "parent", "is_active"]
     list_filter = ["kind", "level", "is_active"]
     list_select_related = ["region", "parent"]
-    search_fields = ["name", "short_name"]
+    search_fields = ["name", "short_name", "aliases__name"]
     autocomplete_fields = ["region", "parent"]
+    inlines = [UnitAliasInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("aliases")
+
+    @admin.display(description=_("别名"))
+    def alias_list(self, unit):
+        return "、".join(a.name for a in unit.aliases.all()) or "—"
+
+
+@admin.register(UnitAlias)
+class UnitAliasAdmin(admin.ModelAdmin):
+    list_display = ["name", "unit", "source", "created_at"]
+    list_filter = ["source"]
+    list_select_related = ["unit"]
+    search_fields = ["name", "unit__name"]
+    autocomplete_fields = ["unit"]
 
 
 @admin.register(Site)
@@ -217,6 +259,15 @@ class LeaderAssignmentAdmin(admin.ModelAdmin):
     autocomplete_fields = ["campaign", "leader", "unit", "region", "site"]
     # Tasks have no admin (and so no autocomplete) yet: an id box, never a select of every task.
     raw_id_fields = ["task"]
+
+
+@admin.register(HolidayYear)
+class HolidayYearAdmin(admin.ModelAdmin):
+    """Years whose holiday notice is loaded (import_calendar adds them; an admin who typed a
+    year's overrides by hand adds the year here so the calendar counts it as known)."""
+
+    list_display = ["year", "source", "loaded_at"]
+    search_fields = ["source"]
 
 
 @admin.register(CalendarOverride)

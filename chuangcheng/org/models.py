@@ -175,6 +175,33 @@ class Unit(models.Model):
         return self.name
 
 
+class AliasSource(models.TextChoices):
+    MANUAL = "manual", _("手工录入")  # typed in the admin
+    DIRECTORY = "directory", _("单位名录")  # imported with a 单位名录
+    CONFIRMED = "confirmed", _("导入时确认")  # an import preview's inferred match, confirmed
+
+
+class UnitAlias(models.Model):
+    """简称/别名: another name people write for a unit (住建局, 市城管局, 卫健委). Imports match
+    a name against full names first, then these; a match an import preview inferred (by
+    abbreviation or containment) is remembered here once the import is confirmed."""
+
+    unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(_("简称/别名"), max_length=100)
+    source = models.CharField(_("来源"), max_length=10, choices=AliasSource.choices, default=AliasSource.MANUAL)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("单位别名")
+        verbose_name_plural = _("单位别名")
+        ordering = ["unit", "name"]
+        constraints = [models.UniqueConstraint(fields=["unit", "name"], name="org_unitalias_unique")]
+        indexes = [models.Index(fields=["name"], name="org_unitalias_name")]
+
+    def __str__(self):
+        return self.name
+
+
 class Role(models.TextChoices):
     STAFF = "staff", _("经办人")
     UNIT_HEAD = "unit_head", _("单位负责人")
@@ -236,6 +263,9 @@ class SiteType(models.TextChoices):
     SCENIC = "scenic", _("旅游景区")
     TOILET = "toilet", _("公共厕所")
     STORE_STREET = "store_street", _("商业大街")
+    BUS_STOP = "bus_stop", _("公交站点")
+    COMMUNITY = "community", _("城市社区")
+    CULTURAL_VENUE = "cultural_venue", _("文化场馆")
 
 
 class SiteQuerySet(models.QuerySet):
@@ -299,6 +329,24 @@ class CalendarOverride(models.Model):
 
     def __str__(self):
         return f"{self.date:%Y-%m-%d} {_('工作日') if self.is_workday else _('休息日')}"
+
+
+class HolidayYear(models.Model):
+    """A year whose 国务院办公厅 holiday notice has been loaded as :class:`CalendarOverride` rows
+    (``import_calendar``). The working calendar knows a year when the chinesecalendar library
+    does or when a row here says so; deadlines in any other year are estimates (weekends only)."""
+
+    year = models.PositiveSmallIntegerField(_("年份"), unique=True)
+    source = models.CharField(_("依据"), max_length=200, blank=True, help_text=_("如：国办发明电〔2026〕X号"))
+    loaded_at = models.DateTimeField(_("导入时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("节假日安排年份")
+        verbose_name_plural = _("节假日安排年份")
+        ordering = ["-year"]
+
+    def __str__(self):
+        return str(self.year)
 
 
 class AssignmentKind(models.TextChoices):

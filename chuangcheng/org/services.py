@@ -20,6 +20,7 @@ from .models import (
     Site,
     SiteType,
     Unit,
+    UnitAlias,
     UnitKind,
     UnitLevel,
 )
@@ -443,3 +444,14 @@ def leader_assignment_delete(*, actor, assignment):
     elif assignment.site_id:
         _check_region_in_scope(actor, assignment.site.region, "site")
     assignment.delete()
+
+
+def unit_alias_remember(*, unit, name, source):
+    """Remember ``name`` as an alias of ``unit`` (an import's confirmed match, a 单位名录 row).
+    Nothing happens when it is the unit's own name or short name or already an alias.
+    Returns the new alias or ``None``."""
+    name = (name or "").strip()[:100]
+    if not name or name in (unit.name, unit.short_name):
+        return None
+    alias, created = UnitAlias.objects.get_or_create(unit=unit, name=name, defaults={"source": source})
+    return alias if created else None

@@ -1,8 +1,10 @@
 """The working calendar: which days are working days, and "N working hours/days from T".
 
-Sources, in order: an admin's :class:`~chuangcheng.org.models.CalendarOverride` for the day;
-the ``chinesecalendar`` library (statutory holidays and the 调休 make-up working days the State
-Council announces each year); for a year the library does not know yet, Monday–Friday.
+Sources, in order: an admin's :class:`~chuangcheng.org.models.CalendarOverride` for the day
+(including the days ``import_calendar`` loads from the 国务院办公厅 notice); the ``chinesecalendar``
+library (statutory holidays and the 调休 make-up working days the State Council announces each
+year); for a year neither knows, Monday–Friday — an *estimate*: :meth:`WorkingCalendar.estimated_years`
+names such years so pages can say 按常规工作日估算 (see :mod:`chuangcheng.org.holidays`).
 
 Working hours are the wall-clock periods in ``settings.WORKING_PERIODS`` (Asia/Shanghai).
 """
@@ -27,8 +29,9 @@ class WorkingCalendar:
     """One calendar for a computation. Loads the admins' overrides once (cheap to build;
     build a new one per request or job so edits take effect)."""
 
-    def __init__(self, overrides=None, periods=None):
+    def __init__(self, overrides=None, periods=None, covered_years=None):
         self._overrides = overrides
+        self._covered = covered_years
         self.periods = [(_parse(a), _parse(b)) for a, b in (periods or settings.WORKING_PERIODS)]
         self.tz = timezone.get_default_timezone()
 
@@ -39,6 +42,21 @@ class WorkingCalendar:
         from .models import CalendarOverride
 
         return dict(CalendarOverride.objects.values_list("date", "is_workday"))
+
+    @cached_property
+    def covered_years(self):
+        if self._covered is not None:
+            return set(self._covered)
+        from .holidays import covered_years
+
+        return covered_years()
+
+    def estimated_years(self, start, end):
+        """The years between ``start`` and ``end`` (dates or datetimes) whose working days
+        this calendar can only estimate (Monday–Friday): no library data, no imported notice."""
+        from .holidays import uncovered_years
+
+        return uncovered_years(start, end, covered=self.covered_years)
 
     def is_workday(self, day):
         if day in self.overrides:

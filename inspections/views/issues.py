@@ -21,6 +21,7 @@ from chuangcheng.campaigns.models import Campaign
 from chuangcheng.exceptions import ApplicationError
 from chuangcheng.org.models import Region, RegionLevel
 from chuangcheng.org.selectors import region_full_names
+from chuangcheng.org.workcalendar import WorkingCalendar
 
 from .. import exports, permissions, selectors, services
 from ..filters import IssueFilter
@@ -200,7 +201,15 @@ def _detail_page(request, issue, *, bound=None, alert=None, status=200):
         for name in actions
     ]
     may_verify = permissions.can_verify(user, issue)
+    computed_end = issue.rectification_deadline if not issue.deadline_set_by_supervisor else None
     context = {
+        # Years the working calendar could only estimate (no holiday data) between the
+        # assignment and the computed deadlines: the page says 按常规工作日估算.
+        "estimated_years": WorkingCalendar().estimated_years(
+            issue.assigned_at, max(d for d in (computed_end, issue.sign_deadline, issue.assigned_at) if d)
+        )
+        if issue.assigned_at
+        else [],
         "issue": issue,
         "row": issue_rows([issue])[0],
         "region_name": region_full_names([issue.region])[issue.region_id],
