@@ -80,6 +80,7 @@ class IndicatorFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"{n + 1}")
     name = factory.Sequence(lambda n: f"指标{n}")
     sort_key = factory.LazyAttribute(lambda o: Indicator.sort_key_for(o.code))
+    methods = factory.LazyAttribute(lambda o: getattr(o, "method", "") or "")
 
 
 class CampaignFactory(factory.django.DjangoModelFactory):

@@ -5,11 +5,16 @@ from django.contrib import admin
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import Campaign, CampaignStatus, CityTitle, Indicator, Standard
+from chuangcheng.org.sitetypes import recognise_site_types
+
+from .models import Campaign, CampaignStatus, CityTitle, EvaluationMethod, Indicator, Standard
+from .scoring import SCORE_RULE, standard_recompute_scores
+
+TAG_STYLE = "display:inline-block;margin:0 4px 2px 0;padding:1px 6px;border-radius:8px;background:#e7f0fb;color:#1d4f91;white-space:nowrap"
 
 
 class CampaignForm(forms.ModelForm):
@@ -84,9 +89,37 @@ class StandardAdmin(admin.ModelAdmin):
 
 
 class IndicatorForm(forms.ModelForm):
+    # ``methods`` is stored comma-separated: tick boxes instead of the raw text.
+    methods = forms.MultipleChoiceField(
+        label=_("测评方法"), choices=EvaluationMethod.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+
     class Meta:
         model = Indicator
-        fields = ["standard", "code", "parent", "name", "max_score", "method", "negative_list", "description"]
+        fields = [
+            "standard",
+            "code",
+            "parent",
+            "name",
+            "max_score",
+            "methods",
+            "requirements",
+            "negative_list",
+            "description",
+        ]
+        help_texts = {
+            "requirements": _(
+                "实地考察等的具体要求，如“主次干道、商业大街，行走300米可看到5处公益广告”；其中提到的点位类型会自动识别。"
+            )
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["methods"] = self.instance.method_list
+
+    def clean_methods(self):
+        return ",".join(self.cleaned_data.get("methods") or [])
 
     def clean(self):
         cleaned = super().clean()
@@ -112,16 +145,63 @@ class IndicatorAdmin(admin.ModelAdmin):
     """Listed in code order within a standard (``sort_key``: 1.10 after 1.9)."""
 
     form = IndicatorForm
-    list_display = ["code", "name", "standard", "max_score", "method", "negative_list"]
+    list_display = ["code", "name", "standard", "score", "method_tags", "site_type_tags", "negative_list"]
     list_display_links = ["code", "name"]
     list_filter = ["standard", "negative_list", "method"]
     list_select_related = ["standard"]
-    search_fields = ["code", "name"]
+    search_fields = ["code", "name", "requirements"]
     ordering = ["standard", "sort_key"]
     autocomplete_fields = ["parent"]
-    readonly_fields = ["sort_key"]
+    readonly_fields = ["sort_key", "site_type_tags", "score_rule"]
     list_per_page = 100
+
+    @admin.display(description=_("测评方法"))
+    def method_tags(self, indicator):
+        return (
+            format_html_join(
+                "",
+                '<span class="app-tag" style="{}">{}</span>',
+                ((TAG_STYLE, label) for label in indicator.method_labels),
+            )
+            or "—"
+        )
+
+    @admin.display(description=_("考察点位类型"))
+    def site_type_tags(self, indicator):
+        return (
+            format_html_join(
+                "",
+                '<span class="app-tag" style="{}">{}</span>',
+                ((TAG_STYLE, label) for label in indicator.site_type_labels),
+            )
+            or "—"
+        )
+
+    @admin.display(description=_("分值"), ordering="effective_score")
+    def score(self, indicator):
+        if indicator.effective_score is None:
+            return "—"
+        value = f"{indicator.effective_score.normalize():f}"
+        return (
+            format_html('{} <span title="{}">（{}）</span>', value, SCORE_RULE, gettext("推算"))
+            if indicator.score_is_derived
+            else value
+        )
+
+    @admin.display(description=_("计分规则"))
+    def score_rule(self, indicator):
+        score = self.score(indicator)
+        return format_html("{}<br><small>{}</small>", score, SCORE_RULE)
 
     def save_model(self, request, obj, form, change):
         obj.sort_key = Indicator.sort_key_for(obj.code)
+        methods = obj.method_list
+        obj.method = methods[0] if methods else ""
+        obj.site_types = ",".join(recognise_site_types(obj.requirements))
         super().save_model(request, obj, form, change)
+        standard_recompute_scores(obj.standard_id)
+
+    def delete_model(self, request, obj):
+        standard_id = obj.standard_id
+        super().delete_model(request, obj)
+        standard_recompute_scores(standard_id)

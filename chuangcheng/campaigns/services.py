@@ -10,9 +10,11 @@ from django.utils.translation import gettext as _
 
 from chuangcheng.exceptions import ApplicationError
 from chuangcheng.org.models import Unit
+from chuangcheng.org.sitetypes import recognise_site_types
 
 from .models import Campaign, CampaignStatus, CityTitle, EvaluationMethod, Indicator, Standard
 from .permissions import can_manage_campaign_in_region, can_manage_campaigns, can_manage_standards
+from .scoring import standard_recompute_scores
 
 # Which status a campaign may take next, from each status (staying put is no change).
 STATUS_CHANGES = {
@@ -31,7 +33,17 @@ CAMPAIGN_FIELDS = {
     "standards",
     "description",
 }
-INDICATOR_FIELDS = {"code", "name", "parent", "max_score", "method", "negative_list", "description"}
+INDICATOR_FIELDS = {
+    "code",
+    "name",
+    "parent",
+    "max_score",
+    "method",
+    "methods",
+    "requirements",
+    "negative_list",
+    "description",
+}
 
 
 def _check_fields(data, allowed):
@@ -189,6 +201,26 @@ def _check_indicator_values(data):
         raise ApplicationError(_("分值不能为负数。"), field="max_score")
     if data.get("method") and data["method"] not in EvaluationMethod.values:
         raise ApplicationError(_("未知的测评方法“%(m)s”。") % {"m": data["method"]}, field="method")
+    for method in data.get("methods") or []:
+        if method not in EvaluationMethod.values:
+            raise ApplicationError(_("未知的测评方法“%(m)s”。") % {"m": method}, field="methods")
+
+
+def _method_fields(data, current_methods=()):
+    """``methods`` (a list) and ``method`` kept together: the set, and its first as the main
+    method; ``requirements`` gives ``site_types``."""
+    out = {}
+    if "methods" in data:
+        methods = list(dict.fromkeys(data["methods"] or []))
+        out["methods"], out["method"] = ",".join(methods), methods[0] if methods else ""
+    elif "method" in data:
+        method = data["method"] or ""
+        rest = [m for m in current_methods if m != method]
+        out["method"], out["methods"] = method, ",".join(([method] if method else []) + rest)
+    if "requirements" in data:
+        out["requirements"] = (data["requirements"] or "").strip()
+        out["site_types"] = ",".join(recognise_site_types(out["requirements"]))
+    return out
 
 
 def _check_code_free(standard, code, exclude=None):
@@ -206,29 +238,35 @@ def indicator_create(
     parent=None,
     max_score=None,
     method="",
+    methods=None,
+    requirements="",
     negative_list=False,
     description="",
 ):
-    """Add an indicator to ``standard`` under ``parent``; its sort key follows its code."""
+    """Add an indicator to ``standard`` under ``parent``; its sort key follows its code.
+    ``methods`` (a list) wins over ``method``; the standard's effective scores are recomputed."""
     if actor is not None and not can_manage_standards(actor):
         raise ApplicationError(_("只有系统管理员可以维护测评指标。"), code="forbidden")
     code = _check_text(code, "code", _("编号不能为空。"))
     name = _check_text(name, "name", _("名称不能为空。"))
-    _check_indicator_values({"max_score": max_score, "method": method})
+    _check_indicator_values({"max_score": max_score, "method": method, "methods": methods})
     _check_indicator_parent(standard, None, parent)
     _check_code_free(standard, code)
+    given = {"methods": methods} if methods is not None else {"method": method}
     indicator = Indicator(
         standard=standard,
         code=code,
         name=name,
         parent=parent,
         max_score=max_score,
-        method=method or "",
         negative_list=negative_list,
         description=description or "",
         sort_key=Indicator.sort_key_for(code),
+        **_method_fields({**given, "requirements": requirements}),
     )
     indicator.save()
+    standard_recompute_scores(standard.pk)
+    indicator.refresh_from_db(fields=["effective_score", "score_is_derived"])
     return indicator
 
 
@@ -249,11 +287,14 @@ def indicator_update(*, actor, indicator, data):
     _check_indicator_values(data)
     if "parent" in data:
         _check_indicator_parent(indicator.standard, indicator, data["parent"])
-    for field in ("method", "description"):
-        if field in data:
-            data[field] = data[field] or ""
+    if "description" in data:
+        data["description"] = data["description"] or ""
+    data.update(_method_fields(data, indicator.method_list))
     for field, value in data.items():
         setattr(indicator, field, value)
     if data:
         indicator.save(update_fields=list(data))
+    if {"max_score", "parent"} & set(data):
+        standard_recompute_scores(indicator.standard_id)
+        indicator.refresh_from_db(fields=["effective_score", "score_is_derived"])
     return indicator

@@ -115,6 +115,26 @@ class StandardCreateSerializer(serializers.Serializer):
 
 class IndicatorSerializer(serializers.ModelSerializer):
     method_display = LabelField(source="method")
+    methods = serializers.ListField(
+        source="method_list",
+        child=serializers.ChoiceField(choices=EvaluationMethod.choices),
+        read_only=True,
+        help_text=_("测评方法（可多个，按体系原文顺序）。"),
+    )
+    methods_display = serializers.ListField(source="method_labels", child=serializers.CharField(), read_only=True)
+    site_types = serializers.ListField(
+        source="site_type_list",
+        child=serializers.CharField(),
+        read_only=True,
+        help_text=_("考察要求中提到的点位类型。"),
+    )
+    site_types_display = serializers.ListField(source="site_type_labels", child=serializers.CharField(), read_only=True)
+    effective_score = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=3,
+        read_only=True,
+        help_text=_("计分分值：体系给出的分值；未标分值时按“同级均分”规则推算（score_is_derived）。"),
+    )
 
     class Meta:
         model = Indicator
@@ -125,8 +145,15 @@ class IndicatorSerializer(serializers.ModelSerializer):
             "parent",
             "name",
             "max_score",
+            "effective_score",
+            "score_is_derived",
             "method",
             "method_display",
+            "methods",
+            "methods_display",
+            "requirements",
+            "site_types",
+            "site_types_display",
             "negative_list",
             "description",
         ]
@@ -146,6 +173,10 @@ class IndicatorCreateSerializer(serializers.Serializer):
     method = serializers.ChoiceField(
         label=_("测评方法"), choices=EvaluationMethod.choices, required=False, allow_blank=True
     )
+    methods = serializers.ListField(
+        label=_("测评方法（多个）"), child=serializers.ChoiceField(choices=EvaluationMethod.choices), required=False
+    )
+    requirements = serializers.CharField(label=_("考察要求"), required=False, allow_blank=True)
     negative_list = serializers.BooleanField(label=_("负面清单"), required=False, default=False)
     description = serializers.CharField(label=_("测评内容/标准"), required=False, allow_blank=True)
 
@@ -162,5 +193,9 @@ class IndicatorUpdateSerializer(serializers.Serializer):
     method = serializers.ChoiceField(
         label=_("测评方法"), choices=EvaluationMethod.choices, required=False, allow_blank=True
     )
+    methods = serializers.ListField(
+        label=_("测评方法（多个）"), child=serializers.ChoiceField(choices=EvaluationMethod.choices), required=False
+    )
+    requirements = serializers.CharField(label=_("考察要求"), required=False, allow_blank=True)
     negative_list = serializers.BooleanField(label=_("负面清单"), required=False)
     description = serializers.CharField(label=_("测评内容/标准"), required=False, allow_blank=True)
