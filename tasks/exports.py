@@ -1,22 +1,29 @@
 """Spreadsheets out of the ledger: the filtered ledger as .xlsx, and the 任务分解表 template.
 
 The export takes the queryset the ledger page shows (same selector, same filter, same scope),
-so a spreadsheet never holds a row its reader could not open in the browser.
+so a spreadsheet never holds a row its reader could not open in the browser. Written through
+:mod:`chuangcheng.xlsx` (text that looks like a formula stays text).
 """
-
-import io
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
+
+from chuangcheng.xlsx import CONTENT_TYPE, SheetWriter, streaming_workbook, workbook_bytes, write_row
 
 from .imports import COLUMNS
 from .models import TaskState
 
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_CONTENT_TYPE = CONTENT_TYPE
+
+
+def _leader(task):
+    if task.responsible_leader_id:
+        return str(task.responsible_leader)
+    if task.responsible_leader_name:
+        return _("%(name)s（未关联）") % {"name": task.responsible_leader_name}
+    return ""
 
 
 def ledger_columns():
@@ -28,6 +35,7 @@ def ledger_columns():
         (_("创建活动"), 24, lambda t, d: t.campaign.name),
         (_("责任单位"), 24, lambda t, d: t.owner_unit.name),
         (_("牵头单位"), 24, lambda t, d: t.lead_unit.name if t.lead_unit_id else ""),
+        (_("责任领导"), 14, lambda t, d: _leader(t)),
         (_("区域"), 14, lambda t, d: t.region.name if t.region_id else ""),
         (_("上级任务"), 30, lambda t, d: t.parent.title if t.parent_id else ""),
         (_("开始日期"), 12, lambda t, d: t.start_date),
@@ -38,77 +46,70 @@ def ledger_columns():
         (_("滞后（百分点）"), 14, lambda t, d: t.lag(d)),
         (_("剩余天数"), 10, lambda t, d: "" if t.state == TaskState.DONE else t.days_left(d)),
         (_("是否超期"), 10, lambda t, d: _("是") if t.is_overdue(d) else _("否")),
-        (
-            _("最近报送"),
-            18,
-            lambda t, d: timezone.localtime(t.last_reported_at).replace(tzinfo=None) if t.last_reported_at else "",
-        ),
+        (_("最近报送"), 18, lambda t, d: t.last_reported_at or ""),
     ]
 
 
-def _save(workbook):
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
 def ledger_workbook(tasks, *, today=None):
-    """The rows of ``tasks`` (an iterable of tasks with campaign, units, region and parent
-    selected) as .xlsx bytes, one row per task in the given order. Written in streaming mode,
-    so a ledger of tens of thousands of rows stays small in memory."""
+    """The rows of ``tasks`` (an iterable of tasks with campaign, units, leader, region and
+    parent selected) as .xlsx bytes, one row per task in the given order. Written in streaming
+    mode, so a ledger of tens of thousands of rows stays small in memory."""
     today = today or timezone.localdate()
     columns = ledger_columns()
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("任务台账"))
-    for index, (_header, width, _value) in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "C2"
-    sheet.append([header for header, _width, _value in columns])
+    workbook = streaming_workbook()
+    writer = SheetWriter(workbook, _("任务台账"), [(h, w) for h, w, _v in columns], freeze="C2")
     for task in tasks:
-        sheet.append([value(task, today) for _header, _width, value in columns])
-    return _save(workbook)
+        writer.append([value(task, today) for _header, _width, value in columns])
+    return workbook_bytes(workbook)
+
+
+TEMPLATE_EXAMPLE = [
+    "1",
+    "背街小巷环境卫生整治",
+    "路面无垃圾、无乱堆乱放、无乱贴乱画",
+    "3.2",
+    "郑州市城市管理局",
+    "各区人民政府",
+    "市场监管局、住建局",
+    "",
+    "2026-06-01",
+    "2027年1月底前",
+    "",
+    "",
+    "",
+    "",
+]
 
 
 def import_template_workbook():
-    """The 任务分解表 template: the headers :func:`tasks.imports.plan_tasks` reads (in Chinese,
-    as ledgers are written) and one example row to overwrite."""
+    """The 任务分解表 template: a title row (as offices write it), the headers
+    :func:`tasks.imports.plan_tasks` reads, and one example row to overwrite."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _("任务分解表")
     headers = [spellings[0] for spellings in COLUMNS.values()]
-    sheet.append(headers)
-    sheet.append(
-        [
-            "1",
-            "背街小巷环境卫生整治",
-            "路面无积存垃圾、无乱堆乱放、无乱贴乱画",
-            "3.2",
-            "郑州市城市管理局",
-            "经八路街道办事处、花园路街道办事处",
-            "郑州市市场监督管理局",
-            "李市长",
-            "2026-06-01",
-            "2026年6月底",
-            "金水区",
-        ]
-    )
-    widths = [6, 30, 36, 10, 22, 34, 22, 10, 12, 14, 16]
+    write_row(sheet, 1, [_("××市创建工作任务分解表")], bold=True)
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
+    write_row(sheet, 2, headers, bold=True)
+    write_row(sheet, 3, TEMPLATE_EXAMPLE)
+    widths = [6, 30, 36, 10, 22, 30, 24, 10, 12, 14, 8, 16, 10, 14]
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
-        cell = sheet.cell(row=1, column=index)
-        cell.font = Font(bold=True)
-        cell.fill = HEADER_FILL
-    sheet.freeze_panes = "A2"
+    sheet.freeze_panes = "A3"
     notes = workbook.create_sheet(_("填写说明"))
     for line in (
-        _("每行一个任务；任务名称、责任单位、完成时限必填。"),
-        _("责任单位可填多个（用“、”或“,”分隔）：将生成一个上级任务（由牵头单位负责）并分解到各责任单位。"),
-        _("配合单位可填多个；单位名称须与系统中的单位全称或简称一致。"),
+        _("每行一个任务；任务名称、责任单位、完成时限必填。表头上方可以有标题行。"),
+        _(
+            "责任单位可填多个（用“、”分隔）或统称（各区人民政府、各街道办事处、市直各部门……）：生成一个上级任务并分解到各单位。"
+        ),
+        _("单位写全称、简称或系统中登记的别名均可；推断出的简称在预览中标出，确认导入后记为别名。"),
         _("指标编号填写测评体系中的编号，多个用“、”分隔。"),
-        _("日期可写 2026-06-30、2026/6/30、2026年6月30日 或 2026年6月底。"),
-        _("区域可写区划名称、“区县/街道”或区划代码。"),
+        _(
+            "完成时限可写 2026-12-31、2027年1月底前、12月31日前、年底前、立行立改、长期坚持（须填周期：每周、每月、每季度）。"
+        ),
+        _("责任领导须写系统中包保领导的姓名。区域可写区划名称、“区县/街道”或区划代码；不填则取责任单位的辖区。"),
         _("序号和任务名称都相同的行视为已导入，再次导入时跳过。"),
     ):
-        notes.append([line])
-    notes.column_dimensions["A"].width = 100
-    return _save(workbook)
+        write_row(notes, notes.max_row + 1 if notes["A1"].value else 1, [line])
+    notes.column_dimensions["A"].width = 110
+    return workbook_bytes(workbook)

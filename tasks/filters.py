@@ -31,6 +31,7 @@ class TaskFilter(django_filters.FilterSet):
     deadline_to = django_filters.DateFilter(label=_("时限止"), field_name="deadline", lookup_expr="lte")
     parent = django_filters.NumberFilter(label=_("上级任务"), field_name="parent_id")
     top_level = django_filters.BooleanFilter(label=_("仅顶层任务"), field_name="parent", lookup_expr="isnull")
+    leader_unlinked = django_filters.BooleanFilter(label=_("责任领导未关联"), method="filter_leader_unlinked")
 
     class Meta:
         model = Task
@@ -56,6 +57,14 @@ class TaskFilter(django_filters.FilterSet):
             Q(region__path__startswith=region.path)
             | Q(region__isnull=True, owner_unit__region__path__startswith=region.path)
         )
+
+    def filter_leader_unlinked(self, queryset, name, value):
+        """Tasks whose 责任领导 is only a name (imported with unlinked leaders allowed): nobody
+        gets their reminders until the name is linked to a person."""
+        if value is None:
+            return queryset
+        unlinked = Q(responsible_leader__isnull=True) & ~Q(responsible_leader_name="")
+        return queryset.filter(unlinked) if value else queryset.exclude(unlinked)
 
     def filter_overdue(self, queryset, name, value):
         today = timezone.localdate()

@@ -10,12 +10,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from chuangcheng.campaigns.models import Campaign, CampaignStatus
+from chuangcheng.imports.forms import UploadForm
 from chuangcheng.org.models import Unit
 
 # What the file picker offers (the server checks the bytes, whatever the browser sends).
 EVIDENCE_ACCEPT = "image/*,.pdf,.doc,.docx,.xls,.xlsx"
-IMPORT_ACCEPT = ".xlsx,.csv"
-IMPORT_MAX_BYTES = 5 * 1024 * 1024
 
 
 class MultipleFileInput(forms.FileInput):
@@ -160,28 +159,31 @@ ACTION_FORMS = {
 }
 
 
-class ImportForm(forms.Form):
-    """Step one of the 任务分解表 import: which campaign, which file."""
+class ImportForm(UploadForm):
+    """The 任务分解表 import's options: which campaign; whether an unknown 责任领导 may be kept
+    as unlinked text (marked 未关联) instead of stopping the import."""
 
+    accept = ".xlsx,.xlsm,.csv"
     campaign = forms.ModelChoiceField(
         label=_("创建活动"), queryset=Campaign.objects.none(), widget=forms.Select(attrs={"class": "form-select"})
     )
-    file = forms.FileField(
-        label=_("任务分解表（.xlsx 或 .csv）"),
-        widget=forms.ClearableFileInput(attrs={"accept": IMPORT_ACCEPT, "class": "form-control"}),
+    allow_unlinked_leaders = forms.BooleanField(
+        label=_("允许未关联的责任领导（保存为文字并标为“未关联”，该领导不会收到提醒）"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )
+    field_order = ["campaign", "file", "allow_unlinked_leaders"]
 
     def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["file"].label = _("任务分解表（.xlsx 或 .csv）")
         campaigns = Campaign.objects.visible_to(user).exclude(status=CampaignStatus.CLOSED).order_by("-start_date")
         self.fields["campaign"].queryset = campaigns
         if len(campaigns) == 1:
             self.fields["campaign"].initial = campaigns[0].pk
 
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith((".xlsx", ".xlsm", ".csv")):
-            raise forms.ValidationError(_("请上传 .xlsx 或 .csv 文件（可先下载模板填写）。"))
-        if upload.size > IMPORT_MAX_BYTES:
-            raise forms.ValidationError(_("文件超过 5 MB，请拆分后分批导入。"))
-        return upload
+    def options(self):
+        return {
+            "campaign": self.cleaned_data["campaign"].pk,
+            "allow_unlinked_leaders": bool(self.cleaned_data.get("allow_unlinked_leaders")),
+        }

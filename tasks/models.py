@@ -32,6 +32,7 @@ class Recurrence(models.TextChoices):
     NONE = "", _("不重复")
     WEEKLY = "weekly", _("每周")
     MONTHLY = "monthly", _("每月")
+    QUARTERLY = "quarterly", _("每季度")
 
 
 class TaskQuerySet(models.QuerySet):
@@ -110,6 +111,14 @@ class Task(models.Model):
     recurrence = models.CharField(_("常态化周期"), max_length=10, choices=Recurrence.choices, blank=True, default="")
     occurrence_date = models.DateField(_("周期日期"), null=True, blank=True)
     evidence_required = models.BooleanField(_("提交需附佐证材料"), default=True)
+    import_key = models.CharField(
+        _("导入键"),
+        max_length=80,
+        blank=True,
+        default="",
+        editable=False,
+        help_text=_("由任务分解表的序号和任务名称（分解子任务再加单位）算出；同一活动内唯一，重复导入不会重复建任务。"),
+    )
 
     state = models.CharField(_("状态"), max_length=12, choices=TaskState.choices, default=TaskState.PENDING)
     progress = models.PositiveSmallIntegerField(_("完成进度（%）"), default=0)
@@ -141,6 +150,11 @@ class Task(models.Model):
                 fields=["parent", "occurrence_date"],
                 condition=Q(occurrence_date__isnull=False),
                 name="tasks_task_one_occurrence_per_date",
+            ),
+            # An imported row (and each of its per-unit children) exists once per campaign:
+            # a second confirm of the same file — even at the same moment — cannot add it again.
+            models.UniqueConstraint(
+                fields=["campaign", "import_key"], condition=~Q(import_key=""), name="tasks_task_unique_import_key"
             ),
         ]
         indexes = [

@@ -46,6 +46,7 @@ def state_counts(queryset):
     row = queryset.order_by().aggregate(
         total=Count("id"),
         overdue=Count("id", filter=Q(deadline__lt=today) & ~Q(state=TaskState.DONE)),
+        leader_unlinked=Count("id", filter=Q(responsible_leader__isnull=True) & ~Q(responsible_leader_name="")),
         **{state: Count("id", filter=Q(state=state)) for state in TaskState.values},
     )
     return row

@@ -50,9 +50,12 @@ def _create(
     parent=None,
     occurrence_date=None,
     event_action=TaskAction.CREATE,
+    import_key="",
+    notify=True,
 ):
     """Validate and create a task with its first event (callers have checked permission:
-    ``task_create``, decomposition, the recurrence job and the import)."""
+    ``task_create``, decomposition, the recurrence job and the import). ``notify=False``: the
+    caller tells the owner unit itself (the import sends one digest per unit)."""
     title = _require_text(title, "title", _("请填写任务名称。"))
     start_date = start_date or timezone.localdate()
     if deadline is None:
@@ -80,6 +83,7 @@ def _create(
         evidence_required=evidence_required,
         parent=parent,
         occurrence_date=occurrence_date,
+        import_key=import_key,
         created_by=actor,
     )
     if cooperating_units:
@@ -87,5 +91,6 @@ def _create(
     if indicators:
         task.indicators.set(indicators)
     _event(task, actor, event_action, to_state=task.state)
-    _notify_unit(task, owner_unit.pk, _("新任务：%(t)s") % {"t": title}, _("完成时限 %(d)s") % {"d": deadline})
+    if notify:
+        _notify_unit(task, owner_unit.pk, _("新任务：%(t)s") % {"t": title}, _("完成时限 %(d)s") % {"d": deadline})
     return task

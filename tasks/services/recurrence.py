@@ -18,10 +18,12 @@ def next_occurrence(task, after):
     if task.recurrence == Recurrence.WEEKLY:
         days = (task.start_date.weekday() - after.weekday()) % 7 or 7
         return after + dt.timedelta(days=days)
-    if task.recurrence == Recurrence.MONTHLY:
+    if task.recurrence in (Recurrence.MONTHLY, Recurrence.QUARTERLY):
+        step = 3 if task.recurrence == Recurrence.QUARTERLY else 1
         months = (after.year - task.start_date.year) * 12 + after.month - task.start_date.month
+        months -= months % step
         candidate = task.start_date + relativedelta(months=months)
-        return candidate if candidate > after else task.start_date + relativedelta(months=months + 1)
+        return candidate if candidate > after else task.start_date + relativedelta(months=months + step)
     return None
 
 
@@ -33,7 +35,9 @@ def task_generate_occurrences(*, today=None):
     today = today or timezone.localdate()
     created = []
     templates = Task.objects.filter(
-        recurrence__in=[Recurrence.WEEKLY, Recurrence.MONTHLY], start_date__lte=today, deadline__gte=today
+        recurrence__in=[Recurrence.WEEKLY, Recurrence.MONTHLY, Recurrence.QUARTERLY],
+        start_date__lte=today,
+        deadline__gte=today,
     ).exclude(state=TaskState.DONE)
     for template in templates.select_related("campaign", "owner_unit", "lead_unit", "region"):
         occurrence = _current_anchor(template, today)

@@ -2,15 +2,14 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from chuangcheng.campaigns.models import Campaign, Indicator
 from chuangcheng.org.models import Region, RegionLevel, Unit
+from chuangcheng.xlsx import xlsx_response
 
 from .. import exports, permissions, selectors
 from ..filters import TaskFilter
@@ -76,6 +75,8 @@ def ledger(request):
         "chips": chips,
         "overdue_count": counts["overdue"],
         "overdue_active": request.GET.get("overdue") == "true",
+        "leader_unlinked_count": counts["leader_unlinked"],
+        "leader_unlinked_active": request.GET.get("leader_unlinked") == "true",
         "can_import": permissions.can_create(request.user, None),
     }
     template = "tasks/partials/_ledger_results.html" if request.htmx else "tasks/ledger.html"
@@ -98,8 +99,6 @@ def export(request):
     if not can_view_ledger(request.user):
         return _ledger_refused(request)
     _filterset, tasks, _states = _ledger_filter(request)
-    data = exports.ledger_workbook(tasks.iterator(chunk_size=2000))
-    response = HttpResponse(data, content_type=exports.XLSX_CONTENT_TYPE)
+    data = exports.ledger_workbook(tasks.select_related("responsible_leader").iterator(chunk_size=2000))
     filename = _("任务台账-%(d)s.xlsx") % {"d": timezone.localdate().strftime("%Y%m%d")}
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
+    return xlsx_response(data, filename)

@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
 from chuangcheng.tabular import ImportErrors
-from tasks.imports import import_tasks, parse_date
+from tasks.imports import import_tasks, parse_date, parse_deadline, split_names
 from tasks.models import Task, TaskEvent
 from tests.factories import IndicatorFactory, StandardFactory
 
@@ -57,7 +57,7 @@ def good_row(i):
         "甲区人民政府",
         "甲一街道办事处",
         "示范市城管局，乙一街道办事处",
-        "李市长",
+        "leader",
         dt.datetime(2026, 11, 1),
         "2026年12月底",
         "甲区/甲一街道",
@@ -86,13 +86,13 @@ def test_two_hundred_rows_import_and_reimport_adds_nothing(tmp_path, campaign, s
 
 def test_one_bad_row_blocks_and_is_named_with_candidates(tmp_path, campaign, standard, units, people):
     rows = [good_row(i) for i in range(1, 6)]
-    rows[2][5] = "甲一街道办"  # a typo in 责任单位
+    rows[2][5] = "甲一街到办事处"  # a typo in 责任单位
     rows[3][3] = "9.9"  # an unknown indicator
     rows[4][9] = "尽快"  # an unreadable deadline
     with pytest.raises(ImportErrors) as exc:
         import_tasks(workbook(tmp_path, rows), campaign=campaign, actor=people.supervisor)
     errors = dict(exc.value.errors)
-    assert "甲一街道办" in errors[4] and "甲一街道办事处" in errors[4]  # named, with the closest candidate
+    assert "甲一街到办事处" in errors[4] and "最接近的是：甲一街道办事处" in errors[4]  # the nearest unit first
     assert "9.9" in errors[5]
     assert "尽快" in errors[6]
     assert Task.objects.count() == 0
@@ -109,7 +109,7 @@ def test_several_responsible_units_are_decomposed(tmp_path, campaign, standard, 
 
 def test_dry_run_and_permission(tmp_path, campaign, standard, units, people):
     path = workbook(tmp_path, [good_row(1)])
-    assert len(import_tasks(path, campaign=campaign, actor=people.supervisor, dry_run=True).planned) == 1
+    assert len(import_tasks(path, campaign=campaign, actor=people.supervisor, dry_run=True).rows) == 1
     assert Task.objects.count() == 0
     with pytest.raises(ImportErrors):
         import_tasks(path, campaign=campaign, actor=people.staff)
@@ -132,3 +132,39 @@ def test_dry_run_and_permission(tmp_path, campaign, standard, units, people):
 )
 def test_parse_date(text, expected):
     assert parse_date(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text,expected,how",
+    [
+        ("2027年1月底前", dt.date(2027, 1, 31), "date"),
+        ("12月31日前", dt.date(2026, 12, 31), "inferred"),
+        ("3月底前", dt.date(2027, 3, 31), "inferred"),
+        ("1月15日前", dt.date(2027, 1, 15), "inferred"),
+        ("6月中旬", dt.date(2027, 6, 20), "inferred"),
+        ("年底前", dt.date(2026, 12, 31), "year_end"),
+        ("2027年底前", dt.date(2027, 12, 31), "date"),
+        ("立行立改", dt.date(2026, 12, 4), "immediate"),
+        ("长期坚持", dt.date(2027, 6, 30), "ongoing"),
+        ("常态化", dt.date(2027, 6, 30), "ongoing"),
+        ("2026/12/20", dt.date(2026, 12, 20), "date"),
+        ("尽快", None, ""),
+        ("13月底前", None, ""),
+    ],
+)
+def test_deadline_phrases_in_office_language(text, expected, how):
+    """Years are inferred from the reference (the row's start): 12月31日前 on 3 December is this
+    year's, 3月底前 next year's."""
+    found = parse_deadline(
+        text, reference=dt.date(2026, 12, 3), campaign_end=dt.date(2027, 6, 30), immediate=dt.date(2026, 12, 4)
+    )
+    assert (found.date, found.how) == (expected, how)
+
+
+def test_names_split_outside_brackets():
+    assert split_names("住建局、各县（市、区），市场监管局；卫健委") == [
+        "住建局",
+        "各县（市、区）",
+        "市场监管局",
+        "卫健委",
+    ]

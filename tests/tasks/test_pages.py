@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from openpyxl import Workbook, load_workbook
 
+from chuangcheng.imports.models import ImportBatch
 from chuangcheng.notifications.models import Notice
 from tasks import services
 from tasks.imports import COLUMNS
@@ -518,35 +519,39 @@ def _row(i, owner="甲一街道办事处"):
 
 def test_import_preview_then_confirm(client, people, campaign, units, settings):
     client.force_login(people.supervisor)
-    response = client.post(reverse("tasks:import"), {"campaign": campaign.pk, "file": _xlsx([_row(1), _row(2)])})
-    assert response.status_code == 200
+    response = client.post(
+        reverse("tasks:import"), {"campaign": campaign.pk, "file": _xlsx([_row(1), _row(2)])}, follow=True
+    )
+    batch = ImportBatch.objects.get()
+    assert response.redirect_chain == [(f"/imports/batches/{batch.pk}/", 302)]
     assert html(response).count('data-testid="preview-row"') == 2
     assert "新建任务 2 个" in html(response)
     assert not Task.objects.exists()  # a preview writes nothing
-    token = re.search(r'name="token" value="([^"]+)"', html(response)).group(1)
-    assert len(list((settings.MEDIA_ROOT / "imports").iterdir())) == 1
-    client.force_login(people.admin)  # the token is bound to the person who uploaded
-    assert client.post(reverse("tasks:import"), {"token": token}).status_code == 400
+    assert batch.file.name.startswith("imports/") and batch.original_name == "分解表.xlsx"  # the upload is kept
+    client.force_login(people.admin)  # the batch is bound to the person who uploaded
+    assert client.post(reverse("imports:confirm", args=[batch.pk])).status_code == 404
     client.force_login(people.supervisor)
-    response = client.post(reverse("tasks:import"), {"token": token}, follow=True)
-    assert response.redirect_chain == [(f"/tasks/?campaign={campaign.pk}", 302)]
-    assert "导入完成。" in html(response)
+    response = client.post(reverse("imports:confirm", args=[batch.pk]), follow=True)
+    assert response.redirect_chain == [(f"/imports/batches/{batch.pk}/", 302)]
+    assert "导入完成。" in html(response) and f'href="/tasks/?campaign={campaign.pk}"' in html(response)
     assert sorted(Task.objects.values_list("title", flat=True)) == ["农贸市场整治1", "农贸市场整治2"]
-    assert not list((settings.MEDIA_ROOT / "imports").iterdir())  # the stash is removed
-    assert client.post(reverse("tasks:import"), {"token": token}).status_code == 400  # and cannot be replayed
-    assert client.post(reverse("tasks:import"), {"token": token + "x"}).status_code == 400
+    replay = client.post(reverse("imports:confirm", args=[batch.pk]))  # a second confirm imports nothing
+    assert replay.status_code == 409 and "不会重复导入" in html(replay)
+    assert Task.objects.count() == 2
 
 
 def test_import_with_a_bad_row_names_it_and_writes_nothing(client, people, campaign, units):
     client.force_login(people.supervisor)
     response = client.post(
-        reverse("tasks:import"), {"campaign": campaign.pk, "file": _xlsx([_row(1), _row(2, owner="甲一街道办")])}
+        reverse("tasks:import"),
+        {"campaign": campaign.pk, "file": _xlsx([_row(1), _row(2, owner="乙二街道办事处")])},
+        follow=True,
     )
     assert response.status_code == 400
     errors = shown(response, "import-error")
     assert len(errors) == 1
-    assert "第 3 行" in html(response) and "责任单位“甲一街道办”找不到" in html(response)
-    assert 'name="token"' not in html(response)
+    assert "第 3 行" in html(response) and "责任单位“乙二街道办事处”找不到" in html(response)
+    assert 'data-testid="import-confirm"' not in html(response)
     assert not Task.objects.exists()
 
 
@@ -555,17 +560,17 @@ def test_import_refuses_other_files_and_other_roles(client, people, campaign):
     text = io.BytesIO(b"hello")
     text.name = "tasks.txt"
     response = client.post(reverse("tasks:import"), {"campaign": campaign.pk, "file": text})
-    assert response.status_code == 400 and "请上传 .xlsx 或 .csv 文件" in html(response)
+    assert response.status_code == 400 and "请上传 xlsx、xlsm、csv 文件" in html(response)
     client.force_login(people.head)
     assert client.post(reverse("tasks:import"), {"campaign": campaign.pk, "file": _xlsx([_row(1)])}).status_code == 403
-    assert not Task.objects.exists()
+    assert not Task.objects.exists() and not ImportBatch.objects.exists()
 
 
 def test_import_template_has_the_headers_the_import_reads(client, people):
     client.force_login(people.supervisor)
     response = client.get(reverse("tasks:import_template"))
     sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
-    assert [c.value for c in sheet[1]] == HEADER
+    assert [c.value for c in sheet[2]] == HEADER  # below a title row, as offices write it
 
 
 # --- notices -------------------------------------------------------------------------------------------

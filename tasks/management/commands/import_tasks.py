@@ -14,9 +14,16 @@ class Command(BaseCommand):
         parser.add_argument("file")
         parser.add_argument("--campaign", type=int, required=True, help="创建活动 ID")
         parser.add_argument("--user", help="记为导入人的用户名（督查员或管理员）；不填则记为系统导入")
-        parser.add_argument("--dry-run", action="store_true", help="只检查并预览，不写入")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="只检查并预览（逐行列出每个单元格的识别结果），不写入"
+        )
+        parser.add_argument(
+            "--allow-unlinked-leaders",
+            action="store_true",
+            help="责任领导不是系统中的包保领导时不报错：保存为文字并标为“未关联”（该领导收不到提醒）",
+        )
 
-    def handle(self, *args, file, campaign, user, dry_run, **options):
+    def handle(self, *args, file, campaign, user, dry_run, allow_unlinked_leaders, **options):
         try:
             campaign_obj = Campaign.objects.get(pk=campaign)
         except Campaign.DoesNotExist:
@@ -27,8 +34,19 @@ class Command(BaseCommand):
             if actor is None:
                 raise CommandError(_("用户 %(u)s 不存在。") % {"u": user})
         try:
-            result = import_tasks(file, campaign=campaign_obj, actor=actor, dry_run=dry_run)
+            result = import_tasks(
+                file,
+                campaign=campaign_obj,
+                actor=actor,
+                dry_run=dry_run,
+                allow_unlinked_leaders=allow_unlinked_leaders,
+            )
         except ImportErrors as exc:
             raise CommandError(_("导入失败，未写入任何数据：\n%(errors)s") % {"errors": exc}) from None
+        if dry_run:
+            for line in result.report_lines():
+                self.stdout.write(line)
+        for line, warning in result.warnings:
+            self.stdout.write(self.style.WARNING(_("第 %(line)s 行：%(msg)s") % {"line": line, "msg": warning}))
         prefix = _("【预览，未写入】") if dry_run else ""
         self.stdout.write(self.style.SUCCESS(prefix + result.summary()))
