@@ -9,3 +9,6 @@ class CampaignsConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401  (registers the system checks)
+        from .import_page import register_importer
+
+        register_importer()
