@@ -19,7 +19,7 @@ from chuangcheng.org.holidays import covered_years, library_years
 from chuangcheng.org.models import CalendarOverride, HolidayYear
 from chuangcheng.org.workcalendar import WorkingCalendar
 from inspections import deadlines
-from tests.inspections.conftest import categories, clock, local, make_issue, media_root  # noqa: F401
+from tests.inspections.conftest import local
 
 pytestmark = pytest.mark.django_db
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -43,7 +43,13 @@ def calendar_warnings():
 
 
 def test_check_warns_then_the_imported_notice_moves_the_deadline_past_the_holiday(
-    tmp_path, campaign, people, categories, clock, make_issue, client  # noqa: F811
+    tmp_path,
+    campaign,
+    people,
+    categories,
+    clock,
+    make_issue,
+    client,
 ):
     assert 2027 not in library_years()  # the library's data ends before 2027
     campaign.target_date = dt.date(2027, 3, 31)
