@@ -49,6 +49,12 @@ def can_create_inspection(user, region) -> bool:
     return can_create_issue(user, region)
 
 
+def can_import_feedback(user) -> bool:
+    """Import an 上级反馈 list: supervisors and admins (each row's region is checked again when
+    its issue is recorded and dispatched)."""
+    return scope_for(user).has_role("supervisor", "admin")
+
+
 def can_accept(user, issue) -> bool:
     """立案, merge or dismiss a report."""
     return supervises(user, issue)

@@ -7,7 +7,11 @@ app_name = "inspections"
 
 urlpatterns = [
     path("", views.inspection_list, name="inspection_list"),
+    path("export/", views.inspection_export, name="inspection_export"),
     path("<int:pk>/", views.inspection_detail, name="inspection_detail"),
+    path("<int:pk>/report.docx", views.inspection_report, {"fmt": "docx"}, name="inspection_report_docx"),
+    path("<int:pk>/report.xlsx", views.inspection_report, {"fmt": "xlsx"}, name="inspection_report_xlsx"),
+    path("<int:pk>/source/", views.inspection_source, name="inspection_source"),
     path("issues/", views.issue_list, name="issue_list"),
     path("issues/export/", views.issue_export, name="issue_export"),
     path("issues/<int:pk>/", views.issue_detail, name="issue_detail"),

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import Role, Unit, UnitAlias, UnitKind, UnitLevel, User
+from .models import Region, Role, Unit, UnitAlias, UnitKind, UnitLevel, User
 
 _BRACKETS = re.compile(r"[（(][^）)]*[）)]")
 _SPACES = re.compile(r"\s+")
@@ -285,3 +285,49 @@ class LeaderMatcher:
         close += [n for n in names if surname and n.startswith(surname) and n not in close][: 3 - len(close)]
         users = {u.pk: u for n in close for u in self.by_name[n].values()}
         return LeaderMatch(text, None, list(users.values()))
+
+
+# --- regions ------------------------------------------------------------------------------------
+
+
+class RegionMatcher:
+    """区域 text → a region under ``root``: a division code, a name, or a path ``金水区/花园路街道``
+    (the parts are names of its ancestors). Unmatched or ambiguous names are reported."""
+
+    def __init__(self, root):
+        regions = list(
+            Region.objects.filter(path__startswith=root.path).only("id", "code", "name", "path", "parent_id", "level")
+        )
+        self.by_code = {r.code: r for r in regions if r.code}
+        self.by_name = {}
+        for r in regions:
+            self.by_name.setdefault(r.name, []).append(r)
+        self.by_id = {r.id: r for r in regions}
+
+    def _ancestor_names(self, region):
+        ids = [int(i) for i in region.path.strip("/").split("/") if i]
+        return {self.by_id[i].name for i in ids if i in self.by_id}
+
+    def resolve(self, text, problems, *, column=None):
+        """The region, or ``None`` with a message appended to ``problems``."""
+        column = column or _("区域")
+        text = clean_name(text)
+        if text in self.by_code:
+            return self.by_code[text]
+        parts = [p for p in re.split(r"[/／>＞]", text) if p]
+        candidates = self.by_name.get(parts[-1], []) if parts else []
+        if len(parts) > 1:
+            candidates = [r for r in candidates if set(parts[:-1]) <= self._ancestor_names(r)]
+        if len(candidates) == 1:
+            return candidates[0]
+        if not candidates:
+            close = difflib.get_close_matches(parts[-1] if parts else text, list(self.by_name), n=3, cutoff=0.3)
+            problems.append(
+                _("%(col)s“%(r)s”不在本次创建范围内，最接近的是：%(close)s")
+                % {"col": column, "r": text, "close": "、".join(close) or _("（无相近名称）")}
+            )
+        else:
+            problems.append(
+                _("%(col)s“%(r)s”有重名，请写成“区县/街道”的形式或填写区划代码") % {"col": column, "r": text}
+            )
+        return None

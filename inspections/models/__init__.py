@@ -15,7 +15,7 @@ everything is importable from ``inspections.models`` as before.
 """
 
 from .categories import CategoryKind, IssueCategory
-from .inspections import Inspection, InspectionKind, InspectionQuerySet
+from .inspections import Inspection, InspectionKind, InspectionQuerySet, source_document_path
 from .issues import (
     CLOCK_STATES,
     OPEN_STATES,
@@ -54,5 +54,6 @@ __all__ = [
     "ReassignmentReason",
     "Severity",
     "photo_path",
+    "source_document_path",
     "thumbnail_path",
 ]

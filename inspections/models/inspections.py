@@ -36,6 +36,10 @@ class InspectionQuerySet(models.QuerySet):
         return self.filter(q)
 
 
+def source_document_path(instance, filename):
+    return f"inspections/sources/{timezone.localdate():%Y/%m}/{filename}"
+
+
 class Inspection(models.Model):
     """检查: one outing — who went, where, when, what kind — and the issues it found."""
 
@@ -51,6 +55,14 @@ class Inspection(models.Model):
         "org.Region", verbose_name=_("检查区域"), on_delete=models.PROTECT, related_name="inspections"
     )
     summary = models.TextField(_("检查情况"), blank=True)
+    source_document = models.FileField(
+        _("来源文件"),
+        upload_to=source_document_path,
+        max_length=200,
+        blank=True,
+        help_text=_("上级反馈的原始问题清单（.xlsx 或 .docx），导入时原样保存。"),
+    )
+    source_name = models.CharField(_("来源文件名"), max_length=200, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("创建人"), null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -45,6 +45,7 @@ class IssueSource(models.TextChoices):
     HOTLINE = "hotline", _("12345")
     MEDIA = "media", _("媒体曝光")
     LEADER = "leader", _("领导交办")
+    HIGHER = "higher", _("上级反馈")  # a list of problems handed down by the province or nation
 
 
 class Severity(models.TextChoices):
@@ -204,6 +205,11 @@ class Issue(models.Model):
         related_name="possible_recurrences",
         help_text=_("同类问题在 50 米内、30 天内刚销号。"),
     )
+
+    feedback_number = models.CharField(
+        _("反馈序号"), max_length=30, blank=True, help_text=_("上级反馈清单中的序号，整改情况报告按原顺序回复。")
+    )
+    feedback_order = models.PositiveIntegerField(_("反馈清单中的顺序"), null=True, blank=True)
 
     reporter_phone = models.CharField(_("举报人电话"), max_length=20, blank=True)
     tracking_code = models.CharField(_("查询码"), max_length=20, blank=True)

@@ -114,6 +114,8 @@ def issue_create(
     responsible_unit=None,
     assign=False,
     deadline=None,
+    feedback_number="",
+    feedback_order=None,
 ):
     """登记: an inspector records a problem (→ reported, 待受理). When the inspector also gives a
     unit (or ``assign=True``: the suggested unit, 属地兜底), it is accepted and sent at once
@@ -156,6 +158,8 @@ def issue_create(
         region=region,
         severity=severity,
         urgent=bool(urgent),
+        feedback_number=(feedback_number or "")[:30],
+        feedback_order=feedback_order,
         created_by=actor,
         created_at=now,
     )

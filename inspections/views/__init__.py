@@ -5,6 +5,7 @@ Thin: reads come from :mod:`inspections.selectors` (everything starts from
 ``visible_to(user)``), writes go through :mod:`inspections.services`. Nothing here saves a model.
 """
 
+from .downloads import inspection_export, inspection_report, inspection_source
 from .inspections import (
     capture,
     capture_start,
@@ -20,7 +21,10 @@ __all__ = [
     "capture_start",
     "capture_suggest",
     "inspection_detail",
+    "inspection_export",
     "inspection_list",
+    "inspection_report",
+    "inspection_source",
     "issue_action",
     "issue_detail",
     "issue_export",

@@ -33,7 +33,7 @@ SOURCE_OF_KIND = {
     InspectionKind.SUPERVISION: IssueSource.SUPERVISION,
     InspectionKind.SELF_CHECK: IssueSource.PATROL,
     InspectionKind.MOCK: IssueSource.MOCK,
-    InspectionKind.HIGHER_FEEDBACK: IssueSource.SUPERVISION,
+    InspectionKind.HIGHER_FEEDBACK: IssueSource.HIGHER,
     InspectionKind.MEDIA: IssueSource.MEDIA,
     InspectionKind.CITIZEN_BATCH: IssueSource.CITIZEN,
 }
@@ -56,7 +56,12 @@ def inspection_list(request):
         .order_by("-date", "-id")
     )
     page = Paginator(inspections, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"page": page, "inspections": list(page), "can_capture": can_capture(request.user)}
+    context = {
+        "page": page,
+        "inspections": list(page),
+        "can_capture": can_capture(request.user),
+        "can_import_feedback": permissions.can_import_feedback(request.user),
+    }
     return render(request, "inspections/inspection_list.html", context)
 
 

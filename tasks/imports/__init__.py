@@ -18,7 +18,9 @@ Columns (aliases accepted, see :data:`.cells.COLUMNS`): 序号, 任务名称, �
 :func:`import_tasks` writes it all in one transaction, skipping rows already imported.
 """
 
-from .cells import COLUMNS, REQUIRED, parse_date, parse_deadline, split_names
+from chuangcheng.officedates import parse_date, parse_deadline
+
+from .cells import COLUMNS, REQUIRED, split_names
 from .plan import PlannedTask, TaskPlan, import_key, plan_tasks
 from .write import import_tasks
 

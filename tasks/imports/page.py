@@ -7,11 +7,11 @@ from django.utils.translation import gettext_lazy
 from chuangcheng.campaigns.models import Campaign
 from chuangcheng.imports.registry import Importer, register
 from chuangcheng.imports.services import batch_data
+from chuangcheng.officedates import DEADLINE_HELP
 from chuangcheng.org.matching import GROUP_HELP
 
 from .. import permissions
 from ..forms import ImportForm
-from .cells import DEADLINE_HELP
 from .write import import_tasks
 
 

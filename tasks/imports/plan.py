@@ -8,20 +8,20 @@ or raises :class:`~chuangcheng.tabular.ImportErrors` with every bad row. Nothing
 import datetime as dt
 import difflib
 import hashlib
-import re
 from dataclasses import dataclass, field
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chuangcheng.campaigns.models import Indicator
-from chuangcheng.org.matching import LeaderMatcher, UnitMatcher, names_of
+from chuangcheng.officedates import Deadline, parse_date, parse_deadline
+from chuangcheng.org.matching import LeaderMatcher, RegionMatcher, UnitMatcher, names_of
 from chuangcheng.org.models import Region
 from chuangcheng.org.workcalendar import WorkingCalendar
 from chuangcheng.tabular import ImportErrors, read_table
 
 from ..models import Recurrence, Task
-from .cells import COLUMNS, REQUIRED, Deadline, parse_date, parse_deadline, parse_period, split_names
+from .cells import COLUMNS, REQUIRED, parse_period, split_names
 
 RECURRENCE_LABELS = dict(Recurrence.choices)
 
@@ -172,14 +172,7 @@ class _Context:
         self.indicators = {
             i.code: i for i in Indicator.objects.filter(standard__in=campaign.standards.all()).only("id", "code")
         }
-        regions = list(
-            Region.objects.filter(path__startswith=campaign.region.path).only("id", "code", "name", "path", "parent_id")
-        )
-        self.regions_by_code = {r.code: r for r in regions if r.code}
-        self.regions_by_name = {}
-        for r in regions:
-            self.regions_by_name.setdefault(r.name, []).append(r)
-        self.regions_by_id = {r.id: r for r in regions}
+        self.regions = RegionMatcher(campaign.region)
         self.existing_keys = set(
             Task.objects.filter(campaign=campaign).exclude(import_key="").values_list("import_key", flat=True)
         )
@@ -193,28 +186,8 @@ class _Context:
         self.today = today or timezone.localdate()
         self.immediate = timezone.localtime(WorkingCalendar().end_of_working_day(now)).date()
 
-    def _ancestor_names(self, region):
-        ids = [int(i) for i in region.path.strip("/").split("/") if i]
-        return {self.regions_by_id[i].name for i in ids if i in self.regions_by_id}
-
     def region(self, text, problems):
-        if text in self.regions_by_code:
-            return self.regions_by_code[text]
-        parts = [p for p in re.split(r"[/／>＞]", text) if p]
-        candidates = self.regions_by_name.get(parts[-1], []) if parts else []
-        if len(parts) > 1:
-            candidates = [r for r in candidates if set(parts[:-1]) <= self._ancestor_names(r)]
-        if len(candidates) == 1:
-            return candidates[0]
-        if not candidates:
-            close = difflib.get_close_matches(parts[-1] if parts else text, list(self.regions_by_name), n=3, cutoff=0.3)
-            problems.append(
-                _("区域“%(r)s”不在本次创建范围内，最接近的是：%(close)s")
-                % {"r": text, "close": "、".join(close) or _("（无相近名称）")}
-            )
-        else:
-            problems.append(_("区域“%(r)s”有重名，请写成“区县/街道”的形式或填写区划代码") % {"r": text})
-        return None
+        return self.regions.resolve(text, problems)
 
     def unit_names(self, text, column, problems, *, allow_groups=True):
         matches = []

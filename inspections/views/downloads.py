@@ -1,0 +1,93 @@
+"""Files out of inspections: the 整改情况报告 (.docx, .xlsx) of an inspection, its source
+document (an imported 上级反馈 list), and the inspection list as .xlsx. Each is served only to
+people who can see the inspection (out of scope: 404)."""
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from chuangcheng.xlsx import list_workbook, xlsx_response
+
+from .. import feedback_report
+from ..models import OPEN_STATES, Inspection
+
+
+def _inspection(user, pk):
+    return get_object_or_404(
+        Inspection.objects.visible_to(user).select_related("campaign__office_unit", "region"), pk=pk
+    )
+
+
+@login_required
+@require_GET
+def inspection_report(request, pk, fmt):
+    """整改情况报告 of an inspection, in the order its problems were received."""
+    inspection = _inspection(request.user, pk)
+    name = _("整改情况报告-%(d)s") % {"d": f"{inspection.date:%Y%m%d}"}
+    if fmt == "docx":
+        response = HttpResponse(feedback_report.report_docx(inspection), content_type=feedback_report.DOCX_CONTENT_TYPE)
+        response["Content-Disposition"] = content_disposition_header(True, f"{name}.docx")
+        return response
+    return xlsx_response(feedback_report.report_xlsx(inspection), f"{name}.xlsx")
+
+
+@login_required
+@require_GET
+def inspection_source(request, pk):
+    """The file an 上级反馈 inspection was imported from, as received."""
+    inspection = _inspection(request.user, pk)
+    if not inspection.source_document:
+        raise Http404
+    return FileResponse(
+        inspection.source_document.open("rb"), as_attachment=True, filename=inspection.source_name or "source"
+    )
+
+
+@login_required
+@require_GET
+def inspection_export(request):
+    """The inspection list (what the person may see) as .xlsx."""
+    inspections = (
+        Inspection.objects.visible_to(request.user)
+        .select_related("campaign", "region", "created_by")
+        .prefetch_related("inspectors")
+        .annotate(
+            issue_count=Count("issues", distinct=True),
+            open_count=Count("issues", filter=Q(issues__state__in=OPEN_STATES), distinct=True),
+        )
+        .order_by("-date", "-id")
+    )
+    columns = [
+        (_("检查日期"), 12),
+        (_("检查类型"), 12),
+        (_("创建活动"), 24),
+        (_("检查区域"), 16),
+        (_("检查人员"), 24),
+        (_("问题数"), 8),
+        (_("在办问题"), 8),
+        (_("检查情况"), 40),
+        (_("来源文件"), 24),
+        (_("登记人"), 12),
+    ]
+    rows = (
+        [
+            i.date,
+            i.get_kind_display(),
+            i.campaign.name,
+            i.region.name,
+            "、".join(str(p) for p in i.inspectors.all()),
+            i.issue_count,
+            i.open_count,
+            i.summary,
+            i.source_name,
+            str(i.created_by or ""),
+        ]
+        for i in inspections.iterator(chunk_size=500)
+    )
+    filename = _("检查清单-%(d)s.xlsx") % {"d": timezone.localdate().strftime("%Y%m%d")}
+    return xlsx_response(list_workbook(_("检查清单"), columns, rows), filename)
