@@ -134,15 +134,17 @@ def progress_get(batch):
     return tuple(value) if value else (0, batch.total_rows)
 
 
-def batch_run(*, batch_id):
-    """Import a confirmed batch in one transaction, holding its row lock throughout (a second
-    runner skips it). The importer's refusal (the data changed since the preview) rolls its
+def batch_run(*, batch_id, wait=True):
+    """Import a confirmed batch in one transaction, holding its row lock throughout. A second
+    runner waits for the first and then finds it done (``wait=False``, the sweep: skips a batch
+    someone is running). The importer's refusal (the data changed since the preview) rolls its
     writes back and is recorded on the batch. Returns the batch, or ``None`` when there was
-    nothing to run (already done, failed, or being run by another worker)."""
+    nothing to run (already done or failed, or — not waiting — being run)."""
     with transaction.atomic():
-        locked = ImportBatch.objects.select_for_update(
-            skip_locked=connection.features.has_select_for_update_skip_locked
-        ).filter(pk=batch_id, state__in=[BatchState.QUEUED, BatchState.RUNNING])
+        skip = not wait and connection.features.has_select_for_update_skip_locked
+        locked = ImportBatch.objects.select_for_update(skip_locked=skip).filter(
+            pk=batch_id, state__in=[BatchState.QUEUED, BatchState.RUNNING]
+        )
         batch = locked.first()
         if batch is None:
             return None
@@ -170,4 +172,4 @@ def batches_resume(*, now=None):
     stale = ImportBatch.objects.filter(
         state__in=[BatchState.QUEUED, BatchState.RUNNING], confirmed_at__lt=now - STALE_AFTER
     ).values_list("pk", flat=True)
-    return [pk for pk in stale if batch_run(batch_id=pk) is not None]
+    return [pk for pk in stale if batch_run(batch_id=pk, wait=False) is not None]
