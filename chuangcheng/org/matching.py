@@ -291,13 +291,12 @@ class LeaderMatcher:
 
 
 class RegionMatcher:
-    """区域 text → a region under ``root``: a division code, a name, or a path ``金水区/花园路街道``
+    """区域 text → a region under ``root`` (any region when ``None``): a division code, a name, or a path ``金水区/花园路街道``
     (the parts are names of its ancestors). Unmatched or ambiguous names are reported."""
 
-    def __init__(self, root):
-        regions = list(
-            Region.objects.filter(path__startswith=root.path).only("id", "code", "name", "path", "parent_id", "level")
-        )
+    def __init__(self, root=None):
+        regions = Region.objects.filter(path__startswith=root.path) if root is not None else Region.objects.all()
+        regions = list(regions.only("id", "code", "name", "path", "parent_id", "level"))
         self.by_code = {r.code: r for r in regions if r.code}
         self.by_name = {}
         for r in regions:

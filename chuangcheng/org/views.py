@@ -1,13 +1,19 @@
-"""Pages of the org app: sign in and out, and the home page (我的工作台)."""
+"""Pages of the org app: sign in and out, the home page (我的工作台), and the 单位名录 and
+测评点位清单 exports."""
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
-from . import selectors
+from chuangcheng.xlsx import list_workbook, xlsx_response
+
+from . import directory, selectors
 from .forms import LoginForm
+from .models import Site, Unit
 
 
 class LoginView(auth_views.LoginView):
@@ -39,3 +45,23 @@ def home(request):
         "heartbeats": selectors.heartbeat_list() if user.scope.sees_all else None,
     }
     return render(request, "org/home.html", context)
+
+
+@login_required
+@require_GET
+def units_export(request):
+    """单位名录 as .xlsx: the units the person may see, in the columns the import reads back."""
+    units = Unit.objects.visible_to(request.user).select_related("region", "parent").prefetch_related("aliases")
+    rows = directory.units_rows(units.order_by("level", "name"))
+    filename = _("单位名录-%(d)s.xlsx") % {"d": timezone.localdate().strftime("%Y%m%d")}
+    return xlsx_response(list_workbook(_("单位名录"), directory.UNIT_EXPORT, rows), filename)
+
+
+@login_required
+@require_GET
+def sites_export(request):
+    """测评点位清单 as .xlsx: the sites the person may see, in the columns the import reads back."""
+    sites = Site.objects.visible_to(request.user).select_related("region", "responsible_unit")
+    rows = directory.sites_rows(sites.order_by("region__path", "site_type", "name"))
+    filename = _("测评点位清单-%(d)s.xlsx") % {"d": timezone.localdate().strftime("%Y%m%d")}
+    return xlsx_response(list_workbook(_("测评点位清单"), directory.SITE_EXPORT, rows), filename)

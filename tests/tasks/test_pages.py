@@ -106,7 +106,7 @@ def test_navigation_shows_entries_by_role_and_unread_count(client, people, task)
     assert shown(client.get(reverse("tasks:my_work")), "bell-count") == [str(unread)]
     client.force_login(people.supervisor)
     page = html(client.get(reverse("tasks:my_work")))
-    assert 'href="/tasks/"' in page and 'href="/tasks/import/"' in page
+    assert 'href="/tasks/"' in page and 'href="/imports/"' in page  # 数据导入: the task import and the others
 
 
 # --- 我的待办 -------------------------------------------------------------------------------------
