@@ -312,7 +312,7 @@ def read_table(source, *, columns, required, filename=None, sheet=None):
         if index is None:
             continue
         if ok:
-            return _rows(grid, index, positions, columns, filename)
+            return _rows(grid, index, positions, spellings, filename)
         if closest is None or len(positions) > len(closest[2]):
             closest = (grid, index, positions)
     if closest is None:
@@ -348,11 +348,10 @@ def _load(source, filename):
     return data, filename
 
 
-def _rows(grid, index, positions, columns, filename):
+def _rows(grid, index, positions, spellings, filename):
     header_line, header_cells = grid.rows[index]
     ignored = [(line, " ".join(c.strip() for c in cells if c.strip())) for line, cells in grid.rows[:index]]
     ignored = [(line, text) for line, text in ignored if text]
-    header_norm = [normalise_header(c) for c in header_cells]
     rows = []
     for line, cells in grid.rows[index + 1 :]:
         if _blank(cells):
@@ -360,7 +359,8 @@ def _rows(grid, index, positions, columns, filename):
         distinct = list(dict.fromkeys(c.strip() for c in cells if c.strip()))
         text = " ".join(distinct)
         banner = line in grid.banners and len(distinct) == 1
-        if banner or _is_note(cells) or [normalise_header(c) for c in cells] == header_norm:
+        repeated_header = _match_header(cells, spellings) == positions
+        if banner or _is_note(cells) or repeated_header:
             ignored.append((line, text))
             continue
         values = {c: (cells[p] if p < len(cells) else "") for c, p in positions.items()}

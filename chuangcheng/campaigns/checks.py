@@ -14,13 +14,14 @@ from chuangcheng.org.holidays import campaign_gaps
 
 def calendar_gaps():
     """``[(campaign, [years])]`` of the open campaigns reaching uncovered years (``[]`` when
-    the database is not there yet: checks also run before ``migrate``)."""
+    the database cannot be read: checks also run before ``migrate``, and where database access
+    is blocked — pytest-django raises RuntimeError — as when Celery's Django fixup runs them)."""
     from .models import Campaign, CampaignStatus
 
     try:
         campaigns = list(Campaign.objects.exclude(status=CampaignStatus.CLOSED).order_by("start_date", "pk"))
         return campaign_gaps(campaigns)
-    except DatabaseError:
+    except (DatabaseError, RuntimeError):
         return []
 
 

@@ -81,8 +81,7 @@ def _batch_page(request, batch, *, status=200, alert=None):
         try:
             context["preview"] = services.batch_preview(batch)
         except ImportErrors as exc:
-            context["errors"] = exc.errors
-            status = max(status, 400)
+            context["errors"] = exc.errors  # the page exists and says what is wrong: still 200
     elif batch.state in (BatchState.QUEUED, BatchState.RUNNING):
         context["progress"] = services.progress_get(batch)
     return render(request, "imports/batch.html", context, status=status)
