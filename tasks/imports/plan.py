@@ -56,6 +56,7 @@ class PlannedTask:
     key: str
     duplicate: bool = False
     warnings: list = field(default_factory=list)
+    lines: list = field(default_factory=list)  # further rows of the file that wrote this task
 
     @property
     def owner_units(self):
@@ -115,7 +116,8 @@ class TaskPlan:
         lines = []
         for p in self.rows:
             owners = "；".join(_match_text(m) for m in p.owners)
-            parts = [_("第 %(line)s 行 %(title)s") % {"line": p.line, "title": f"{p.number} {p.title}".strip()}]
+            numbers = "、".join(str(n) for n in [p.line, *p.lines])
+            parts = [_("第 %(line)s 行 %(title)s") % {"line": numbers, "title": f"{p.number} {p.title}".strip()}]
             parts.append(_("责任单位：%(u)s") % {"u": owners})
             if p.lead is not None:
                 parts.append(_("牵头：%(u)s") % {"u": _match_text(p.lead)})
@@ -324,13 +326,44 @@ def plan_tasks(source, *, campaign, filename=None, allow_unlinked_leaders=False,
     for row in table:
         planned, problems = _row(row, ctx, allow_unlinked_leaders=allow_unlinked_leaders)
         if planned is not None and planned.key in seen:
-            problems = [_("序号和任务名称与第 %(line)s 行相同") % {"line": seen[planned.key]}]
+            problems = _merge(seen[planned.key], planned, campaign.region)
             planned = None
         if problems:
             errors.append((row.line, "；".join(problems)))
             continue
-        seen[planned.key] = row.line
-        plan.rows.append(planned)
+        if planned is not None:
+            seen[planned.key] = planned
+            plan.rows.append(planned)
     if errors:
         raise ImportErrors(errors)
     return plan
+
+
+SAME_TASK_FIELDS = ("completion_standard", "leader_text", "start_date", "recurrence", "contact_name", "contact_phone")
+
+
+def _merge(first, again, campaign_region):
+    """A task written over several rows — 序号 and 任务名称 merged down, one 责任单位 per row, as
+    breakdown tables often are — becomes one task with all those units (decomposed). The rows
+    must agree on everything else; otherwise they are an error naming the first row."""
+    differs = [f for f in SAME_TASK_FIELDS if getattr(first, f) != getattr(again, f)]
+    if first.deadline.date != again.deadline.date:
+        differs.append("deadline")
+    if first.lead_unit != again.lead_unit:
+        differs.append("lead_unit")
+    if differs:
+        return [
+            _(
+                "序号和任务名称与第 %(line)s 行相同，但其他内容不同（同一任务分行填写时，只有责任单位、配合单位可以不同）"
+            )
+            % {"line": first.line}
+        ]
+    first.owners += again.owners
+    first.cooperating += again.cooperating
+    first.indicators += [i for i in again.indicators if i not in first.indicators]
+    first.lines.append(again.line)
+    if again.region is not None and not again.region_from_unit and first.region_from_unit:
+        first.region, first.region_from_unit = again.region, False
+    if first.region_from_unit and len(first.owner_units) > 1:  # the parent spans the units
+        first.region = first.lead_unit.region if first.lead_unit is not None else campaign_region
+    return []

@@ -135,3 +135,54 @@ def test_unlinked_leaders_when_allowed_are_marked_on_the_task_and_in_the_ledger(
     ledger = client.get(reverse("tasks:ledger"), {"leader_unlinked": "true"}).content.decode()
     assert ledger.count('data-testid="ledger-row"') == 1 and "老旧小区环境整治" in ledger
     assert 'data-testid="chip-leader-unlinked"' in client.get(reverse("tasks:ledger")).content.decode()
+
+
+def test_a_task_written_over_several_rows_is_one_decomposed_task(tmp_path, zz):
+    """序号 and 任务名称 merged over three rows, one 责任单位 each (the merge is filled down)."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["郑州市重点任务分解表"])
+    ws.append(builders.TASK_HEADER)
+    rows = [
+        [
+            "1",
+            "道路扬尘治理",
+            "道路机扫率100%",
+            "城管局",
+            "中原区人民政府",
+            "",
+            "王建国",
+            "2027年3月底前",
+            "",
+            "",
+            "",
+            "",
+        ],
+        [None, None, "道路机扫率100%", "城管局", "二七区人民政府", "", "王建国", "2027年3月底前", "", "", "", ""],
+        [None, None, "道路机扫率100%", "城管局", "金水区人民政府", "住建局", "王建国", "2027年3月底前", "", "", "", ""],
+        ["2", "渣土车管理", "", "城管局", "城管局", "", "王建国", "2027年2月底前", "", "", "", ""],
+        [None, None, "", "城管局", "住建局", "", "李明", "2027年2月底前", "", "", "", ""],
+    ]
+    for row in rows:
+        ws.append(row)
+    for column in (1, 2):
+        ws.merge_cells(start_row=3, start_column=column, end_row=5, end_column=column)
+        ws.merge_cells(start_row=6, start_column=column, end_row=7, end_column=column)
+    path = tmp_path / "分行填写.xlsx"
+    wb.save(path)
+    with pytest.raises(ImportErrors) as exc:
+        import_tasks(path, campaign=zz.campaign, actor=zz.supervisor, today=TODAY)
+    assert [line for line, _m in exc.value.errors] == [7]  # 渣土车管理: another leader on its second row
+    rows[4][6] = "王建国"
+    ws["G7"] = "王建国"
+    wb.save(path)
+    plan = import_tasks(path, campaign=zz.campaign, actor=zz.supervisor, today=TODAY)
+    first = plan.rows[0]
+    assert (first.line, first.lines) == (3, [4, 5])
+    assert [u.name for u in first.owner_units] == ["中原区人民政府", "二七区人民政府", "金水区人民政府"]
+    parent = Task.objects.get(number="1", parent__isnull=True)
+    assert parent.children.count() == 3 and parent.region == zz.city
+    assert set(parent.cooperating_units.values_list("name", flat=True)) == {"郑州市住房和城乡建设局"}
+    assert Task.objects.get(number="2", parent__isnull=True).children.count() == 2
