@@ -92,6 +92,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # Times for people (|when, |when_short, |day…) in every template, no {% load %}.
+            "builtins": ["chuangcheng.humantime"],
         },
     },
 ]
@@ -397,7 +399,10 @@ DEMO_SEED_COMMANDS = [
     "seed_demo_tasks",
     "seed_demo_issues",
     ["refresh_daily_stats", "--days", "90"],
-    ["build_briefing", "weekly"],  # last week's and yesterday's, so 通报 has something to open
+    # Last week's published (the unit view's rank history reads it); yesterday's 金水区 daily as
+    # a draft for the office to review, the other dailies auto-published (the default rule).
+    ["build_briefing", "weekly", "--publish"],
+    ["build_briefing", "daily", "--draft", "--region", "410105"],
     ["build_briefing", "daily"],
 ]
 

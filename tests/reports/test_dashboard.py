@@ -12,7 +12,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from rest_framework.test import APIClient
 
 from chuangcheng.reports import dashboard, stats
-from chuangcheng.reports.briefings import briefing_build
+from chuangcheng.reports.briefings import briefing_build, briefing_publish
 from chuangcheng.reports.models import DailyStat
 from inspections.models import IssueState, Severity
 from tests.api_matrix import ROLES, client_for
@@ -55,8 +55,11 @@ def test_dashboard_period_figures_equal_the_weekly_briefing(world, campaign, cit
 
 
 def test_unit_view_rank_history_reads_published_briefings(world, campaign, people, units):
-    briefing_build(campaign=campaign, kind="weekly", day=world.monday, region=campaign.region, now=world.now)
-    response = api(people.head).get(f"/api/v1/dashboard/units/{units.street_a1.pk}/")
+    draft, _ = briefing_build(campaign=campaign, kind="weekly", day=world.monday, region=campaign.region, now=world.now)
+    client = api(people.head)
+    assert client.get(f"/api/v1/dashboard/units/{units.street_a1.pk}/").json()["rank_history"] == []  # a draft
+    briefing_publish(actor=people.supervisor, briefing_id=draft.pk, requirements="要求")
+    response = client.get(f"/api/v1/dashboard/units/{units.street_a1.pk}/")
     assert response.status_code == 200
     data = response.json()
     [entry] = data["rank_history"]
