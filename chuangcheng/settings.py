@@ -401,7 +401,13 @@ DEMO_SEED_COMMANDS = [
     ["refresh_daily_stats", "--days", "90"],
     # Last week's published (the unit view's rank history reads it); yesterday's 金水区 daily as
     # a draft for the office to review, the other dailies auto-published (the default rule).
-    ["build_briefing", "weekly", "--publish"],
+    [
+        "build_briefing",
+        "weekly",
+        "--publish",
+        "--requirements",
+        "各责任单位对照超期未改问题清单逐一整改销号，本周五前报送整改情况；各区创建办加强巡查，防止问题反弹。",
+    ],
     ["build_briefing", "daily", "--draft", "--region", "410105"],
     ["build_briefing", "daily"],
 ]

@@ -55,6 +55,7 @@ def overview_page(request):
         "region": region,
         "days": days,
         "tops": dashboard.top_regions(request.user, campaign),
+        "ranking_open": next((g["group"] for g in data["ranking"]["ranking"] if g["rows"]), None),
         "leader": leader,
         "trend_rows": list(
             zip(

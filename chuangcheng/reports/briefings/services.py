@@ -51,12 +51,13 @@ def _lock_campaign(campaign):
     Campaign.objects.select_for_update(no_key=True).filter(pk=campaign.pk).first()
 
 
-def briefing_build(*, campaign, kind, day=None, region=None, actor=None, now=None, publish=False):
+def briefing_build(*, campaign, kind, day=None, region=None, actor=None, now=None, publish=False, requirements=""):
     """Build (or find) the ``kind`` briefing of the period containing ``day`` (default: the
     period that ended most recently) for ``region`` (default: the campaign's territory).
 
     Returns ``(briefing, created)``. ``actor`` is the person asking (checked against
-    :func:`permissions.can_build_briefing`); ``None`` for the scheduled job."""
+    :func:`permissions.can_build_briefing`); ``None`` for the scheduled job. ``requirements``:
+    the 下步工作要求 a published-at-once briefing carries (a command's standing text)."""
     now = now or timezone.now()
     today = timezone.localtime(now).date()
     region = region or campaign.region
@@ -87,6 +88,7 @@ def briefing_build(*, campaign, kind, day=None, region=None, actor=None, now=Non
                 content=content,
                 built_by=actor,
                 built_at=now,
+                requirements=(requirements or "").strip()[:TEXT_LIMIT],
             )
             if publish and not empty:
                 briefing = _publish(briefing, actor=None, now=now)

@@ -155,11 +155,7 @@ def _photo(cell, name, caption):
 
 
 def _typical(doc, ctx):
-    typical = ctx["content"].get("typical", {})
-    groups = (
-        (_("（一）超期未改典型问题"), typical.get("worst", [])),
-        (_("（二）按期整改典型问题"), typical.get("best", [])),
-    )
+    groups = ctx["typical_groups"]
     if not any(items for _t, items in groups):
         _para(doc, _("本期无典型问题。"))
         return

@@ -26,8 +26,9 @@ class Command(BaseCommand):
         mode = parser.add_mutually_exclusive_group()
         mode.add_argument("--publish", action="store_true", help="生成后直接发布（取文号并发送）")
         mode.add_argument("--draft", action="store_true", help="只生成草稿，待审核发布")
+        parser.add_argument("--requirements", default="", help="下步工作要求（随 --publish 发布时写入）")
 
-    def handle(self, *args, kind, date, campaign, region, publish, draft, **options):
+    def handle(self, *args, kind, date, campaign, region, publish, draft, requirements, **options):
         day = None
         if date:
             try:
@@ -52,7 +53,9 @@ class Command(BaseCommand):
             publishes = publish or (not draft and scoring_for(c).auto_publishes(kind))
             for r in [target] if target else scheduled_regions(c):
                 try:
-                    briefing, created = briefing_build(campaign=c, kind=kind, day=day, region=r, publish=publishes)
+                    briefing, created = briefing_build(
+                        campaign=c, kind=kind, day=day, region=r, publish=publishes, requirements=requirements
+                    )
                 except ApplicationError as error:
                     failures += 1
                     self.stderr.write(f"{c.name} · {r.name}：{error.message}")
