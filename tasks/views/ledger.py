@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 from chuangcheng.campaigns.models import Campaign, Indicator
 from chuangcheng.org.models import Region, RegionLevel, Unit
 
-from .. import exports, permissions, selectors
+from .. import counting, exports, permissions, selectors
 from ..filters import TaskFilter
 from ..models import TaskState
 from .common import PAGE_SIZE, _rows, can_view_ledger, message_page
@@ -98,7 +98,7 @@ def export(request):
     if not can_view_ledger(request.user):
         return _ledger_refused(request)
     _filterset, tasks, _states = _ledger_filter(request)
-    data = exports.ledger_workbook(tasks.iterator(chunk_size=2000))
+    data = exports.ledger_workbook(counting.annotate(tasks).iterator(chunk_size=2000))
     response = HttpResponse(data, content_type=exports.XLSX_CONTENT_TYPE)
     filename = _("任务台账-%(d)s.xlsx") % {"d": timezone.localdate().strftime("%Y%m%d")}
     response["Content-Disposition"] = content_disposition_header(True, filename)

@@ -376,7 +376,7 @@ def test_ledger_counts_chips_filters_and_rollup(client, people, ledger_tasks):
     assert len(shown(response, "task-title")) == 7
     assert re.search(r'data-testid="chip-all"[^>]*>\s*全部 <span[^>]*>7<', page)
     assert re.search(r'data-testid="chip-done"[^>]*>\s*已完成 <span[^>]*>2<', page)
-    assert re.search(r'data-testid="chip-overdue"[^>]*>\s*超期 <span[^>]*>2<', page)  # 超期的小巷整治, 乙区的任务
+    assert re.search(r'data-testid="chip-overdue"[^>]*>\s*超期未完成 <span[^>]*>2<', page)  # 超期的小巷整治, 乙区的任务
     assert "子任务 1/2 完成" in page
     response = client.get(reverse("tasks:ledger"), {"state": "done"})
     assert sorted(shown(response, "task-title")) == ["子任务乙", "已完成的公厕改造"]

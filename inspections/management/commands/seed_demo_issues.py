@@ -458,7 +458,7 @@ class Casebook:
             return self.finish(plan, S.ASSIGNED)
         if rng.random() < 0.05:  # asked to hand it back; the supervisor refused (推诿)
             self.refused_reassignment(plan, accepted, clerk, supervisor)
-        signed = self.at(accepted, 0.1, 4 if rng.random() < 0.85 else 28)
+        signed = self.at(plan.events[-1][3], 0.1, 4 if rng.random() < 0.85 else 28)
         self.sign(plan, signed, clerk, limit)
         if state in (S.RECTIFYING, S.SUBMITTED, S.CLOSED) and rng.random() < 0.08:
             self.extend(plan, signed, clerk, supervisor)  # 申请延期, granted (延期率)
@@ -771,7 +771,7 @@ class Casebook:
                 # 疑似重复照片: a unit reusing an earlier issue's after-photo — five awaiting 核查,
                 # and the first submission of a few reworked issues (the verifier saw the flag
                 # and returned it: 弄虚作假, confirmed).
-                awaiting = event.issue.state == S.SUBMITTED and planted < 5
+                awaiting = event.issue.state == S.SUBMITTED and event.issue_id not in seen_after and planted < 5
                 first_of_reworked = event.issue.rework_count and event.issue_id not in seen_after and planted < 9
                 if earlier is not None and (awaiting or first_of_reworked) and earlier.issue_id != event.issue_id:
                     photo.sha256, photo.original_sha256, photo.dhash = (
