@@ -334,16 +334,20 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-# Reliability: a job is acknowledged only after it ran, is redelivered if its worker dies,
-# and a worker takes one message at a time. Time limits stay below the Redis visibility
-# timeout so a running job is never handed to a second worker while it still runs.
+# Reliability: a job is acknowledged only after it ran (acks_late), is redelivered if its
+# worker dies, and a worker takes one message at a time. The longest job (a briefing run over
+# every district of a big city, or a day of summary rows replayed from the event log) is cut at
+# CELERY_TASK_TIME_LIMIT; the Redis visibility timeout is three times that, so a running job is
+# never handed to a second worker, and a job whose worker was killed comes back within 15
+# minutes. Nothing depends on that redelivery: the scheduled jobs catch up by data (every run
+# builds what is missing), so a lost message is repaired by the next run.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_TIME_LIMIT = 300
 if REDIS_URL:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3 * CELERY_TASK_TIME_LIMIT}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The beat schedule (times are Asia/Shanghai). A test checks every name is a registered job.
 CELERY_BEAT_SCHEDULE = {
@@ -392,6 +396,11 @@ BRIEFING_ISSUER = env.str("BRIEFING_ISSUER", default="{city}创建{title}工作�
 BRIEFING_FLAG_COUNT = env.int("BRIEFING_FLAG_COUNT", default=3)
 BRIEFING_OVERDUE_PER_UNIT = env.int("BRIEFING_OVERDUE_PER_UNIT", default=3)
 BRIEFING_LIST_LIMIT = env.int("BRIEFING_LIST_LIMIT", default=100)
+# How many finished periods each scheduled run looks back on and builds what is missing.
+BRIEFING_CATCH_UP = {"daily": 7, "weekly": 4, "monthly": 2}
+# The 版记 of every briefing (报送 / 抄送 lines).
+BRIEFING_SEND_TO = env.str("BRIEFING_SEND_TO", default="")
+BRIEFING_COPY_TO = env.str("BRIEFING_COPY_TO", default="")
 
 # Demo data: seed_demo runs these after building the city (each app adds its own).
 # An entry is a command name, or [name, *arguments].

@@ -39,6 +39,7 @@ FLOWS = ("reported", "assigned", "closed", "closed_on_time", "due", "rejected", 
 BACKLOG = {"in_hand_end": "issues_in_hand", "open_end": "issues_open", "overdue_end": "issues_overdue_open"}
 COUNTS = (*FLOWS, *BACKLOG)
 CATCH_UP_DAYS = 90
+CATCH_UP_PER_RUN = 7  # missing days built per job run (each its own transaction; the next run goes on)
 GROUP = ("region_id", "category_id", "severity", "indicator_id", "responsible_unit_id")
 
 
@@ -187,10 +188,12 @@ def missing_days(campaign, *, now=None, window=CATCH_UP_DAYS):
 
 
 def catch_up(campaigns, *, now=None):
-    """Build the days :func:`missing_days` finds. Returns ``{campaign id: [days built]}``."""
+    """Build the days :func:`missing_days` finds, the most recent first, at most
+    :data:`CATCH_UP_PER_RUN` per campaign (a backfill spreads over runs, each within the job's
+    time limit). Returns ``{campaign id: [days built]}``."""
     out = {}
     for campaign in campaigns:
-        days = missing_days(campaign, now=now)
+        days = sorted(missing_days(campaign, now=now), reverse=True)[:CATCH_UP_PER_RUN]
         for day in days:
             refresh_day(campaign, day, now=now)
         out[campaign.pk] = days
