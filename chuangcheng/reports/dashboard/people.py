@@ -101,6 +101,7 @@ def unit_view(user, campaign, unit, *, now=None):
             {
                 "key": key,
                 "label": str(label),
+                "unit": "%" if key.endswith("_rate") else "",
                 "value": mine[key] if mine else None,
                 "average": round(sum(values) / len(values), 2) if values else None,
             }
