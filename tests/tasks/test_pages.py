@@ -320,7 +320,9 @@ def test_task_page_shows_details_figures_files_and_the_merged_timeline(client, p
     assert shown(response, "timeline-actor") == ["staff_a1", "staff_a1", "dsupervisor"]
     event = TaskEvent.objects.get(task=task, action="return")
     shanghai = timezone.localtime(event.created_at, dt.timezone(dt.timedelta(hours=8)))
-    assert shown(response, "timeline-time")[-1] == shanghai.strftime("%Y-%m-%d %H:%M")
+    assert (
+        shown(response, "timeline-time")[-1] == f"{shanghai.year}年{shanghai.month}月{shanghai.day}日 {shanghai:%H:%M}"
+    )
     assert shown(response, "timeline-return") == ["退回原因：照片看不清"]
     assert "dsupervisor 于" in page and "退回，原因：" in page  # the standing return on top
     assert page.count('data-testid="thumb"') == 2
