@@ -93,6 +93,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # Times for people (|when, |when_short, |day…) in every template, no {% load %}.
+            "builtins": ["chuangcheng.humantime"],
         },
     },
 ]
@@ -333,16 +335,20 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-# Reliability: a job is acknowledged only after it ran, is redelivered if its worker dies,
-# and a worker takes one message at a time. Time limits stay below the Redis visibility
-# timeout so a running job is never handed to a second worker while it still runs.
+# Reliability: a job is acknowledged only after it ran (acks_late), is redelivered if its
+# worker dies, and a worker takes one message at a time. The longest job (a briefing run over
+# every district of a big city, or a day of summary rows replayed from the event log) is cut at
+# CELERY_TASK_TIME_LIMIT; the Redis visibility timeout is three times that, so a running job is
+# never handed to a second worker, and a job whose worker was killed comes back within 15
+# minutes. Nothing depends on that redelivery: the scheduled jobs catch up by data (every run
+# builds what is missing), so a lost message is repaired by the next run.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_TIME_LIMIT = 300
 if REDIS_URL:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3 * CELERY_TASK_TIME_LIMIT}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The beat schedule (times are Asia/Shanghai). A test checks every name is a registered job.
 CELERY_BEAT_SCHEDULE = {
@@ -394,6 +400,11 @@ BRIEFING_ISSUER = env.str("BRIEFING_ISSUER", default="{city}创建{title}工作�
 BRIEFING_FLAG_COUNT = env.int("BRIEFING_FLAG_COUNT", default=3)
 BRIEFING_OVERDUE_PER_UNIT = env.int("BRIEFING_OVERDUE_PER_UNIT", default=3)
 BRIEFING_LIST_LIMIT = env.int("BRIEFING_LIST_LIMIT", default=100)
+# How many finished periods each scheduled run looks back on and builds what is missing.
+BRIEFING_CATCH_UP = {"daily": 7, "weekly": 4, "monthly": 2}
+# The 版记 of every briefing (报送 / 抄送 lines).
+BRIEFING_SEND_TO = env.str("BRIEFING_SEND_TO", default="")
+BRIEFING_COPY_TO = env.str("BRIEFING_COPY_TO", default="")
 
 # Demo data: seed_demo runs these after building the city (each app adds its own).
 # An entry is a command name, or [name, *arguments].
@@ -401,7 +412,16 @@ DEMO_SEED_COMMANDS = [
     "seed_demo_tasks",
     "seed_demo_issues",
     ["refresh_daily_stats", "--days", "90"],
-    ["build_briefing", "weekly"],  # last week's and yesterday's, so 通报 has something to open
+    # Last week's published (the unit view's rank history reads it); yesterday's 金水区 daily as
+    # a draft for the office to review, the other dailies auto-published (the default rule).
+    [
+        "build_briefing",
+        "weekly",
+        "--publish",
+        "--requirements",
+        "各责任单位对照超期未改问题清单逐一整改销号，本周五前报送整改情况；各区创建办加强巡查，防止问题反弹。",
+    ],
+    ["build_briefing", "daily", "--draft", "--region", "410105"],
     ["build_briefing", "daily"],
 ]
 

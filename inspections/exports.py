@@ -15,7 +15,7 @@ from openpyxl.utils import get_column_letter
 
 from chuangcheng.org.selectors import region_full_names
 
-from .models import CLOCK_STATES, IssueSource, IssueState, Severity
+from .models import IssueSource, IssueState, Severity
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK = 2000
@@ -52,15 +52,7 @@ def issue_columns():
         (_("交办时间"), 18, lambda i, c: _local(i.assigned_at)),
         (_("签收时间"), 18, lambda i, c: _local(i.signed_at)),
         (_("整改时限"), 18, lambda i, c: _local(i.rectification_deadline)),
-        (
-            _("是否超期"),
-            10,
-            lambda i, c: (
-                _("是")
-                if i.state in CLOCK_STATES and i.rectification_deadline and i.rectification_deadline < c["now"]
-                else _("否")
-            ),
-        ),
+        (_("是否超期"), 10, lambda i, c: _("是") if i.overdue_now else _("否")),
         (_("销号时间"), 18, lambda i, c: _local(i.closed_at)),
         (_("返工次数"), 10, lambda i, c: i.rework_count),
         (_("反弹次数"), 10, lambda i, c: i.recurrence_count),
@@ -81,8 +73,9 @@ def _chunks(iterable, size):
 
 
 def issue_workbook(issues, *, now=None):
-    """The rows of ``issues`` (an iterable of issues with the list's relations selected) as
-    .xlsx bytes, one row per issue in the given order."""
+    """The rows of ``issues`` (an iterable of issues with the list's relations selected and
+    :func:`inspections.counting.annotate`'s ``overdue_now``) as .xlsx bytes, one row per issue in
+    the given order."""
     columns = issue_columns()
     context = {"now": now or timezone.now(), "regions": {}}
     workbook = Workbook(write_only=True)

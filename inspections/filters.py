@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from chuangcheng.campaigns.models import Campaign, Indicator
 from chuangcheng.org.models import Region, Site, Unit
 
-from .models import CLOCK_STATES, Inspection, Issue, IssueCategory, IssueSource, IssueState, Severity
+from .models import Inspection, Issue, IssueCategory, IssueSource, IssueState, Severity
 
 
 class IssueFilter(django_filters.FilterSet):
@@ -50,10 +50,12 @@ class IssueFilter(django_filters.FilterSet):
         return queryset.filter(region__path__startswith=region.path) if region else queryset
 
     def filter_overdue(self, queryset, name, value):
+        """超期未改 as the figures count it."""
+        from .counting import overdue_q
+
         if value is None:
             return queryset
-        overdue = Q(state__in=CLOCK_STATES, rectification_deadline__lt=timezone.now())
-        return queryset.filter(overdue) if value else queryset.exclude(overdue)
+        return queryset.filter(overdue_q()) if value else queryset.exclude(overdue_q())
 
     def filter_reworked(self, queryset, name, value):
         if value is None:

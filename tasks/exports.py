@@ -45,15 +45,20 @@ def ledger_columns():
         (_("应完成进度（%）"), 14, lambda t, d: t.expected_progress(d)),
         (_("滞后（百分点）"), 14, lambda t, d: t.lag(d)),
         (_("剩余天数"), 10, lambda t, d: "" if t.state == TaskState.DONE else t.days_left(d)),
-        (_("是否超期"), 10, lambda t, d: _("是") if t.is_overdue(d) else _("否")),
-        (_("最近报送"), 18, lambda t, d: t.last_reported_at or ""),
+        (_("是否超期"), 10, lambda t, d: (_("是") if t.overdue_now else _("否")) if t.measured else _("按子任务计")),
+        (
+            _("最近报送"),
+            18,
+            lambda t, d: timezone.localtime(t.last_reported_at).replace(tzinfo=None) if t.last_reported_at else "",
+        ),
     ]
 
 
 def ledger_workbook(tasks, *, today=None):
-    """The rows of ``tasks`` (an iterable of tasks with campaign, units, leader, region and
-    parent selected) as .xlsx bytes, one row per task in the given order. Written in streaming
-    mode, so a ledger of tens of thousands of rows stays small in memory."""
+    """The rows of ``tasks`` (an iterable of tasks with campaign, units, leader, region and parent
+    selected, and :func:`tasks.counting.annotate`'s ``measured`` and ``overdue_now``) as .xlsx
+    bytes, one row per task in the given order. Written in streaming mode, so a ledger of tens of
+    thousands of rows stays small in memory."""
     today = today or timezone.localdate()
     columns = ledger_columns()
     workbook = streaming_workbook()

@@ -2,7 +2,6 @@
 
 import django_filters
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from chuangcheng.campaigns.models import Campaign, Indicator
@@ -67,11 +66,12 @@ class TaskFilter(django_filters.FilterSet):
         return queryset.filter(unlinked) if value else queryset.exclude(unlinked)
 
     def filter_overdue(self, queryset, name, value):
-        today = timezone.localdate()
+        """超期未完成 as the figures count it (decomposed parents through their children)."""
+        from .counting import overdue_q
+
         if value is None:
             return queryset
-        overdue = Q(deadline__lt=today) & ~Q(state=TaskState.DONE)
-        return queryset.filter(overdue) if value else queryset.exclude(overdue)
+        return queryset.filter(overdue_q()) if value else queryset.exclude(overdue_q())
 
     def filter_lagging(self, queryset, name, value):
         from .selectors import lagging

@@ -6,3 +6,13 @@ class ReportsConfig(AppConfig):
     name = "chuangcheng.reports"
     label = "reports"
     verbose_name = _("统计与通报")
+
+    def ready(self):
+        # The list pages (lower layers) count the figures defined here: register their predicates.
+        from inspections import counting as issue_counting
+        from tasks import counting as task_counting
+
+        from .figures import predicates
+
+        issue_counting.register(issues_overdue_open=predicates.issues_overdue_open)
+        task_counting.register(tasks_overdue=predicates.tasks_overdue, measured=predicates.MEASURED_TASKS)

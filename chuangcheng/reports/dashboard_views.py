@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from chuangcheng.humantime import day, day_range, when, when_short
 from chuangcheng.org.scoping import scope_for
 
 from . import dashboard
@@ -54,9 +55,13 @@ def overview_page(request):
         "region": region,
         "days": days,
         "tops": dashboard.top_regions(request.user, campaign),
+        "ranking_open": next((g["group"] for g in data["ranking"]["ranking"] if g["rows"]), None),
         "leader": leader,
         "trend_rows": list(
-            zip(*(data["trend"][k] for k in ("days", "reported", "closed", "open_end", "overdue_end")), strict=True)
+            zip(
+                *(data["trend"][k] for k in ("days", "reported", "closed", "in_hand_end", "open_end", "overdue_end")),
+                strict=True,
+            )
         ),
         "chart_data": {
             "trend": data["trend"],
@@ -76,10 +81,18 @@ def unit_page(request, pk):
         unit, data = dashboard.unit_for(request.user, pk, request.GET.get("campaign"))
     except dashboard.OutOfScope:
         raise Http404 from None
+    backlog = data["backlog"]
     return render(
         request,
         "reports/dashboard/unit.html",
-        {"data": data, "unit": unit, "chart_data": {"history": data["rank_history"]}},
+        {
+            "data": data,
+            "unit": unit,
+            "chart_data": {"history": data["rank_history"], "backlog": backlog},
+            "backlog_rows": list(
+                zip(backlog["days"], backlog["in_hand_end"], backlog["overdue_end"], backlog["closed"], strict=True)
+            )[::-1],
+        },
     )
 
 
@@ -97,10 +110,20 @@ def _sheet(wb, title, header, rows):
 
 
 def overview_workbook(data):
-    """One sheet per chart or table of the overview, numbers as shown."""
+    """One sheet per chart or table of the overview, numbers and labels as shown; the first
+    sheet says what it is: scope, data time, and each headline figure's definition."""
     wb = Workbook()
     wb.remove(wb.active)
     h = data["headline"]
+    about = [
+        (_("范围"), data["scope"]["name"]),
+        (_("创建活动"), data["campaign"]["name"]),
+        (_("数据时间"), when(data["as_of"])),
+        (_("本周"), day_range(h["period"]["start"], h["period"]["end"])),
+        (_("单位排名统计期"), day_range(data["ranking"]["period"]["start"], data["ranking"]["period"]["end"])),
+    ]
+    about += [(d["label"], f"{d['formula']}；{d['counts']}；{d['period']}") for d in h["definitions"].values()]
+    _sheet(wb, _("说明"), [_("项目"), _("内容")], about)
     _sheet(
         wb,
         _("核心指标"),
@@ -111,49 +134,68 @@ def overview_workbook(data):
     _sheet(
         wb,
         _("趋势"),
-        [_("日期"), _("登记"), _("销号"), _("日末未销号"), _("日末超期")],
-        zip(t["days"], t["reported"], t["closed"], t["open_end"], t["overdue_end"], strict=True),
+        [_("日期"), _("登记"), _("销号"), _("在办（日末）"), _("未销号（日末）"), _("超期未改（日末）")],
+        zip(
+            map(day, t["days"]),
+            t["reported"],
+            t["closed"],
+            t["in_hand_end"],
+            t["open_end"],
+            t["overdue_end"],
+            strict=True,
+        ),
     )
-    counts = [_("登记"), _("销号"), _("应销号"), _("按期销号"), _("在办"), _("超期")]
+    counts = [_("在办"), _("超期未改"), _("未销号"), _("登记"), _("销号"), _("应销号"), _("按期销号"), _("延期")]
 
     def count_row(r):
-        return (r["reported"], r["closed"], r["due"], r["closed_on_time"], r["open_now"], r["overdue_now"])
+        return (
+            r["in_hand_now"], r["overdue_now"], r["open_now"], r["reported"], r["closed"], r["due"],
+            r["closed_on_time"], r["extended"],
+        )  # fmt: skip
 
     _sheet(wb, _("分区"), [_("区划"), *counts], [(r["name"], *count_row(r)) for r in data["breakdown"]["rows"]])
     _sheet(wb, _("类别"), [_("类别"), *counts], [(r["name"], *count_row(r)) for r in data["categories"]["rows"]])
     _sheet(
         wb, _("严重程度"), [_("严重程度"), *counts], [(r["name"], *count_row(r)) for r in data["severities"]["rows"]]
     )
+    flags = {"red": _("红旗"), "black": _("黑旗"), "": ""}
     ranking_rows = [
-        (g["label"], r["rank"], r["name"], r["score"], r["on_time_rate"], r["issues_overdue_open"], r["flag"])
+        (g["label"], r["rank"], r["name"], r["score"], r["on_time_rate"], r["extension_rate"], r["issues_overdue_open"],
+         flags[r["flag"]])
         for g in data["ranking"]["ranking"]
         for r in g["rows"]
+    ]  # fmt: skip
+    ranking_rows += [
+        (g["label"], None, r["name"], _("不参与排名（样本不足）"), None, None, None, "")
+        for g in data["ranking"]["ranking"]
+        for r in g["unranked"]
     ]
     _sheet(
         wb,
         _("单位排名"),
-        [_("类别"), _("名次"), _("单位"), _("综合得分"), _("按期销号率"), _("超期未改"), _("红黑旗")],
+        [_("类别"), _("名次"), _("单位"), _("综合得分"), _("按期销号率"), _("延期率"), _("超期未改"), _("红黑旗")],
         ranking_rows,
     )
     _sheet(
         wb,
         _("短板"),
-        [_("编号"), _("指标"), _("分值"), _("负面清单"), _("在办问题"), _("超期问题"), _("超期任务"), _("预计失分")],
+        [_("编号"), _("指标"), _("分值"), _("负面清单"), _("未销号问题"), _("超期未改"), _("超期未完成任务"), _("预计失分")],
         [
-            (r["code"], r["name"], r["max_score"], r["negative_list"], r["open_issues"], r["overdue_issues"],
-             r["overdue_tasks"], r["projected_loss"])
+            (r["code"], r["name"], r["max_score"], _("是") if r["negative_list"] else "", r["open_issues"],
+             r["overdue_issues"], r["overdue_tasks"], r["projected_loss"])
             for r in data["weak_spots"]["rows"]
         ],
     )  # fmt: skip
     _sheet(
         wb,
         _("负面清单"),
-        ["ID", _("类别"), _("地址"), _("区划"), _("责任单位"), _("整改时限"), _("超期")],
+        ["ID", _("类别"), _("地址"), _("区划"), _("责任单位"), _("整改时限"), _("超期未改")],
         [
-            (i["id"], i["category"], i["address"], i["region"], i["unit"], i["deadline"], i["overdue"])
+            (i["id"], i["category"], i["address"], i["region"], i["unit"], when_short(i["deadline"]),
+             _("是") if i["overdue"] else "")
             for i in data["negative_list"]["items"]
         ],
-    )
+    )  # fmt: skip
     out = BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -166,7 +208,7 @@ def overview_xlsx(request):
         raise Http404
     campaign, region = _resolve(request)
     data = dashboard.overview(request.user, campaign, region, params={"days": _days(request)})
-    name = f"{_('总览')}-{region.name}-{timezone.localdate().isoformat()}.xlsx"
+    name = f"{_('总览')}-{region.name}-{timezone.localdate():%Y%m%d}.xlsx"
     response = HttpResponse(overview_workbook(data), content_type=XLSX)
     response["Content-Disposition"] = content_disposition_header(True, name)
     return response

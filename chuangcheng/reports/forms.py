@@ -33,3 +33,18 @@ class BriefingBuildForm(forms.Form):
         if not scope.sees_all:
             regions = regions.filter(scope.region_q("path"))
         self.fields["region"].queryset = regions.filter(Q(level=RegionLevel.CITY) | Q(parent__level=RegionLevel.CITY))
+
+
+class BriefingDraftForm(forms.Form):
+    """The office's paragraphs of a draft: 下步工作要求 (required to publish), 点名 and 表扬."""
+
+    requirements = forms.CharField(
+        label=_("下步工作要求"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("发布前必须填写。例如：各责任单位要对超期未改问题逐一销号，下周一前报送整改情况。"),
+    )
+    criticism = forms.CharField(label=_("点名批评（可选）"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    commendation = forms.CharField(
+        label=_("通报表扬（可选）"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )

@@ -1,8 +1,9 @@
 """Briefings (通报) and the per-campaign scoring rules behind their rankings.
 
 The figures themselves are never stored as live data: :mod:`chuangcheng.reports.figures`
-computes them from tasks and issues. A :class:`Briefing` keeps a *snapshot* of them, taken once
-when it is published and never changed afterwards.
+computes them from tasks and issues. A :class:`Briefing` keeps a *snapshot* of them, taken when
+it is built and never changed once it is published; :class:`DailyStat` rows keep each day's
+flows and its end-of-day backlog (replayed from the event log), for the dashboards' trends.
 """
 
 from decimal import Decimal
@@ -17,10 +18,18 @@ from django.utils.translation import gettext_lazy as _
 from chuangcheng.org.scoping import scope_for
 
 
+def _points(label, default):
+    return models.DecimalField(
+        label, max_digits=4, decimal_places=2, default=Decimal(default), validators=[MinValueValidator(0)]
+    )
+
+
 class CampaignScoring(models.Model):
-    """评分规则: how the composite score (综合得分) of a unit is weighted in one campaign, and
-    how many units get a red or black flag. A campaign without a row uses the defaults here
-    (and ``BRIEFING_FLAG_COUNT``). Weights are relative: they need not add up to 100."""
+    """评分与通报规则 of one campaign: the weights of the composite score (综合得分), the points
+    deducted per counted item, who is too small to rank, how many red/black flags, and which
+    scheduled briefings publish themselves. A campaign without a row uses the defaults here
+    (and ``BRIEFING_FLAG_COUNT``). Weights are relative: they need not add up to 100. Every
+    value is printed under the ranking it produced."""
 
     campaign = models.OneToOneField(
         "campaigns.Campaign", verbose_name=_("创建活动"), on_delete=models.CASCADE, related_name="scoring"
@@ -30,26 +39,51 @@ class CampaignScoring(models.Model):
     weight_task_on_time = models.PositiveSmallIntegerField(_("权重：任务按期完成率"), default=20)
     weight_no_rework = models.PositiveSmallIntegerField(_("权重：核查一次通过率"), default=10)
     weight_task_on_track = models.PositiveSmallIntegerField(_("权重：任务进度达标率"), default=15)
-    deduct_overdue_issue = models.DecimalField(
-        _("扣分：每个超期未改问题"), max_digits=4, decimal_places=2, default=Decimal("0.00")
+    deduct_overdue_issue = _points(_("扣分：每个超期未改问题"), "0.50")
+    deduct_overdue_task = _points(_("扣分：每项超期未完成任务"), "0.50")
+    deduct_rework = _points(_("扣分：每次核查退回（返工）"), "0.20")
+    deduct_recurrence = _points(_("扣分：每起反弹"), "1.00")
+    deduct_extension = _points(_("扣分：每次延期"), "0.20")
+    deduct_refused_reassignment = _points(_("扣分：每次退回申请被驳回（推诿）"), "1.00")
+    deduct_integrity = _points(_("扣分：每次核查确认弄虚作假"), "1.00")
+    key_source_factor = models.DecimalField(
+        _("重点来源问题扣分倍数"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("2.00"),
+        validators=[MinValueValidator(1)],
+        help_text=_("领导交办、媒体曝光、上级反馈的问题超期未改时，按此倍数扣分。"),
     )
-    deduct_overdue_task = models.DecimalField(
-        _("扣分：每项超期未完成任务"), max_digits=4, decimal_places=2, default=Decimal("0.00")
+    min_due_issues = models.PositiveSmallIntegerField(
+        _("参与排名的最少应销号问题数"),
+        default=3,
+        help_text=_("统计期内应销号问题少于此数、且到期任务少于下一项的单位不参与排名（样本不足）。"),
     )
-    deduct_recurrence = models.DecimalField(
-        _("扣分：每起反弹"), max_digits=4, decimal_places=2, default=Decimal("1.00")
+    min_due_tasks = models.PositiveSmallIntegerField(
+        _("参与排名的最少到期任务数"), default=1, help_text=_("填 0 表示只按应销号问题数判断。")
+    )
+    flag_share = models.PositiveSmallIntegerField(
+        _("授旗比例（%）"),
+        default=20,
+        validators=[MaxValueValidator(50)],
+        help_text=_("每类参与排名单位中，红旗、黑旗各授予不超过此比例（向下取整）的单位。"),
     )
     flag_count = models.PositiveSmallIntegerField(
-        _("红黑旗数量"),
+        _("红黑旗数量上限"),
         null=True,
         blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(20)],
-        help_text=_("每类单位前 N 名授红旗、后 N 名授黑旗；留空用系统默认值。"),
+        help_text=_("每类单位红旗、黑旗各不超过 N 个；留空用系统默认值。"),
     )
+    auto_publish_daily = models.BooleanField(
+        _("日通报自动发布"), default=True, help_text=_("定时生成后直接发布并编号；否则生成草稿，待审核发布。")
+    )
+    auto_publish_weekly = models.BooleanField(_("周通报自动发布"), default=False)
+    auto_publish_monthly = models.BooleanField(_("月考评自动发布"), default=False)
 
     class Meta:
-        verbose_name = _("评分规则")
-        verbose_name_plural = _("评分规则")
+        verbose_name = _("评分与通报规则")
+        verbose_name_plural = _("评分与通报规则")
         constraints = [
             models.CheckConstraint(
                 condition=Q(weight_issue_on_time__gt=0)
@@ -72,25 +106,38 @@ class BriefingKind(models.TextChoices):
     MONTHLY = "monthly", _("月考评")  # last calendar month; built on the 1st at 09:00
 
 
+class BriefingStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")  # built; the office reviews it, adds 下步工作要求 and publishes
+    PUBLISHED = "published", _("已发布")  # numbered (文号), mailed, immutable
+    EMPTY = "empty", _("无数据")  # nothing to report in the period and region: a one-line note
+
+
 class BriefingQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Admins all; everyone else the briefings of a region in their scope (a district's
-        own briefing) and of the regions above it (the city-wide one), as for campaigns."""
+        """Published briefings (and notes of empty periods): admins all; everyone else those of
+        a region in their scope (a district's own) and of the regions above it (the city-wide
+        one), as for campaigns. Drafts: only to those who may build and publish them."""
+        from .permissions import draft_q
+
         scope = scope_for(user)
         if scope.sees_all:
             return self
         if not (scope.region_paths or scope.home_region_paths):
             return self.none()
-        return self.filter(scope.region_q("region__path", include_home=True) | Q(region__path__in=scope.ancestor_paths))
+        seen = scope.region_q("region__path", include_home=True) | Q(region__path__in=scope.ancestor_paths)
+        return self.filter(seen).filter(~Q(status=BriefingStatus.DRAFT) | draft_q(user))
 
 
 class Briefing(models.Model):
-    """通报: a dated, numbered, immutable record of one campaign's figures over one period for
-    one region (the campaign's whole territory, or a district).
+    """通报: one campaign's figures over one period for one region (the campaign's whole
+    territory, or a district).
 
     Built once per (campaign, kind, period, region) by :func:`chuangcheng.reports.briefings.
-    briefing_build`; ``content`` is the snapshot every output (page, PDF, Word, Excel) renders,
-    so a briefing reads the same forever, whatever happens to the issues afterwards."""
+    briefing_build` as a draft (or, when the period had nothing to report, as an empty note);
+    the office adds 下步工作要求 and 点名/表扬 and publishes it (:func:`briefing_publish`): only
+    then does it take its 文号 — the next of its series (campaign, region, kind, year), so
+    numbers stay contiguous — and go to its subscribers. ``content`` is the snapshot every
+    output renders; once published nothing about it changes."""
 
     campaign = models.ForeignKey(
         "campaigns.Campaign", verbose_name=_("创建活动"), on_delete=models.PROTECT, related_name="briefings"
@@ -101,12 +148,16 @@ class Briefing(models.Model):
     )
     period_start = models.DateField(_("统计起始日"))
     period_end = models.DateField(_("统计截止日"))
-    year = models.PositiveSmallIntegerField(_("文号年份"))
-    number = models.PositiveIntegerField(_("文号序号"))
-    document_number = models.CharField(_("文号"), max_length=40)
+    status = models.CharField(_("状态"), max_length=10, choices=BriefingStatus.choices, default=BriefingStatus.DRAFT)
+    year = models.PositiveSmallIntegerField(_("文号年份"), null=True, blank=True)
+    number = models.PositiveIntegerField(_("文号序号"), null=True, blank=True)
+    document_number = models.CharField(_("文号"), max_length=60, blank=True)
     title = models.CharField(_("标题"), max_length=200)
     summary = models.TextField(_("摘要"))
     content = models.JSONField(_("数据快照"))
+    requirements = models.TextField(_("下步工作要求"), blank=True)
+    criticism = models.TextField(_("点名批评"), blank=True)
+    commendation = models.TextField(_("通报表扬"), blank=True)
     built_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("生成人"),
@@ -116,7 +167,17 @@ class Briefing(models.Model):
         related_name="+",
         help_text=_("空：由定时任务生成。"),
     )
-    published_at = models.DateTimeField(_("发布时间"), default=timezone.now)
+    built_at = models.DateTimeField(_("生成时间"), default=timezone.now)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发布人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("空：按规则自动发布。"),
+    )
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
 
     objects = BriefingQuerySet.as_manager()
 
@@ -129,26 +190,45 @@ class Briefing(models.Model):
             models.UniqueConstraint(
                 fields=["campaign", "kind", "period_start", "region"], name="reports_briefing_one_per_period"
             ),
-            # 文号: allocated in sequence per campaign and year.
-            models.UniqueConstraint(fields=["campaign", "year", "number"], name="reports_briefing_unique_number"),
+            # 文号: one series per issuer (the region's office) and kind, numbered per year.
+            models.UniqueConstraint(
+                fields=["campaign", "region", "kind", "year", "number"],
+                condition=Q(number__isnull=False),
+                name="reports_briefing_unique_number",
+            ),
             models.CheckConstraint(
                 condition=Q(period_end__gte=models.F("period_start")), name="reports_briefing_period_order"
+            ),
+            # Published ⟺ numbered.
+            models.CheckConstraint(
+                condition=(Q(status="published") & Q(number__isnull=False, published_at__isnull=False))
+                | (~Q(status="published") & Q(number__isnull=True)),
+                name="reports_briefing_numbered_when_published",
             ),
         ]
         indexes = [models.Index(fields=["campaign", "-period_end"], name="reports_briefing_campaign_end")]
 
     def __str__(self):
-        return f"{self.document_number} {self.title}"
+        return f"{self.document_number or self.get_status_display()} {self.title}"
 
     def save(self, *args, **kwargs):
-        # Immutable once published: the only write is the INSERT in briefing_build.
+        # Written only by the services: the INSERT in briefing_build, then conditional UPDATEs
+        # (a draft's texts, publishing) that never touch a published row.
         if not self._state.adding:
-            raise ValueError("A published briefing is immutable.")
+            raise ValueError("Briefings change only through chuangcheng.reports.briefings.")
         super().save(*args, **kwargs)
 
     @property
     def is_city_wide(self):
         return self.region_id == self.campaign.region_id
+
+    @property
+    def is_draft(self):
+        return self.status == BriefingStatus.DRAFT
+
+    @property
+    def is_published(self):
+        return self.status == BriefingStatus.PUBLISHED
 
 
 class StatDimension(models.TextChoices):
@@ -156,6 +236,7 @@ class StatDimension(models.TextChoices):
     CATEGORY = "category", _("问题类别")  # key: IssueCategory id
     SEVERITY = "severity", _("严重程度")  # key: Severity value
     INDICATOR = "indicator", _("测评指标")  # key: Indicator id (issues linked to an indicator)
+    UNIT = "unit", _("责任单位")  # key: Unit id (the campaign's whole territory only)
 
 
 class DailyStat(models.Model):
@@ -164,8 +245,11 @@ class DailyStat(models.Model):
 
     Rows are kept for every region from the city down to the community (an issue counts in its
     own region and each ancestor), so a region's trend is one row per day however many issues
-    it holds. Flow counts (reported … reopened) are additive over days; ``open_end`` and
-    ``overdue_end`` are the backlog at the end of the day (for today: at ``refreshed_at``).
+    it holds; per unit, for the campaign's whole territory. Flow counts (reported … extended)
+    are additive over days; ``in_hand_end``, ``open_end`` and ``overdue_end`` are the backlog
+    at the end of the day, replayed from the event log (for today: at ``refreshed_at``) — a
+    past day's backlog never comes from today's rows. The campaign's own region has a total
+    row for every day built, even an empty one: a missing day is one nobody built yet.
 
     Written only by :func:`chuangcheng.reports.stats.refresh_day`, which replaces a whole
     (campaign, day) at once; derived data, so it may be rebuilt at any time."""
@@ -184,8 +268,10 @@ class DailyStat(models.Model):
     due = models.PositiveIntegerField(_("应销号"), default=0)
     rejected = models.PositiveIntegerField(_("核查退回"), default=0)
     reopened = models.PositiveIntegerField(_("反弹"), default=0)
-    open_end = models.PositiveIntegerField(_("日末在办"), default=0)
-    overdue_end = models.PositiveIntegerField(_("日末超期"), default=0)
+    extended = models.PositiveIntegerField(_("延期"), default=0)
+    in_hand_end = models.PositiveIntegerField(_("日末在办"), default=0)
+    open_end = models.PositiveIntegerField(_("日末未销号"), default=0)
+    overdue_end = models.PositiveIntegerField(_("日末超期未改"), default=0)
     refreshed_at = models.DateTimeField(_("刷新时间"), default=timezone.now)
 
     class Meta:

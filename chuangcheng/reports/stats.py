@@ -1,70 +1,68 @@
-"""Daily summary rows (:class:`~chuangcheng.reports.models.DailyStat`): written by a job, read by
+"""Daily summary rows (:class:`~chuangcheng.reports.models.DailyStat`): written by jobs, read by
 the dashboards, so a dashboard's cost follows the number of days and regions shown, not the
 number of issues.
 
-:func:`refresh_day` rebuilds one (campaign, day): one grouped query over that day's issues (and
-the issues still open at its end), one over that day's verification events, then the cells are
-rolled up to every ancestor region in Python and the day's rows are replaced in one
-transaction — idempotent, so the job may run as often as it likes. The beat job refreshes today
-and yesterday every few minutes; ``manage.py refresh_daily_stats --days N`` backfills.
+A day's row holds two kinds of number, each from :mod:`chuangcheng.reports.figures`:
 
-Counts follow the definitions in :mod:`chuangcheng.reports.definitions` (closed = closed that
-day and still closed; due = deadline that day, not long-term or dismissed; closed on time = due
-that day and closed by the deadline). The end-of-day
-backlog of a past day is reconstructed from today's data (assigned by then, not closed by then);
-period figures such as rates are never read from here but from :mod:`figures`.
+- **flows** (登记, 交办, 销号, 应销号, 按期销号, 核查退回, 反弹, 延期) — the figures' own period
+  predicates over that day, so a week of rows adds up to the week's figures;
+- **end-of-day backlog** (在办, 未销号, 超期未改) — the backlog predicates at the end of the day,
+  judged on the issues *as they were then*, replayed from the append-only event log
+  (:mod:`.figures.history`); today's, as of now. A past day's backlog is never read off today's
+  rows, so rebuilding any day gives the same answer, and demo seeding (``seed_demo`` runs
+  ``refresh_daily_stats --days 90``) writes its history through this same code.
+
+:func:`refresh_day` replaces a whole (campaign, day) in one transaction — idempotent. The beat
+job refreshes today and yesterday every five minutes and then builds any day of the last
+:data:`CATCH_UP_DAYS` that has no row yet (a day the job missed while it was down); the
+campaign's own region gets a total row for every day built, so "missing" is "never built".
 """
 
 import datetime as dt
 from collections import defaultdict
 
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Min, Q, Sum
 from django.utils import timezone
 
 from chuangcheng.org.models import Region, RegionLevel
-from inspections.models import CLOCK_STATES, Issue, IssueAction, IssueEvent, IssueState
+from inspections.models import IssueAction
 
-from .figures import in_period, issues_closed, issues_closed_on_time, issues_due
+from .figures import predicates
+from .figures.sets import backlog_cells
 from .models import DailyStat, StatDimension
 from .periods import bounds
 
 # Regions that get rows: the city down to the community (grids roll up into their community).
 ROLLUP_LEVELS = (RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWN, RegionLevel.VILLAGE)
-COUNTS = ("reported", "assigned", "closed", "closed_on_time", "due", "rejected", "reopened", "open_end", "overdue_end")
-FLOWS = COUNTS[:7]
+FLOWS = ("reported", "assigned", "closed", "closed_on_time", "due", "rejected", "reopened", "extended")
+BACKLOG = {"in_hand_end": "issues_in_hand", "open_end": "issues_open", "overdue_end": "issues_overdue_open"}
+COUNTS = (*FLOWS, *BACKLOG)
+CATCH_UP_DAYS = 90
+CATCH_UP_PER_RUN = 7  # missing days built per job run (each its own transaction; the next run goes on)
+GROUP = ("region_id", "category_id", "severity", "indicator_id", "responsible_unit_id")
 
 
-def _issue_counts(b):
-    """Conditional counts of one day; ``b.as_of`` is the end of the day (or now, for today).
-    Assigned, closed, due and closed on time are :mod:`figures`' own predicates, so a week of
-    rows adds up to the week's figures (tests/reports/test_dashboard.py pins it); closed on time
-    counts by deadline day, as 按期销号率 does (on time among those due)."""
-    closed = issues_closed(b)
-    due = issues_due(b)
-    # Not closed by the end of the day: still owed, or closed only later.
-    unclosed = Q(state__in=CLOCK_STATES + (IssueState.SUBMITTED, IssueState.LONG_TERM)) | Q(
-        state=IssueState.CLOSED, closed_at__gte=b.as_of
-    )
-    open_end = Q(assigned_at__lt=b.as_of) & unclosed
-    overdue_end = Q(rectification_deadline__lt=b.as_of) & (
-        Q(state__in=CLOCK_STATES) | Q(state=IssueState.CLOSED, closed_at__gte=b.as_of)
-    )
-    return {
-        "reported": Count("id", filter=in_period("created_at", b)),
-        "assigned": Count("id", filter=in_period("assigned_at", b)),
-        "closed": Count("id", filter=closed),
-        "closed_on_time": Count("id", filter=issues_closed_on_time(b)),
-        "due": Count("id", filter=due),
-        "open_end": Count("id", filter=open_end),
-        "overdue_end": Count("id", filter=overdue_end),
-    }, (
-        in_period("created_at", b)
-        | in_period("assigned_at", b)
-        | in_period("closed_at", b)
-        | in_period("rectification_deadline", b)
-        | open_end
-    )
+def _flow_aggregates(b):
+    """One day's flows, by the figures' predicates (so a week of rows is the week's figures)."""
+    predicates_of = {
+        "reported": predicates.issues_reported(b),
+        "assigned": predicates.issues_assigned(b),
+        "closed": predicates.issues_closed(b),
+        "closed_on_time": predicates.issues_closed_on_time(b),
+        "due": predicates.issues_due(b),
+    }
+    touched = Q()
+    for q in predicates_of.values():
+        touched |= q
+    return {name: Count("id", filter=q) for name, q in predicates_of.items()}, touched
+
+
+EVENT_FLOWS = {
+    "rejected": predicates.EVENT_FIGURES["rejections"],
+    "reopened": predicates.EVENT_FIGURES["recurrences"],
+    "extended": predicates.EVENT_FIGURES["extensions"],
+}
 
 
 def _rollup_map(campaign):
@@ -81,7 +79,6 @@ def _rollup_map(campaign):
 
 
 def _slices(category_id, severity, indicator_id):
-    yield StatDimension.TOTAL, ""
     yield StatDimension.CATEGORY, str(category_id or "")
     yield StatDimension.SEVERITY, severity or ""
     if indicator_id:
@@ -89,32 +86,47 @@ def _slices(category_id, severity, indicator_id):
 
 
 def day_cells(campaign, day, *, now=None):
-    """``{(region id, dimension, key): {count: n}}`` for one day (two grouped queries)."""
+    """``{(region id, dimension, key): {count: n}}`` for one day: flows (two grouped queries)
+    and the backlog at the end of the day (one grouped query, plus the replay of the issues that
+    changed since)."""
+    now = now or timezone.now()
     b = bounds(day, day, now=now)
-    aggregates, touched = _issue_counts(b)
-    group = ("region_id", "category_id", "severity", "indicator_id")
-    issue_rows = (
-        Issue.objects.filter(campaign=campaign).filter(touched).order_by().values(*group).annotate(**aggregates)
-    )
+    issues = predicates.issues_of(campaign)
+    aggregates, touched = _flow_aggregates(b)
+    flow_rows = issues.filter(touched).order_by().values(*GROUP).annotate(**aggregates)
     event_rows = (
-        IssueEvent.objects.filter(issue__campaign=campaign, action__in=[IssueAction.REJECT, IssueAction.REOPEN])
-        .filter(in_period("created_at", b))
+        predicates.events_of(campaign)
+        .filter(action__in=[IssueAction.REJECT, IssueAction.REOPEN, IssueAction.APPROVE_EXTENSION])
+        .filter(predicates.in_period("created_at", b))
         .order_by()
-        .values(*(f"issue__{g}" for g in group))
-        .annotate(
-            rejected=Count("id", filter=Q(action=IssueAction.REJECT)),
-            reopened=Count("id", filter=Q(action=IssueAction.REOPEN)),
-        )
+        .values(*(f"issue__{g}" for g in GROUP))
+        .annotate(**{name: Count("id", filter=q) for name, q in EVENT_FLOWS.items()})
     )
+    backlog = backlog_cells(
+        issues,
+        b.as_of,
+        tuple(F(g) for g in GROUP),
+        lambda f: (f.region_id, f.category_id, f.severity, f.indicator_id, f.unit_id),
+        live=b.as_of >= now,
+    )
+    rows = [*flow_rows, *({k.removeprefix("issue__"): v for k, v in r.items()} for r in event_rows)]
+    for key, counts in backlog.items():
+        rows.append({**dict(zip(GROUP, key, strict=True)), **{col: counts.get(f) for col, f in BACKLOG.items()}})
     rollup = _rollup_map(campaign)
+    root = campaign.region_id
     cells = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
-    for row in [*issue_rows, *({k.removeprefix("issue__"): v for k, v in r.items()} for r in event_rows)]:
+    cells[(root, StatDimension.TOTAL, "")]  # every built day has its total row
+    for row in rows:
         every, above_community = rollup.get(row["region_id"], ((), ()))
+        targets = [(region_id, StatDimension.TOTAL, "") for region_id in every]
         for dimension, key in _slices(row["category_id"], row["severity"], row["indicator_id"]):
-            for region_id in every if dimension == StatDimension.TOTAL else above_community:
-                cell = cells[(region_id, dimension, key)]
-                for name in COUNTS:
-                    cell[name] += row.get(name, 0) or 0
+            targets += [(region_id, dimension, key) for region_id in above_community]
+        if row["responsible_unit_id"]:
+            targets.append((root, StatDimension.UNIT, str(row["responsible_unit_id"])))
+        for target in targets:
+            cell = cells[target]
+            for name in COUNTS:
+                cell[name] += row.get(name, 0) or 0
     return cells
 
 
@@ -122,12 +134,13 @@ def refresh_day(campaign, day, *, now=None):
     """Replace the rows of (campaign, day) with freshly computed ones. Returns the row count."""
     now = now or timezone.now()
     cells = day_cells(campaign, day, now=now)
+    root = (campaign.region_id, StatDimension.TOTAL, "")
     rows = [
         DailyStat(
             campaign=campaign, day=day, region_id=region_id, dimension=dimension, key=key, refreshed_at=now, **counts
         )
         for (region_id, dimension, key), counts in cells.items()
-        if any(counts.values())
+        if any(counts.values()) or (region_id, dimension, key) == root
     ]
     with transaction.atomic():
         DailyStat.objects.filter(campaign=campaign, day=day).delete()
@@ -135,15 +148,24 @@ def refresh_day(campaign, day, *, now=None):
     return len(rows)
 
 
+def first_day(campaign):
+    """The first day with anything to count: the campaign's start, or its first issue if earlier
+    (issues recorded before the campaign formally started belong to its history too)."""
+    first = predicates.issues_of(campaign).aggregate(first=Min("created_at"))["first"]
+    if first is None:
+        return campaign.start_date
+    return min(campaign.start_date, timezone.localtime(first).date())
+
+
 def refresh(campaigns, *, days=2, now=None):
-    """Today and the ``days - 1`` days before it, for each campaign. Returns ``{campaign id: rows}``."""
+    """Today and the ``days - 1`` days before it (not before :func:`first_day`), for each
+    campaign. Returns ``{campaign id: rows}``."""
     now = now or timezone.now()
     today = timezone.localtime(now).date()
     out = {}
     for campaign in campaigns:
-        first = max(campaign.start_date, today - dt.timedelta(days=days - 1))
+        day = max(first_day(campaign), today - dt.timedelta(days=days - 1))
         n = 0
-        day = first
         while day <= today:
             n += refresh_day(campaign, day, now=now)
             day += dt.timedelta(days=1)
@@ -151,12 +173,41 @@ def refresh(campaigns, *, days=2, now=None):
     return out
 
 
+def missing_days(campaign, *, now=None, window=CATCH_UP_DAYS):
+    """Days of the last ``window`` (before today, not before :func:`first_day`) never built."""
+    today = timezone.localtime(now or timezone.now()).date()
+    start = max(first_day(campaign), today - dt.timedelta(days=window))
+    built = set(
+        DailyStat.objects.filter(
+            campaign=campaign, region_id=campaign.region_id, dimension=StatDimension.TOTAL, key="", day__gte=start
+        ).values_list("day", flat=True)
+    )
+    return [
+        start + dt.timedelta(days=i) for i in range((today - start).days) if start + dt.timedelta(days=i) not in built
+    ]
+
+
+def catch_up(campaigns, *, now=None):
+    """Build the days :func:`missing_days` finds, the most recent first, at most
+    :data:`CATCH_UP_PER_RUN` per campaign (a backfill spreads over runs, each within the job's
+    time limit). Returns ``{campaign id: [days built]}``."""
+    out = {}
+    for campaign in campaigns:
+        days = sorted(missing_days(campaign, now=now), reverse=True)[:CATCH_UP_PER_RUN]
+        for day in days:
+            refresh_day(campaign, day, now=now)
+        out[campaign.pk] = days
+    return out
+
+
 # --- reading -------------------------------------------------------------------------------------
+
+TREND = ("reported", "assigned", "closed", "in_hand_end", "open_end", "overdue_end")
 
 
 def trend(campaign, region, start, end):
-    """One point per day from ``start`` to ``end``: reported, closed, backlog and overdue at the
-    end of the day (a day without a row is zero). One indexed query, ≤ one row per day."""
+    """One point per day from ``start`` to ``end``: reported, assigned, closed and the backlog at
+    the end of the day (a day without a row is zero). One indexed query, ≤ one row per day."""
     rows = {
         r["day"]: r
         for r in DailyStat.objects.filter(
@@ -168,9 +219,12 @@ def trend(campaign, region, start, end):
         day = start + dt.timedelta(days=i)
         row = rows.get(day, {})
         out["days"].append(day.isoformat())
-        for name in ("reported", "assigned", "closed", "open_end", "overdue_end"):
+        for name in TREND:
             out[name].append(row.get(name, 0))
     return dict(out)
+
+
+NOW = {"in_hand_now": "in_hand_end", "open_now": "open_end", "overdue_now": "overdue_end"}
 
 
 def _window(queryset, start, end):
@@ -178,13 +232,12 @@ def _window(queryset, start, end):
     on_end = Q(day=end)
     return queryset.filter(day__gte=start, day__lte=end).annotate(
         **{name: Sum(name) for name in FLOWS},
-        open_now=Sum("open_end", filter=on_end),
-        overdue_now=Sum("overdue_end", filter=on_end),
+        **{name: Sum(column, filter=on_end) for name, column in NOW.items()},
     )
 
 
 def _clean(row):
-    return {k: (v or 0) if k in (*FLOWS, "open_now", "overdue_now") else v for k, v in row.items()}
+    return {k: (v or 0) if k in (*FLOWS, *NOW) else v for k, v in row.items()}
 
 
 def by_child_region(campaign, region, start, end):
@@ -200,13 +253,35 @@ def by_child_region(campaign, region, start, end):
 
 
 def by_slice(campaign, region, dimension, start, end):
-    """``{key: counts}`` for one dimension (category, severity, indicator) of ``region`` (one query)."""
+    """``{key: counts}`` for one dimension (category, severity, indicator, unit) of ``region``."""
     rows = _window(
         DailyStat.objects.filter(campaign=campaign, region=region, dimension=dimension).order_by().values("key"),
         start,
         end,
     )
     return {r.pop("key"): _clean(r) for r in rows}
+
+
+def unit_trend(campaign, unit_id, start, end):
+    """One unit's end-of-day 在办 and 超期未改 from ``start`` to ``end`` (city-wide rows)."""
+    rows = {
+        r["day"]: r
+        for r in DailyStat.objects.filter(
+            campaign=campaign,
+            region_id=campaign.region_id,
+            dimension=StatDimension.UNIT,
+            key=str(unit_id),
+            day__gte=start,
+            day__lte=end,
+        ).values("day", "in_hand_end", "overdue_end", "closed")
+    }
+    out = defaultdict(list)
+    for i in range((end - start).days + 1):
+        day = start + dt.timedelta(days=i)
+        out["days"].append(day.isoformat())
+        for name in ("in_hand_end", "overdue_end", "closed"):
+            out[name].append(rows.get(day, {}).get(name, 0))
+    return dict(out)
 
 
 def last_refreshed(campaign, region, day):

@@ -1,9 +1,10 @@
 """Briefing pages: the list (with the 生成通报 form for supervisors), the page of one briefing
-and its downloads (PDF, Word, Excel).
+(for a draft, the office's form: 下步工作要求, 点名, 表扬, 保存草稿 / 发布), and its downloads
+(PDF, Word, Excel).
 
-Thin: the list starts from ``Briefing.objects.visible_to(user)`` (out of scope: 404), building
-goes through :func:`~chuangcheng.reports.briefings.briefing_build`, and the outputs render the
-briefing's frozen snapshot.
+Thin: the list starts from ``Briefing.objects.visible_to(user)`` (out of scope, or a draft the
+viewer may not publish: 404); building, saving and publishing go through
+:mod:`chuangcheng.reports.briefings`; the outputs render the briefing's frozen snapshot.
 """
 
 from django.contrib import messages
@@ -18,9 +19,9 @@ from django.views.decorators.http import require_GET, require_POST
 from chuangcheng.exceptions import ApplicationError
 
 from . import outputs, permissions
-from .briefings import briefing_build
-from .forms import BriefingBuildForm
-from .models import Briefing, BriefingKind
+from .briefings import briefing_build, briefing_publish, briefing_save_draft
+from .forms import BriefingBuildForm, BriefingDraftForm
+from .models import Briefing, BriefingKind, BriefingStatus
 
 PAGE_SIZE = 30
 DOWNLOADS = {
@@ -40,6 +41,9 @@ def _list_context(request, form=None):
     kind = request.GET.get("kind", "")
     if kind in BriefingKind.values:
         briefings = briefings.filter(kind=kind)
+    status = request.GET.get("status", "")
+    if status in BriefingStatus.values:
+        briefings = briefings.filter(status=status)
     can_build = permissions.can_build_any_briefing(request.user)
     if can_build and form is None:
         form = BriefingBuildForm(user=request.user)
@@ -47,6 +51,8 @@ def _list_context(request, form=None):
         "page": Paginator(briefings, PAGE_SIZE).get_page(request.GET.get("page")),
         "kinds": BriefingKind.choices,
         "kind": kind,
+        "statuses": BriefingStatus.choices if can_build else [],
+        "status": status,
         "form": form if can_build else None,
     }
 
@@ -77,11 +83,15 @@ def briefing_build_view(request):
         except ApplicationError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
-            if created:
-                messages.success(request, _("已生成通报 %(n)s。") % {"n": briefing.document_number})
+            if created and briefing.is_draft:
+                messages.success(request, _("已生成通报草稿：请审核，填写下步工作要求后发布（发布时编号）。"))
+            elif created:
+                messages.info(request, briefing.summary)
             else:
                 messages.info(
-                    request, _("该统计期的通报已经生成（%(n)s），不再重复生成。") % {"n": briefing.document_number}
+                    request,
+                    _("该统计期的通报已经生成（%(n)s），不再重复生成。")
+                    % {"n": briefing.document_number or briefing.get_status_display()},
                 )
             return redirect("reports:detail", pk=briefing.pk)
     return render(request, "reports/briefing_list.html", _list_context(request, form), status=400)
@@ -91,13 +101,53 @@ def _visible(request, pk):
     return get_object_or_404(Briefing.objects.visible_to(request.user).select_related("campaign", "region"), pk=pk)
 
 
+def _detail(request, briefing, *, form=None, status=200):
+    context = outputs.briefing_context(briefing)
+    context["pdf_problem"] = outputs.pdf_problem()
+    if permissions.can_publish_briefing(request.user, briefing):
+        context["draft_form"] = form or BriefingDraftForm(
+            initial={
+                "requirements": briefing.requirements,
+                "criticism": briefing.criticism,
+                "commendation": briefing.commendation,
+            }
+        )
+    return render(request, "reports/briefing_detail.html", context, status=status)
+
+
 @login_required
 @require_GET
 def briefing_detail(request, pk):
+    return _detail(request, _visible(request, pk))
+
+
+@login_required
+@require_POST
+def briefing_edit(request, pk):
+    """保存草稿 or 发布 (the button pressed): the office's paragraphs, then — for 发布 — the 文号."""
     briefing = _visible(request, pk)
-    context = outputs.briefing_context(briefing)
-    context["pdf_problem"] = outputs.pdf_problem()
-    return render(request, "reports/briefing_detail.html", context)
+    if not permissions.can_publish_briefing(request.user, briefing):
+        if briefing.is_draft:
+            raise Http404
+        messages.warning(request, _("该通报已发布（%(n)s），不能再修改。") % {"n": briefing.document_number})
+        return redirect("reports:detail", pk=briefing.pk)
+    form = BriefingDraftForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, briefing, form=form, status=400)
+    texts = form.cleaned_data
+    try:
+        if "publish" in request.POST:
+            done = briefing_publish(actor=request.user, briefing_id=briefing.pk, **texts)
+            messages.success(request, _("已发布 %(n)s，并已发送给订阅人。") % {"n": done.document_number})
+        else:
+            briefing_save_draft(actor=request.user, briefing_id=briefing.pk, **texts)
+            messages.success(request, _("草稿已保存。"))
+    except ApplicationError as error:
+        if error.code == "not_found":
+            raise Http404 from None
+        form.add_error(error.field if error.field in form.fields else None, error.message)
+        return _detail(request, _visible(request, pk), form=form, status=error.status_code)
+    return redirect("reports:detail", pk=briefing.pk)
 
 
 @login_required
@@ -114,6 +164,7 @@ def briefing_download(request, pk, fmt):
         context = {"briefing": briefing, "message": error.message}
         return render(request, "reports/download_unavailable.html", context, status=503)
     response = HttpResponse(data, content_type=mimetype)
-    filename = f"{briefing.document_number}{briefing.title}.{fmt}"
+    number = briefing.document_number or _("草稿")
+    filename = f"{number}{briefing.title}.{fmt}"
     response["Content-Disposition"] = content_disposition_header(True, filename)
     return response

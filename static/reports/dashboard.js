@@ -40,7 +40,8 @@
         series: [
           { name: el.dataset.labelReported, type: "bar", data: t.reported, color: COLORS.blue },
           { name: el.dataset.labelClosed, type: "bar", data: t.closed, color: COLORS.green },
-          { name: el.dataset.labelBacklog, type: "line", data: t.open_end, color: COLORS.orange, showSymbol: false },
+          { name: el.dataset.labelInHand, type: "line", data: t.in_hand_end, color: COLORS.orange, showSymbol: false },
+          { name: el.dataset.labelBacklog, type: "line", data: t.open_end, color: COLORS.gray, showSymbol: false },
           { name: el.dataset.labelOverdue, type: "line", data: t.overdue_end, color: COLORS.red, showSymbol: false },
         ],
       });
@@ -48,7 +49,7 @@
     breakdown: function (el, d) {
       var rows = d.breakdown.slice(0, 20);
       return hbars(rows.map(function (r) { return r.name; }), [
-        { name: el.dataset.labelOpen, type: "bar", data: rows.map(function (r) { return r.open_now; }), color: COLORS.blue },
+        { name: el.dataset.labelInHand, type: "bar", data: rows.map(function (r) { return r.in_hand_now; }), color: COLORS.blue },
         { name: el.dataset.labelOverdue, type: "bar", data: rows.map(function (r) { return r.overdue_now; }), color: COLORS.red },
       ]);
     },
@@ -62,7 +63,7 @@
     severities: function (el, d) {
       var rows = d.severities;
       return hbars(rows.map(function (r) { return r.name; }), [
-        { name: el.dataset.labelOpen, type: "bar", data: rows.map(function (r) { return r.open_now; }), color: COLORS.blue },
+        { name: el.dataset.labelInHand, type: "bar", data: rows.map(function (r) { return r.in_hand_now; }), color: COLORS.blue },
         { name: el.dataset.labelOverdue, type: "bar", data: rows.map(function (r) { return r.overdue_now; }), color: COLORS.red },
       ]);
     },
@@ -74,6 +75,17 @@
           data: rows.map(function (r) { return { value: r.projected_loss, itemStyle: { color: r.negative_list ? COLORS.red : COLORS.orange } }; }),
         },
       ]);
+    },
+    backlog: function (el, d) {
+      var t = d.backlog;
+      return base({
+        xAxis: { type: "category", data: t.days.map(function (s) { return s.slice(5); }) },
+        yAxis: { type: "value", minInterval: 1 },
+        series: [
+          { name: el.dataset.labelInHand, type: "line", data: t.in_hand_end, color: COLORS.blue, showSymbol: false },
+          { name: el.dataset.labelOverdue, type: "line", data: t.overdue_end, color: COLORS.red, showSymbol: false },
+        ],
+      });
     },
     history: function (el, d) {
       var rows = d.history;

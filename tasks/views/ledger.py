@@ -11,7 +11,7 @@ from chuangcheng.campaigns.models import Campaign, Indicator
 from chuangcheng.org.models import Region, RegionLevel, Unit
 from chuangcheng.xlsx import xlsx_response
 
-from .. import exports, permissions, selectors
+from .. import counting, exports, permissions, selectors
 from ..filters import TaskFilter
 from ..models import TaskState
 from .common import PAGE_SIZE, _rows, can_view_ledger, message_page
@@ -99,6 +99,8 @@ def export(request):
     if not can_view_ledger(request.user):
         return _ledger_refused(request)
     _filterset, tasks, _states = _ledger_filter(request)
-    data = exports.ledger_workbook(tasks.select_related("responsible_leader").iterator(chunk_size=2000))
+    data = exports.ledger_workbook(
+        counting.annotate(tasks.select_related("responsible_leader")).iterator(chunk_size=2000)
+    )
     filename = _("任务台账-%(d)s.xlsx") % {"d": timezone.localdate().strftime("%Y%m%d")}
     return xlsx_response(data, filename)

@@ -14,7 +14,7 @@ from tests.factories import IndicatorFactory, StandardFactory, TaskFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-TIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$")
+TIME = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}$")  # times for people, never ISO
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Building briefings: one per (campaign, kind, period, region), refused for a period that has
-not ended or that precedes the campaign, numbered in sequence, immutable, mailed to its
-subscribers; the jobs and the command."""
+not ended or that precedes the campaign; built as a draft (no 文号), published with the next
+文号 of its series (issuer and kind), immutable once published, mailed to its subscribers; an
+empty period gets a one-line note; the jobs (which catch up) and the command."""
 
 import datetime as dt
 
@@ -12,8 +13,8 @@ from django.utils import timezone
 from chuangcheng.exceptions import ApplicationError
 from chuangcheng.org.models import LeaderAssignment
 from chuangcheng.reports import jobs, periods
-from chuangcheng.reports.briefings import briefing_build, briefing_subscribers
-from chuangcheng.reports.models import Briefing
+from chuangcheng.reports.briefings import briefing_build, briefing_publish, briefing_save_draft, briefing_subscribers
+from chuangcheng.reports.models import Briefing, CampaignScoring
 from tests.factories import CampaignFactory, MembershipFactory, UserFactory
 
 
@@ -22,12 +23,12 @@ def build(campaign, kind="weekly", **kw):
 
 
 def test_weekly_briefing_snapshot(campaign, world):
-    briefing, created = build(campaign, day=world.monday)
+    briefing, created = build(campaign, day=world.monday, publish=True)
     assert created
     assert (briefing.period_start, briefing.period_end) == (world.monday, world.sunday)
     assert briefing.region == campaign.region
     year = timezone.localdate().year
-    assert briefing.document_number == f"创建办〔{year}〕1号"
+    assert briefing.document_number == f"创建办周〔{year}〕1号"
     assert briefing.title == "示范市创建工作周通报"
     content = briefing.content
     assert content["issuer"] == "示范市创建国家卫生城市工作指挥部办公室"
@@ -47,7 +48,8 @@ def test_summary_paragraph(campaign, world):
     briefing, _ = build(campaign, day=world.monday)
     assert briefing.summary.startswith("本周新交办问题 6 个，销号 4 个，按期销号率 50.0%")
     assert "超期未改问题 2 个" in briefing.summary
-    assert "返工率 33.3%" in briefing.summary  # 1 rejection in 3 verifications
+    assert "返工率 20.0%" in briefing.summary  # 1 rejection in 5 verifications
+    assert "延期率 0.0%" in briefing.summary
     assert "红旗单位：乙一街道办事处。" in briefing.summary
     assert "黑旗单位：甲一街道办事处。" in briefing.summary
 
@@ -95,19 +97,74 @@ def test_region_outside_the_campaign_is_refused(campaign, world):
         build(campaign, day=world.monday, region=other.region)
 
 
-def test_document_numbers_run_per_campaign_and_year(campaign, world, city):
-    a, _ = build(campaign, day=world.monday)
-    b, _ = build(campaign, kind="daily", day=world.monday)
-    c, _ = build(campaign, day=world.monday, region=city.a)
-    assert [x.number for x in (a, b, c)] == [1, 2, 3]
-    assert c.document_number.endswith(f"〔{timezone.localdate().year}〕3号")
-    other = CampaignFactory(start_date=world.monday - dt.timedelta(days=30))
-    d, _ = build(other, day=world.monday)
-    assert d.number == 1
+def test_a_draft_has_no_number_until_it_is_published(campaign, world, people):
+    draft, _ = build(campaign, day=world.monday)
+    assert (draft.status, draft.number, draft.document_number) == ("draft", None, "")
+    with pytest.raises(ApplicationError, match="下步工作要求"):
+        briefing_publish(actor=people.supervisor, briefing_id=draft.pk)
+    briefing_save_draft(
+        actor=people.supervisor,
+        briefing_id=draft.pk,
+        requirements="各单位本周内完成整改。",
+        commendation="乙一街道办事处整改及时。",
+    )
+    done = briefing_publish(actor=people.supervisor, briefing_id=draft.pk)
+    year = timezone.localdate().year
+    assert (done.status, done.number, done.document_number) == ("published", 1, f"创建办周〔{year}〕1号")
+    stored = Briefing.objects.get(pk=draft.pk)
+    assert (stored.requirements, stored.commendation, stored.published_by) == (
+        "各单位本周内完成整改。", "乙一街道办事处整改及时。", people.supervisor,
+    )  # fmt: skip
+    with pytest.raises(ApplicationError, match="已发布") as again:
+        briefing_publish(actor=people.supervisor, briefing_id=draft.pk, requirements="改")
+    assert again.value.code == "conflict"
+    with pytest.raises(ApplicationError):
+        briefing_save_draft(actor=people.supervisor, briefing_id=draft.pk, requirements="改")
+    assert Briefing.objects.get(pk=draft.pk).requirements == "各单位本周内完成整改。"
+
+
+def test_only_who_may_build_may_publish(campaign, world, people, city):
+    draft, _ = build(campaign, day=world.monday)
+    for who in (people.staff, people.leader, people.district_supervisor):
+        with pytest.raises(ApplicationError) as refused:
+            briefing_publish(actor=who, briefing_id=draft.pk, requirements="要求")
+        assert refused.value.code == "not_found"
+    assert Briefing.objects.get(pk=draft.pk).status == "draft"
+
+
+def test_document_numbers_run_per_issuer_and_kind(campaign, world, city):
+    year = timezone.localdate().year
+    a, _ = build(campaign, day=world.monday, publish=True)
+    b, _ = build(campaign, kind="daily", day=world.monday, publish=True)
+    c, _ = build(campaign, day=world.monday, region=city.a, publish=True)
+    earlier, _ = build(campaign, day=world.monday - dt.timedelta(days=7), publish=True)
+    assert [x.document_number for x in (a, b, c, earlier)] == [
+        f"创建办周〔{year}〕1号", f"创建办日〔{year}〕1号", f"甲区创建办周〔{year}〕1号", f"创建办周〔{year}〕2号",
+    ]  # fmt: skip
+
+
+def test_numbers_are_taken_at_publish_in_order_of_publishing(campaign, world, people):
+    first, _ = build(campaign, day=world.monday)
+    second, _ = build(campaign, day=world.monday - dt.timedelta(days=7))
+    briefing_publish(actor=people.supervisor, briefing_id=second.pk, requirements="要求")
+    briefing_publish(actor=people.supervisor, briefing_id=first.pk, requirements="要求")
+    numbers = dict(Briefing.objects.values_list("pk", "number"))
+    assert (numbers[second.pk], numbers[first.pk]) == (1, 2)
+
+
+def test_an_empty_period_gets_a_one_line_note(campaign, world, city):
+    from tests.factories import RegionFactory
+
+    quiet = RegionFactory(name="丙区", level="county", parent=city.city)
+    note, created = build(campaign, day=world.monday, region=quiet, publish=True)
+    assert created and note.status == "empty" and note.number is None
+    assert "无新交办、到期或在办的问题和任务" in note.summary
+    again, created_again = build(campaign, day=world.monday, region=quiet)
+    assert again.pk == note.pk and not created_again
 
 
 def test_a_published_briefing_is_immutable(campaign, world):
-    briefing, _ = build(campaign, day=world.monday)
+    briefing, _ = build(campaign, day=world.monday, publish=True)
     briefing.title = "改过的标题"
     with pytest.raises(ValueError):
         briefing.save()
@@ -163,7 +220,9 @@ def test_publishing_queues_the_briefing_with_its_pdf(campaign, world, people):
         pytest.skip("the notifications outbox has no delivery_create yet")
     from chuangcheng.notifications.models import Delivery
 
-    briefing, _ = build(campaign, day=world.monday)
+    draft, _ = build(campaign, day=world.monday)
+    assert not Delivery.objects.filter(subject_key=f"briefing:{draft.pk}").exists()  # a draft is not sent
+    briefing = briefing_publish(actor=people.supervisor, briefing_id=draft.pk, requirements="要求")
     rows = Delivery.objects.filter(subject_key=f"briefing:{briefing.pk}", kind="briefing")
     assert {d.recipient for d in rows} == set(briefing_subscribers(briefing))
     email = rows.filter(channel="email").first()
@@ -177,7 +236,7 @@ def test_publishing_queues_the_briefing_with_its_pdf(campaign, world, people):
         }
     ]
     count = rows.count()
-    build(campaign, day=world.monday)  # found, not rebuilt: nothing queued again
+    build(campaign, day=world.monday, publish=True)  # found, not rebuilt: nothing queued again
     assert rows.count() == count
 
 
@@ -202,30 +261,51 @@ def test_beat_schedule_has_the_three_briefings():
 def test_weekly_job_twice_one_result(campaign, world, city):
     first = jobs.build_weekly_briefings.apply().get()
     second = jobs.build_weekly_briefings.apply().get()
-    assert len(first) == 3  # city-wide, 甲区, 乙区
+    assert len(first) == 3  # last week: city-wide, 甲区, 乙区
     assert all(created for _pk, created in first)
     assert [pk for pk, _ in second] == [pk for pk, _ in first]
     assert not any(created for _pk, created in second)
-    assert Briefing.objects.filter(kind="weekly").count() == 3
-    assert set(Briefing.objects.values_list("period_start", flat=True)) == {world.monday}
+    last_week = Briefing.objects.filter(kind="weekly", period_start=world.monday)
+    assert last_week.count() == 3
+    assert set(last_week.values_list("status", flat=True)) == {"draft"}  # weekly: reviewed before publishing
+    # The job looks back four weeks (the campaign started 60 days before): one per week and region.
+    assert Briefing.objects.filter(kind="weekly").count() == 12
+    assert len(set(Briefing.objects.values_list("period_start", flat=True))) == 4
 
 
-def test_daily_and_monthly_jobs(campaign, world):
+def test_the_job_builds_what_a_lost_run_left_out(campaign, world, city):
+    """A run that died after the city-wide briefing: the next one builds the districts'."""
+    jobs.build_weekly_briefings.apply().get()
+    Briefing.objects.filter(kind="weekly", period_start=world.monday - dt.timedelta(days=7)).exclude(
+        region=campaign.region
+    ).delete()
+    jobs.build_weekly_briefings.apply().get()
+    assert Briefing.objects.filter(kind="weekly", period_start=world.monday - dt.timedelta(days=7)).count() == 3
+
+
+def test_daily_briefings_publish_themselves_by_default(campaign, world):
     daily = jobs.build_daily_briefings.apply().get()
     assert len(daily) == 3
     yesterday = timezone.localdate() - dt.timedelta(days=1)
-    assert set(Briefing.objects.filter(kind="daily").values_list("period_start", flat=True)) == {yesterday}
+    built = Briefing.objects.filter(kind="daily", period_start=yesterday)
+    assert built.count() == 3
+    assert set(built.values_list("status", flat=True)) == {"published"}
+    # The job looked back a week: each issuer's daily series is 1…7, the oldest day first.
+    for region_id in built.values_list("region_id", flat=True):
+        series = Briefing.objects.filter(kind="daily", region_id=region_id).order_by("period_start")
+        assert list(series.values_list("number", flat=True)) == list(range(1, 8))
+    CampaignScoring.objects.filter(campaign=campaign).update(auto_publish_monthly=True)
     jobs.build_monthly_briefings.apply().get()
     start, _end = periods.last_finished_period("monthly")
-    monthly = Briefing.objects.filter(kind="monthly")  # the campaign started 60 days before last week
+    monthly = Briefing.objects.filter(kind="monthly", period_start=start)  # the campaign started 60 days before
     assert monthly.count() == 3
-    assert set(monthly.values_list("period_start", flat=True)) == {start}
+    assert set(monthly.values_list("status", flat=True)) <= {"published", "empty"}
 
 
 def test_command(campaign, world, city, capsys):
     call_command("build_briefing", "weekly", "--date", world.monday.isoformat(), "--region", city.a.code)
     out = capsys.readouterr().out
-    assert "已生成" in out and "甲区创建工作周通报" in out
+    assert "已生成 草稿 甲区创建工作周通报" in out
     call_command("build_briefing", "weekly", "--date", world.monday.isoformat(), "--campaign", str(campaign.pk))
     out = capsys.readouterr().out
     assert out.count("已生成") == 2 and out.count("已存在") == 1  # city-wide and 乙区 new; 甲区 found
@@ -265,6 +345,34 @@ def test_concurrent_builds_make_one_briefing_on_postgres(campaign, world):
     assert len({b.pk for b, _ in results}) == 1
     assert sorted(created for _, created in results) == [False, True]
     assert Briefing.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_publishing_gives_contiguous_numbers_on_postgres(campaign, world, people):
+    """Four drafts published at once by four threads: numbers 1–4, no gap, no duplicate."""
+    import threading
+
+    from django.db import connection
+
+    drafts = [build(campaign, day=world.monday - dt.timedelta(days=7 * n))[0] for n in range(4)]
+    errors = []
+
+    def worker(pk):
+        try:
+            briefing_publish(actor=people.supervisor, briefing_id=pk, requirements="要求")
+        except Exception as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(d.pk,)) for d in drafts]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(Briefing.objects.values_list("number", flat=True)) == [1, 2, 3, 4]
 
 
 def test_summary_shortens_long_flag_lists():

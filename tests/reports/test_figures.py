@@ -34,7 +34,8 @@ def test_issue_figures_of_a_unit(week_set):
     assert a1.issues_in_hand == 1
     assert a1.not_overdue_rate == 0.0
     assert a1.issues_negative_list == 1
-    assert (a1.verifications, a1.rejections, a1.rework_rate) == (2, 1, 50.0)
+    assert (a1.verifications, a1.rejections, a1.rework_rate) == (4, 1, 25.0)  # 3 closed, 1 returned first
+    assert a1.first_pass_rate == 75.0
     assert a1.recurrences == 0
     assert a1.mean_hours_to_close == pytest.approx((24 + 72 + 8) / 3, abs=0.05)
 
@@ -68,26 +69,30 @@ def test_regions_group_by_path_prefix(week_set):
 def test_score_rank_and_flags_within_comparable_units(week_set):
     rows = rows_by_name(week_set.units)
     a1, b1, cgj = rows["甲一街道办事处"], rows["乙一街道办事处"], rows["示范市城管局"]
-    # 35·50 + 20·0 + 20·100 + 10·50 over 85 (no in-progress task: that weight drops out).
-    assert a1.score == 50.0
-    # 35·100 + 20·0 + 10·100 + 15·0 over 80 (no issue in hand: that weight drops out).
-    assert b1.score == 56.25
+    # Base: 35·50 + 20·0 + 20·100 + 10·75 over 85 (no task in progress: that weight drops out);
+    # less 0.5 for the overdue issue and 0.2 for the returned verification.
+    assert (a1.base, a1.deduction, a1.score) == (52.94, 0.7, 52.24)
+    # 35·100 + 20·0 + 10·100 + 15·0 over 80 (no issue in hand); less 0.5 for the overdue task.
+    assert (b1.base, b1.deduction, b1.score) == (56.25, 0.5, 55.75)
     assert (b1.rank, a1.rank) == (1, 2)
     assert (b1.flag, a1.flag) == ("red", "black")
-    # 条 apart from 块: the 城管局 is ranked alone among city departments, and not flagged.
-    assert (cgj.group, cgj.rank, cgj.ranked_among, cgj.flag) == ("functional:city", 1, 1, "")
+    # One issue due and no task: too little to score — no score, no rank, no flag.
+    assert (cgj.ranked, cgj.score, cgj.rank, cgj.flag) == (False, None, None, "")
+    assert cgj.figures.issues_due == 1
     assert rows["示范市创建办"].rank is None  # no activity: not ranked
     assert rows["示范市创建办"].score is None
 
 
 def test_weights_are_configurable_per_campaign(campaign, world):
-    CampaignScoring.objects.create(
-        campaign=campaign,
+    CampaignScoring.objects.filter(campaign=campaign).update(
         weight_issue_on_time=0,
         weight_issue_not_overdue=0,
         weight_task_on_time=100,
         weight_no_rework=0,
         weight_task_on_track=0,
+        deduct_overdue_issue=0,
+        deduct_overdue_task=0,
+        deduct_rework=0,
         flag_count=0,
     )
     rows = rows_by_name(figures.unit_figures(campaign, world.monday, world.sunday, now=world.now))
@@ -99,10 +104,34 @@ def test_weights_are_configurable_per_campaign(campaign, world):
 
 def test_recurrences_and_deductions(campaign, world):
     event(world.on_time, IssueAction.REOPEN, at(world.monday + dt.timedelta(days=5)))
-    CampaignScoring.objects.create(campaign=campaign, deduct_recurrence=10)
+    CampaignScoring.objects.filter(campaign=campaign).update(deduct_recurrence=10)
     a1 = rows_by_name(figures.unit_figures(campaign, world.monday, world.sunday, now=world.now))["甲一街道办事处"]
     assert a1.figures.recurrences == 1
-    assert a1.score == 40.0
+    assert (a1.base, a1.deduction, a1.score) == (52.94, 10.7, 42.24)
+
+
+def test_every_deduction_and_the_key_source_factor(campaign, world, make_issue, units, city):
+    """Overdue issues from 领导交办 count ``key_source_factor`` times; extensions, refused
+    reassignments (推诿) and returns over flagged evidence (弄虚作假) each cost their points."""
+    from inspections.models import Photo
+
+    tue = world.monday + dt.timedelta(days=1)
+    leader = make_issue(
+        units.street_a1, city.a1v, assigned=at(world.monday), deadline=at(tue), source="leader", address="甲一路8号"
+    )
+    event(leader, IssueAction.APPROVE_EXTENSION, at(tue, 9))
+    event(leader, IssueAction.INSIST, at(tue, 10))
+    Photo.objects.create(
+        issue=world.on_time, kind="after", file="x.jpg", thumbnail="x.jpg", size=1, sha256="a", original_sha256="a",
+        dhash="0" * 16, width=1, height=1, taken_before_issue=True, created_at=at(world.monday, 14),
+    )  # fmt: skip
+    a1 = rows_by_name(figures.unit_figures(campaign, world.monday, world.sunday, now=world.now))["甲一街道办事处"]
+    f = a1.figures
+    assert (f.issues_overdue_open, f.issues_overdue_key) == (2, 1)
+    assert (f.extensions, f.refused_reassignments, f.integrity_flags) == (1, 1, 1)
+    assert f.extension_rate == 20.0  # 1 extension, 5 assigned
+    # 0.5 (ordinary overdue) + 0.5 × 2 (the leader's) + 0.2 (return) + 0.2 (extension) + 1 (推诿) + 1 (弄虚作假)
+    assert a1.deduction == 3.9
 
 
 def test_a_district_scope_sees_only_its_subtree(campaign, city, world):
@@ -160,11 +189,11 @@ def test_query_count_does_not_grow_with_units(campaign, city, world, make_issue,
         make_issue(
             unit, city.a1v, assigned=at(world.monday), deadline=at(world.monday, 18), state=IssueState.RECTIFYING
         )
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(11):
         fs = figures.figure_set(campaign, world.monday, world.sunday, now=world.now)
     assert fs.totals.issues_assigned == 36
     community = [r for r in fs.units if r.group == "territorial:community"]
-    assert len(community) == 30 and all(r.rank == 1 for r in community)  # all tied
+    assert len(community) == 30 and not any(r.ranked for r in community)  # one issue due each: too few
 
 
 @pytest.mark.parametrize(
@@ -182,15 +211,26 @@ def test_last_finished_period(kind, today, expected):
     assert periods.last_finished_period(kind, today) == expected
 
 
-def test_flags_include_ties_and_never_both():
-    def row(name, score):
-        return figures.Row(key=None, name=name, group="g", figures=figures.Figures(), score=score)
+def _row(name, score, overdue=0):
+    return figures.Row(
+        key=None, name=name, group="g", figures=figures.Figures(issues_overdue_open=overdue), score=score, ranked=True
+    )
 
-    rows = [row("甲", 90), row("乙", 90), row("丙", 80), row("丁", 70), row("戊", 60), row("己", 60)]
-    figures.rank_rows(rows, flag_count=1)
+
+def test_flags_never_exceed_the_share_and_a_tie_across_the_boundary_gets_none():
+    rows = [_row("甲", 90), _row("乙", 90), _row("丙", 80), _row("丁", 70), _row("戊", 60), _row("己", 60)]
+    figures.rank_rows(rows, scoring=figures.Scoring(flag_share=20, flag_count=3))  # 6 × 20 % → 1 flag each
     assert [(r.name, r.rank, r.flag) for r in rows] == [
-        ("甲", 1, "red"), ("乙", 1, "red"), ("丙", 3, ""), ("丁", 4, ""), ("戊", 5, "black"), ("己", 5, "black"),
+        ("甲", 1, ""), ("乙", 1, ""), ("丙", 3, ""), ("丁", 4, ""), ("戊", 5, ""), ("己", 5, ""),
     ]  # fmt: skip
-    tied = [row("甲", 50), row("乙", 50)]
-    figures.rank_rows(tied, flag_count=3)
-    assert [r.flag for r in tied] == ["", ""]  # all tied: neither best nor worst
+    rows = [_row("甲", 90), _row("乙", 90), _row("丙", 80), _row("丁", 70), _row("戊", 60), _row("己", 50)]
+    figures.rank_rows(rows, scoring=figures.Scoring(flag_share=50, flag_count=2))  # capped at 2
+    assert [r.flag for r in rows] == ["red", "red", "", "", "black", "black"]
+
+
+def test_ties_on_the_score_are_broken_by_overdue_issues():
+    rows = [_row("甲", 90, overdue=2), _row("乙", 90, overdue=0), _row("丙", 80), _row("丁", 70), _row("戊", 60)]
+    figures.rank_rows(rows, scoring=figures.Scoring(flag_share=20))
+    assert [(r.name, r.rank, r.flag) for r in sorted(rows, key=lambda r: r.rank)] == [
+        ("乙", 1, "red"), ("甲", 2, ""), ("丙", 3, ""), ("丁", 4, ""), ("戊", 5, "black"),
+    ]  # fmt: skip

@@ -1,5 +1,6 @@
-"""Briefing pages: who sees which briefing, the page with definitions, downloads, and the
-生成通报 form (supervisors only, refusals shown on the form)."""
+"""Briefing pages: who sees which briefing (drafts: only who may publish them), the page with
+definitions, downloads, the 生成通报 form (supervisors only, refusals shown on the form), and
+reviewing a draft: 下步工作要求, 保存草稿, 发布."""
 
 import pytest
 from django.urls import reverse
@@ -11,9 +12,9 @@ from chuangcheng.reports.models import Briefing
 
 @pytest.fixture
 def briefings(campaign, world, city):
-    city_wide = briefing_build(campaign=campaign, kind="weekly", day=world.monday)[0]
-    district_a = briefing_build(campaign=campaign, kind="weekly", day=world.monday, region=city.a)[0]
-    district_b = briefing_build(campaign=campaign, kind="weekly", day=world.monday, region=city.b)[0]
+    city_wide = briefing_build(campaign=campaign, kind="weekly", day=world.monday, publish=True)[0]
+    district_a = briefing_build(campaign=campaign, kind="weekly", day=world.monday, region=city.a, publish=True)[0]
+    district_b = briefing_build(campaign=campaign, kind="weekly", day=world.monday, region=city.b, publish=True)[0]
     return city_wide, district_a, district_b
 
 
@@ -57,8 +58,11 @@ def test_detail_shows_figures_with_definitions(client, people, briefings, django
     assert briefings[0].document_number in page
     assert "示范市创建国家卫生城市工作指挥部办公室" in page
     assert "按期销号率" in page and "按期销号数 ÷ 应销号问题数 × 100%" in page
+    assert "延期率" in page and "同意延期次数 ÷ 新交办问题数 × 100%" in page
     assert "50.0%（3/6）" in page
     assert "乙一街道办事处" in page and "红旗" in page
+    assert "不参与排名（样本不足）" in page  # the 城管局, one issue due
+    assert 'data-testid="draft-form"' not in page
     for fmt in ("docx", "xlsx"):
         assert reverse("reports:download", args=[briefings[0].pk, fmt]) in page
 
@@ -95,6 +99,7 @@ def test_supervisor_builds_on_demand(client, people, campaign, world, city):
     briefing = Briefing.objects.get(kind="daily")
     assert response.status_code == 302 and response["Location"] == reverse("reports:detail", args=[briefing.pk])
     assert briefing.built_by == people.supervisor
+    assert briefing.status == "draft" and not briefing.document_number  # reviewed before it is numbered
     again = client.post(reverse("reports:build"), data, follow=True)
     assert "不再重复生成" in again.content.decode()
     assert Briefing.objects.filter(kind="daily").count() == 1
@@ -125,3 +130,52 @@ def test_nav_has_briefings(client, people):
     client.force_login(people.staff)
     page = client.get(reverse("reports:list")).content.decode()
     assert f'href="{reverse("reports:list")}"' in page and "通报" in page
+
+
+@pytest.fixture
+def draft(campaign, world):
+    return briefing_build(campaign=campaign, kind="weekly", day=world.monday)[0]
+
+
+@pytest.mark.parametrize(
+    ("who", "sees"),
+    [("supervisor", True), ("admin", True), ("district_supervisor", False), ("leader", False), ("staff", False)],
+)
+def test_a_draft_is_seen_only_by_who_may_publish_it(client, people, draft, who, sees):
+    client.force_login(getattr(people, who))
+    assert (draft in client.get(reverse("reports:list")).context["page"]) is sees
+    assert client.get(reverse("reports:detail", args=[draft.pk])).status_code == (200 if sees else 404)
+    assert client.get(reverse("reports:download", args=[draft.pk, "docx"])).status_code == (200 if sees else 404)
+    response = client.post(reverse("reports:edit", args=[draft.pk]), {"requirements": "要求", "publish": "1"})
+    assert response.status_code == (302 if sees else 404)
+    draft.refresh_from_db()
+    assert draft.is_published is sees
+
+
+def test_review_and_publish_on_the_page(client, people, draft):
+    from chuangcheng.notifications.models import Delivery
+
+    client.force_login(people.supervisor)
+    page = client.get(reverse("reports:detail", args=[draft.pk])).content.decode()
+    assert 'data-testid="draft-form"' in page and 'data-testid="draft-badge"' in page
+    assert "（草稿，发布时编号）" in page
+    url = reverse("reports:edit", args=[draft.pk])
+    response = client.post(url, {"requirements": "", "criticism": "甲一街道办事处超期未改。", "publish": "1"})
+    assert response.status_code == 400
+    assert "发布前请填写“下步工作要求”" in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.is_draft and draft.criticism == ""  # a refused publish writes nothing
+    saved = client.post(url, {"requirements": "限期整改。", "criticism": "甲一街道办事处超期未改。", "save": "1"})
+    assert saved.status_code == 302
+    draft.refresh_from_db()
+    assert (draft.status, draft.requirements, draft.criticism) == ("draft", "限期整改。", "甲一街道办事处超期未改。")
+    assert not Delivery.objects.filter(subject_key=f"briefing:{draft.pk}").exists()
+    data = {"requirements": "限期整改。", "criticism": "甲一街道办事处超期未改。", "publish": "1"}
+    response = client.post(url, data, follow=True)
+    draft.refresh_from_db()
+    assert draft.is_published and draft.document_number in response.content.decode()
+    assert Delivery.objects.filter(subject_key=f"briefing:{draft.pk}").exists()
+    again = client.post(url, {"requirements": "改掉", "publish": "1"}, follow=True)
+    assert "不能再修改" in again.content.decode()
+    draft.refresh_from_db()
+    assert draft.requirements == "限期整改。"

@@ -321,7 +321,9 @@ def test_task_page_shows_details_figures_files_and_the_merged_timeline(client, p
     assert shown(response, "timeline-actor") == ["staff_a1", "staff_a1", "dsupervisor"]
     event = TaskEvent.objects.get(task=task, action="return")
     shanghai = timezone.localtime(event.created_at, dt.timezone(dt.timedelta(hours=8)))
-    assert shown(response, "timeline-time")[-1] == shanghai.strftime("%Y-%m-%d %H:%M")
+    assert (
+        shown(response, "timeline-time")[-1] == f"{shanghai.year}年{shanghai.month}月{shanghai.day}日 {shanghai:%H:%M}"
+    )
     assert shown(response, "timeline-return") == ["退回原因：照片看不清"]
     assert "dsupervisor 于" in page and "退回，原因：" in page  # the standing return on top
     assert page.count('data-testid="thumb"') == 2
@@ -377,7 +379,7 @@ def test_ledger_counts_chips_filters_and_rollup(client, people, ledger_tasks):
     assert len(shown(response, "task-title")) == 7
     assert re.search(r'data-testid="chip-all"[^>]*>\s*全部 <span[^>]*>7<', page)
     assert re.search(r'data-testid="chip-done"[^>]*>\s*已完成 <span[^>]*>2<', page)
-    assert re.search(r'data-testid="chip-overdue"[^>]*>\s*超期 <span[^>]*>2<', page)  # 超期的小巷整治, 乙区的任务
+    assert re.search(r'data-testid="chip-overdue"[^>]*>\s*超期未完成 <span[^>]*>2<', page)  # 超期的小巷整治, 乙区的任务
     assert "子任务 1/2 完成" in page
     response = client.get(reverse("tasks:ledger"), {"state": "done"})
     assert sorted(shown(response, "task-title")) == ["子任务乙", "已完成的公厕改造"]

@@ -118,6 +118,7 @@ REJECT_REASONS = [
 ]
 MEASURES = ["已组织保洁人员清理完毕", "已约谈商户并规范经营", "已联系产权单位修复", "已清理并建立巡查台账"]
 REQUEST_REASONS = ["需协调产权单位，申请延期 3 个工作日", "涉及管线迁改，需等待施工窗口"]
+INSIST_REASON = "经现场核实，该点位属本单位管辖，请按时整改"
 REASSIGN_REASONS = ["属地不符：该点位属相邻街道管辖", "权属不清：该设施产权单位为市政公司"]
 LONG_TERM_PLANS = ["纳入老旧小区改造计划，分两期实施", "需重新铺设管网，已列入年度项目"]
 SURNAMES = "孙周吴郑冯陈褚卫蒋沈韩杨朱秦尤许何吕施张"
@@ -455,8 +456,12 @@ class Casebook:
                     {"reason": "territory" if reason.startswith("属地") else "ownership"},
                 )
             return self.finish(plan, S.ASSIGNED)
-        signed = self.at(accepted, 0.1, 4 if rng.random() < 0.85 else 28)
+        if rng.random() < 0.05:  # asked to hand it back; the supervisor refused (推诿)
+            self.refused_reassignment(plan, accepted, clerk, supervisor)
+        signed = self.at(plan.events[-1][3], 0.1, 4 if rng.random() < 0.85 else 28)
         self.sign(plan, signed, clerk, limit)
+        if state in (S.RECTIFYING, S.SUBMITTED, S.CLOSED) and rng.random() < 0.08:
+            self.extend(plan, signed, clerk, supervisor)  # 申请延期, granted (延期率)
         reworks = 0 if rng.random() < 0.85 else rng.choice([1, 1, 2])
         if state == S.LONG_TERM:
             moved = self.at(signed, 24, 200)
@@ -542,6 +547,59 @@ class Casebook:
             clerk,
             changes={"limit": str(limit), "rectification_deadline": [None, _iso(issue.rectification_deadline)]},
         )
+
+    def refused_reassignment(self, plan, accepted, clerk, supervisor):
+        reason = self.rng.choice(REASSIGN_REASONS)
+        asked = self.at(accepted, 0.2, 3)
+        plan.add(
+            IssueAction.REQUEST_REASSIGNMENT,
+            S.ASSIGNED,
+            S.ASSIGNED,
+            asked,
+            clerk,
+            reason,
+            {"reason": "territory" if reason.startswith("属地") else "ownership"},
+        )
+        plan.add(
+            IssueAction.INSIST,
+            S.ASSIGNED,
+            S.ASSIGNED,
+            self.at(asked, 0.5, 6),
+            supervisor,
+            INSIST_REASON,
+            {"request": reason},
+        )
+
+    def extend(self, plan, signed, clerk, supervisor):
+        """申请延期 and 同意延期: three working days more, counted in ``extension_count``."""
+        issue = plan.issue
+        current = issue.rectification_deadline
+        wanted = deadlines.Limit(days=3).deadline(current, calendar=self.calendar)
+        reason = self.rng.choice(REQUEST_REASONS)
+        asked = self.at(signed, 1, 20)
+        plan.add(
+            IssueAction.REQUEST_EXTENSION,
+            S.RECTIFYING,
+            S.RECTIFYING,
+            asked,
+            clerk,
+            reason,
+            {"requested_deadline": _iso(wanted), "rectification_deadline": _iso(current)},
+        )
+        plan.add(
+            IssueAction.APPROVE_EXTENSION,
+            S.RECTIFYING,
+            S.RECTIFYING,
+            self.at(asked, 0.5, 8),
+            supervisor,
+            "",
+            {
+                "rectification_deadline": [_iso(current), _iso(wanted)],
+                "extension_count": [issue.extension_count, issue.extension_count + 1],
+            },
+        )
+        issue.rectification_deadline = wanted
+        issue.extension_count += 1
 
     def rework(self, plan, since, times, clerk, supervisor, before=None):
         """``times`` submissions rejected (返工) after ``since`` (and before ``before`` when
@@ -686,7 +744,7 @@ class Casebook:
                 if not default_storage.exists(thumb_name):
                     default_storage.save(thumb_name, ContentFile(thumb))
                 files.setdefault(kind, []).append((name, thumb_name, len(content), width, height))
-        rows, after_by_unit, planted = [], {}, 0
+        rows, after_by_unit, planted, seen_after = [], {}, 0, set()
         for event, kind, actor in photo_plan:
             name, thumb_name, size, width, height = self.rng.choice(files[kind])
             digest = hashlib.sha256(f"demo-photo-{len(rows)}-{self.rng.random()}".encode()).hexdigest()
@@ -710,13 +768,12 @@ class Casebook:
             if kind == PhotoKind.AFTER:
                 unit_id = event.issue.responsible_unit_id
                 earlier = after_by_unit.get(unit_id)
-                # 疑似重复照片: a unit reusing an earlier issue's after-photo, awaiting 核查.
-                if (
-                    earlier is not None
-                    and planted < 5
-                    and event.issue.state == S.SUBMITTED
-                    and earlier.issue_id != event.issue_id
-                ):
+                # 疑似重复照片: a unit reusing an earlier issue's after-photo — five awaiting 核查,
+                # and the first submission of a few reworked issues (the verifier saw the flag
+                # and returned it: 弄虚作假, confirmed).
+                awaiting = event.issue.state == S.SUBMITTED and event.issue_id not in seen_after and planted < 5
+                first_of_reworked = event.issue.rework_count and event.issue_id not in seen_after and planted < 9
+                if earlier is not None and (awaiting or first_of_reworked) and earlier.issue_id != event.issue_id:
                     photo.sha256, photo.original_sha256, photo.dhash = (
                         earlier.sha256,
                         earlier.original_sha256,
@@ -726,6 +783,7 @@ class Casebook:
                     photo.duplicate_of, photo.duplicate_distance = earlier, 0
                     planted += 1
                 after_by_unit.setdefault(unit_id, photo)
+                seen_after.add(event.issue_id)
         # duplicate_of needs the earlier row's id: write those first.
         Photo.objects.bulk_create([p for p in rows if p.duplicate_of is None], batch_size=1000)
         planted_rows = [p for p in rows if p.duplicate_of is not None]

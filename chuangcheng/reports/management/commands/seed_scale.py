@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.utils import timezone
 
-from chuangcheng.reports import scale
+from chuangcheng.bench import scale
 
 
 class Command(BaseCommand):
@@ -30,7 +30,7 @@ class Command(BaseCommand):
         if tasks:
             scale.build_tasks(world, count=tasks, rng=rng, anchor=anchor_day, log=log)
         if issues:
-            from chuangcheng.reports import scale_issues
+            from chuangcheng.bench import scale_issues
 
             scale_issues.build_issues(world, count=issues, rng=rng, anchor=anchor_day, log=log)
         scale.analyze()

@@ -1,0 +1,314 @@
+"""A briefing's snapshot: everything it shows, as JSON-ready data, computed once when it is built.
+
+The figures, the ranking and the regions are :meth:`figures.FigureSet.as_dict` — the same JSON
+the dashboard's ranking section answers. The rest are lists (overdue by unit, 负面清单, 反弹,
+tasks due next), 典型问题 with their before/after photos, and the period's issues by 点位 type and
+by 测评指标 (the figures grouped another way, through the same predicates).
+"""
+
+from django.conf import settings
+from django.db.models import Case, F, IntegerField, Value, When, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from chuangcheng.org.models import SiteType
+from inspections.models import CLOCK_STATES, IssueAction, Photo, PhotoKind, Severity
+from tasks.models import TaskState
+
+from .. import figures, periods
+from ..figures import predicates
+from ..figures.sets import collect
+from . import words
+
+VERSION = 2
+ISSUE_COLUMNS = ("pk", "category__name", "address", "region__name", "responsible_unit__name", "severity", "state")
+SEVERITY_ORDER = Case(
+    When(severity=Severity.NEGATIVE_LIST, then=Value(0)),
+    When(severity=Severity.SEVERE, then=Value(1)),
+    When(severity=Severity.SERIOUS, then=Value(2)),
+    default=Value(3),
+    output_field=IntegerField(),
+)
+
+
+def _setting(name, default):
+    return getattr(settings, name, default)
+
+
+def _iso(value):
+    return timezone.localtime(value).isoformat(timespec="minutes") if value else None
+
+
+def _scope_path(campaign, region):
+    return None if region.pk == campaign.region_id else region.path
+
+
+def _issue_item(row, **extra):
+    return {
+        "id": row["pk"],
+        "category": row["category__name"],
+        "address": row["address"],
+        "region": row["region__name"],
+        "unit": row["responsible_unit__name"],
+        "severity": row["severity"],
+        "state": row["state"],
+        **extra,
+    }
+
+
+# --- lists ----------------------------------------------------------------------------------------
+
+
+def overdue_by_unit(campaign, region, bounds, counts):
+    """超期未改 by unit: every unit with overdue issues (the count from the figures), and its most
+    overdue ones still open when the briefing was built (``BRIEFING_OVERDUE_PER_UNIT``)."""
+    per_unit = _setting("BRIEFING_OVERDUE_PER_UNIT", 3)
+    overdue = predicates.issues_of(campaign, _scope_path(campaign, region)).filter(
+        predicates.issues_overdue_open(bounds.as_of)
+    )
+    ranked = overdue.annotate(
+        _n=Window(RowNumber(), partition_by=[F("responsible_unit_id")], order_by=[F("rectification_deadline").asc()])
+    )
+    items = {}
+    for row in ranked.filter(_n__lte=per_unit).values(*ISSUE_COLUMNS, "responsible_unit_id", "rectification_deadline"):
+        days = (bounds.as_of - row["rectification_deadline"]).days
+        items.setdefault(row["responsible_unit_id"], []).append(
+            _issue_item(row, deadline=_iso(row["rectification_deadline"]), days_overdue=days)
+        )
+    out = [
+        {"unit_id": unit_id, "unit": name, "count": n, "issues": items.get(unit_id, [])}
+        for unit_id, name, n in counts
+        if n
+    ]
+    return sorted(out, key=lambda u: (-u["count"], u["unit"]))
+
+
+def negative_list_items(campaign, region, bounds, limit):
+    """负面清单 (立行立改) issues assigned in the period, and older ones still overdue."""
+    rows = (
+        predicates.issues_of(campaign, _scope_path(campaign, region))
+        .filter(severity=Severity.NEGATIVE_LIST)
+        .filter(predicates.issues_assigned(bounds) | predicates.issues_overdue_open(bounds.as_of))
+        .order_by("assigned_at", "pk")
+        .values(*ISSUE_COLUMNS, "assigned_at", "rectification_deadline", "closed_at")[:limit]
+    )
+    return [
+        _issue_item(
+            r,
+            assigned_at=_iso(r["assigned_at"]),
+            deadline=_iso(r["rectification_deadline"]),
+            closed_at=_iso(r["closed_at"]),
+            overdue=bool(
+                r["state"] in CLOCK_STATES
+                and r["rectification_deadline"]
+                and r["rectification_deadline"] < bounds.as_of
+            ),
+        )
+        for r in rows
+    ]
+
+
+def recurrence_items(campaign, region, bounds, limit):
+    """反弹: issues reopened in the period."""
+    events = predicates.events_of(campaign, _scope_path(campaign, region)).filter(
+        action=IssueAction.REOPEN, created_at__gte=bounds.start, created_at__lt=bounds.end
+    )
+    columns = {c: f"issue__{c}" if c != "pk" else "issue_id" for c in ISSUE_COLUMNS}
+    rows = events.order_by("created_at", "pk").values("created_at", "comment", *columns.values())[:limit]
+    return [
+        _issue_item(
+            {c: r[v] for c, v in columns.items()}, reopened_at=_iso(r["created_at"]), comment=r["comment"][:200]
+        )
+        for r in rows
+    ]
+
+
+def tasks_due_next(campaign, region, kind, period_end, limit):
+    """Tasks not done whose deadline falls in the next period (measured tasks, as in the figures),
+    numbered 1, 2, 3… (序号) with the ledger's own number (任务编号) beside it when it has one."""
+    start, end = periods.next_period(kind, period_end)
+    tasks = (
+        predicates.tasks_of(campaign, _scope_path(campaign, region))
+        .filter(predicates.tasks_due(start, end))
+        .exclude(state=TaskState.DONE)
+    )
+    rows = tasks.order_by("deadline", "pk").values(
+        "pk", "number", "title", "owner_unit__name", "deadline", "progress", "state"
+    )
+    return {
+        "period_start": start.isoformat(),
+        "period_end": end.isoformat(),
+        "items": [
+            {
+                "seq": i,
+                "id": r["pk"],
+                "number": r["number"],
+                "title": r["title"],
+                "unit": r["owner_unit__name"],
+                "deadline": r["deadline"].isoformat(),
+                "progress": r["progress"],
+                "state": r["state"],
+            }
+            for i, r in enumerate(rows[:limit], 1)
+        ],
+    }
+
+
+# --- 典型问题 ------------------------------------------------------------------------------------
+
+
+def _photos(issue_ids):
+    """``{issue id: {"before": photo, "after": photo}}`` — the first before-photo and the last
+    after-photo of each issue (one query)."""
+    out = {}
+    photos = Photo.objects.filter(issue_id__in=issue_ids, kind__in=[PhotoKind.BEFORE, PhotoKind.AFTER]).order_by(
+        "created_at", "pk"
+    )
+    for p in photos.values("pk", "issue_id", "kind", "file"):
+        slot = out.setdefault(p["issue_id"], {})
+        if p["kind"] == PhotoKind.BEFORE and "before" in slot:
+            continue
+        slot[p["kind"]] = {"id": p["pk"], "file": p["file"]}
+    return out
+
+
+def typical_issues(campaign, region, bounds, limit=None):
+    """典型问题: the worst open items (overdue at the end of the period, 负面清单 and 严重 first,
+    longest overdue first) and the best closed ones (closed on time in the period, most severe
+    and quickest first), each with its before/after photos."""
+    limit = limit or _setting("BRIEFING_TYPICAL_COUNT", 3)
+    issues = predicates.issues_of(campaign, _scope_path(campaign, region)).annotate(_sev=SEVERITY_ORDER)
+    columns = (*ISSUE_COLUMNS, "description", "rectification_deadline", "assigned_at", "closed_at", "measures")
+    worst = list(
+        issues.filter(predicates.issues_overdue_open(bounds.as_of))
+        .order_by("_sev", "rectification_deadline", "pk")
+        .values(*columns)[:limit]
+    )
+    best = list(
+        issues.filter(predicates.issues_closed_on_time(bounds))
+        .annotate(_took=F("closed_at") - F("assigned_at"))
+        .order_by("_sev", "_took", "pk")
+        .values(*columns)[:limit]
+    )
+    photos = _photos([r["pk"] for r in worst + best])
+
+    def item(row, kind):
+        days = (bounds.as_of - row["rectification_deadline"]).days if kind == "worst" else None
+        return _issue_item(
+            row,
+            kind=kind,
+            description=row["description"][:200],
+            measures=(row["measures"] or "")[:200],
+            deadline=_iso(row["rectification_deadline"]),
+            closed_at=_iso(row["closed_at"]),
+            days_overdue=days,
+            photos=photos.get(row["pk"], {}),
+        )
+
+    return {"worst": [item(r, "worst") for r in worst], "best": [item(r, "best") for r in best]}
+
+
+# --- breakdowns -------------------------------------------------------------------------------------
+
+BREAKDOWN_KEYS = ("issues_assigned", "issues_closed", "issues_due", "on_time_rate", "issues_overdue_open")
+
+
+def _breakdown_row(key, name, f, *extra):
+    row = {"key": key, "name": name, **{k: getattr(f, k) for k in BREAKDOWN_KEYS}}
+    for k in extra:
+        row[k] = getattr(f, k)
+    return row
+
+
+def by_site_type(campaign, region, period_start, period_end, now):
+    """The period's issues by 点位 type (issues at no 测评点位 last), through the figures."""
+    keys = {
+        "issue": (F("site__site_type"),),
+        "fact": lambda fact: (fact.site_type,),
+        "event": (F("issue__site__site_type"),),
+        "task": (Value(None, output_field=IntegerField()),),
+    }
+    cells = collect(campaign, period_start, period_end, _scope_path(campaign, region), keys, now)
+    labels = dict(SiteType.choices)
+    rows = [
+        _breakdown_row(k[0], str(labels.get(k[0], k[0])), f)
+        for k, f in cells.items()
+        if k[0] and any(getattr(f, x) for x in BREAKDOWN_KEYS if x != "on_time_rate")
+    ]
+    rows.sort(key=lambda r: (-r["issues_overdue_open"], -r["issues_assigned"], r["name"]))
+    none = cells.get((None,))
+    if none is not None and (none.issues_assigned or none.issues_overdue_open or none.issues_due):
+        rows.append(_breakdown_row("", _("非测评点位"), none))
+    return rows
+
+
+def by_indicator(campaign, region, period_start, period_end, now, limit=20):
+    """The period's issues and overdue tasks by 测评指标 (a task counts under each of its
+    indicators), the most overdue first."""
+    from chuangcheng.campaigns.models import Indicator
+
+    keys = {
+        "issue": (F("indicator_id"),),
+        "fact": lambda fact: (fact.indicator_id,),
+        "event": (F("issue__indicator_id"),),
+        "task": (F("indicators"),),
+    }
+    cells = collect(campaign, period_start, period_end, _scope_path(campaign, region), keys, now)
+    names = {
+        i["pk"]: i for i in Indicator.objects.filter(pk__in=[k[0] for k in cells if k[0]]).values("pk", "code", "name")
+    }
+    rows = [
+        _breakdown_row(k[0], f"{names[k[0]]['code']} {names[k[0]]['name']}", f, "tasks_overdue")
+        for k, f in cells.items()
+        if k[0] in names and (f.issues_assigned or f.issues_overdue_open or f.issues_due or f.tasks_overdue)
+    ]
+    rows.sort(key=lambda r: (-(r["issues_overdue_open"] + r["tasks_overdue"]), -r["issues_assigned"], r["name"]))
+    return rows[:limit]
+
+
+# --- the snapshot -----------------------------------------------------------------------------------
+
+
+def briefing_content(campaign, kind, period_start, period_end, region, *, now=None):
+    """Everything a briefing shows, as JSON-ready data. ``has_content`` is false for a period
+    and region with nothing to report (no issue or task figure, no list item)."""
+    now = now or timezone.now()
+    scope = None if region.pk == campaign.region_id else region
+    limit = _setting("BRIEFING_LIST_LIMIT", 100)
+    fs = figures.figure_set(campaign, period_start, period_end, scope, now=now)
+    prev_start, prev_end = periods.previous_period(kind, period_start)
+    previous = figures.total_figures(campaign, prev_start, prev_end, scope, now=now)
+    b = periods.bounds(period_start, period_end, now=now)
+    snapshot = fs.as_dict()
+    flags = snapshot["flags"]
+    counts = [(r.key, r.name, r.figures.issues_overdue_open) for r in fs.units]
+    content = {
+        "version": VERSION,
+        "issuer": words.issuer_name(campaign, region),
+        "campaign": {"id": campaign.pk, "name": campaign.name},
+        "scope": {"id": region.pk, "name": region.name, "city_wide": scope is None},
+        "kind": kind,
+        "period": {"start": period_start.isoformat(), "end": period_end.isoformat()},
+        "previous_period": {"start": prev_start.isoformat(), "end": prev_end.isoformat()},
+        "as_of": _iso(b.as_of),
+        "built_at": _iso(now),
+        "summary": words.summary_text(kind, fs.totals, previous, flags["red"], flags["black"]),
+        **snapshot,
+        "previous": previous.as_dict(),
+        "unranked_count": sum(1 for r in fs.units if not r.ranked),
+        "overdue_by_unit": overdue_by_unit(campaign, region, b, counts),
+        "negative_list": negative_list_items(campaign, region, b, limit),
+        "recurrences": recurrence_items(campaign, region, b, limit),
+        "tasks_due_next": tasks_due_next(campaign, region, kind, period_end, limit),
+        "typical": typical_issues(campaign, region, b),
+        "by_site_type": by_site_type(campaign, region, period_start, period_end, now),
+        "by_indicator": by_indicator(campaign, region, period_start, period_end, now),
+    }
+    content["has_content"] = bool(
+        fs.totals.has_activity
+        or content["negative_list"]
+        or content["recurrences"]
+        or content["tasks_due_next"]["items"]
+    )
+    return content

@@ -1,0 +1,90 @@
+"""How dashboard data reads: the headline's items with their labels and definitions, list items,
+the countdown. Plain JSON-ready dicts (times stay ISO for the API; pages and files write them for
+people with :mod:`chuangcheng.humantime`)."""
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _lazy
+
+from inspections.models import CLOCK_STATES
+
+from .. import figures
+
+# (key, label, unit, higher is better); each key is a figure with a printed definition.
+HEADLINE = (
+    ("issues_in_hand", _lazy("在办问题"), "", False),
+    ("issues_open", _lazy("未销号问题"), "", False),
+    ("issues_overdue_open", _lazy("超期未改"), "", False),
+    ("issues_closed", _lazy("本周销号"), "", True),
+    ("on_time_rate", _lazy("按期销号率"), "%", True),
+    ("rework_rate", _lazy("返工率"), "%", False),
+    ("extension_rate", _lazy("延期率"), "%", False),
+    ("tasks_done", _lazy("本周完成任务"), "", True),
+    ("tasks_overdue", _lazy("超期未完成任务"), "", False),
+    ("tasks_lagging", _lazy("进度滞后任务"), "", False),
+)
+
+UNIT_COMPARE = (
+    ("score", _lazy("综合得分")),
+    ("on_time_rate", _lazy("按期销号率")),
+    ("not_overdue_rate", _lazy("在办问题未超期率")),
+    ("rework_rate", _lazy("返工率")),
+    ("extension_rate", _lazy("延期率")),
+    ("issues_overdue_open", _lazy("超期未改")),
+    ("tasks_overdue", _lazy("超期未完成任务")),
+)
+
+ISSUE_COLUMNS = ("pk", "category__name", "address", "region__name", "responsible_unit__name", "state")
+
+
+def today(now):
+    return timezone.localtime(now).date()
+
+
+def countdown(campaign, now):
+    return {"target_date": campaign.target_date.isoformat(), "days_left": (campaign.target_date - today(now)).days}
+
+
+def definitions_of(keys, scoring=None):
+    """``{key: definition dict}`` of the figures shown (the API carries them with the numbers)."""
+    every = figures.definitions(scoring)
+    return {k: every[k].as_dict() for k in keys if k in every}
+
+
+def headline_items(pair, definitions):
+    items = []
+    for key, label, unit, higher_better in HEADLINE:
+        value, before = pair["this"][key], pair["last"][key]
+        change = None if value is None or before is None else round(value - before, 2)
+        items.append(
+            {
+                "key": key,
+                "label": str(label),
+                "value": value,
+                "previous": before,
+                "change": change,
+                "unit": unit,
+                "better": None if not change else (change > 0) == higher_better,
+                "definition": definitions.get(key, {}).get("formula", ""),
+            }
+        )
+    return items
+
+
+def issue_item(row, now):
+    deadline = row["rectification_deadline"]
+    return {
+        "id": row["pk"],
+        "category": row["category__name"],
+        "address": row["address"],
+        "region": row["region__name"],
+        "unit": row["responsible_unit__name"],
+        "state": row["state"],
+        "deadline": timezone.localtime(deadline).isoformat(timespec="minutes") if deadline else None,
+        "overdue": bool(deadline and row["state"] in CLOCK_STATES and deadline < now),
+    }
+
+
+def counts(c):
+    """A breakdown row's numbers: flows over the window, backlog at its last day."""
+    names = ("reported", "closed", "due", "closed_on_time", "extended", "in_hand_now", "open_now", "overdue_now")
+    return {name: c.get(name, 0) for name in names}

@@ -1,0 +1,348 @@
+"""Figure sets: the counts of a scope and period per unit, per child region and in total.
+
+Set-based: one conditional aggregation per source (issue flows, issue backlog, issue events,
+tasks, lagging tasks), grouped by responsible unit and child region; a figure set costs the same
+handful of queries for 10 units or 500. Units, regions and the total are sums of the same
+cells, so they always agree. The backlog of a period that has ended is judged at its end from
+the event log (:mod:`.history`); of a running period, now.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Case, Count, DurationField, ExpressionWrapper, F, IntegerField, Q, Sum, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from chuangcheng.org.models import Region, Unit, UnitKind, UnitLevel
+from tasks.selectors import lagging
+
+from ..periods import bounds
+from . import history, predicates
+from .counts import Figures
+from .scoring import breakdown, is_ranked, rank_rows, scoring_for
+
+
+@dataclass
+class Row:
+    """A unit's or a region's figures with its score and its rank among comparable rows."""
+
+    key: int | None
+    name: str
+    group: str  # ranking group: a unit's "kind:level" (territorial:street…), or "region"
+    figures: Figures
+    ranked: bool = False  # enough to score (the campaign's sample threshold)
+    base: float | None = None
+    deduction: float | None = None
+    score: float | None = None
+    rank: int | None = None
+    ranked_among: int = 0
+    flag: str = ""  # "red" / "black" / ""
+    extra: dict = field(default_factory=dict)
+
+    def as_dict(self):
+        return {
+            "key": self.key,
+            "name": self.name,
+            "group": self.group,
+            "ranked": self.ranked,
+            "base": self.base,
+            "deduction": self.deduction,
+            "score": self.score,
+            "rank": self.rank,
+            "ranked_among": self.ranked_among,
+            "flag": self.flag,
+            **self.extra,
+            **self.figures.as_dict(),
+        }
+
+
+@dataclass
+class FigureSet:
+    """Everything about one scope and period: the total, one row per unit, one per region."""
+
+    period_start: object
+    period_end: object
+    scope_id: int | None
+    scoring: object
+    totals: Figures
+    units: list
+    regions: list
+
+    def ranking(self, group):
+        return sorted((r for r in self.units if r.group == group and r.rank), key=lambda r: (r.rank, r.name))
+
+    def unranked(self, group):
+        """Rows of the group with activity but below the sample threshold (不参与排名)."""
+        return [r for r in self.units if r.group == group and not r.ranked and r.figures.has_activity]
+
+    def as_dict(self):
+        """The totals, regions, unit ranking by group (with who is not ranked), flags, the
+        scoring rule and every definition — what a briefing snapshots and the dashboard's
+        ranking section answers, so the two are the same JSON."""
+        from ..definitions import definitions
+
+        ranking = [
+            {
+                "group": group,
+                "label": str(label),
+                "rows": [r.as_dict() for r in self.ranking(group)],
+                "unranked": [r.as_dict() for r in self.unranked(group)],
+            }
+            for group, label in self.groups()
+        ]
+        return {
+            "totals": self.totals.as_dict(),
+            "regions": [r.as_dict() for r in self.regions],
+            "ranking": ranking,
+            "flags": {
+                "red": [r["name"] for g in ranking for r in g["rows"] if r["flag"] == "red"],
+                "black": [r["name"] for g in ranking for r in g["rows"] if r["flag"] == "black"],
+            },
+            "scoring": self.scoring.as_dict(),
+            "definitions": {k: d.as_dict() for k, d in definitions(self.scoring).items()},
+        }
+
+    def groups(self):
+        """The groups with a ranked or an active row, as ``(group, label)``: 块 first (district,
+        street, community), then 条 (city, district), then other units."""
+        present = {r.group for r in self.units if r.ranked or r.figures.has_activity}
+        return [(g, label) for g, label in unit_groups() if g in present]
+
+
+# --- the queries --------------------------------------------------------------------------------
+
+
+def _flow_aggregates(b):
+    closed = predicates.issues_closed(b)
+    to_close = ExpressionWrapper(F("closed_at") - F("assigned_at"), output_field=DurationField())
+    return {
+        "issues_reported": Count("id", filter=predicates.issues_reported(b)),
+        "issues_assigned": Count("id", filter=predicates.issues_assigned(b)),
+        "issues_closed": Count("id", filter=closed),
+        "issues_due": Count("id", filter=predicates.issues_due(b)),
+        "issues_due_closed": Count("id", filter=predicates.issues_due_closed(b)),
+        "issues_closed_on_time": Count("id", filter=predicates.issues_closed_on_time(b)),
+        "issues_negative_list": Count("id", filter=predicates.issues_negative_list(b)),
+        "close_duration": Sum(to_close, filter=closed & Q(assigned_at__isnull=False)),
+    }
+
+
+def _backlog_aggregates(moment):
+    return {name: Count("id", filter=predicates.backlog_q(name, moment)) for name in predicates.BACKLOG}
+
+
+def _event_aggregates():
+    figures = {name: Count("id", filter=q) for name, q in predicates.EVENT_FIGURES.items()}
+    return {**figures, "integrity_flags": Count("id", filter=Q(_integrity=True))}
+
+
+def _task_aggregates(b, period_start, period_end):
+    return {
+        "tasks_due": Count("id", filter=predicates.tasks_due(period_start, period_end)),
+        "tasks_done": Count("id", filter=predicates.tasks_done(b)),
+        "tasks_done_on_time": Count("id", filter=predicates.tasks_done_on_time(period_start, period_end)),
+        "tasks_overdue": Count("id", filter=predicates.tasks_overdue(b.as_of_date, b.as_of)),
+        "tasks_in_progress": Count("id", filter=predicates.tasks_in_progress(b.as_of_date, b.as_of)),
+    }
+
+
+def _grouped(queryset, keys, aggregates):
+    """``{(key values…): {aggregate: value}}`` — one GROUP BY query."""
+    names = [f"_k{i}" for i in range(len(keys))]
+    rows = queryset.order_by().annotate(**dict(zip(names, keys, strict=True))).values(*names).annotate(**aggregates)
+    return {tuple(row.pop(n) for n in names): row for row in rows}
+
+
+def backlog_cells(issues, moment, keys, fact_key, *, live):
+    """The backlog figures (:data:`predicates.BACKLOG`) at ``moment``, grouped by ``keys`` (SQL
+    expressions) — for the rows unchanged since, in SQL; for those replayed, by ``fact_key(fact)``.
+    ``live``: the moment is now, nothing changed since (no replay)."""
+    source = issues if live else history.unchanged(issues, moment)
+    # Every backlog state is one of these: the rest cannot count (replayed issues excepted).
+    source = source.filter(state__in=predicates.UNCLOSED_STATES)
+    cells = _grouped(source, keys, _backlog_aggregates(moment))
+    if live:
+        return cells
+    for fact in history.replayed(issues, moment):
+        cell = None
+        for name in predicates.BACKLOG:
+            if fact.holds(name, moment):
+                cell = cell or cells.setdefault(fact_key(fact), dict.fromkeys(predicates.BACKLOG, 0))
+                cell[name] = (cell.get(name) or 0) + 1
+    return cells
+
+
+def collect(campaign, period_start, period_end, scope_path, keys, now=None, task_annotations=None):
+    """The figures of one scope and period, ``{(key values…): Figures}``; ``keys`` maps each
+    source ("issue", "event", "task") to its grouping expressions and "fact" to the same key of
+    a replayed issue."""
+    now = now or timezone.now()
+    b = bounds(period_start, period_end, now=now)
+    issues = predicates.issues_of(campaign, scope_path)
+    events = predicates.events_of(campaign, scope_path)
+    tasks = predicates.tasks_of(campaign, scope_path)
+    if task_annotations:
+        tasks = tasks.annotate(**task_annotations)
+    period_events = events.filter(
+        action__in=predicates.EVENT_ACTIONS, created_at__gte=b.start, created_at__lt=b.end
+    ).annotate(_integrity=predicates.integrity_confirmed())
+    parts = [
+        _grouped(issues, keys["issue"], _flow_aggregates(b)),
+        backlog_cells(issues, b.as_of, keys["issue"], keys["fact"], live=b.as_of >= now),
+        _grouped(period_events, keys["event"], _event_aggregates()),
+        _grouped(tasks, keys["task"], _task_aggregates(b, period_start, period_end)),
+        {
+            k: {"tasks_lagging": v["n"]}
+            for k, v in _grouped(lagging(tasks, today=b.as_of_date), keys["task"], {"n": Count("id")}).items()
+        },
+    ]
+    out = {}
+    for part in parts:
+        for k, values in part.items():
+            out.setdefault(k, {}).update(values)
+    return {k: _figures(v) for k, v in out.items()}
+
+
+def _figures(values):
+    duration = values.pop("close_duration", None)
+    seconds = duration.total_seconds() if duration is not None else 0.0
+    return Figures(close_seconds=seconds, **{k: v or 0 for k, v in values.items()})
+
+
+def _region_bucket(path_field, children):
+    if not children:
+        return Value(None, output_field=IntegerField())
+    return Case(*[When(**{f"{path_field}__startswith": c.path}, then=c.pk) for c in children], default=None)
+
+
+def _path_bucket(children):
+    def bucket(path):
+        return next((c.pk for c in children if path.startswith(c.path)), None)
+
+    return bucket
+
+
+def _sum_by(cells, index):
+    out = {}
+    for key, figures in cells.items():
+        out[key[index]] = out.get(key[index], Figures()) + figures
+    return out
+
+
+# --- the public API -------------------------------------------------------------------------------
+
+
+def unit_groups():
+    """Every ranking group of units, in display order: comparable units are those of the same
+    kind (块 apart from 条) at the same level (a street office with street offices)."""
+    kinds = dict(UnitKind.choices)
+    levels = dict(UnitLevel.choices)
+    # A territorial unit at district level is a district government: "区县", not "区直".
+    territorial = {**levels, UnitLevel.DISTRICT: _("区县"), UnitLevel.STREET: _("街道乡镇")}
+    return [
+        (f"{kind}:{level}", f"{kinds[kind]} · {(territorial if kind == UnitKind.TERRITORIAL else levels)[level]}")
+        for kind in (UnitKind.TERRITORIAL, UnitKind.FUNCTIONAL, UnitKind.OTHER)
+        for level in UnitLevel.values
+    ]
+
+
+def figure_set(campaign, period_start, period_end, scope=None, *, now=None):
+    """Units, regions and the total of one scope (a region, or ``None`` for the campaign's
+    territory) and period — from one set of grouped queries keyed on (responsible unit, child
+    region), so units, regions and the total are sums of the same cells and always agree."""
+    scoring = scoring_for(campaign)
+    parent = scope or campaign.region
+    children = list(Region.objects.filter(parent=parent).order_by("code", "name"))
+    bucket = _path_bucket(children)
+    keys = {
+        "issue": (F("responsible_unit_id"), _region_bucket("region__path", children)),
+        "fact": lambda fact: (fact.unit_id, bucket(fact.region_path)),
+        "event": (F("issue__responsible_unit_id"), _region_bucket("issue__region__path", children)),
+        "task": (F("owner_unit_id"), _region_bucket("_task_path", children)),
+    }
+    # Tasks fall in the region they name, or their owner unit's region when they name none.
+    with_path = {"_task_path": Coalesce("region__path", "owner_unit__region__path")}
+    scope_path = scope.path if scope is not None else None
+    cells = collect(campaign, period_start, period_end, scope_path, keys, now, task_annotations=with_path)
+    by_unit, by_region = _sum_by(cells, 0), _sum_by(cells, 1)
+    return FigureSet(
+        period_start=period_start,
+        period_end=period_end,
+        scope_id=scope.pk if scope is not None else None,
+        scoring=scoring,
+        totals=sum(cells.values(), Figures()),
+        units=_unit_rows(campaign, scope_path, by_unit, scoring),
+        regions=_region_rows(children, by_region, scoring),
+    )
+
+
+def unit_figures(campaign, period_start, period_end, scope=None, *, now=None):
+    """One :class:`Row` per unit: every unit with activity in the scope, and every active unit
+    located in it (with zeros), scored and ranked among comparable units (:func:`unit_groups`)."""
+    return figure_set(campaign, period_start, period_end, scope, now=now).units
+
+
+def region_figures(campaign, period_start, period_end, scope=None, *, now=None):
+    """One :class:`Row` per child region of the scope (the districts of a city, the streets of a
+    district), grouped by region-path prefix; scored and ranked among themselves (no flags)."""
+    return figure_set(campaign, period_start, period_end, scope, now=now).regions
+
+
+def total_figures(campaign, period_start, period_end, scope=None, *, now=None):
+    """The whole scope in one :class:`Figures` (no grouping)."""
+    scope_path = scope.path if scope is not None else None
+    keys = {
+        "issue": (F("campaign_id"),),
+        "fact": lambda fact: (campaign.pk,),
+        "event": (F("issue__campaign_id"),),
+        "task": (F("campaign_id"),),
+    }
+    return sum(collect(campaign, period_start, period_end, scope_path, keys, now).values(), Figures())
+
+
+def _scored(row, scoring):
+    row.ranked = is_ranked(row.figures, scoring)
+    parts = breakdown(row.figures, scoring)
+    row.base, row.deduction, row.score = parts["base"], parts["deduction"], parts["score"]
+    return row
+
+
+def _unit_rows(campaign, scope_path, by_unit, scoring):
+    located = Q(is_active=True, region__path__startswith=scope_path or campaign.region.path)
+    units = Unit.objects.filter(located | Q(pk__in=[k for k in by_unit if k is not None])).values(
+        "pk", "name", "short_name", "kind", "level", "region__name"
+    )
+    kind_labels, rows = dict(UnitKind.choices), []
+    for unit in units.order_by("level", "name"):
+        row = Row(
+            key=unit["pk"],
+            name=unit["name"],
+            group=f"{unit['kind']}:{unit['level']}",
+            figures=by_unit.get(unit["pk"], Figures()),
+            extra={
+                "short_name": unit["short_name"],
+                "kind_label": str(kind_labels.get(unit["kind"], unit["kind"])),
+                "level": unit["level"],
+                "region_name": unit["region__name"],
+            },
+        )
+        rows.append(_scored(row, scoring))
+    return rank_rows(rows, scoring=scoring)
+
+
+def _region_rows(children, by_region, scoring):
+    rows = [
+        _scored(
+            Row(
+                key=child.pk,
+                name=child.name,
+                group="region",
+                figures=by_region.get(child.pk, Figures()),
+                extra={"code": child.code or ""},
+            ),
+            scoring,
+        )
+        for child in children
+    ]
+    return rank_rows(rows, scoring=scoring, flags=False)

@@ -1,0 +1,322 @@
+"""What every output of a briefing shows, from its frozen ``content``: the page, the PDF, the Word
+file and the workbook share this context, so they print the same sections, columns and numbers.
+Nothing here computes a figure."""
+
+import datetime as dt
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from chuangcheng.humantime import day, day_range, when, when_short
+from inspections.models import IssueState, Severity
+from tasks.models import TaskState
+
+from ..definitions import deduction_text, rank_rule, sample_rule, score_formula
+from ..figures import COMPONENTS, DEDUCTIONS
+from ..figures.scoring import Scoring
+
+# The body's sections, in order: the PDF and the Word file print exactly these headings.
+SECTIONS = (
+    ("summary", gettext_lazy("一、总体情况")),
+    ("figures", gettext_lazy("二、主要指标")),
+    ("ranking", gettext_lazy("三、排名情况")),
+    ("flags", gettext_lazy("四、红黑旗")),
+    ("typical", gettext_lazy("五、典型问题")),
+    ("distribution", gettext_lazy("六、问题分布")),
+    ("requirements", gettext_lazy("七、下步工作要求")),
+)
+
+# The figures of the 主要指标 table, in order: (key, how the value reads).
+FIGURE_LINES = (
+    ("issues_reported", "count"),
+    ("issues_assigned", "count"),
+    ("issues_closed", "count"),
+    ("issues_due", "count"),
+    ("on_time_rate", "rate:issues_closed_on_time/issues_due"),
+    ("closure_rate", "rate:issues_due_closed/issues_due"),
+    ("issues_in_hand", "count"),
+    ("issues_open", "count"),
+    ("issues_overdue_open", "count"),
+    ("rework_rate", "rate:rejections/verifications"),
+    ("recurrences", "count"),
+    ("extension_rate", "rate:extensions/issues_assigned"),
+    ("refused_reassignments", "count"),
+    ("integrity_flags", "count"),
+    ("mean_hours_to_close", "hours"),
+    ("issues_negative_list", "count"),
+    ("tasks_due", "count"),
+    ("tasks_done", "count"),
+    ("task_on_time_rate", "rate:tasks_done_on_time/tasks_due"),
+    ("tasks_overdue", "count"),
+    ("tasks_lagging", "count"),
+)
+
+COLUMN_LABELS = {
+    "on_time_rate": gettext_lazy("按期销号率"),
+    "not_overdue_rate": gettext_lazy("在办未超期率"),
+    "task_on_time_rate": gettext_lazy("任务按期完成率"),
+    "first_pass_rate": gettext_lazy("核查一次通过率"),
+    "task_on_track_rate": gettext_lazy("任务进度达标率"),
+    "issues_overdue_open": gettext_lazy("超期未改"),
+    "issues_overdue_key": gettext_lazy("其中重点来源"),
+    "tasks_overdue": gettext_lazy("超期任务"),
+    "rejections": gettext_lazy("返工"),
+    "recurrences": gettext_lazy("反弹"),
+    "extensions": gettext_lazy("延期"),
+    "refused_reassignments": gettext_lazy("推诿"),
+    "integrity_flags": gettext_lazy("弄虚作假"),
+}
+
+
+def fmt_rate(value):
+    return "—" if value is None else f"{value:.1f}%"
+
+
+def fmt_two(value):
+    return "—" if value is None else f"{value:.2f}"
+
+
+def _value(figures, key, how):
+    value = figures.get(key)
+    if how == "count":
+        return str(value or 0)
+    if how == "hours":
+        return "—" if value is None else _("%(h)s 小时") % {"h": value}
+    part, whole = how.split(":", 1)[1].split("/")
+    return f"{fmt_rate(value)}（{figures.get(part, 0)}/{figures.get(whole, 0)}）"
+
+
+def figure_lines(content):
+    """The 主要指标 table: each figure this period and last, with its definition."""
+    definitions = content["definitions"]
+    return [
+        {
+            "key": key,
+            "label": definitions[key]["label"],
+            "value": _value(content["totals"], key, how),
+            "previous": _value(content["previous"], key, how),
+            "definition": definitions[key],
+        }
+        for key, how in FIGURE_LINES
+        if key in definitions and key in content["totals"]  # a briefing shows the figures it was built with
+    ]
+
+
+def scoring_of(content):
+    known = set(Scoring.__dataclass_fields__)
+    return Scoring(**{k: v for k, v in content["scoring"].items() if k in known})
+
+
+def rank_columns(scoring):
+    """``[(key, label, how)]`` of the ranking tables: every part of the score that has a weight
+    (rates, the base, the counted deductions and their total) and the score."""
+    columns = [("rank", _("名次"), "rank"), ("name", _("单位"), "text")]
+    columns += [(rate, str(COLUMN_LABELS[rate]), "two") for rate, w in COMPONENTS if getattr(scoring, w)]
+    columns.append(("base", _("基础分"), "two"))
+    for key, setting in DEDUCTIONS:
+        if getattr(scoring, setting):
+            columns.append((key, str(COLUMN_LABELS[key]), "count"))
+            if key == "issues_overdue_open" and scoring.key_source_factor != 1:
+                columns.append(("issues_overdue_key", str(COLUMN_LABELS["issues_overdue_key"]), "count"))
+    columns += [("deduction", _("扣分"), "two"), ("score", _("综合得分"), "two"), ("flag", _("红黑旗"), "flag")]
+    return columns
+
+
+def row_cells(row, columns):
+    flags = {"red": _("红旗"), "black": _("黑旗"), "": ""}
+    out = []
+    for key, _label, how in columns:
+        value = row.get(key)
+        if how == "two":
+            out.append(fmt_two(value))
+        elif how == "flag":
+            out.append(flags[value or ""])
+        elif how == "rank":
+            out.append("" if value is None else str(value))
+        else:
+            out.append("" if value is None else str(value))
+    return out
+
+
+def scoring_note(scoring):
+    """What sits under each ranking table: weights, deductions, who is ranked, flags."""
+    return [
+        score_formula(scoring) + _("。"),
+        _("扣分：%(d)s。") % {"d": deduction_text(scoring)},
+        _("参与排名：%(r)s；样本不足的不参与排名。") % {"r": sample_rule(scoring)},
+        rank_rule(scoring) + _("。"),
+    ]
+
+
+def _labels():
+    return {
+        "severity": dict(Severity.choices),
+        "issue_state": dict(IssueState.choices),
+        "task_state": dict(TaskState.choices),
+    }
+
+
+def _label_items(content):
+    labels = _labels()
+    for item in content["negative_list"] + content["recurrences"]:
+        item["severity_label"] = str(labels["severity"].get(item["severity"], item["severity"]))
+        item["state_label"] = str(labels["issue_state"].get(item["state"], item["state"]))
+        item["deadline_text"] = when_short(item.get("deadline"))
+        item["reopened_text"] = when_short(item.get("reopened_at"))
+    for unit in content["overdue_by_unit"]:
+        for item in unit["issues"]:
+            item["deadline_text"] = when_short(item["deadline"])
+    for item in content["tasks_due_next"]["items"]:
+        item["state_label"] = str(labels["task_state"].get(item["state"], item["state"]))
+        item["deadline_text"] = day(item["deadline"])
+    for group in ("worst", "best"):
+        for item in content.get("typical", {}).get(group, []):
+            item["severity_label"] = str(labels["severity"].get(item["severity"], item["severity"]))
+            item["deadline_text"] = when(item.get("deadline"))
+            item["closed_text"] = when(item.get("closed_at"))
+
+
+def briefing_context(briefing):
+    """What the page, the PDF and the Word file show (one context for all)."""
+    content = briefing.content
+    _label_items(content)
+    scoring = scoring_of(content)
+    columns = rank_columns(scoring)
+    ranking = [
+        {
+            **g,
+            "lines": [{"row": r, "cells": row_cells(r, columns)} for r in g["rows"]],
+            "cells": [row_cells(r, columns) for r in g["rows"]],
+            "unranked_lines": [
+                {"name": r["name"], "issues_due": r["issues_due"], "tasks_due": r["tasks_due"]}
+                for r in g.get("unranked", [])
+            ],
+        }
+        for g in content["ranking"]
+    ]
+    region_columns = [(k, _("区域") if k == "name" else label, how) for k, label, how in columns if k != "flag"]
+    regions = [r for r in content["regions"] if r.get("ranked")]
+    period = content["period"]
+    return {
+        "briefing": briefing,
+        "content": content,
+        "sections": {key: str(label) for key, label in SECTIONS},
+        "figure_lines": figure_lines(content),
+        "rank_headers": [label for _k, label, _h in columns],
+        "ranking": ranking,
+        "region_headers": [label for _k, label, _h in region_columns],
+        "region_cells": [
+            row_cells(r, region_columns) for r in sorted(regions, key=lambda r: (r["rank"] or 0, r["name"]))
+        ],
+        "regions_unranked": [r["name"] for r in content["regions"] if not r.get("ranked")],
+        "scoring_note": scoring_note(scoring),
+        "period_text": day_range(period["start"], period["end"]),
+        "as_of_text": when(content.get("as_of")),
+        "built_text": when(content.get("built_at") or briefing.built_at),
+        "published_text": day(briefing.published_at) if briefing.published_at else "",
+        "issuer_pt": issuer_size(content["issuer"]),
+        "attachments": attachment_titles(),
+        "send_to": _setting("BRIEFING_SEND_TO", _("市委、市人大、市政府、市政协主要领导，市创建工作领导小组成员")),
+        "copy_to": _setting("BRIEFING_COPY_TO", _("各区县（市）创建办，市直各成员单位")),
+        "typical_groups": [
+            (_("（一）超期未改典型问题"), content.get("typical", {}).get("worst", [])),
+            (_("（二）按期整改典型问题"), content.get("typical", {}).get("best", [])),
+        ],
+        "photo_slots": [("before", _("整改前")), ("after", _("整改后"))],
+        "distribution": distribution_tables(content),
+        "draft": briefing.is_draft,
+        "document_number_text": briefing.document_number or _("（草稿，发布时编号）"),
+    }
+
+
+def _setting(name, default):
+    from django.conf import settings
+
+    return getattr(settings, name, None) or default
+
+
+def issuer_size(issuer, *, width_pt=482, largest=30):
+    """The red header's font size: as large as fits one line of the type area (17 cm)."""
+    return min(largest, int(width_pt / (max(len(issuer), 1) * 1.08)))
+
+
+def attachment_titles():
+    return [
+        _("超期未改问题清单"),
+        _("负面清单问题清单"),
+        _("反弹问题清单"),
+        _("下期到期任务清单"),
+        _("指标定义与评分规则"),
+    ]
+
+
+def period_dates(content):
+    return tuple(dt.date.fromisoformat(content["period"][k]) for k in ("start", "end"))
+
+
+def attachment_tables(ctx):
+    """(title, headers, rows) of annexes 1–4 (annex 5, the definitions, is its own table)."""
+    content, titles = ctx["content"], ctx["attachments"]
+    overdue = [
+        [
+            u["unit"],
+            u["count"],
+            "；".join(
+                _("#%(id)s %(c)s %(a)s（超期 %(d)s 天）")
+                % {"id": i["id"], "c": i["category"], "a": i["address"], "d": i["days_overdue"]}
+                for i in u["issues"]
+            ),
+        ]
+        for u in content["overdue_by_unit"]
+    ]
+    negative = [
+        [f"#{i['id']}", i["category"], i["address"], i["unit"] or "", i["state_label"], i["deadline_text"]]
+        for i in content["negative_list"]
+    ]
+    recurrences = [
+        [f"#{i['id']}", i["category"], i["address"], i["unit"] or "", i["reopened_text"]]
+        for i in content["recurrences"]
+    ]
+    tasks = [
+        [
+            t.get("seq", n),
+            t["number"] or "—",
+            t["title"],
+            t["unit"],
+            t["deadline_text"],
+            f"{t['progress']}%",
+            t["state_label"],
+        ]
+        for n, t in enumerate(content["tasks_due_next"]["items"], 1)
+    ]
+    return [
+        (titles[0], [_("责任单位"), _("超期未改"), _("超期最久的问题")], overdue),
+        (titles[1], [_("编号"), _("类别"), _("地址"), _("责任单位"), _("状态"), _("整改时限")], negative),
+        (titles[2], [_("编号"), _("类别"), _("地址"), _("责任单位"), _("反弹时间")], recurrences),
+        (titles[3], [_("序号"), _("任务编号"), _("任务"), _("责任单位"), _("完成时限"), _("进度"), _("状态")], tasks),
+    ]
+
+
+def definition_rows(content):
+    return [[d["label"], d["formula"], d["counts"], d["period"]] for d in content["definitions"].values()]
+
+
+def distribution_tables(content):
+    """（一）按点位类型 and （二）按测评指标: (title, headers, rows)."""
+    head = [_("新交办"), _("销号"), _("应销号"), _("按期销号率"), _("超期未改")]
+
+    def cells(r):
+        return [
+            r["issues_assigned"],
+            r["issues_closed"],
+            r["issues_due"],
+            fmt_rate(r["on_time_rate"]),
+            r["issues_overdue_open"],
+        ]
+
+    sites = [[r["name"], *cells(r)] for r in content.get("by_site_type", [])]
+    indicators = [[r["name"], *cells(r), r.get("tasks_overdue", 0)] for r in content.get("by_indicator", [])]
+    return [
+        (_("（一）按点位类型"), [_("点位类型"), *head], sites),
+        (_("（二）按测评指标"), [_("测评指标"), *head, _("超期任务")], indicators),
+    ]
