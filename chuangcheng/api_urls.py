@@ -26,7 +26,15 @@ from inspections.api.public import CitizenReportCreateView, CitizenReportStatusV
 from inspections.api.views import InspectionViewSet, IssueCategoryViewSet, IssueViewSet
 from tasks.api.views import TaskUpdateViewSet, TaskViewSet
 
-router = DefaultRouter()
+
+# No format-suffix routes (``…/events.json``): the format is the Accept header or ``?format=``.
+# The suffix routes reached actions that take no ``format`` argument and answered 500; without
+# them such a URL is a 404.
+class Router(DefaultRouter):
+    include_format_suffixes = False
+
+
+router = Router()
 router.register("regions", RegionViewSet, basename="region")
 router.register("units", UnitViewSet, basename="unit")
 router.register("sites", SiteViewSet, basename="site")
