@@ -42,6 +42,7 @@ recorded on that row with a backoff and never stops the sweep.
 
 import datetime as dt
 import logging
+import time
 import uuid
 from dataclasses import dataclass, field
 from functools import partial
@@ -234,22 +235,41 @@ def _broker_errors():
     return (*errors, RedisError)
 
 
+# The kick is fire-and-forget with a timeout: the broker gets this long per socket operation
+# (connect, ping, push) from a web request. When it cannot be reached, kicks from this process
+# are skipped for KICK_DOWN_SECONDS (no request pays the timeout again); the sweep sends.
+KICK_SOCKET_TIMEOUT = 0.5
+KICK_DOWN_SECONDS = 5.0
+_kick_down_until = {}
+
+
 def kick(delivery_ids):
     """Enqueue delivery jobs for ``delivery_ids`` (run after the commit). Best effort: when the
-    broker is down the rows stay pending and ``notifications.deliver_due`` sends them later; the
-    web request is not held up (one connection attempt, no publish retries). Inside a job, the
-    follow-up goes to the job's own queue."""
+    broker is down or hung the rows stay pending and ``notifications.deliver_due`` sends them
+    within a minute; the web request is held at most about a second (one connection attempt with
+    short socket timeouts, no publish retries), and not at all while a recent failure stands.
+    Inside a job, the follow-up goes to the job's own queue."""
     from celery import current_task
 
     from .jobs import deliver
 
+    app = deliver.app
     queue = settings.NOTIFICATION_QUEUE
     if current_task and current_task.request and current_task.request.delivery_info:
         queue = current_task.request.delivery_info.get("routing_key") or queue
     ids = list(delivery_ids)
+    broker = app.conf.broker_write_url or app.conf.broker_url
+    if _kick_down_until.get(broker, 0) > time.monotonic():
+        logger.info("notifications: broker failed moments ago, %d deliveries left to the sweep", len(ids))
+        return False
+    options = {"socket_timeout": KICK_SOCKET_TIMEOUT, "socket_connect_timeout": KICK_SOCKET_TIMEOUT}
     try:
-        with deliver.app.connection_for_write() as connection:
-            connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, timeout=2)
+        with app.connection_for_write(transport_options=options) as connection:
+            try:
+                connection.ensure_connection(max_retries=0, timeout=1)
+            except _broker_errors():
+                _kick_down_until[broker] = time.monotonic() + KICK_DOWN_SECONDS
+                raise
             for start in range(0, len(ids), KICK_CHUNK):
                 deliver.apply_async(
                     args=[ids[start : start + KICK_CHUNK]], queue=queue, retry=False, connection=connection

@@ -18,7 +18,7 @@ from .servers import free_port, wait_for
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_database_url():
+def shared_database_url():
     db = settings.DATABASES["default"]
     return f"postgres://{db['USER']}:{db.get('PASSWORD') or ''}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
 
@@ -40,7 +40,7 @@ def app_env(*, redis_url, database_url=None, var_dir, **extra):
             "SESSION_COOKIE_SECURE": "0",
             "CSRF_COOKIE_SECURE": "0",
             "SECURE_HSTS_SECONDS": "0",
-            "DATABASE_URL": database_url or test_database_url(),
+            "DATABASE_URL": database_url or shared_database_url(),
             "REDIS_URL": redis_url,
             "VAR_DIR": str(var_dir),
             "MEDIA_ROOT": str(Path(var_dir) / "media"),
