@@ -349,6 +349,10 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# On broker loss a running job finishes (its ack may fail: the message is then redelivered after
+# the visibility timeout, and jobs are idempotent by data). chuangcheng/celery.py keeps the worker
+# alive through a broker restart.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_TIME_LIMIT = 300
 if REDIS_URL:
