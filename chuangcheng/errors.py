@@ -56,7 +56,7 @@ def server_error(request):
             503,
             "service_unavailable",
             _("系统暂时无法访问"),
-            _("数据库暂时无法连接，请稍后重试。已提交的内容不会丢失。"),
+            _("数据库暂时无法连接，请稍后重试。如刚提交过内容，请先刷新查看是否已保存，再决定是否重新提交。"),
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
     return _answer(

@@ -29,12 +29,15 @@ def free_port():
 
 
 def wait_for(predicate, timeout=20.0, interval=0.1, message="condition"):
+    """Poll ``predicate`` until it holds; ``message`` (a string, or a callable for what is known
+    only at the end, such as a process's output) explains a timeout."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
             return
         time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {message}")
+    text = message() if callable(message) else message
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {text}")
 
 
 # --- Redis --------------------------------------------------------------------------------------

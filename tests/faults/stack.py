@@ -106,7 +106,7 @@ class Web(Process):
         args = [sys.executable, "-m", "gunicorn", "chuangcheng.wsgi:application", "--bind", f"127.0.0.1:{self.port}"]
         args += ["--workers", str(workers), "--threads", str(threads), "--timeout", "120", "--graceful-timeout", "3"]
         super().__init__("web", args, env)
-        wait_for(self._answers, timeout=60, message=f"gunicorn on {self.port}\n{self.output()}")
+        wait_for(self._answers, timeout=60, message=lambda: f"gunicorn on {self.port}\n{self.output()}")
 
     def _answers(self):
         assert self.alive(), self.output()

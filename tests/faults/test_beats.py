@@ -2,12 +2,11 @@
 first): each sends the daily briefing job, two workers run the copies side by side. The data
 decides: one briefing per (campaign, region, period), 文号 numbered without gaps or repeats."""
 
-import time
+import re
 from pathlib import Path
 
 import pytest
 
-from chuangcheng.celery import app
 from chuangcheng.reports.briefings import scheduled_regions
 from chuangcheng.reports.models import Briefing
 
@@ -16,12 +15,15 @@ from .stack import app_env, beat, stop_all, worker
 
 pytestmark = [pytest.mark.faults, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-BEAT_SECONDS = 6
+SENDS_PER_BEAT = 3  # each beat sends the job at least this often (every second)
 
 
-def queue_length(url):
-    with app.connection_for_write(url=url) as connection:
-        return connection.default_channel.client.llen("celery")
+def sent(process):
+    return process.output().count("Sending due task reports-daily-briefings")
+
+
+def ran(process):
+    return len(re.findall(r"Task reports\.build_daily_briefings\[[^]]+\] succeeded", process.output()))
 
 
 def test_two_beats_build_one_briefing_per_period_with_contiguous_numbers(
@@ -31,19 +33,25 @@ def test_two_beats_build_one_briefing_per_period_with_contiguous_numbers(
     make_issue("rectifying")
     if redis_server.process is None:
         redis_server.start()
-    url = redis_server.url(4)
-    env = app_env(redis_url=url, var_dir=var_dir)
+    env = app_env(redis_url=redis_server.url(4), var_dir=var_dir)
     beat_env = {**env, "DJANGO_SETTINGS_MODULE": "tests.faults.beat_settings"}
     workers = [worker(env, name=f"briefings{i}") for i in (1, 2)]
     beats = []
     try:
         beats = [beat(beat_env, schedule_path=Path(var_dir) / f"beat{i}-schedule", name=f"beat{i}") for i in (1, 2)]
-        time.sleep(BEAT_SECONDS)
+        wait_for(
+            lambda: all(sent(b) >= SENDS_PER_BEAT for b in beats),
+            timeout=90,
+            message=lambda: "both beats to send the job\n" + "\n".join(b.output() for b in beats),
+        )
         stop_all(*beats)
-        sent = "\n".join(b.output() for b in beats).count("Sending due task reports-daily-briefings")
-        assert sent >= 4, "\n".join(b.output() for b in beats)
-        wait_for(lambda: queue_length(url) == 0, timeout=120, message="the workers to drain the queue")
-        time.sleep(2)  # the last job in flight
+        sends = sum(sent(b) for b in beats)
+        wait_for(
+            lambda: sum(ran(w) for w in workers) == sends,
+            timeout=120,
+            message=lambda: f"the workers to run {sends} jobs\n" + "\n".join(w.output() for w in workers),
+        )
+        assert all(ran(w) for w in workers)  # both workers built side by side
     finally:
         stop_all(*beats, *workers)
 

@@ -70,7 +70,9 @@ def test_the_worker_survives_a_broker_restart_with_a_job_in_flight(broker, var_d
     process = worker(env, name="restart", pool="prefork", concurrency=2)  # as in production
     try:
         broker.send(jobs.heartbeat, "faults-before")
-        wait_for(lambda: heartbeat_runs("faults-before") == 1, timeout=60, message=f"a first job\n{process.output()}")
+        wait_for(
+            lambda: heartbeat_runs("faults-before") == 1, timeout=60, message=lambda: f"a first job\n{process.output()}"
+        )
 
         broker.send(jobs.deliver, [rows[0].pk])  # hangs in the SMTP greeting for EMAIL_TIMEOUT
         wait_for(lambda: hanging_smtp.connections, timeout=30, message="the job in flight")
@@ -79,7 +81,9 @@ def test_the_worker_survives_a_broker_restart_with_a_job_in_flight(broker, var_d
         assert process.alive(), process.output()
 
         broker.send(jobs.heartbeat, "faults-after")
-        wait_for(lambda: heartbeat_runs("faults-after") == 1, timeout=60, message=f"a job after\n{process.output()}")
+        wait_for(
+            lambda: heartbeat_runs("faults-after") == 1, timeout=60, message=lambda: f"a job after\n{process.output()}"
+        )
         assert process.alive()
         row = Delivery.objects.get(pk=rows[0].pk)
         assert (row.status, row.attempts) == ("pending", 1)  # the hung send backed off, not lost
@@ -96,7 +100,7 @@ def test_a_worker_killed_mid_sweep_loses_nothing_and_sends_nothing_twice(broker,
     first = worker(env, name="first")
     try:
         broker.send(jobs.deliver_due)
-        wait_for(lambda: len(server.mailbox.accepted) >= 10, timeout=60, message=f"the sweep\n{first.output()}")
+        wait_for(lambda: len(server.mailbox.accepted) >= 10, timeout=60, message=lambda: f"the sweep\n{first.output()}")
         sigkill(first)
     finally:
         stop_all(first)
@@ -108,7 +112,7 @@ def test_a_worker_killed_mid_sweep_loses_nothing_and_sends_nothing_twice(broker,
     try:
         broker.send(jobs.deliver_due)  # what beat does every minute
         done = Delivery.objects.filter(pk__in=ids, status__in=["sent", "unconfirmed"])
-        wait_for(lambda: done.count() == len(rows), timeout=90, message=f"the second sweep\n{second.output()}")
+        wait_for(lambda: done.count() == len(rows), timeout=90, message=lambda: f"the second sweep\n{second.output()}")
     finally:
         stop_all(second)
 
