@@ -54,11 +54,13 @@ def app_env(*, redis_url, database_url=None, var_dir, **extra):
 
 
 class Process:
-    """A child process with its output in a file (read it when an assertion fails)."""
+    """A child process with its output in a file under its ``VAR_DIR`` (read it when an assertion
+    fails; the directory goes with the test module)."""
 
     def __init__(self, name, args, env):
         self.name = name
-        self.log_path = Path(tempfile.mkstemp(prefix=f"faults-{name}-", suffix=".log")[1])
+        log_dir = env.get("VAR_DIR") or None
+        self.log_path = Path(tempfile.mkstemp(prefix=f"{name}-", suffix=".log", dir=log_dir)[1])
         self._log = self.log_path.open("wb")
         self.popen = subprocess.Popen(args, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
 
