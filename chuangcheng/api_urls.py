@@ -12,7 +12,6 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
-from rest_framework.throttling import AnonRateThrottle
 
 from chuangcheng.campaigns.api.views import CampaignViewSet, IndicatorViewSet, StandardViewSet
 from chuangcheng.org.api.views import LeaderAssignmentViewSet, RegionViewSet, SiteViewSet, UnitViewSet
@@ -22,11 +21,20 @@ from chuangcheng.reports.api.dashboard import (
     LeaderDashboardView,
     UnitDashboardView,
 )
+from chuangcheng.throttling import AnonRateThrottle
 from inspections.api.public import CitizenReportCreateView, CitizenReportStatusView
 from inspections.api.views import InspectionViewSet, IssueCategoryViewSet, IssueViewSet
 from tasks.api.views import TaskUpdateViewSet, TaskViewSet
 
-router = DefaultRouter()
+
+# No format-suffix routes (``…/events.json``): the format is the Accept header or ``?format=``.
+# The suffix routes reached actions that take no ``format`` argument and answered 500; without
+# them such a URL is a 404.
+class Router(DefaultRouter):
+    include_format_suffixes = False
+
+
+router = Router()
 router.register("regions", RegionViewSet, basename="region")
 router.register("units", UnitViewSet, basename="unit")
 router.register("sites", SiteViewSet, basename="site")
@@ -44,7 +52,8 @@ router.register("issue-categories", IssueCategoryViewSet, basename="issue-catego
 @extend_schema_view(post=extend_schema(tags=["auth"], summary="用户名和密码换取 API 令牌"))
 class TokenView(ObtainAuthToken):
     """``POST username, password`` → ``{"token": …}``; send it as ``Authorization: Token …``.
-    Wrong passwords count towards the django-axes lockout; anonymous calls are throttled."""
+    Wrong passwords count towards the django-axes lockout; anonymous calls are throttled (in this
+    process when the cache is down, :mod:`chuangcheng.throttling`)."""
 
     throttle_classes = [AnonRateThrottle]
 

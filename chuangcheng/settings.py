@@ -117,7 +117,18 @@ AUTH_USER_MODEL = "org.User"
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Short socket timeouts and a breaker (chuangcheng/cache.py): a hung or absent Redis costs a
+    # request at most one timeout; the callers fall back (database, per-process throttle counts).
+    CACHES = {
+        "default": {
+            "BACKEND": "chuangcheng.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_timeout": env.float("REDIS_SOCKET_TIMEOUT", default=0.5),
+                "socket_connect_timeout": env.float("REDIS_SOCKET_TIMEOUT", default=0.5),
+            },
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -345,10 +356,23 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# On broker loss a running job finishes (its ack may fail: the message is then redelivered after
+# the visibility timeout, and jobs are idempotent by data). chuangcheng/celery.py keeps the worker
+# alive through a broker restart.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_TIME_LIMIT = 300
 if REDIS_URL:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3 * CELERY_TASK_TIME_LIMIT}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3 * CELERY_TASK_TIME_LIMIT,
+        # A hung Redis: a socket operation gives up after 10 s (longer than the worker's 1 s
+        # BRPOP poll), connecting after 5 s; idle connections are checked before use. The web's
+        # kick after a commit uses much shorter ones (notifications.services.kick).
+        "socket_timeout": 10,
+        "socket_connect_timeout": 5,
+        "socket_keepalive": True,
+        "health_check_interval": 25,
+    }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The beat schedule (times are Asia/Shanghai). A test checks every name is a registered job.
 CELERY_BEAT_SCHEDULE = {

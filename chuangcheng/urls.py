@@ -36,3 +36,9 @@ urlpatterns = [
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Error answers: a Chinese page, or JSON under /api/ (chuangcheng/errors.py).
+handler400 = "chuangcheng.errors.bad_request"
+handler403 = "chuangcheng.errors.permission_denied"
+handler404 = "chuangcheng.errors.page_not_found"
+handler500 = "chuangcheng.errors.server_error"

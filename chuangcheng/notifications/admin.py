@@ -23,7 +23,9 @@ class JobHeartbeatAdmin(admin.ModelAdmin):
 
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
-    """The outbox and its log, read-only; failed rows can be sent again (重新发送)."""
+    """The outbox and its log, read-only. Failed and unconfirmed rows can be sent again (重新发送);
+    an unconfirmed row (handed to the server, no answer: it may have arrived) can be marked as
+    delivered once a person has checked (标记为已送达)."""
 
     list_display = [
         "created_at",
@@ -41,7 +43,7 @@ class DeliveryAdmin(admin.ModelAdmin):
     search_fields = ["subject_key", "window", "title", "recipient__username", "recipient__display_name", "address"]
     list_select_related = ["recipient"]
     date_hierarchy = "created_at"
-    actions = ["resend"]
+    actions = ["resend", "confirm"]
     fields = [
         "recipient",
         "channel",
@@ -57,6 +59,8 @@ class DeliveryAdmin(admin.ModelAdmin):
         "attempts",
         "next_attempt_at",
         "lease_until",
+        "handed_over_at",
+        "message_id",
         "last_error",
         "note",
         "created_at",
@@ -68,7 +72,11 @@ class DeliveryAdmin(admin.ModelAdmin):
     def short_error(self, obj):
         return Truncator(obj.last_error).chars(60)
 
-    @admin.action(description=_("重新发送（仅发送失败的）"), permissions=["resend"])
+    @admin.display(description="Message-ID")
+    def message_id(self, obj):
+        return obj.message_id
+
+    @admin.action(description=_("重新发送（发送失败或未确认的）"), permissions=["resend"])
     def resend(self, request, queryset):
         ids = list(queryset.values_list("pk", flat=True))
         count = services.delivery_resend(delivery_ids=ids)
@@ -79,7 +87,19 @@ class DeliveryAdmin(admin.ModelAdmin):
             messages.SUCCESS,
         )
         if skipped:
-            self.message_user(request, _("只有“发送失败”的投递可以重新发送，其余已跳过。"), messages.WARNING)
+            self.message_user(request, _("只有“发送失败”或“未确认”的投递可以重新发送，其余已跳过。"), messages.WARNING)
+
+    @admin.action(description=_("标记为已送达（仅未确认的）"), permissions=["resend"])
+    def confirm(self, request, queryset):
+        ids = list(queryset.values_list("pk", flat=True))
+        count = services.delivery_confirm(delivery_ids=ids, actor=request.user)
+        self.message_user(
+            request,
+            ngettext("已将 %(n)d 条投递标记为已送达。", "已将 %(n)d 条投递标记为已送达。", count) % {"n": count},
+            messages.SUCCESS,
+        )
+        if len(ids) > count:
+            self.message_user(request, _("只有“未确认”的投递可以标记为已送达，其余已跳过。"), messages.WARNING)
 
     def has_resend_permission(self, request):
         return request.user.has_perm("notifications.change_delivery")

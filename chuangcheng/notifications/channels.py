@@ -5,6 +5,12 @@ delivery is recorded as skipped with a note) and sends one delivery. Transport t
 down, timeout, 5xx) raises :class:`TransientError` — the row goes back to pending with a
 backoff; a refusal that will not change (bad address, 4xx) raises :class:`PermanentError`.
 
+``send(delivery, hand_over)``: a channel calls ``hand_over()`` just before the message itself
+leaves (the SMTP DATA body, the webhook's request). From then on silence is not failure: a
+timeout or a dropped connection raises :class:`UnconfirmedError` — the message may have
+arrived, so it is never sent again on its own. ``hand_over()`` raises when this worker's claim
+on the row has lapsed (another worker has it): nothing is sent then.
+
 To add WeCom, DingTalk or an SMS gateway: another entry of class :class:`WebhookChannel` with
 its URL (a relay that speaks the vendor's format), or a subclass of :class:`Channel`.
 """
@@ -17,6 +23,7 @@ import urllib.request
 import environ
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
@@ -31,6 +38,14 @@ class TransientError(DeliveryError):
 
 class PermanentError(DeliveryError):
     """Do not try again; an operator may resend after fixing the cause."""
+
+
+class UnconfirmedError(DeliveryError):
+    """The message was handed over but no answer came: it may have arrived. Not retried."""
+
+
+def _no_hand_over():
+    return None
 
 
 class Channel:
@@ -50,7 +65,7 @@ class Channel:
         """The person's address on this channel, or ``None`` when they have none."""
         return ""
 
-    def send(self, delivery):
+    def send(self, delivery, hand_over=_no_hand_over):
         raise NotImplementedError
 
 
@@ -86,8 +101,54 @@ def load_attachments(delivery):
     return files
 
 
+class _HandOverMixin:
+    """smtplib.SMTP that calls ``before_body()`` just before the DATA body (the message itself)
+    goes out: the DATA command is a ``str``, the body the only ``bytes`` sent in the data phase."""
+
+    before_body = None
+    _in_data = False
+
+    def data(self, msg):
+        self._in_data = True
+        try:
+            return super().data(msg)
+        finally:
+            self._in_data = False
+
+    def send(self, s):
+        if self._in_data and isinstance(s, bytes) and self.before_body is not None:
+            before, self.before_body = self.before_body, None
+            before()
+        return super().send(s)
+
+
+class _HandOverSMTP(_HandOverMixin, smtplib.SMTP):
+    pass
+
+
+class _HandOverSMTPSSL(_HandOverMixin, smtplib.SMTP_SSL):
+    pass
+
+
+class HandOverEmailBackend(SMTPBackend):
+    """Django's SMTP backend whose connection reports the hand-over (``before_body``)."""
+
+    before_body = None
+
+    @property
+    def connection_class(self):
+        return _HandOverSMTPSSL if self.use_ssl else _HandOverSMTP
+
+    def open(self):
+        opened = super().open()
+        if self.connection is not None:
+            self.connection.before_body = self.before_body
+        return opened
+
+
 class EmailChannel(Channel):
-    """Email through Django's mail backend (``EMAIL_*``), or the SMTP given as ``url``."""
+    """Email through Django's mail backend (``EMAIL_*``), or the SMTP given as ``url``. Each
+    copy of a delivery carries its Message-ID (``Delivery.message_id``)."""
 
     def address(self, user):
         return user.email or None
@@ -95,10 +156,16 @@ class EmailChannel(Channel):
     def connection(self):
         url = self.options.get("url")
         if not url:
-            return get_connection(timeout=settings.EMAIL_TIMEOUT)
+            backend = settings.EMAIL_BACKEND
+            if backend == "django.core.mail.backends.smtp.EmailBackend":
+                backend = f"{__name__}.HandOverEmailBackend"
+            return get_connection(backend, timeout=settings.EMAIL_TIMEOUT)
         config = environ.Env.email_url_config(url)
+        backend = config["EMAIL_BACKEND"]
+        if backend == "django.core.mail.backends.smtp.EmailBackend":
+            backend = f"{__name__}.HandOverEmailBackend"
         return get_connection(
-            config["EMAIL_BACKEND"],
+            backend,
             host=config.get("EMAIL_HOST"),
             port=config.get("EMAIL_PORT"),
             username=config.get("EMAIL_HOST_USER"),
@@ -108,16 +175,25 @@ class EmailChannel(Channel):
             timeout=settings.EMAIL_TIMEOUT,
         )
 
-    def send(self, delivery):
+    def send(self, delivery, hand_over=_no_hand_over):
         body = delivery.body
         if delivery.url:
             body = f"{body}\n\n{_('查看')}：{absolute(delivery.url)}".strip()
+        connection = self.connection()
+        handed = []
+
+        def before_body():
+            hand_over()
+            handed.append(True)
+
+        # Backends without a hand-over (console, locmem, file) deliver or fail on the spot.
+        connection.before_body = before_body
         message = EmailMessage(
             subject=delivery.title,
             body=body,
             to=[delivery.address],
-            connection=self.connection(),
-            headers={"X-Chuangcheng-Delivery": str(delivery.pk)},
+            connection=connection,
+            headers={"X-Chuangcheng-Delivery": str(delivery.pk), "Message-ID": delivery.message_id},
         )
         for filename, content, mimetype in load_attachments(delivery):
             message.attach(filename, content, mimetype)
@@ -125,7 +201,14 @@ class EmailChannel(Channel):
             message.send(fail_silently=False)
         except smtplib.SMTPRecipientsRefused as exc:
             raise PermanentError(_("收件地址被拒收：%(e)s") % {"e": exc.recipients}) from exc
-        except (smtplib.SMTPException, OSError) as exc:  # refused, reset, timeout, 4xx/5xx replies
+        except smtplib.SMTPResponseException as exc:  # the server answered with a refusal (4xx/5xx)
+            raise TransientError(_("邮件服务器不可用：%(e)s") % {"e": repr(exc)}) from exc
+        except (smtplib.SMTPException, OSError) as exc:  # refused, reset, timeout
+            if handed:
+                raise UnconfirmedError(
+                    _("邮件已交给服务器，但未收到确认（%(e)s）：可能已送达，不再自动重发。Message-ID %(id)s")
+                    % {"e": repr(exc), "id": delivery.message_id}
+                ) from exc
             raise TransientError(_("邮件服务器不可用：%(e)s") % {"e": repr(exc)}) from exc
 
 
@@ -151,10 +234,11 @@ class WebhookChannel(Channel):
             },
         }
 
-    def send(self, delivery):
+    def send(self, delivery, hand_over=_no_hand_over):
         data = json.dumps(self.payload(delivery), ensure_ascii=False).encode()
         headers = {"Content-Type": "application/json; charset=utf-8", **self.options.get("headers", {})}
         request = urllib.request.Request(self.options["url"], data=data, headers=headers, method="POST")
+        hand_over()
         try:
             with urllib.request.urlopen(request, timeout=self.options.get("timeout", 10)) as response:
                 response.read()
@@ -163,8 +247,12 @@ class WebhookChannel(Channel):
             if exc.code >= 500 or exc.code == 429:
                 raise TransientError(message) from exc
             raise PermanentError(message) from exc
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        except urllib.error.URLError as exc:  # no connection: nothing was sent
             raise TransientError(_("Webhook 不可达：%(e)s") % {"e": repr(exc)}) from exc
+        except (TimeoutError, OSError) as exc:  # the request went out, the answer did not come
+            raise UnconfirmedError(
+                _("Webhook 已发出请求但未收到应答（%(e)s）：可能已送达，不再自动重发。") % {"e": repr(exc)}
+            ) from exc
 
 
 def get_channel(name):

@@ -7,6 +7,8 @@
   side effect; a job claims it and sends it (:mod:`chuangcheng.notifications.services`).
 """
 
+from email.utils import parseaddr
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -73,6 +75,10 @@ class DeliveryStatus(models.TextChoices):
     SENT = "sent", _("已发送")  # the channel accepted it (the in-app notice exists)
     FAILED = "failed", _("发送失败")  # permanent error or out of attempts; "重新发送" in the admin
     SKIPPED = "skipped", _("未发送")  # nothing to send through this channel (e.g. no email address)
+    # Handed to the server, but its answer never came (it timed out after the message, or the
+    # worker died waiting): it may have arrived. Never sent again on its own; a person decides in
+    # 系统管理 → 投递记录 (标记为已送达, or 重新发送 with the same Message-ID).
+    UNCONFIRMED = "unconfirmed", _("未确认")
 
 
 # Rows a sender may still pick up (pending, or sending with a lease that may have expired).
@@ -86,8 +92,9 @@ class Delivery(models.Model):
 
     The unique constraint is what makes sending idempotent: a re-run of the reminder pass, a
     retried message or a second worker finds the row already there. A sender claims a row by a
-    conditional UPDATE (pending/expired lease → sending, ``attempts + 1``, new lease) and marks it
-    sent only while its claim still holds. ``next_attempt_at`` is when the row is next due: the
+    conditional UPDATE (pending/expired lease → sending, ``attempts + 1``, new lease), records the
+    hand-over to the server (``handed_over_at``) and marks it sent only while its claim still
+    holds; a handed-over row whose answer never came is "unconfirmed", never resent on its own. ``next_attempt_at`` is when the row is next due: the
     backoff time while pending, the end of the lease while sending."""
 
     recipient = models.ForeignKey(
@@ -105,10 +112,13 @@ class Delivery(models.Model):
     )
     address = models.CharField(_("地址"), max_length=254, blank=True)
 
-    status = models.CharField(_("状态"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    status = models.CharField(_("状态"), max_length=12, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
     next_attempt_at = models.DateTimeField(_("下次尝试"), null=True, blank=True)
     lease_until = models.DateTimeField(_("租约到期"), null=True, blank=True)
+    # Set (under the claim) just before the message itself goes to the server: from then on the
+    # outcome may be "delivered" even if no answer comes, so the row is never resent on its own.
+    handed_over_at = models.DateTimeField(_("交付时间"), null=True, blank=True)
     last_error = models.TextField(_("最近错误"), blank=True)
     note = models.CharField(_("备注"), max_length=200, blank=True)
     batch = models.CharField(_("批次"), max_length=32, editable=False)
@@ -139,3 +149,10 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.title} → {self.recipient} ({self.channel})"
+
+    @property
+    def message_id(self):
+        """The Message-ID of every copy of this delivery (stable across attempts and resends), so a
+        mail server's log or a mail client can tell whether it arrived and collapse a second copy."""
+        domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "chuangcheng.local"
+        return f"<delivery-{self.pk}@{domain}>"

@@ -27,17 +27,22 @@ attachments=(), channels=None) -> list[Delivery]``
 ``notice_send(*, recipients, title, body="", url="", kind, subject_key="", window=None)``: the
 older helper for event notices, now the same outbox with a fresh window per call.
 
-Sending exactly once (:func:`delivery_send`): a sender claims a row with one conditional UPDATE
+Sending at most once (:func:`delivery_send`): a sender claims a row with one conditional UPDATE
 (pending, or sending with an expired lease → sending, attempts + 1, a lease of
-``NOTIFICATION_LEASE_SECONDS``), sends, then marks it sent only if its claim still holds. A worker
-killed before the channel accepted the message leaves the row "sending"; after the lease another
-worker sends it — once. The window that remains: a worker killed *after* the SMTP server accepted
-the message but *before* the row was marked sent (one UPDATE later) sends it again after the
-lease: at-least-once for that narrow window, never more than one extra copy per lease.
+``NOTIFICATION_LEASE_SECONDS``), sends, then marks it sent only if its claim still holds. Just
+before the message itself leaves (SMTP DATA body, the webhook's request) the sender records the
+hand-over on the row (``handed_over_at``, under the claim). A row that was never handed over
+is safe to send again: a worker killed before that leaves it "sending"; after the lease another
+worker sends it — once. A handed-over row whose answer never came (the server timed out after
+DATA, or the worker died waiting) may have arrived: it becomes "unconfirmed" (未确认) and is
+never sent again on its own — a person decides in 系统管理 → 投递记录. Every copy carries the
+delivery's Message-ID. Any other exception in one row (an attachment that cannot be built) is
+recorded on that row with a backoff and never stops the sweep.
 """
 
 import datetime as dt
 import logging
+import time
 import uuid
 from dataclasses import dataclass, field
 from functools import partial
@@ -48,7 +53,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .channels import DeliveryError, PermanentError, get_channel
+from .channels import DeliveryError, PermanentError, UnconfirmedError, get_channel
 from .models import DUE_STATUSES, Delivery, DeliveryStatus, JobHeartbeat
 
 logger = logging.getLogger(__name__)
@@ -230,22 +235,41 @@ def _broker_errors():
     return (*errors, RedisError)
 
 
+# The kick is fire-and-forget with a timeout: the broker gets this long per socket operation
+# (connect, ping, push) from a web request. When it cannot be reached, kicks from this process
+# are skipped for KICK_DOWN_SECONDS (no request pays the timeout again); the sweep sends.
+KICK_SOCKET_TIMEOUT = 0.5
+KICK_DOWN_SECONDS = 5.0
+_kick_down_until = {}
+
+
 def kick(delivery_ids):
     """Enqueue delivery jobs for ``delivery_ids`` (run after the commit). Best effort: when the
-    broker is down the rows stay pending and ``notifications.deliver_due`` sends them later; the
-    web request is not held up (one connection attempt, no publish retries). Inside a job, the
-    follow-up goes to the job's own queue."""
+    broker is down or hung the rows stay pending and ``notifications.deliver_due`` sends them
+    within a minute; the web request is held at most about a second (one connection attempt with
+    short socket timeouts, no publish retries), and not at all while a recent failure stands.
+    Inside a job, the follow-up goes to the job's own queue."""
     from celery import current_task
 
     from .jobs import deliver
 
+    app = deliver.app
     queue = settings.NOTIFICATION_QUEUE
     if current_task and current_task.request and current_task.request.delivery_info:
         queue = current_task.request.delivery_info.get("routing_key") or queue
     ids = list(delivery_ids)
+    broker = app.conf.broker_write_url or app.conf.broker_url
+    if _kick_down_until.get(broker, 0) > time.monotonic():
+        logger.info("notifications: broker failed moments ago, %d deliveries left to the sweep", len(ids))
+        return False
+    options = {"socket_timeout": KICK_SOCKET_TIMEOUT, "socket_connect_timeout": KICK_SOCKET_TIMEOUT}
     try:
-        with deliver.app.connection_for_write() as connection:
-            connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, timeout=2)
+        with app.connection_for_write(transport_options=options) as connection:
+            try:
+                connection.ensure_connection(max_retries=0, timeout=1)
+            except _broker_errors():
+                _kick_down_until[broker] = time.monotonic() + KICK_DOWN_SECONDS
+                raise
             for start in range(0, len(ids), KICK_CHUNK):
                 deliver.apply_async(
                     args=[ids[start : start + KICK_CHUNK]], queue=queue, retry=False, connection=connection
@@ -275,7 +299,11 @@ def delivery_claim(*, delivery_id, now=None):
     now = now or timezone.now()
     lease = now + dt.timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS)
     claimed = Delivery.objects.filter(
-        pk=delivery_id, status__in=DUE_STATUSES, next_attempt_at__lte=now, attempts__lt=_max_attempts()
+        pk=delivery_id,
+        status__in=DUE_STATUSES,
+        next_attempt_at__lte=now,
+        attempts__lt=_max_attempts(),
+        handed_over_at__isnull=True,
     ).update(status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, lease_until=lease, next_attempt_at=lease)
     if not claimed:
         return None
@@ -289,66 +317,156 @@ def _finish(delivery, **fields):
     )
 
 
+class ClaimLapsed(Exception):
+    """This worker's claim on a delivery ended before the hand-over (its lease expired and
+    another worker may hold the row): the message is not sent."""
+
+
+def _hand_over(delivery):
+    """Record that the message is about to leave; refuse when the claim no longer holds."""
+    if not _finish(delivery, handed_over_at=timezone.now()):
+        raise ClaimLapsed(delivery.pk)
+
+
+def _backoff(delivery, now):
+    """(status, next attempt) after a failed attempt: pending with a backoff, failed after the last."""
+    if delivery.attempts >= _max_attempts():
+        return DeliveryStatus.FAILED, None
+    return DeliveryStatus.PENDING, now + dt.timedelta(seconds=_retry_delay(delivery.attempts))
+
+
 def delivery_send(*, delivery_id, now=None):
     """Claim and send one delivery. Returns its new status, or ``None`` when another worker has
     it or it is not due. Transport errors put it back to pending with a backoff (or failed after
-    the last attempt); the error is kept in ``last_error``."""
+    the last attempt); the error is kept in ``last_error`` (cleared once sent). No answer after the
+    hand-over → unconfirmed. Never raises for a failure of this one row."""
     now = now or timezone.now()
     delivery = delivery_claim(delivery_id=delivery_id, now=now)
     if delivery is None:
         return None
-    channel = get_channel(delivery.channel)
+    handed = []
+
+    def hand_over():
+        _hand_over(delivery)
+        handed.append(True)
+
     try:
-        channel.send(delivery)
+        get_channel(delivery.channel).send(delivery, hand_over=hand_over)
+    except ClaimLapsed:
+        logger.warning("delivery %s: claim lapsed before the hand-over, left to its new holder", delivery.pk)
+        return None
+    except UnconfirmedError as exc:
+        return _unconfirmed(delivery, str(exc))
     except DeliveryError as exc:
-        if isinstance(exc, PermanentError) or delivery.attempts >= _max_attempts():
+        if isinstance(exc, PermanentError):
             status, next_at = DeliveryStatus.FAILED, None
         else:
-            status = DeliveryStatus.PENDING
-            next_at = now + dt.timedelta(seconds=_retry_delay(delivery.attempts))
-        _finish(delivery, status=status, next_attempt_at=next_at, lease_until=None, last_error=str(exc)[:2000])
+            status, next_at = _backoff(delivery, now)
+        _finish(
+            delivery,
+            status=status,
+            next_attempt_at=next_at,
+            lease_until=None,
+            handed_over_at=None,
+            last_error=str(exc)[:2000],
+        )
         logger.info("delivery %s attempt %s: %s (%s)", delivery.pk, delivery.attempts, status, exc)
         return status
-    _finish(delivery, status=DeliveryStatus.SENT, sent_at=timezone.now(), next_attempt_at=None, lease_until=None)
+    except Exception as exc:
+        # Anything else (a PDF that will not render, a loader's bug, a channel's own error) is
+        # this row's problem: recorded on it with a backoff, so the sweep goes on to the next row.
+        # After the hand-over the message may have left: unconfirmed, as for a timeout.
+        logger.exception("delivery %s attempt %s raised", delivery.pk, delivery.attempts)
+        error = f"{type(exc).__name__}: {exc}"
+        if handed:
+            return _unconfirmed(delivery, error)
+        status, next_at = _backoff(delivery, now)
+        _finish(delivery, status=status, next_attempt_at=next_at, lease_until=None, last_error=error[:2000])
+        return status
+    _finish(
+        delivery,
+        status=DeliveryStatus.SENT,
+        sent_at=timezone.now(),
+        next_attempt_at=None,
+        lease_until=None,
+        last_error="",
+    )
     return DeliveryStatus.SENT
 
 
+def _unconfirmed(delivery, error):
+    _finish(
+        delivery, status=DeliveryStatus.UNCONFIRMED, next_attempt_at=None, lease_until=None, last_error=error[:2000]
+    )
+    logger.warning("delivery %s attempt %s unconfirmed, not resent: %s", delivery.pk, delivery.attempts, error)
+    return DeliveryStatus.UNCONFIRMED
+
+
 def deliveries_due(*, now=None, limit=200):
-    """Ids of rows due for an attempt: pending past their backoff, or sending past their lease."""
+    """Ids of rows due for an attempt: pending past their backoff, or sending past their lease
+    (unless their message was handed over: :func:`deliveries_expire` makes those unconfirmed)."""
     now = now or timezone.now()
     return list(
-        Delivery.objects.filter(status__in=DUE_STATUSES, next_attempt_at__lte=now, attempts__lt=_max_attempts())
+        Delivery.objects.filter(
+            status__in=DUE_STATUSES,
+            next_attempt_at__lte=now,
+            attempts__lt=_max_attempts(),
+            handed_over_at__isnull=True,
+        )
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )
 
 
 def deliveries_expire(*, now=None):
-    """Rows whose last allowed attempt died mid-send (lease expired, out of attempts) → failed."""
+    """Rows whose worker died mid-send (lease expired): those handed over to the server →
+    unconfirmed (they may have arrived); those out of attempts → failed. Returns how many."""
     now = now or timezone.now()
-    return Delivery.objects.filter(
-        status=DeliveryStatus.SENDING, next_attempt_at__lte=now, attempts__gte=_max_attempts()
-    ).update(
+    lapsed = Delivery.objects.filter(status=DeliveryStatus.SENDING, next_attempt_at__lte=now)
+    unconfirmed = lapsed.filter(handed_over_at__isnull=False).update(
+        status=DeliveryStatus.UNCONFIRMED,
+        next_attempt_at=None,
+        lease_until=None,
+        last_error=_("发送中断：邮件已交给服务器，但发送进程在收到确认前退出，可能已送达，不再自动重发。"),
+    )
+    failed = lapsed.filter(attempts__gte=_max_attempts()).update(
         status=DeliveryStatus.FAILED,
         next_attempt_at=None,
         lease_until=None,
         last_error=_("发送中断且已达最大尝试次数。"),
     )
+    return unconfirmed + failed
+
+
+# What a person may decide about rows the sweep will not touch again.
+RESENDABLE = (DeliveryStatus.FAILED, DeliveryStatus.UNCONFIRMED)
 
 
 def delivery_resend(*, delivery_ids, now=None):
-    """重新发送: put failed rows back to pending with a fresh set of attempts, and enqueue them
-    after the commit. Rows that are not failed are left alone. Returns how many were reset."""
+    """重新发送: put failed and unconfirmed rows back to pending with a fresh set of attempts, and
+    enqueue them after the commit (an unconfirmed one goes out with the same Message-ID). Other
+    rows are left alone. Returns how many were reset."""
     now = now or timezone.now()
     with transaction.atomic():
         ids = list(
             Delivery.objects.select_for_update()
-            .filter(pk__in=list(delivery_ids), status=DeliveryStatus.FAILED)
+            .filter(pk__in=list(delivery_ids), status__in=RESENDABLE)
             .values_list("pk", flat=True)
         )
         Delivery.objects.filter(pk__in=ids).update(
-            status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now, lease_until=None
+            status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now, lease_until=None, handed_over_at=None
         )
         if ids:
             transaction.on_commit(partial(kick, ids))
     return len(ids)
+
+
+def delivery_confirm(*, delivery_ids, actor, now=None):
+    """标记为已送达: a person checked (the recipient, the mail server's log) that an unconfirmed
+    delivery arrived. Other rows are left alone. Returns how many were marked."""
+    now = now or timezone.now()
+    note = _("已人工确认送达（%(who)s）。") % {"who": actor}
+    with transaction.atomic():
+        return Delivery.objects.filter(pk__in=list(delivery_ids), status=DeliveryStatus.UNCONFIRMED).update(
+            status=DeliveryStatus.SENT, sent_at=now, note=note[:200]
+        )

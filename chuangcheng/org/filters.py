@@ -14,9 +14,15 @@ from .models import AssignmentKind, LeaderAssignment, Region, RegionLevel, Site,
 
 @extend_schema_field(OpenApiTypes.INT)
 class IdFilter(django_filters.NumberFilter):
-    """A primary key: a whole number (``NumberFilter`` would take decimals)."""
+    """A primary key: a whole number (``NumberFilter`` would take decimals) within the range of a
+    ``bigint`` — a longer one is a 400 naming the filter, not a database overflow (500)."""
 
     field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
 
 
 def subtree_of(queryset, path_lookup, region_id):

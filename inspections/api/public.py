@@ -22,12 +22,12 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from chuangcheng.campaigns.models import Campaign
 from chuangcheng.exceptions import ApplicationError
 from chuangcheng.org.models import Region
+from chuangcheng.throttling import ScopedRateThrottle
 
 from ..models import IssueCategory
 from ..services import citizen
@@ -37,7 +37,8 @@ from ..services import citizen
 
 class CitizenThrottle(ScopedRateThrottle):
     """Per client address (never per account: the public pages are the same for everyone),
-    with rates like ``"5/10m"`` (DRF itself reads only the unit's first letter)."""
+    with rates like ``"5/10m"`` (DRF itself reads only the unit's first letter). Counted in this
+    process while the cache is down (:mod:`chuangcheng.throttling`): never a 500."""
 
     UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 

@@ -23,23 +23,38 @@ def free_port():
 
 class Mailbox:
     """aiosmtpd handler: keeps every message it accepted (250). With ``hold_first`` set, the
-    first message waits in DATA until ``release`` and is then refused with 451 — the server never
-    accepted it, as when its sender dies mid-transaction."""
+    first transaction waits until ``release`` and is then refused with 451 — the server never
+    accepted it, as when its sender dies mid-transaction. ``hold_in`` says where it waits:
+    ``"DATA"`` (the client has handed the message over) or ``"RCPT"`` (before the message)."""
 
     def __init__(self):
         self.accepted = []
         self.hold_first = False
-        self.holding = threading.Event()  # set when the held message has arrived
+        self.hold_in = "DATA"
+        self.holding = threading.Event()  # set when the held transaction has arrived
         self.release = threading.Event()
         self._held = False
 
-    async def handle_DATA(self, server, session, envelope):
-        if self.hold_first and not self._held:
+    async def _hold(self, phase):
+        if self.hold_first and self.hold_in == phase and not self._held:
             self._held = True
             self.holding.set()
             while not self.release.is_set():
                 await asyncio.sleep(0.05)
             return "451 4.3.0 Sender went away, not accepted"
+        return None
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        refusal = await self._hold("RCPT")
+        if refusal:
+            return refusal
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        refusal = await self._hold("DATA")
+        if refusal:
+            return refusal
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         self.accepted.append((envelope.rcpt_tos, message))
         return "250 OK"

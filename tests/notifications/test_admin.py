@@ -36,7 +36,7 @@ def test_delivery_list_shows_status_channel_attempts_and_error(
     assert response.status_code == 200
     page = response.content.decode()
     assert page.count("SMTPServerDisconnected") == 12
-    assert "发送失败" in page and "重新发送（仅发送失败的）" in page
+    assert "发送失败" in page and "重新发送（发送失败或未确认的）" in page
 
 
 def test_resend_action_requeues_failed_rows_only(
@@ -67,6 +67,50 @@ def test_resent_rows_are_sent_by_the_sweep(people):
     services.delivery_resend(delivery_ids=[rows[0].pk])
     assert jobs.deliver_due.apply().get() == 1
     assert Delivery.objects.get(pk=rows[0].pk).status == "sent"
+
+
+def unconfirmed_row(person, number=9):
+    [row] = services.delivery_create(
+        recipients=[person],
+        kind="briefing",
+        subject_key=f"briefing:{number}",
+        window="W",
+        title=f"通报{number}",
+        channels=["email"],
+    )
+    Delivery.objects.filter(pk=row.pk).update(
+        status="unconfirmed",
+        attempts=1,
+        next_attempt_at=None,
+        last_error="邮件已交给服务器，但未收到确认（timed out）：可能已送达，不再自动重发。",
+    )
+    return Delivery.objects.get(pk=row.pk)
+
+
+def test_unconfirmed_rows_are_listed_with_their_message_id_for_a_person_to_decide(client, superuser, people):
+    row = unconfirmed_row(people.staff)
+    client.force_login(superuser)
+    page = client.get(reverse("admin:notifications_delivery_changelist"), {"status__exact": "unconfirmed"})
+    assert "未确认" in page.content.decode() and "可能已送达" in page.content.decode()
+    detail = client.get(reverse("admin:notifications_delivery_change", args=[row.pk])).content.decode()
+    assert f"delivery-{row.pk}@chuangcheng.local" in detail
+    assert "标记为已送达（仅未确认的）" in page.content.decode()
+
+
+def test_an_unconfirmed_row_is_never_swept_but_a_person_may_mark_it_delivered_or_resend_it(client, superuser, people):
+    row = unconfirmed_row(people.staff)
+    assert jobs.deliver_due.apply().get() == 0  # the sweep leaves it alone
+    client.force_login(superuser)
+    url = reverse("admin:notifications_delivery_changelist")
+    response = client.post(url, {"action": "confirm", "_selected_action": [row.pk]}, follow=True)
+    assert "已将 1 条投递标记为已送达。" in [str(m) for m in response.context["messages"]]
+    row.refresh_from_db()
+    assert row.status == "sent" and "root" in row.note
+
+    other = unconfirmed_row(people.head, 10)
+    assert services.delivery_resend(delivery_ids=[other.pk]) == 1
+    other.refresh_from_db()
+    assert (other.status, other.attempts, other.handed_over_at) == ("pending", 0, None)
 
 
 def test_beat_schedule_page_for_admins_only(client, people, settings):
