@@ -22,6 +22,7 @@ from chuangcheng.reports.api.dashboard import (
     LeaderDashboardView,
     UnitDashboardView,
 )
+from dossiers.api.views import CompletenessView, MaterialViewSet, RequirementViewSet
 from inspections.api.public import CitizenReportCreateView, CitizenReportStatusView
 from inspections.api.views import InspectionViewSet, IssueCategoryViewSet, IssueViewSet
 from tasks.api.views import TaskUpdateViewSet, TaskViewSet
@@ -39,6 +40,8 @@ router.register("task-updates", TaskUpdateViewSet, basename="task-update")
 router.register("inspections", InspectionViewSet, basename="inspection")
 router.register("issues", IssueViewSet, basename="issue")
 router.register("issue-categories", IssueCategoryViewSet, basename="issue-category")
+router.register("dossier-requirements", RequirementViewSet, basename="dossier-requirement")
+router.register("dossier-materials", MaterialViewSet, basename="dossier-material")
 
 
 @extend_schema_view(post=extend_schema(tags=["auth"], summary="用户名和密码换取 API 令牌"))
@@ -62,5 +65,7 @@ urlpatterns = [
     path("dashboard/leader/", LeaderDashboardView.as_view(), name="api-dashboard-leader"),
     path("dashboard/units/<int:pk>/", UnitDashboardView.as_view(), name="api-dashboard-unit"),
     path("dashboard/<slug:section>/", DashboardSectionView.as_view(), name="api-dashboard-section"),
+    # 材料完成率 over what the caller sees; its matrix is in tests/dossiers/test_api.py.
+    path("dossiers/completeness/", CompletenessView.as_view(), name="api-dossier-completeness"),
     *router.urls,
 ]

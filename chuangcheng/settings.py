@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "chuangcheng.reports",
     "tasks",
     "inspections",
+    "dossiers",
 ]
 
 MIDDLEWARE = [
@@ -197,8 +198,30 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# Uploaded files (evidence, photos, dossiers) go through Django's storage API only. Default: local
+# disk under MEDIA_ROOT. FILE_STORAGE=s3 puts them in an S3-compatible bucket (MinIO in
+# docker-compose, or a cloud's object storage) through django-storages — install
+# requirements-s3.txt and set the S3_* variables (README, "Configuration").
+FILE_STORAGE = env.str("FILE_STORAGE", default="local")
+if FILE_STORAGE == "s3":
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("S3_BUCKET", default="chuangcheng"),
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+            "access_key": env.str("S3_ACCESS_KEY", default=""),
+            "secret_key": env.str("S3_SECRET_KEY", default=""),
+            "region_name": env.str("S3_REGION", default="") or None,
+            # Files are never public: the app streams them to people allowed to see them.
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -207,6 +230,9 @@ STORAGES = {
         )
     },
 }
+
+# 档案资料: the largest file a unit may upload to a dossier (MB).
+DOSSIER_MAX_UPLOAD_MB = env.int("DOSSIER_MAX_UPLOAD_MB", default=50)
 
 # --- Email ---------------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -369,6 +395,9 @@ CELERY_BEAT_SCHEDULE = {
     # Every minute: send deliveries that are pending (retry backoff elapsed, or their kick was
     # lost while the broker was down) or whose worker died (lease expired).
     "notifications-deliver-due": {"task": "notifications.deliver_due", "schedule": 60.0},
+    # 08:30 daily: 档案资料 still owed (缺项/退回) 3 days and 1 day before their deadline and the
+    # day after it → outbox rows to the responsible units (unique per window: re-runs add nothing).
+    "dossiers-send-reminders": {"task": "dossiers.send_reminders", "schedule": crontab(hour=8, minute=30)},
 }
 
 # --- Logging -------------------------------------------------------------------------------------
@@ -399,6 +428,7 @@ DEMO_SEED_COMMANDS = [
     ["refresh_daily_stats", "--days", "90"],
     ["build_briefing", "weekly"],  # last week's and yesterday's, so 通报 has something to open
     ["build_briefing", "daily"],
+    "seed_demo_dossiers",
 ]
 
 # Site-wide names.

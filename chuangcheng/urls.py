@@ -27,6 +27,7 @@ urlpatterns = [
     path("api/v1/", include("chuangcheng.api_urls")),
     path("tasks/", include("tasks.urls")),
     path("inspections/", include("inspections.urls")),
+    path("dossiers/", include("dossiers.urls")),
     path("notices/", include("chuangcheng.notifications.urls")),
     path("briefings/", include("chuangcheng.reports.urls")),
     path("dashboard/", include("chuangcheng.reports.dashboard_urls")),
