@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "csp",
+    "simple_history",
     "chuangcheng.org",
     "chuangcheng.campaigns",
     "chuangcheng.notifications",
@@ -59,6 +60,8 @@ INSTALLED_APPS = [
     "tasks",
     "inspections",
     "dossiers",
+    # Above everything it tracks: the configuration's change history (django-simple-history).
+    "chuangcheng.history",
 ]
 
 MIDDLEWARE = [
@@ -70,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who made a change, for the configuration history (chuangcheng.history).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -230,6 +235,9 @@ STORAGES = {
         )
     },
 }
+
+# The configuration history (chuangcheng.history) is append-only: no "revert" from the admin.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # 档案资料: the largest file a unit may upload to a dossier (MB).
 DOSSIER_MAX_UPLOAD_MB = env.int("DOSSIER_MAX_UPLOAD_MB", default=50)
