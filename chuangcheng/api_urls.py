@@ -14,6 +14,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
 from rest_framework.throttling import AnonRateThrottle
 
+from accountability.api.views import CommendationViewSet, DecisionViewSet, InterviewViewSet, SuggestionsView
 from chuangcheng.campaigns.api.views import CampaignViewSet, IndicatorViewSet, StandardViewSet
 from chuangcheng.org.api.views import LeaderAssignmentViewSet, RegionViewSet, SiteViewSet, UnitViewSet
 from chuangcheng.reports.api.dashboard import (
@@ -42,6 +43,9 @@ router.register("issues", IssueViewSet, basename="issue")
 router.register("issue-categories", IssueCategoryViewSet, basename="issue-category")
 router.register("dossier-requirements", RequirementViewSet, basename="dossier-requirement")
 router.register("dossier-materials", MaterialViewSet, basename="dossier-material")
+router.register("interviews", InterviewViewSet, basename="interview")
+router.register("accountability-decisions", DecisionViewSet, basename="accountability-decision")
+router.register("commendations", CommendationViewSet, basename="commendation")
 
 
 @extend_schema_view(post=extend_schema(tags=["auth"], summary="用户名和密码换取 API 令牌"))
@@ -67,5 +71,7 @@ urlpatterns = [
     path("dashboard/<slug:section>/", DashboardSectionView.as_view(), name="api-dashboard-section"),
     # 材料完成率 over what the caller sees; its matrix is in tests/dossiers/test_api.py.
     path("dossiers/completeness/", CompletenessView.as_view(), name="api-dossier-completeness"),
+    # 建议约谈 for the office; its matrix is in tests/accountability/test_api.py.
+    path("accountability/suggestions/", SuggestionsView.as_view(), name="api-accountability-suggestions"),
     *router.urls,
 ]

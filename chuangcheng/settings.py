@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "tasks",
     "inspections",
     "dossiers",
+    "accountability",
     # Above everything it tracks: the configuration's change history (django-simple-history).
     "chuangcheng.history",
 ]
@@ -238,6 +239,11 @@ STORAGES = {
 
 # The configuration history (chuangcheng.history) is append-only: no "revert" from the admin.
 SIMPLE_HISTORY_REVERT_DISABLED = True
+
+# 建议约谈: the rules that suggest a 约谈 to the office (a person decides). Defaults in
+# accountability.selectors.DEFAULT_RULES: 黑旗 in 2 weekly/monthly periods within 30 days, an
+# issue overdue by more than 10 working days, 3 反弹 within 30 days.
+ACCOUNTABILITY_SUGGESTION_RULES = {}
 
 # 档案资料: the largest file a unit may upload to a dossier (MB).
 DOSSIER_MAX_UPLOAD_MB = env.int("DOSSIER_MAX_UPLOAD_MB", default=50)
