@@ -443,6 +443,7 @@ DEMO_SEED_COMMANDS = [
     ["build_briefing", "weekly"],  # last week's and yesterday's, so 通报 has something to open
     ["build_briefing", "daily"],
     "seed_demo_dossiers",
+    "seed_demo_accountability",
 ]
 
 # Site-wide names.
