@@ -190,7 +190,16 @@ def suggestions(campaign, *, now=None, rules=None):
     order = {"black_flags": 0, "overdue_issue": 1, "recurrences": 2}
     for suggestion in found:
         suggestion.last_interview = last.get(suggestion.unit_id)
-    return sorted(found, key=lambda s: (s.last_interview is not None, order[s.rule], s.unit_name))
+    # Not yet interviewed first; then the most serious rule, the most grounds, the name.
+    return sorted(
+        found,
+        key=lambda s: (
+            s.last_interview is not None,
+            order[s.rule],
+            -(len(s.issue_ids) + len(s.briefing_ids)),
+            s.unit_name,
+        ),
+    )
 
 
 # --- for the reports layer ------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from .forms import CommendationForm, DecisionForm, InterviewForm
 from .models import Decision, Interview
 
 TABS = ("suggestions", "interviews", "decisions", "commendations")
+SUGGESTIONS_SHOWN = 30  # the most serious first; the API lists them all
 
 
 def _campaign(user, raw):
@@ -46,12 +47,14 @@ def record_list(request):
     if tab in ("interviews", "decisions") and not restricted:
         tab = "commendations"
     records = selectors.records_for(user, campaign=campaign, limit=100) if campaign else {}
+    found = selectors.suggestions(campaign) if office and tab == "suggestions" else []
     context = {
         "campaign": campaign,
         "tab": tab,
         "office": office,
         "restricted": restricted,
-        "suggestions": selectors.suggestions(campaign) if office and tab == "suggestions" else [],
+        "suggestions": found[:SUGGESTIONS_SHOWN],
+        "more_suggestions": max(0, len(found) - SUGGESTIONS_SHOWN),
         **records,
     }
     return render(request, "accountability/list.html", context)
@@ -66,7 +69,7 @@ def interview(request, pk):
     )
     context = {
         "record": record,
-        "issues": list(record.issues.order_by("pk")),
+        "issues": list(record.issues.select_related("category").order_by("pk")),
         "tasks": list(record.tasks.order_by("pk")),
         "briefings": list(record.briefings.order_by("-period_end")),
         "decisions": list(record.decisions.order_by("-decided_on")),
@@ -82,7 +85,7 @@ def decision(request, pk):
     )
     context = {
         "record": record,
-        "issues": list(record.issues.order_by("pk")),
+        "issues": list(record.issues.select_related("category").order_by("pk")),
         "tasks": list(record.tasks.order_by("pk")),
         "briefings": list(record.briefings.order_by("-period_end")),
         "interviews": list(record.interviews.select_related("unit").order_by("-held_at")),

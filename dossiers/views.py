@@ -69,11 +69,7 @@ def overview(request):
     if campaign and tab in ("missing", "pending", "returned"):
         rows = selectors.requirement_list(user=user, campaign=campaign, status=tab, unit=unit)
     reviewer = bool(campaign) and permissions.is_reviewer(user, campaign)
-    branches = []
-    if reviewer:
-        branches = Indicator.objects.filter(standard__in=campaign.standards.all(), parent__isnull=True).order_by(
-            "standard_id", "sort_key"
-        )
+    branches = _branches_with_requirements(campaign) if reviewer else []
     context = {
         "campaign": campaign,
         "tab": tab,
@@ -87,6 +83,19 @@ def overview(request):
         "definition": selectors.definition(),
     }
     return render(request, "dossiers/overview.html", context)
+
+
+def _branches_with_requirements(campaign):
+    """The top-level items (项目) of the campaign's standards that hold at least one requirement:
+    what the office can export one branch at a time."""
+    parents = dict(Indicator.objects.filter(standard__in=campaign.standards.all()).values_list("pk", "parent_id"))
+    roots = set()
+    for indicator_id in Requirement.objects.filter(campaign=campaign).values_list("indicator_id", flat=True).distinct():
+        node = indicator_id
+        while parents.get(node):
+            node = parents[node]
+        roots.add(node)
+    return list(Indicator.objects.filter(pk__in=roots).order_by("standard_id", "sort_key"))
 
 
 # --- a requirement -------------------------------------------------------------------------------

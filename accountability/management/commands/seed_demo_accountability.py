@@ -89,7 +89,9 @@ class Command(BaseCommand):
             follow_up_date=today + dt.timedelta(days=10),
             issues=list(overdue.filter(responsible_unit=unit).order_by("rectification_deadline")[:5]),
             briefings=list(
-                Briefing.objects.filter(campaign=campaign, region=campaign.region).order_by("-period_end")[:1]
+                Briefing.objects.filter(campaign=campaign, region=campaign.region, kind="weekly").order_by(
+                    "-period_end"
+                )[:1]
             ),
         )
 

@@ -55,11 +55,11 @@ class Command(BaseCommand):
         indicators = {
             i.code: i for i in Indicator.objects.filter(standard__in=campaign.standards.all()).filter(needs_dossier_q())
         }
+        # The demo street office of jingbanren (经办人) and fuzeren (单位负责人), so they have one.
+        streets = Membership.objects.filter(role="staff", unit__kind="territorial", unit__level="street")
         street = (
-            Membership.objects.filter(role="staff", unit__kind="territorial", unit__level="street")
-            .order_by("unit__region__code")
-            .values_list("unit_id", flat=True)
-            .first()
+            streets.filter(user__username="jingbanren").values_list("unit_id", flat=True).first()
+            or streets.order_by("unit__region__code").values_list("unit_id", flat=True).first()
         )
         created = 0
         today = timezone.localdate()
