@@ -7,7 +7,7 @@ from docx import Document
 from openpyxl import Workbook
 
 
-def _pdf(title):
+def demo_pdf(title):
     """A small, valid one-page PDF (the demo's scanned documents)."""
     text = title.encode("unicode_escape").decode("ascii")
     stream = f"BT /F1 14 Tf 72 760 Td ({text}) Tj ET".encode()
@@ -31,7 +31,7 @@ def _pdf(title):
     return out.getvalue()
 
 
-def _docx(title):
+def demo_docx(title):
     document = Document()
     document.add_heading(title, level=1)
     document.add_paragraph("（演示文档）")
@@ -40,7 +40,7 @@ def _docx(title):
     return out.getvalue()
 
 
-def _xlsx(title):
+def demo_xlsx(title):
     workbook = Workbook()
     sheet = workbook.active
     sheet.append(["序号", "事项", "完成情况"])
@@ -51,5 +51,5 @@ def _xlsx(title):
 
 
 def demo_file(title, n):
-    maker, ext = [(_pdf, "pdf"), (_docx, "docx"), (_xlsx, "xlsx")][n % 3]
+    maker, ext = [(demo_pdf, "pdf"), (demo_docx, "docx"), (demo_xlsx, "xlsx")][n % 3]
     return SimpleUploadedFile(f"{title}.{ext}", maker(title))
