@@ -17,7 +17,7 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chuangcheng.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
