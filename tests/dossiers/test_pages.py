@@ -181,3 +181,46 @@ def test_export_streams_in_chunks(people, dossier, campaign):
     assert len(chunks) > 10
     assert max(len(c) for c in chunks) < 300 * 1024  # never the whole file at once
     assert zipfile.ZipFile(io.BytesIO(b"".join(chunks))).read(entries[0].path) == big
+
+
+def test_no_local_paths_uploads_and_export_work_on_any_storage(people, dossier, campaign, settings):
+    """With Django's in-memory storage nothing reaches the disk, yet upload, download and export
+    work: everything goes through the storage API, as an S3-compatible bucket needs."""
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"}}
+    version = services.material_upload(actor=people.staff, requirement_id=dossier.jia.pk, file=pdf(), title="纪要")
+    services.material_approve(actor=people.supervisor, material_id=version.material_id)
+    from django.core.files.storage import InMemoryStorage, default_storage
+
+    assert isinstance(default_storage._wrapped, InMemoryStorage)
+    assert not (settings.MEDIA_ROOT / "dossiers").exists()
+    response = _client(people.supervisor).get(f"/dossiers/materials/{version.material_id}/files/{version.pk}/")
+    assert b"".join(response.streaming_content) == pdf_bytes()
+    archive = _zip(_client(people.supervisor).get(f"/dossiers/export/?campaign={campaign.pk}"))
+    assert archive.read(f"1.1 爱国卫生组织机构健全/{version.year}/纪要.pdf") == pdf_bytes()
+
+
+def test_s3_storage_setting(tmp_path):
+    """``FILE_STORAGE=s3`` points the default storage at django-storages' S3 backend with the
+    bucket, endpoint (MinIO) and keys from the environment, private and never overwriting."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "DEBUG": "1",
+        "FILE_STORAGE": "s3",
+        "S3_BUCKET": "cc-media",
+        "S3_ENDPOINT_URL": "http://minio:9000",
+        "S3_ACCESS_KEY": "key",
+        "S3_SECRET_KEY": "secret",
+        "VAR_DIR": str(tmp_path),
+    }
+    code = "import json; from chuangcheng import settings; print(json.dumps(settings.STORAGES['default']))"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    default = json.loads(out.strip().splitlines()[-1])
+    assert default["BACKEND"] == "storages.backends.s3.S3Storage"
+    assert default["OPTIONS"]["bucket_name"] == "cc-media"
+    assert default["OPTIONS"]["endpoint_url"] == "http://minio:9000"
+    assert (default["OPTIONS"]["default_acl"], default["OPTIONS"]["file_overwrite"]) == ("private", False)
