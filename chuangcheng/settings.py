@@ -346,6 +346,9 @@ SPECTACULAR_SETTINGS = {
         "CityTitleEnum": "chuangcheng.campaigns.models.CityTitle",
         "CampaignStatusEnum": "chuangcheng.campaigns.models.CampaignStatus",
         "EvaluationMethodEnum": "chuangcheng.campaigns.models.EvaluationMethod",
+        "RequirementStatusEnum": "dossiers.models.RequirementStatus",
+        "MaterialStatusEnum": "dossiers.models.MaterialStatus",
+        "DecisionKindEnum": "accountability.models.DecisionKind",
     },
 }
 

@@ -14,7 +14,7 @@ from inspections.models import Issue
 from tasks.models import Task
 
 
-class UnitRefSerializer(serializers.ModelSerializer):
+class AccountabilityUnitSerializer(serializers.ModelSerializer):
     class Meta:
         model = Unit
         fields = ["id", "name"]
@@ -22,7 +22,7 @@ class UnitRefSerializer(serializers.ModelSerializer):
 
 
 class InterviewSerializer(serializers.ModelSerializer):
-    unit = UnitRefSerializer(read_only=True)
+    unit = AccountabilityUnitSerializer(read_only=True)
     recorded_by_name = serializers.CharField(source="recorded_by", read_only=True)
     follow_up_task = serializers.PrimaryKeyRelatedField(read_only=True)
     follow_up_task_state = serializers.CharField(source="follow_up_task.state", read_only=True, allow_null=True)
@@ -52,7 +52,7 @@ class InterviewSerializer(serializers.ModelSerializer):
 
 
 class DecisionSerializer(serializers.ModelSerializer):
-    unit = UnitRefSerializer(read_only=True)
+    unit = AccountabilityUnitSerializer(read_only=True)
     kind_display = LabelField(source="kind")
     recorded_by_name = serializers.CharField(source="recorded_by", read_only=True)
     document_url = serializers.SerializerMethodField()
@@ -88,7 +88,7 @@ class DecisionSerializer(serializers.ModelSerializer):
 
 
 class CommendationSerializer(serializers.ModelSerializer):
-    unit = UnitRefSerializer(read_only=True, allow_null=True)
+    unit = AccountabilityUnitSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = Commendation

@@ -18,14 +18,14 @@ from dossiers.models import Material, MaterialVersion, Requirement
 from dossiers.workflow import TRANSITIONS, allowed_actions
 
 
-class UnitRefSerializer(serializers.ModelSerializer):
+class DossierUnitSerializer(serializers.ModelSerializer):
     class Meta:
         model = Unit
         fields = ["id", "name"]
         read_only_fields = fields
 
 
-class IndicatorRefSerializer(serializers.ModelSerializer):
+class DossierIndicatorSerializer(serializers.ModelSerializer):
     class Meta:
         model = Indicator
         fields = ["id", "code", "name", "method"]
@@ -36,8 +36,8 @@ class RequirementSerializer(serializers.ModelSerializer):
     """A required material as the caller sees it."""
 
     campaign_name = serializers.CharField(source="campaign.name", read_only=True)
-    indicator = IndicatorRefSerializer(read_only=True)
-    units = UnitRefSerializer(many=True, read_only=True)
+    indicator = DossierIndicatorSerializer(read_only=True)
+    units = DossierUnitSerializer(many=True, read_only=True)
     status_display = LabelField(source="status")
     years = serializers.CharField(source="years_text", read_only=True, help_text=_("覆盖年度，如 2023–2025。"))
     is_overdue = serializers.SerializerMethodField(help_text=_("已过报送时限且未全部审核通过。"))
@@ -107,7 +107,7 @@ class VersionSerializer(serializers.ModelSerializer):
 
 
 class MaterialSerializer(serializers.ModelSerializer):
-    unit = UnitRefSerializer(read_only=True)
+    unit = DossierUnitSerializer(read_only=True)
     status_display = LabelField(source="status")
     reviewed_by_name = serializers.CharField(source="reviewed_by", read_only=True, allow_null=True)
     current_version = VersionSerializer(read_only=True)
@@ -145,7 +145,7 @@ class RequirementDetailSerializer(RequirementSerializer):
         read_only_fields = fields
 
 
-class RefusalSerializer(serializers.Serializer):
+class DossierRefusalSerializer(serializers.Serializer):
     detail = serializers.CharField()
     code = serializers.CharField(required=False)
     field = serializers.CharField(required=False)
@@ -207,9 +207,9 @@ class NewVersionSerializer(serializers.Serializer):
     note = serializers.CharField(label=_("说明"), required=False, allow_blank=True, default="")
 
 
-class ApproveSerializer(serializers.Serializer):
+class MaterialApproveSerializer(serializers.Serializer):
     comment = serializers.CharField(label=_("审核意见"), required=False, allow_blank=True, default="")
 
 
-class ReturnSerializer(serializers.Serializer):
+class MaterialReturnSerializer(serializers.Serializer):
     reason = serializers.CharField(label=_("退回原因"), allow_blank=True)

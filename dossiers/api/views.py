@@ -37,10 +37,10 @@ from dossiers.workflow import TRANSITIONS
 from . import serializers as s
 
 REFUSALS = {
-    400: OpenApiResponse(s.RefusalSerializer, description=_("输入有误：field 指出哪一项。")),
-    403: OpenApiResponse(s.RefusalSerializer, description=_("能看到该对象，但无权执行此操作。")),
-    404: OpenApiResponse(s.RefusalSerializer, description=_("对象不存在，或调用者无权查看。")),
-    409: OpenApiResponse(s.RefusalSerializer, description=_("当前状态不允许此操作：state 为当前状态。")),
+    400: OpenApiResponse(s.DossierRefusalSerializer, description=_("输入有误：field 指出哪一项。")),
+    403: OpenApiResponse(s.DossierRefusalSerializer, description=_("能看到该对象，但无权执行此操作。")),
+    404: OpenApiResponse(s.DossierRefusalSerializer, description=_("对象不存在，或调用者无权查看。")),
+    409: OpenApiResponse(s.DossierRefusalSerializer, description=_("当前状态不允许此操作：state 为当前状态。")),
 }
 MATERIAL_ACTIONS = {"new_version": "new_version", "approve": "approve", "return_material": "return"}
 
@@ -174,8 +174,8 @@ class MaterialViewSet(ScopedViewSet):
     ordering = ["created_at", "id"]
     action_input_serializers = {
         "new_version": s.NewVersionSerializer,
-        "approve": s.ApproveSerializer,
-        "return_material": s.ReturnSerializer,
+        "approve": s.MaterialApproveSerializer,
+        "return_material": s.MaterialReturnSerializer,
     }
 
     def get_queryset(self):
@@ -203,7 +203,7 @@ class MaterialViewSet(ScopedViewSet):
 
     @extend_schema(
         summary="审核通过（创建办督查员）",
-        request=s.ApproveSerializer,
+        request=s.MaterialApproveSerializer,
         responses={200: s.MaterialSerializer, **REFUSALS},
     )
     @action(detail=True, methods=["post"])
@@ -214,7 +214,7 @@ class MaterialViewSet(ScopedViewSet):
 
     @extend_schema(
         summary="退回（创建办督查员，须填写原因）",
-        request=s.ReturnSerializer,
+        request=s.MaterialReturnSerializer,
         responses={200: s.MaterialSerializer, **REFUSALS},
     )
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
