@@ -62,7 +62,7 @@ def _locked_material(actor, material_id):
     if requirement_id is None:
         raise ApplicationError(_("材料不存在，或您无权查看。"), code="not_found")
     requirement = _locked_requirement(actor, requirement_id)
-    material = Material.objects.select_for_update().select_related("current_version").get(pk=material_id)
+    material = Material.objects.select_for_update(of=("self",)).select_related("current_version").get(pk=material_id)
     material.requirement = requirement
     return material
 
