@@ -48,6 +48,14 @@ def _same_campaign(campaign, field, objects):
     return objects
 
 
+def _grounds_indicators(issues, tasks):
+    """The indicators the grounds are about: the follow-up task is filed against them."""
+    found = {issue.indicator for issue in issues if issue.indicator_id}
+    for task in tasks:
+        found.update(task.indicators.all())
+    return sorted(found, key=lambda indicator: indicator.sort_key)
+
+
 def _notify_heads(unit, title, body, url):
     """约谈 and 问责 go to the unit's head, not its staff (the record is restricted)."""
     notice_send(
@@ -76,9 +84,11 @@ def interview_record(
     tasks=(),
     briefings=(),
     suggested_by="",
+    indicators=None,
 ):
     """登记约谈. With a follow-up date, the unit gets a ledger task due that day whose completion
-    standard is its 整改承诺 (created by the same person, in the same transaction)."""
+    standard is its 整改承诺 (created by the same person, in the same transaction), against
+    ``indicators`` — by default those of the grounds (its issues' and tasks' indicators)."""
     _check_office(actor, campaign)
     interviewee = _text(interviewee, "interviewee", _("请填写约谈对象。"), max_length=100)
     interviewers = _text(interviewers, "interviewers", _("请填写约谈人。"), max_length=200)
@@ -121,6 +131,7 @@ def interview_record(
             completion_standard=commitment,
             region=unit.region if unit.kind == UnitKind.TERRITORIAL else None,
             priority=FOLLOW_UP_PRIORITY,
+            indicators=_grounds_indicators(issues, tasks) if indicators is None else list(indicators),
         )
         interview.follow_up_task = task
         interview.save(update_fields=["follow_up_task"])

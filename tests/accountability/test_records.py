@@ -39,7 +39,10 @@ def _interview(people, campaign, unit, **kw):
 
 
 def test_an_interview_makes_its_follow_up_task(people, campaign, units, city, make_issue):
-    issue = make_issue(units.street_a1, city.a1v, deadline=timezone.now() - dt.timedelta(days=20))
+    from tests.factories import IndicatorFactory
+
+    indicator = IndicatorFactory(code="3.2", name="背街小巷整洁")
+    issue = make_issue(units.street_a1, city.a1v, deadline=timezone.now() - dt.timedelta(days=20), indicator=indicator)
     interview = _interview(people, campaign, units.street_a1, issues=[issue])
 
     task = interview.follow_up_task
@@ -51,6 +54,7 @@ def test_an_interview_makes_its_follow_up_task(people, campaign, units, city, ma
     )
     assert task.created_by == people.supervisor and task.events.get().action == "create"
     assert list(interview.issues.all()) == [issue]
+    assert list(task.indicators.all()) == [indicator]  # filed against what the grounds are about
     # The unit's head hears of the 约谈 itself; its staff only of the new task.
     assert Notice.objects.filter(recipient=people.head, title__startswith="约谈记录").exists()
     assert not Notice.objects.filter(recipient=people.staff, title__startswith="约谈记录").exists()

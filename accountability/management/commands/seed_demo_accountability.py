@@ -11,12 +11,12 @@ import datetime as dt
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, F
 from django.utils import timezone
 
 from accountability import services
 from accountability.models import AccountabilityRules, Commendation, Decision, Interview
-from chuangcheng.campaigns.models import Campaign
+from chuangcheng.campaigns.models import Campaign, Indicator
 from chuangcheng.org.models import Membership, Unit
 from chuangcheng.reports.models import Briefing
 from dossiers.demo import demo_file
@@ -35,6 +35,11 @@ def _document():
 def last_month_day(today, day):
     end = today.replace(day=1) - dt.timedelta(days=1)
     return end.replace(day=min(day, end.day))
+
+
+def _street_indicators(campaign):
+    """When the grounds name no indicator: the field indicators of streets (背街小巷 and the like)."""
+    return list(Indicator.objects.filter(standard__in=campaign.standards.all(), name__contains="背街小巷")[:1])
 
 
 class Command(BaseCommand):
@@ -69,7 +74,16 @@ class Command(BaseCommand):
             rectification_deadline__lt=timezone.now(),
             responsible_unit__kind="territorial",
         )
-        top = overdue.values("responsible_unit").annotate(n=Count("id")).order_by("-n").first()
+        # The street with the most overdue issues — not the demo clerk's own (jingbanren's
+        # 我的待办 is a fixed morning of work; the interview's follow-up task would add to it).
+        clerk_units = Membership.objects.filter(user__username="jingbanren").values("unit_id")
+        top = (
+            overdue.exclude(responsible_unit__in=clerk_units)
+            .values("responsible_unit")
+            .annotate(n=Count("id"))
+            .order_by("-n", "responsible_unit")
+            .first()
+        )
         unit = (
             Unit.objects.get(pk=top["responsible_unit"])
             if top
@@ -87,7 +101,14 @@ class Command(BaseCommand):
             reason=INTERVIEW_REASON,
             commitment="一、两周内完成全部超期问题整改并逐一销号；二、建立街道班子成员包片巡查制度；三、每周五向市创建办书面报告进展。",
             follow_up_date=today + dt.timedelta(days=10),
-            issues=list(overdue.filter(responsible_unit=unit).order_by("rectification_deadline")[:5]),
+            issues=list(
+                overdue.filter(responsible_unit=unit).order_by(
+                    F("indicator").asc(nulls_last=True), "rectification_deadline"
+                )[:5]
+            ),
+            indicators=None
+            if overdue.filter(responsible_unit=unit, indicator__isnull=False).exists()
+            else _street_indicators(campaign),
             briefings=list(
                 Briefing.objects.filter(campaign=campaign, region=campaign.region, kind="weekly").order_by(
                     "-period_end"
