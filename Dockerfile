@@ -21,8 +21,11 @@ RUN apt-get update \
 
 WORKDIR /app
 
-COPY requirements.txt .
+COPY requirements.txt requirements-s3.txt ./
 RUN pip install -r requirements.txt
+# WITH_S3=1: django-storages and boto3, for uploads in an S3-compatible bucket (FILE_STORAGE=s3).
+ARG WITH_S3=0
+RUN if [ "$WITH_S3" = "1" ]; then pip install -r requirements-s3.txt; fi
 
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home --shell /usr/sbin/nologin app

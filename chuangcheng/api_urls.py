@@ -13,6 +13,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
 
+from accountability.api.views import CommendationViewSet, DecisionViewSet, InterviewViewSet, SuggestionsView
 from chuangcheng.campaigns.api.views import CampaignViewSet, IndicatorViewSet, StandardViewSet
 from chuangcheng.org.api.views import LeaderAssignmentViewSet, RegionViewSet, SiteViewSet, UnitViewSet
 from chuangcheng.reports.api.dashboard import (
@@ -22,6 +23,7 @@ from chuangcheng.reports.api.dashboard import (
     UnitDashboardView,
 )
 from chuangcheng.throttling import AnonRateThrottle
+from dossiers.api.views import CompletenessView, MaterialViewSet, RequirementViewSet
 from inspections.api.public import CitizenReportCreateView, CitizenReportStatusView
 from inspections.api.views import InspectionViewSet, IssueCategoryViewSet, IssueViewSet
 from tasks.api.views import TaskUpdateViewSet, TaskViewSet
@@ -47,6 +49,11 @@ router.register("task-updates", TaskUpdateViewSet, basename="task-update")
 router.register("inspections", InspectionViewSet, basename="inspection")
 router.register("issues", IssueViewSet, basename="issue")
 router.register("issue-categories", IssueCategoryViewSet, basename="issue-category")
+router.register("dossier-requirements", RequirementViewSet, basename="dossier-requirement")
+router.register("dossier-materials", MaterialViewSet, basename="dossier-material")
+router.register("interviews", InterviewViewSet, basename="interview")
+router.register("accountability-decisions", DecisionViewSet, basename="accountability-decision")
+router.register("commendations", CommendationViewSet, basename="commendation")
 
 
 @extend_schema_view(post=extend_schema(tags=["auth"], summary="用户名和密码换取 API 令牌"))
@@ -71,5 +78,9 @@ urlpatterns = [
     path("dashboard/leader/", LeaderDashboardView.as_view(), name="api-dashboard-leader"),
     path("dashboard/units/<int:pk>/", UnitDashboardView.as_view(), name="api-dashboard-unit"),
     path("dashboard/<slug:section>/", DashboardSectionView.as_view(), name="api-dashboard-section"),
+    # 材料完成率 over what the caller sees; its matrix is in tests/dossiers/test_api.py.
+    path("dossiers/completeness/", CompletenessView.as_view(), name="api-dossier-completeness"),
+    # 建议约谈 for the office; its matrix is in tests/accountability/test_api.py.
+    path("accountability/suggestions/", SuggestionsView.as_view(), name="api-accountability-suggestions"),
     *router.urls,
 ]

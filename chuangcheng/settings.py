@@ -53,12 +53,17 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "chuangcheng.imports",
+    "simple_history",
     "chuangcheng.org",
     "chuangcheng.campaigns",
     "chuangcheng.notifications",
     "chuangcheng.reports",
     "tasks",
     "inspections",
+    "dossiers",
+    "accountability",
+    # Above everything it tracks: the configuration's change history (django-simple-history).
+    "chuangcheng.history",
 ]
 
 MIDDLEWARE = [
@@ -70,6 +75,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who made a change, for the configuration history (chuangcheng.history).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -211,8 +218,30 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# Uploaded files (evidence, photos, dossiers) go through Django's storage API only. Default: local
+# disk under MEDIA_ROOT. FILE_STORAGE=s3 puts them in an S3-compatible bucket (MinIO in
+# docker-compose, or a cloud's object storage) through django-storages — install
+# requirements-s3.txt and set the S3_* variables (README, "Configuration").
+FILE_STORAGE = env.str("FILE_STORAGE", default="local")
+if FILE_STORAGE == "s3":
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("S3_BUCKET", default="chuangcheng"),
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+            "access_key": env.str("S3_ACCESS_KEY", default=""),
+            "secret_key": env.str("S3_SECRET_KEY", default=""),
+            "region_name": env.str("S3_REGION", default="") or None,
+            # Files are never public: the app streams them to people allowed to see them.
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -221,6 +250,17 @@ STORAGES = {
         )
     },
 }
+
+# The configuration history (chuangcheng.history) is append-only: no "revert" from the admin.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
+# 建议约谈: the rules that suggest a 约谈 to the office (a person decides). Defaults in
+# accountability.selectors.DEFAULT_RULES: 黑旗 in 2 weekly/monthly periods within 30 days, an
+# issue overdue by more than 10 working days, 3 反弹 within 30 days.
+ACCOUNTABILITY_SUGGESTION_RULES = {}
+
+# 档案资料: the largest file a unit may upload to a dossier (MB).
+DOSSIER_MAX_UPLOAD_MB = env.int("DOSSIER_MAX_UPLOAD_MB", default=50)
 
 # --- Email ---------------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -320,6 +360,9 @@ SPECTACULAR_SETTINGS = {
         "CityTitleEnum": "chuangcheng.campaigns.models.CityTitle",
         "CampaignStatusEnum": "chuangcheng.campaigns.models.CampaignStatus",
         "EvaluationMethodEnum": "chuangcheng.campaigns.models.EvaluationMethod",
+        "RequirementStatusEnum": "dossiers.models.RequirementStatus",
+        "MaterialStatusEnum": "dossiers.models.MaterialStatus",
+        "DecisionKindEnum": "accountability.models.DecisionKind",
     },
 }
 
@@ -403,6 +446,9 @@ CELERY_BEAT_SCHEDULE = {
     # Every 5 minutes: run confirmed imports whose job was lost (broker down at the confirm, or
     # the worker died); a batch being run holds its row lock and is skipped.
     "imports-resume-batches": {"task": "imports.resume_batches", "schedule": 300.0},
+    # 08:30 daily: 档案资料 still owed (缺项/退回) 3 days and 1 day before their deadline and the
+    # day after it → outbox rows to the responsible units (unique per window: re-runs add nothing).
+    "dossiers-send-reminders": {"task": "dossiers.send_reminders", "schedule": crontab(hour=8, minute=30)},
 }
 
 # --- Logging -------------------------------------------------------------------------------------
@@ -447,6 +493,8 @@ DEMO_SEED_COMMANDS = [
     ],
     ["build_briefing", "daily", "--draft", "--region", "410105"],
     ["build_briefing", "daily"],
+    "seed_demo_dossiers",
+    "seed_demo_accountability",
 ]
 
 # Site-wide names.

@@ -28,6 +28,8 @@ urlpatterns = [
     path("imports/", include("chuangcheng.imports.urls")),
     path("tasks/", include("tasks.urls")),
     path("inspections/", include("inspections.urls")),
+    path("dossiers/", include("dossiers.urls")),
+    path("accountability/", include("accountability.urls")),
     path("notices/", include("chuangcheng.notifications.urls")),
     path("briefings/", include("chuangcheng.reports.urls")),
     path("dashboard/", include("chuangcheng.reports.dashboard_urls")),
