@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chuangcheng.org.workcalendar import WorkingCalendar
-from chuangcheng.reports.models import Briefing
+from chuangcheng.reports.models import Briefing, BriefingStatus
 from inspections.models import CLOCK_STATES, Issue, IssueAction, IssueEvent
 
 from .models import AccountabilityRules, Commendation, Decision, DecisionKind, Interview
@@ -84,7 +84,11 @@ RULE_LABELS = {
 def _black_flag_suggestions(campaign, today, rule):
     since = today - dt.timedelta(days=rule["days"])
     briefings = Briefing.objects.filter(
-        campaign=campaign, region_id=campaign.region_id, kind__in=rule["kinds"], period_end__gte=since
+        campaign=campaign,
+        region_id=campaign.region_id,
+        kind__in=rule["kinds"],
+        period_end__gte=since,
+        status=BriefingStatus.PUBLISHED,  # a draft's flags are not yet anyone's record
     ).order_by("period_start")
     periods, names = defaultdict(dict), {}
     for briefing in briefings.only("pk", "kind", "period_start", "content"):

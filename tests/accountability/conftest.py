@@ -65,6 +65,8 @@ def make_briefing(campaign):
             title=f"第{n}期周通报",
             summary="",
             content={"ranking": [{"group": "territorial:street", "label": "街道", "rows": rows}]},
+            status="published",
+            published_at=timezone.now(),
         )
 
     return make

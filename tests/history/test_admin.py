@@ -30,6 +30,9 @@ def _unit_form(unit, **changes):
         "region": unit.region_id,
         "parent": unit.parent_id or "",
         "is_active": "on" if unit.is_active else "",
+        # the 别名 inline's management form (the unit has no aliases in these fixtures)
+        "aliases-TOTAL_FORMS": "0",
+        "aliases-INITIAL_FORMS": "0",
     }
     return {**data, **changes}
 
