@@ -10,3 +10,8 @@ class AccountabilityConfig(AppConfig):
     name = "accountability"
     label = "accountability"
     verbose_name = _("约谈问责")
+
+    def ready(self):
+        from . import contributions
+
+        contributions.register()

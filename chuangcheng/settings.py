@@ -495,6 +495,9 @@ DEMO_SEED_COMMANDS = [
     ["build_briefing", "daily"],
     "seed_demo_dossiers",
     "seed_demo_accountability",
+    # Last month's 月考评 (drafts for the office): it prints the demo's 约谈、问责 and 表扬 of last
+    # month and the 档案资料 section — so built after them.
+    ["build_briefing", "monthly"],
 ]
 
 # Site-wide names.

@@ -6,3 +6,8 @@ class DossiersConfig(AppConfig):
     name = "dossiers"
     label = "dossiers"
     verbose_name = _("档案资料")
+
+    def ready(self):
+        from . import contributions
+
+        contributions.register()

@@ -16,7 +16,7 @@ from chuangcheng.org.models import SiteType
 from inspections.models import CLOCK_STATES, IssueAction, Photo, PhotoKind, Severity
 from tasks.models import TaskState
 
-from .. import figures, periods
+from .. import contributions, figures, periods
 from ..figures import predicates
 from ..figures.sets import collect
 from . import words
@@ -304,9 +304,12 @@ def briefing_content(campaign, kind, period_start, period_end, region, *, now=No
         "typical": typical_issues(campaign, region, b),
         "by_site_type": by_site_type(campaign, region, period_start, period_end, now),
         "by_indicator": by_indicator(campaign, region, period_start, period_end, now),
+        # 档案资料, 约谈问责与表扬…: sections registered by the apps above this layer.
+        "contributed": contributions.briefing_sections(campaign, kind, region, period_start, period_end),
     }
     content["has_content"] = bool(
         fs.totals.has_activity
+        or any(t["rows"] for section in content["contributed"] for t in section["tables"])
         or content["negative_list"]
         or content["recurrences"]
         or content["tasks_due_next"]["items"]

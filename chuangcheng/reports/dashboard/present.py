@@ -70,6 +70,21 @@ def headline_items(pair, definitions):
     return items
 
 
+def contributed_item(figure, value, definition):
+    """A registered figure among the headline ones (no week-on-week change: it has no period)."""
+    return {
+        "key": figure.key,
+        "label": str(figure.label),
+        "value": value,
+        "previous": None,
+        "change": None,
+        "unit": figure.unit,
+        "better": None,
+        "definition": definition.get("formula", ""),
+        "as_of_now": True,
+    }
+
+
 def issue_item(row, now):
     deadline = row["rectification_deadline"]
     return {

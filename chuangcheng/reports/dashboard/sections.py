@@ -25,7 +25,7 @@ from chuangcheng.campaigns.models import Indicator
 from chuangcheng.org.models import Region, RegionLevel
 from inspections.models import IssueCategory, Severity
 
-from .. import figures, periods, stats
+from .. import contributions, figures, periods, stats
 from ..figures import predicates
 from ..models import StatDimension
 from . import cache, present
@@ -62,9 +62,13 @@ def headline(campaign, region, now):
 
     pair = cache.cached(cache.key(campaign.pk, region.pk, "headline", day, now.hour), compute, cache.FIGURES_SECONDS)
     definitions = present.definitions_of([k for k, *_rest in present.HEADLINE])
+    items = present.headline_items(pair, definitions)
+    for figure in contributions.figures():  # e.g. 材料完成率 (dossiers): as of now, not by week
+        definitions[figure.key] = {**figure.definition(), "key": figure.key}
+        items.append(present.contributed_item(figure, figure.compute(campaign, region), definitions[figure.key]))
     return {
         "period": {"start": monday.isoformat(), "end": day.isoformat()},
-        "items": present.headline_items(pair, definitions),
+        "items": items,
         "definitions": definitions,
     }
 

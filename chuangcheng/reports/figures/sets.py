@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from chuangcheng.org.models import Region, Unit, UnitKind, UnitLevel
 from tasks.selectors import lagging
 
+from .. import contributions
 from ..periods import bounds
 from . import history, predicates
 from .counts import Figures
@@ -272,7 +273,9 @@ def figure_set(campaign, period_start, period_end, scope=None, *, now=None):
         scope_id=scope.pk if scope is not None else None,
         scoring=scoring,
         totals=sum(cells.values(), Figures()),
-        units=_unit_rows(campaign, scope_path, by_unit, scoring),
+        units=_unit_rows(
+            campaign, scope_path, by_unit, scoring, contributions.deduction_items(campaign, period_start, period_end)
+        ),
         regions=_region_rows(children, by_region, scoring),
     )
 
@@ -301,14 +304,21 @@ def total_figures(campaign, period_start, period_end, scope=None, *, now=None):
     return sum(collect(campaign, period_start, period_end, scope_path, keys, now).values(), Figures())
 
 
-def _scored(row, scoring):
+def _scored(row, scoring, extra_deductions=()):
+    """Score a row; ``extra_deductions`` (registered sources, e.g. 问责扣分) come off a ranked
+    row's score and are kept on the row so the briefing prints each one."""
     row.ranked = is_ranked(row.figures, scoring)
     parts = breakdown(row.figures, scoring)
     row.base, row.deduction, row.score = parts["base"], parts["deduction"], parts["score"]
+    if row.ranked and extra_deductions:
+        items = [{**item, "points": float(item["points"])} for item in extra_deductions]
+        row.extra["other_deductions"] = items
+        row.deduction = round(row.deduction + sum(item["points"] for item in items), 2)
+        row.score = round(max(0.0, row.base - row.deduction), 2)
     return row
 
 
-def _unit_rows(campaign, scope_path, by_unit, scoring):
+def _unit_rows(campaign, scope_path, by_unit, scoring, extra_deductions=None):
     located = Q(is_active=True, region__path__startswith=scope_path or campaign.region.path)
     units = Unit.objects.filter(located | Q(pk__in=[k for k in by_unit if k is not None])).values(
         "pk", "name", "short_name", "kind", "level", "region__name"
@@ -327,7 +337,7 @@ def _unit_rows(campaign, scope_path, by_unit, scoring):
                 "region_name": unit["region__name"],
             },
         )
-        rows.append(_scored(row, scoring))
+        rows.append(_scored(row, scoring, (extra_deductions or {}).get(unit["pk"], ())))
     return rank_rows(rows, scoring=scoring)
 
 

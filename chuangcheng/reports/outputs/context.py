@@ -3,7 +3,9 @@ file and the workbook share this context, so they print the same sections, colum
 Nothing here computes a figure."""
 
 import datetime as dt
+import re
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -25,6 +27,22 @@ SECTIONS = (
     ("distribution", gettext_lazy("六、问题分布")),
     ("requirements", gettext_lazy("七、下步工作要求")),
 )
+
+CHINESE_NUMERALS = "一二三四五六七八九十"
+
+
+def section_headings(contributed=()):
+    """``{key: heading}`` of the body's sections, numbered in order: the sections of
+    :data:`SECTIONS`, with the contributed ones (``contributed:<key>``, e.g. 约谈问责与表扬)
+    before 下步工作要求 — the numbers follow, so a briefing without them reads as before."""
+    base = [(key, re.sub(r"^\S+?[、.]\s*", "", str(label))) for key, label in SECTIONS]
+    order = [*base[:-1], *((f"contributed:{c['key']}", c["title"]) for c in contributed), base[-1]]
+    chinese = (translation.get_language() or "zh-hans").startswith("zh")
+    return {
+        key: (f"{CHINESE_NUMERALS[i]}、{title}" if chinese and i < len(CHINESE_NUMERALS) else f"{i + 1}. {title}")
+        for i, (key, title) in enumerate(order)
+    }
+
 
 # The figures of the 主要指标 table, in order: (key, how the value reads).
 FIGURE_LINES = (
@@ -148,6 +166,25 @@ def scoring_note(scoring):
     ]
 
 
+def other_deduction_lines(content):
+    """One line per unit whose score lost points to a registered source (问责扣分, 约谈扣分…),
+    each item with its date and points, so the printed score can be recomputed."""
+    lines = []
+    for group in content.get("ranking", []):
+        for row in group["rows"]:
+            items = row.get("other_deductions") or []
+            if items:
+                parts = "；".join(
+                    _("%(label)s（%(date)s）扣 %(p)s 分")
+                    % {"label": i["label"], "date": day(i["date"]), "p": i["points"]}
+                    for i in items
+                )
+                lines.append(_("%(unit)s：%(items)s。") % {"unit": row["name"], "items": parts})
+    if lines:
+        lines.insert(0, _("其他扣分（已计入扣分列）："))
+    return lines
+
+
 def _labels():
     return {
         "severity": dict(Severity.choices),
@@ -197,10 +234,12 @@ def briefing_context(briefing):
     region_columns = [(k, _("区域") if k == "name" else label, how) for k, label, how in columns if k != "flag"]
     regions = [r for r in content["regions"] if r.get("ranked")]
     period = content["period"]
+    contributed = content.get("contributed", [])
+    headings = section_headings(contributed)
     return {
         "briefing": briefing,
         "content": content,
-        "sections": {key: str(label) for key, label in SECTIONS},
+        "sections": headings,
         "figure_lines": figure_lines(content),
         "rank_headers": [label for _k, label, _h in columns],
         "ranking": ranking,
@@ -209,7 +248,8 @@ def briefing_context(briefing):
             row_cells(r, region_columns) for r in sorted(regions, key=lambda r: (r["rank"] or 0, r["name"]))
         ],
         "regions_unranked": [r["name"] for r in content["regions"] if not r.get("ranked")],
-        "scoring_note": scoring_note(scoring),
+        "scoring_note": scoring_note(scoring) + other_deduction_lines(content),
+        "contributed": [{**c, "heading": headings[f"contributed:{c['key']}"]} for c in contributed],
         "period_text": day_range(period["start"], period["end"]),
         "as_of_text": when(content.get("as_of")),
         "built_text": when(content.get("built_at") or briefing.built_at),

@@ -253,6 +253,16 @@ def briefing_docx(briefing):
                 _table(doc, headers, rows, size=9)
             else:
                 _para(doc, _("无。"))
+        for section in ctx["contributed"]:
+            _heading(doc, section["heading"])
+            if section.get("note"):
+                _para(doc, section["note"])
+            for table in section["tables"]:
+                _para(doc, table["caption"], size=16, bold=True)
+                if table["rows"]:
+                    _table(doc, table["headers"], [["—" if c is None else c for c in r] for r in table["rows"]], size=9)
+                else:
+                    _para(doc, _("无。"))
         _heading(doc, heads["requirements"])
         _para(doc, briefing.requirements or (_("（待填写）") if ctx["draft"] else _("无。")))
         if briefing.criticism:
