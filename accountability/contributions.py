@@ -6,6 +6,7 @@ off the units' 综合得分 and printed under the ranking."""
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from chuangcheng.humantime import day
 from chuangcheng.reports import contributions
 
 from . import selectors
@@ -33,10 +34,10 @@ def briefing_section(campaign, region, start, end):
                         i["unit"],
                         i["interviewee"],
                         i["interviewers"],
-                        i["held_on"],
+                        day(i["held_on"]),
                         i["reason"],
                         i["commitment"],
-                        i["follow_up_date"],
+                        day(i["follow_up_date"]),
                     ]
                     for i in data["interviews"]
                 ],
@@ -58,7 +59,7 @@ def briefing_section(campaign, region, start, end):
                         d["kind_label"],
                         d["unit"],
                         d["person"],
-                        d["decided_on"],
+                        day(d["decided_on"]),
                         d["decided_by"],
                         d["document_number"],
                         d["points"],
@@ -71,7 +72,7 @@ def briefing_section(campaign, region, start, end):
                 "caption": _("（三）通报表扬"),
                 "headers": [_("单位"), _("个人"), _("日期"), _("文号"), _("事由")],
                 "rows": [
-                    [c["unit"], c["person"], c["commended_on"], c["document_number"], c["reason"]]
+                    [c["unit"], c["person"], day(c["commended_on"]), c["document_number"], c["reason"]]
                     for c in data["commendations"]
                 ],
             },
