@@ -6,3 +6,13 @@ class NotificationsConfig(AppConfig):
     name = "chuangcheng.notifications"
     label = "notifications"
     verbose_name = _("通知与作业")
+
+    def ready(self):
+        from celery.signals import task_success
+
+        from chuangcheng.org import home
+
+        from . import homepanel, services
+
+        task_success.connect(services.heartbeat_after_success, weak=False, dispatch_uid="notifications-heartbeat")
+        home.register_panel("jobs", homepanel.job_board_panel)

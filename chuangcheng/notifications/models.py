@@ -21,6 +21,7 @@ class JobHeartbeat(models.Model):
 
     name = models.CharField(_("作业"), max_length=100, unique=True)
     last_run_at = models.DateTimeField(_("最近运行"))
+    first_run_at = models.DateTimeField(_("首次运行"), null=True, blank=True)
     run_count = models.PositiveIntegerField(_("运行次数"), default=0)
     hostname = models.CharField(_("执行节点"), max_length=200, blank=True)
 

@@ -1,19 +1,18 @@
 """The notices page (the bell): my in-app notices, newest first; opening one marks it read.
 And, for administrators, the beat schedule with each job's last run."""
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from chuangcheng.org.permissions import is_admin
 
-from .models import JobHeartbeat, Notice
+from .jobboard import job_board
+from .models import Notice
 
 PAGE_SIZE = 30
 
@@ -52,23 +51,7 @@ def notice_read_all(request):
 @login_required
 @require_GET
 def beat_schedule(request):
-    """定时作业: the CELERY_BEAT_SCHEDULE entries (read-only) and when each last ran."""
+    """定时作业: the CELERY_BEAT_SCHEDULE entries (read-only), when each last ran, whether it is late."""
     if not is_admin(request.user):
         raise PermissionDenied
-    beats = {b.name: b for b in JobHeartbeat.objects.all()}
-    entries = [
-        {
-            "name": name,
-            "task": entry["task"],
-            "schedule": _describe(entry["schedule"]),
-            "last": beats.get(entry["task"]) or beats.get(name),
-        }
-        for name, entry in settings.CELERY_BEAT_SCHEDULE.items()
-    ]
-    return render(request, "notifications/schedule.html", {"entries": entries})
-
-
-def _describe(schedule):
-    if isinstance(schedule, int | float):
-        return _("每 %(n)s 秒") % {"n": int(schedule)}
-    return str(schedule)
+    return render(request, "notifications/schedule.html", {"entries": job_board()})

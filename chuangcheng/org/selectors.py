@@ -1,23 +1,19 @@
 """Reads for the org pages that are more than a filter.
 
-The home page gathers from three apps (who I am, the campaigns I can see, the job heartbeat);
+The home page gathers who I am and the campaigns I can see (other apps add panels: org.home);
 each read here costs a fixed number of queries whatever the number of rows.
 """
 
-import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
 from chuangcheng.campaigns.models import Campaign
-from chuangcheng.notifications.models import JobHeartbeat
 
 from .models import Membership, Region
 
 CAMPAIGN_TZ = ZoneInfo("Asia/Shanghai")
-# The heartbeat job runs every minute; a row older than this means beat or the worker is down.
-HEARTBEAT_STALE_AFTER = dt.timedelta(minutes=3)
 
 
 def region_full_names(regions):
@@ -78,23 +74,3 @@ def campaign_countdown_list(*, user, today=None):
     today = today or timezone.localdate(timezone=CAMPAIGN_TZ)
     campaigns = Campaign.objects.visible_to(user).active().order_by("target_date", "name")
     return [CampaignCountdown(campaign=c, days_left=c.days_left(today=today)) for c in campaigns]
-
-
-@dataclass(frozen=True)
-class HeartbeatRow:
-    heartbeat: JobHeartbeat
-    age: dt.timedelta  # since the last run
-
-    @property
-    def is_stale(self):
-        return self.age > HEARTBEAT_STALE_AFTER
-
-    @property
-    def ran_just_now(self):
-        return self.age < dt.timedelta(minutes=1)
-
-
-def heartbeat_list(*, now=None):
-    """Every periodic job's last run, flagged stale when older than ``HEARTBEAT_STALE_AFTER``."""
-    now = now or timezone.now()
-    return [HeartbeatRow(heartbeat=hb, age=now - hb.last_run_at) for hb in JobHeartbeat.objects.order_by("name")]

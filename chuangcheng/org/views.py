@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 from chuangcheng.xlsx import list_workbook, xlsx_response
 
 from . import directory, selectors
+from . import home as home_panels
 from .forms import LoginForm
 from .models import Site, Unit
 
@@ -37,12 +38,12 @@ logout = LogoutView.as_view()
 @login_required
 def home(request):
     """Who I am, my units and roles, the countdown of each campaign I can see; for system
-    administrators also the background jobs' heartbeat."""
+    administrators also the background jobs' board (a panel other apps register)."""
     user = request.user
     context = {
         "memberships": selectors.membership_list(user=user),
         "countdowns": selectors.campaign_countdown_list(user=user),
-        "heartbeats": selectors.heartbeat_list() if user.scope.sees_all else None,
+        "panels": home_panels.panels(request),  # e.g. the job board (notifications), for administrators
     }
     return render(request, "org/home.html", context)
 

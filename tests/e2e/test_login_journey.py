@@ -73,15 +73,13 @@ def test_wrong_password_then_admin_home_on_a_desktop(new_page, page_log, people,
 
     sign_in(page, people.admin.username)
     expect(page.get_by_test_id("heartbeat")).to_contain_text("heartbeat")
-    expect(page.get_by_role("link", name="在系统管理中查看")).to_have_attribute(
-        "href", "/admin/notifications/jobheartbeat/"
-    )
+    expect(page.get_by_role("link", name="定时作业")).to_have_attribute("href", "/notices/schedule/")
     expect(page.get_by_test_id("countdown")).to_be_visible()
     screenshot(page, "home-desktop-admin")
     assert_no_horizontal_scroll(page, DESKTOP["width"])
 
     page.get_by_role("button", name="English").click()
-    expect(page.get_by_test_id("heartbeat")).to_contain_text("Background job heartbeat")
+    expect(page.get_by_test_id("heartbeat")).to_contain_text("Background jobs")
     screenshot(page, "home-desktop-admin-en")
     page_log.assert_clean()
 

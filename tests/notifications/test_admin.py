@@ -121,7 +121,7 @@ def test_beat_schedule_page_for_admins_only(client, people, settings):
     page = response.content.decode()
     for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
         assert name in page and entry["task"] in page
-    assert "每 300 秒" in page
+    assert "每 5 分钟" in page and "每天 08:00" in page and "每周一 09:00" in page
     client.force_login(people.staff)
     assert client.get(reverse("notifications:schedule")).status_code == 403
 

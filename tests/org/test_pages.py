@@ -73,26 +73,26 @@ def test_admin_sees_heartbeat_with_link_to_admin(client, people):
     JobHeartbeat.objects.create(name="heartbeat", last_run_at=timezone.now(), run_count=42)
     client.force_login(people.admin)
     html = client.get(reverse("home")).content.decode()
-    assert "后台作业心跳" in html
-    assert "heartbeat" in html
+    assert "后台作业" in html
+    assert "notifications.heartbeat" in html
     assert ">42<" in html
-    assert 'href="/admin/notifications/jobheartbeat/"' in html
+    assert 'href="/notices/schedule/"' in html
     assert "刚刚" in html
-    assert "超过3分钟未运行" not in html
+    assert "而未运行" not in html
 
 
 def test_admin_sees_a_stale_heartbeat_flagged(client, people):
     JobHeartbeat.objects.create(name="heartbeat", last_run_at=timezone.now() - dt.timedelta(hours=1), run_count=7)
     client.force_login(people.admin)
     html = client.get(reverse("home")).content.decode()
-    assert "超过3分钟未运行" in html
+    assert "而未运行，请检查 worker 和 beat" in html
     assert "1\xa0小时前" in html  # timesince joins with a no-break space
 
 
-def test_admin_without_heartbeat_rows_is_told_to_start_the_worker(client, people):
+def test_admin_right_after_start_sees_jobs_waiting_not_an_alarm(client, people):
     client.force_login(people.admin)
     html = client.get(reverse("home")).content.decode()
-    assert "还没有作业运行记录" in html
+    assert "等待首次运行" in html and "而未运行" not in html
 
 
 def test_switching_to_english_shows_the_english_page(client, people):
