@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from chuangcheng.campaigns.models import Campaign, Indicator
 from chuangcheng.org.models import Region, Site, Unit
 
-from .models import Inspection, Issue, IssueCategory, IssueSource, IssueState, Severity
+from .models import Inspection, Issue, IssueCategory, IssueSource, IssueState, PendingRequest, Severity
 
 
 class IssueFilter(django_filters.FilterSet):
@@ -27,6 +27,9 @@ class IssueFilter(django_filters.FilterSet):
     source = django_filters.MultipleChoiceFilter(label=_("问题来源"), choices=IssueSource.choices, distinct=False)
     severity = django_filters.MultipleChoiceFilter(label=_("严重程度"), choices=Severity.choices, distinct=False)
     state = django_filters.MultipleChoiceFilter(label=_("状态"), choices=IssueState.choices, distinct=False)
+    pending_request = django_filters.ChoiceFilter(
+        label=_("待决定的申请"), choices=[c for c in PendingRequest.choices if c[0]]
+    )
     urgent = django_filters.BooleanFilter(label=_("紧急"))
     overdue = django_filters.BooleanFilter(label=_("已超期"), method="filter_overdue")
     reworked = django_filters.BooleanFilter(label=_("有返工"), method="filter_reworked")

@@ -12,7 +12,7 @@ from chuangcheng.org.models import Unit, UnitKind
 
 from . import geo
 from .filters import IssueFilter
-from .models import CLOCK_STATES, OPEN_STATES, Issue, IssueState, Photo
+from .models import CLOCK_STATES, OPEN_STATES, Issue, IssueState, PendingRequest, Photo
 
 NEAR_DUPLICATE_RADIUS_M = 50  # a report this close to an open issue of its category is "the same"
 RECURRENCE_RADIUS_M = 50  # a new issue this close to one closed recently is a possible 反弹
@@ -43,6 +43,60 @@ def my_queue(*, user):
         .select_related(*LIST_RELATED)
         .order_by(F("rectification_deadline").asc(nulls_last=True), F("sign_deadline").asc(nulls_last=True), "id")
     )
+
+
+@dataclass(frozen=True)
+class QueueSection:
+    key: str
+    label: str
+    queryset: object
+    list_query: str  # the 问题清单 filter that lists the whole section
+
+
+def review_queue(*, user, now=None):
+    """What waits for a supervisor (or an admin) in their scope, as sections of 我的待办: issues
+    to verify (待核查), 延期申请 and 申请退回 to decide, reports to triage (待受理), overdue ones
+    to chase. Never the person's own units' issues (nobody checks their own unit's work).
+    Empty for everyone else."""
+    scope = user.scope
+    if not (scope.sees_all or "supervisor" in scope.roles):
+        return []
+    now = now or timezone.now()
+    mine = Q(responsible_unit_id__in=scope.unit_ids)
+    visible = Issue.objects.visible_to(user).select_related(*LIST_RELATED)
+    by_deadline = (F("rectification_deadline").asc(nulls_last=True), "id")
+    return [
+        QueueSection(
+            "verify",
+            _("待核查问题"),
+            visible.filter(state=IssueState.SUBMITTED).exclude(mine).order_by("submitted_at", "id"),
+            "state=submitted",
+        ),
+        QueueSection(
+            "extension",
+            _("延期申请待决定"),
+            visible.filter(pending_request=PendingRequest.EXTENSION).exclude(mine).order_by(*by_deadline),
+            "pending_request=extension",
+        ),
+        QueueSection(
+            "reassignment",
+            _("申请退回待决定"),
+            visible.filter(pending_request=PendingRequest.REASSIGNMENT).order_by(*by_deadline),
+            "pending_request=reassignment",
+        ),
+        QueueSection(
+            "triage",
+            _("待受理的上报"),
+            visible.filter(state=IssueState.REPORTED).order_by("created_at", "id"),
+            "state=reported",
+        ),
+        QueueSection(
+            "overdue",
+            _("超期未改待督办"),
+            visible.filter(state__in=CLOCK_STATES, rectification_deadline__lt=now).order_by(*by_deadline),
+            "overdue=true",
+        ),
+    ]
 
 
 # --- who should fix it -------------------------------------------------------------------------

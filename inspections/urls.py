@@ -21,6 +21,7 @@ urlpatterns = [
     path("capture/<int:pk>/", views.capture, name="capture"),
     path("capture/<int:pk>/suggest/", views.capture_suggest, name="capture_suggest"),
     path("queue/", views.my_queue, name="my_queue"),
+    path("queue/review/", views.review_queue, name="review_queue"),
 ]
 # One POST URL per workflow action: inspections:issue_accept, inspections:issue_sign, …
 for _action in TRANSITIONS:

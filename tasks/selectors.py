@@ -58,6 +58,27 @@ def my_work(*, user):
     )
 
 
+def review_queue(*, user):
+    """待验收: submitted tasks this person may accept or return — a supervisor's (or admin's) in
+    their scope, and those their unit leads (牵头) — never their own units' work."""
+    scope = user.scope
+    submitted = (
+        Task.objects.visible_to(user)
+        .filter(state=TaskState.SUBMITTED)
+        .exclude(owner_unit_id__in=scope.unit_ids)
+        .select_related(*LIST_RELATED)
+    )
+    if not (scope.sees_all or "supervisor" in scope.roles):
+        submitted = submitted.filter(lead_unit_id__in=scope.unit_ids)
+    return submitted.order_by("deadline", "id")
+
+
+def is_reviewer(user):
+    """Someone 我的待办 shows what waits for their decision (supervisors, admins, lead units)."""
+    scope = user.scope
+    return scope.sees_all or "supervisor" in scope.roles or review_queue(user=user).exists()
+
+
 @dataclass(frozen=True)
 class Rollup:
     """A decomposed (or recurring) task's children at a glance."""

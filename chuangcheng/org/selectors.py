@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from chuangcheng.campaigns.models import Campaign
 
-from .models import Membership, Region
+from .models import LeaderAssignment, Membership, Region
 
 CAMPAIGN_TZ = ZoneInfo("Asia/Shanghai")
 
@@ -50,7 +51,32 @@ def membership_list(*, user):
     )
     scopes = {m.id: m.scope_region or m.unit.region for m in memberships}
     names = region_full_names(scopes.values())
-    return [MembershipRow(membership=m, scope_name=names[scopes[m.id].id]) for m in memberships]
+    baobao = _leader_regions(user) if any(m.role == "leader" for m in memberships) else ""
+    return [
+        MembershipRow(
+            membership=m,
+            # A leader's 管辖范围 is what they were assigned (领导包保), not the office's city.
+            scope_name=(baobao or names[scopes[m.id].id])
+            if m.role == "leader" and not m.scope_region_id
+            else names[scopes[m.id].id],
+        )
+        for m in memberships
+    ]
+
+
+def _leader_regions(user):
+    """What a leader is assigned (领导包保) in active campaigns, in words: the regions and sites
+    by name, assigned tasks as a count (one query)."""
+    parts, tasks = [], 0
+    rows = LeaderAssignment.objects.filter(leader=user, campaign__status="active").select_related("region", "site")
+    for a in rows.order_by("region__path", "site__name", "pk"):
+        name = a.region.name if a.region_id else a.site.name if a.site_id else ""
+        tasks += bool(a.task_id and not name)
+        if name and name not in parts:
+            parts.append(name)
+    if tasks:
+        parts.append(_("包保任务 %(n)s 项") % {"n": tasks})
+    return "、".join(parts)
 
 
 @dataclass(frozen=True)

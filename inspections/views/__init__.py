@@ -13,6 +13,7 @@ from .inspections import (
     inspection_detail,
     inspection_list,
     my_queue,
+    review_queue,
 )
 from .issues import issue_action, issue_detail, issue_export, issue_list, photo_file
 
@@ -30,5 +31,6 @@ __all__ = [
     "issue_export",
     "issue_list",
     "my_queue",
+    "review_queue",
     "photo_file",
 ]

@@ -266,3 +266,17 @@ def my_queue(request):
     }
     template = "inspections/partials/_my_queue.html" if request.htmx else "inspections/my_queue.html"
     return render(request, template, context)
+
+
+@login_required
+@require_GET
+def review_queue(request):
+    """What waits for a supervisor in their scope (待核查, 延期申请, 申请退回, 待受理, 超期未改):
+    a section of 我的待办, loaded with htmx — each with its count, the first few, and a link to
+    the whole list in 问题清单."""
+    sections = []
+    for section in selectors.review_queue(user=request.user):
+        total = section.queryset.count()
+        rows = issue_rows(list(section.queryset[:QUEUE_COMPACT])) if total else []
+        sections.append({"section": section, "total": total, "rows": rows})
+    return render(request, "inspections/partials/_review_queue.html", {"sections": sections})

@@ -1,0 +1,41 @@
+"""What waits for a supervisor among the issues: 待核查 (never their own unit's), 延期申请,
+申请退回, 待受理 and 超期未改 — counts, the first few, and a link to the whole list in 问题清单,
+whose filters give the same count."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from inspections import services
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def test_review_queue_sections(client, people, make_issue):
+    submitted = make_issue("submitted")
+    make_issue("reported")
+    asking = make_issue("rectifying")
+    services.issue_request_extension(
+        actor=people.staff,
+        issue_id=asking.pk,
+        reason="雨天无法施工",
+        deadline=asking.rectification_deadline + dt.timedelta(days=3),
+    )
+    client.force_login(people.supervisor)
+    page = client.get(reverse("inspections:review_queue"), **HTMX).content.decode()
+    assert 'data-testid="review-verify-count">1<' in page
+    assert f'data-issue="{submitted.pk}"' in page
+    assert 'data-testid="review-triage-count">1<' in page
+    assert 'data-testid="review-extension-count">1<' in page and f'data-issue="{asking.pk}"' in page
+    listed = client.get(reverse("inspections:issue_list") + "?state=submitted").content.decode()
+    assert f"/inspections/issues/{submitted.pk}/" in listed
+
+
+def test_staff_get_no_sections(client, people, make_issue):
+    make_issue("submitted")
+    client.force_login(people.staff)
+    page = client.get(reverse("inspections:review_queue"), **HTMX).content.decode()
+    assert "review-verify" not in page
