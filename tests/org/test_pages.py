@@ -70,7 +70,7 @@ def test_user_without_membership_sees_friendly_message(client, people):
 
 
 def test_admin_sees_heartbeat_with_link_to_admin(client, people):
-    JobHeartbeat.objects.create(name="heartbeat", last_run_at=timezone.now(), run_count=42)
+    JobHeartbeat.objects.create(name="heartbeat", last_run_at=timezone.now(), first_run_at=timezone.now(), run_count=42)
     client.force_login(people.admin)
     html = client.get(reverse("home")).content.decode()
     assert "后台作业" in html

@@ -5,7 +5,34 @@ it must not import anything that imports DRF's generic views."""
 
 import functools
 
-from django_filters.rest_framework import DjangoFilterBackend
+from django import forms
+from django.db import models
+from django_filters import NumberFilter
+from django_filters.rest_framework import DjangoFilterBackend, FilterSet
+
+
+class BoundedIdFilter(NumberFilter):
+    """A related row by primary key: a whole number within ``bigint`` — anything else is a 400
+    naming the filter, never a database overflow (500) or a lookup of a decimal."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
+class BoundedFilterSet(FilterSet):
+    """The base of the filtersets a view's ``filterset_fields`` generate: relations filter by a
+    bounded id (no model-choice query per request either)."""
+
+    FILTER_DEFAULTS = {
+        **FilterSet.FILTER_DEFAULTS,
+        models.ForeignKey: {"filter_class": BoundedIdFilter},
+        models.OneToOneField: {"filter_class": BoundedIdFilter},
+        models.ManyToManyField: {"filter_class": BoundedIdFilter},
+    }
 
 
 @functools.lru_cache(maxsize=512)
@@ -26,6 +53,7 @@ class RequestedFilterBackend(DjangoFilterBackend):
     still list every filter."""
 
     whole = False  # the browsable API's filter form shows every filter
+    filterset_base = BoundedFilterSet
 
     def to_html(self, request, queryset, view):
         self.whole = True
