@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import Count, F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accountability import services
 from accountability.models import AccountabilityRules, Commendation, Decision, Interview
@@ -63,7 +64,7 @@ class Command(BaseCommand):
             self._interview(campaign, actor, today)
             self._decision(campaign, actor, today)
             self._commendations(campaign, actor, today)
-        self.stdout.write("seed_demo_accountability: ready.")
+        self.stdout.write(_("演示约谈问责：约谈、问责决定和通报表扬已就绪。"))
 
     def _interview(self, campaign, actor, today):
         if Interview.objects.filter(campaign=campaign, reason=INTERVIEW_REASON).exists():

@@ -11,6 +11,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from chuangcheng.campaigns.models import Campaign, Indicator
 from chuangcheng.org.models import Membership, Unit
@@ -111,4 +112,4 @@ class Command(BaseCommand):
                         material_id=version.material_id,
                         reason="缺少会议签到表和参会领导签字页，请补充后重新上传。",
                     )
-        self.stdout.write(f"seed_demo_dossiers: {created} requirements created.")
+        self.stdout.write(_("演示档案资料：新建材料要求 %(n)s 项。") % {"n": created})

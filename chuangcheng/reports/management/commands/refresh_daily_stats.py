@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from chuangcheng.campaigns.models import Campaign
 from chuangcheng.reports.stats import refresh
@@ -15,4 +16,4 @@ class Command(BaseCommand):
         campaigns = Campaign.objects.select_related("region")
         campaigns = campaigns.filter(pk=campaign) if campaign else campaigns.active()
         for campaign_id, rows in refresh(campaigns.order_by("pk"), days=max(1, days)).items():
-            self.stdout.write(f"campaign {campaign_id}: {rows} rows")
+            self.stdout.write(_("创建活动 %(id)s：已刷新每日汇总 %(n)s 行。") % {"id": campaign_id, "n": rows})
