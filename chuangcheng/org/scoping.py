@@ -3,8 +3,9 @@
 - admin (role or superuser): everything;
 - supervisor: the region subtree of each such membership (its ``scope_region``, else the
   unit's region);
-- leader: the regions and sites assigned by 领导包保 in active campaigns, plus an explicit
-  ``scope_region`` on the membership;
+- leader: the regions, sites and tasks assigned by 领导包保 in active campaigns, plus an explicit
+  ``scope_region`` on the membership — never the unit of the leader membership itself (the
+  创建办 a leader sits in is not their work: its city-level tasks are not theirs to see);
 - unit staff and unit head: their units' objects; for reference data (regions), their unit's
   region subtree;
 - everybody in scope also sees the ancestors of their regions (the city above a street), so
@@ -133,7 +134,9 @@ def _compute(user):
         covers_all_regions=_covers_all_regions(region_paths),
         region_paths=tuple(sorted(region_paths)),
         home_region_paths=tuple(sorted(home_paths)),
-        unit_ids=frozenset(m[1] for m in memberships),
+        # The units the person works in. A leader's seat in the 创建办 is not work in that unit:
+        # a leader sees what 领导包保 assigns (regions, sites, tasks), not the office's ledger.
+        unit_ids=frozenset(m[1] for m in memberships if m[0] != "leader"),
         roles=roles,
         site_ids=frozenset(site_ids),
         task_ids=frozenset(task_ids),
