@@ -6,10 +6,16 @@ work — a member of the responsible unit (in any role, supervisors included) ma
 reject or decide its extension.
 """
 
+from django.utils.translation import gettext as _
+
 from chuangcheng.org.permissions import works_in
 from chuangcheng.org.scoping import scope_for
 
-from .models import PhotoKind
+from .models import IssueAction, IssueEvent, PhotoKind
+
+# Taking part in the rectification: whoever did one of these may not verify or reject the issue,
+# whatever their memberships are now (a clerk later made a supervisor included).
+RECTIFYING_ACTIONS = (IssueAction.SIGN, IssueAction.SUBMIT, IssueAction.LONG_TERM_PROGRESS)
 
 ANY_ROLE = ("staff", "unit_head", "supervisor", "leader", "admin")
 
@@ -34,6 +40,22 @@ def is_responsible(user, issue):
 def belongs_to_responsible_unit(user, issue):
     """Any membership at all in the responsible unit."""
     return works_in(user, issue.responsible_unit_id, roles=ANY_ROLE)
+
+
+def rectified_issue_ids(user):
+    """The issues ``user`` signed, submitted or reported long-term progress on — one query per
+    request (cached on the user), so a list's ``allowed_actions`` stays one query."""
+    cached = getattr(user, "_rectified_issue_ids", None)
+    if cached is None:
+        cached = frozenset(
+            IssueEvent.objects.filter(actor=user, action__in=RECTIFYING_ACTIONS).values_list("issue_id", flat=True)
+        )
+        user._rectified_issue_ids = cached
+    return cached
+
+
+def took_part(user, issue):
+    return issue.pk in rectified_issue_ids(user)
 
 
 def can_create_issue(user, region) -> bool:
@@ -87,10 +109,11 @@ def can_decide_extension(user, issue) -> bool:
 
 
 def can_verify(user, issue) -> bool:
-    """Verify or reject: a supervisor in scope — never a member of the responsible unit."""
+    """Verify or reject: a supervisor in scope — never a member of the responsible unit, never
+    someone who took part in the rectification (by the events, whatever their role is now)."""
     if belongs_to_responsible_unit(user, issue):
         return False
-    return supervises(user, issue)
+    return supervises(user, issue) and not took_part(user, issue)
 
 
 def can_reopen(user, issue) -> bool:
@@ -106,3 +129,11 @@ def can_add_photo(user, issue, kind=None) -> bool:
     if kind == PhotoKind.AFTER:
         return is_responsible(user, issue)
     return supervises(user, issue) or is_responsible(user, issue)
+
+
+def forbidden_text(user, issue, action, label):
+    """Why ``user`` may not take ``action`` (labelled ``label``) on ``issue``, in their words —
+    the one text the service, the API and the pages give."""
+    if action in ("verify", "reject") and took_part(user, issue):
+        return _("您曾签收或提交过该问题的整改，不能核查自己经手的整改，请由其他督查人员核查。")
+    return _("您没有权限对该问题执行“%(action)s”。") % {"action": label}

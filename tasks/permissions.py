@@ -3,6 +3,8 @@
 Visibility is separate (``Task.objects.visible_to``); these assume the task is visible.
 """
 
+from django.utils.translation import gettext as _
+
 from chuangcheng.org.permissions import works_in
 from chuangcheng.org.scoping import scope_for
 
@@ -24,14 +26,28 @@ def can_report(user, task):
     return works_in(user, task.owner_unit_id)
 
 
+def submitted_task_ids(user):
+    """The tasks ``user`` submitted for acceptance — one query per request (cached on the user)."""
+    from .models import TaskAction, TaskEvent
+
+    cached = getattr(user, "_submitted_task_ids", None)
+    if cached is None:
+        cached = frozenset(
+            TaskEvent.objects.filter(actor=user, action=TaskAction.SUBMIT).values_list("task_id", flat=True)
+        )
+        user._submitted_task_ids = cached
+    return cached
+
+
 def can_review(user, task):
     """Accept or return a submission: the lead unit or a supervisor in scope — never a member
-    of the owner unit (nobody accepts their own unit's work)."""
+    of the owner unit (nobody accepts their own unit's work) and never whoever submitted it,
+    whatever their memberships are now."""
     if works_in(user, task.owner_unit_id, roles=("staff", "unit_head", "supervisor", "leader", "admin")):
         return False
     if task.lead_unit_id and works_in(user, task.lead_unit_id):
-        return True
-    return supervises(user, task)
+        return task.pk not in submitted_task_ids(user)
+    return supervises(user, task) and task.pk not in submitted_task_ids(user)
 
 
 def can_manage(user, task):
@@ -55,3 +71,11 @@ def can_decompose(user, task):
 def can_create(user, campaign):
     """Create tasks (and import a 任务分解表): admins and supervisors."""
     return scope_for(user).has_role("supervisor", "admin")
+
+
+def forbidden_text(user, task, action, label):
+    """Why ``user`` may not take ``action`` (labelled ``label``) on ``task`` — the one text the
+    service, the API and the pages give."""
+    if action in ("accept", "return") and task.pk in submitted_task_ids(user):
+        return _("该任务由您提交验收，不能由您本人验收，请由牵头单位或其他督查人员验收。")
+    return _("您没有权限对该任务执行“%(action)s”。") % {"action": label}

@@ -77,7 +77,7 @@ class IssuePermission(RecorderPermission):
         if name not in TRANSITIONS:
             return True
         label = ACTION_LABELS.get("photo" if name == "add_photo" else name, name)
-        self.message = _("您没有权限对该问题执行“%(action)s”。") % {"action": label}
+        self.message = permissions.forbidden_text(request.user, issue, name, label)
         return getattr(permissions, TRANSITIONS[name].permission)(request.user, issue)
 
 

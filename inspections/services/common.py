@@ -65,8 +65,9 @@ def check(actor, issue, action):
         raise ApplicationError(
             message, code="conflict", extra={"state": issue.state, "pending_request": issue.pending_request}
         )
+    actor.__dict__.pop("_rectified_issue_ids", None)  # read the events afresh, under the row lock
     if not getattr(permissions, transition.permission)(actor, issue):
-        raise ApplicationError(_("您没有权限对该问题执行“%(action)s”。") % {"action": label}, code="forbidden")
+        raise ApplicationError(permissions.forbidden_text(actor, issue, action, label), code="forbidden")
     return transition
 
 

@@ -252,9 +252,7 @@ def _precheck(user, issue, action):
             _("该问题现在不能“%(action)s”，请查看下面的最新情况。") % {"action": ACTION_LABELS[action]},
             code="conflict",
         )
-    return ApplicationError(
-        _("您没有权限对该问题执行“%(action)s”。") % {"action": ACTION_LABELS[action]}, code="forbidden"
-    )
+    return ApplicationError(permissions.forbidden_text(user, issue, action, ACTION_LABELS[action]), code="forbidden")
 
 
 def _alert(error, issue=None):

@@ -79,7 +79,7 @@ class TaskPermission(drf_permissions.BasePermission):
         name = WORKFLOW_ACTIONS.get(view.action)
         if name is None:
             return True
-        self.message = _("您没有权限对该任务执行“%(action)s”。") % {"action": services.ACTION_LABELS[name]}
+        self.message = permissions.forbidden_text(request.user, task, name, services.ACTION_LABELS[name])
         return getattr(permissions, TRANSITIONS[name].permission)(request.user, task)
 
 

@@ -43,10 +43,9 @@ def _check(actor, task, action):
             code="conflict",
             extra={"state": task.state},
         )
+    actor.__dict__.pop("_submitted_task_ids", None)  # read the events afresh, under the row lock
     if not getattr(permissions, transition.permission)(actor, task):
-        raise ApplicationError(
-            _("您没有权限对该任务执行“%(action)s”。") % {"action": ACTION_LABELS[action]}, code="forbidden"
-        )
+        raise ApplicationError(permissions.forbidden_text(actor, task, action, ACTION_LABELS[action]), code="forbidden")
     return transition
 
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from chuangcheng.exceptions import ApplicationError
 
-from .. import selectors, services
+from .. import permissions, selectors, services
 from ..models import Task, TaskState
 from ..workflow import TRANSITIONS, allowed_actions
 
@@ -128,7 +128,7 @@ def _precheck(user, task, action):
             % {"state": services.STATE_LABELS[task.state], "action": label},
             code="conflict",
         )
-    return ApplicationError(_("您没有权限对该任务执行“%(action)s”。") % {"action": label}, code="forbidden")
+    return ApplicationError(permissions.forbidden_text(user, task, action, label), code="forbidden")
 
 
 def _alert(error):
