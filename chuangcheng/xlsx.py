@@ -74,6 +74,12 @@ def write_row(sheet, row, values, *, start_column=1, bold=False):
             target.font, target.fill = HEADER_FONT, HEADER_FILL
 
 
+def append_row(sheet, values, *, bold=False):
+    """``sheet.append(values)`` for any worksheet (write-only or not), each value through
+    :func:`cell` — the way to add a row when a :class:`SheetWriter` does not fit."""
+    sheet.append([cell(sheet, value, bold=bold) for value in values])
+
+
 class SheetWriter:
     """A streaming sheet: a header row (bold, frozen) and rows appended one by one.
 
@@ -88,7 +94,7 @@ class SheetWriter:
         self.sheet.append([cell(self.sheet, header, bold=True) for header, _width in columns])
 
     def append(self, values):
-        self.sheet.append([cell(self.sheet, value) for value in values])
+        append_row(self.sheet, values)
 
 
 def streaming_workbook():

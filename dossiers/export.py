@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from chuangcheng.campaigns.models import Indicator
+from chuangcheng.xlsx import append_row
 
 from .models import Material, MaterialStatus, Requirement
 
@@ -129,10 +130,10 @@ def index_workbook(entries):
     """目录.xlsx: one row per index entry (small: metadata only)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("目录"))
-    sheet.append([_("编号"), _("指标"), _("材料"), _("文件名"), _("文号"), _("日期"), _("审核状态"), "SHA-256"])
+    append_row(sheet, [_("编号"), _("指标"), _("材料"), _("文件名"), _("文号"), _("日期"), _("审核状态"), "SHA-256"])
     for e in entries:
-        sheet.append(
-            [e.code, e.indicator, e.requirement, e.path, e.document_number, e.document_date, e.status, e.sha256]
+        append_row(
+            sheet, [e.code, e.indicator, e.requirement, e.path, e.document_number, e.document_date, e.status, e.sha256]
         )
     out = io.BytesIO()
     workbook.save(out)

@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from chuangcheng.org.selectors import region_full_names
+from chuangcheng.xlsx import append_row
 
 from .models import IssueSource, IssueState, Severity
 
@@ -83,12 +84,12 @@ def issue_workbook(issues, *, now=None):
     for index, (_header, width, _value) in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "C2"
-    sheet.append([header for header, _width, _value in columns])
+    append_row(sheet, [header for header, _width, _value in columns], bold=True)
     for chunk in _chunks(issues, CHUNK):
         missing = {i.region_id: i.region for i in chunk if i.region_id not in context["regions"]}
         context["regions"].update(region_full_names(list(missing.values())))
         for issue in chunk:
-            sheet.append([value(issue, context) for _header, _width, value in columns])
+            append_row(sheet, [value(issue, context) for _header, _width, value in columns])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

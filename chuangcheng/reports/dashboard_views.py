@@ -17,6 +17,7 @@ from openpyxl.styles import Font
 
 from chuangcheng.humantime import day, day_range, when, when_short
 from chuangcheng.org.scoping import scope_for
+from chuangcheng.xlsx import append_row
 
 from . import dashboard
 
@@ -101,11 +102,11 @@ def unit_page(request, pk):
 
 def _sheet(wb, title, header, rows):
     ws = wb.create_sheet(title[:31])
-    ws.append(header)
+    append_row(ws, header, bold=True)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        ws.append(list(row))
+        append_row(ws, list(row))
     ws.freeze_panes = "A2"
 
 

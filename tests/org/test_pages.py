@@ -89,7 +89,10 @@ def test_admin_sees_a_stale_heartbeat_flagged(client, people):
     assert "1\xa0小时前" in html  # timesince joins with a no-break space
 
 
-def test_admin_right_after_start_sees_jobs_waiting_not_an_alarm(client, people):
+def test_admin_right_after_start_sees_jobs_waiting_not_an_alarm(client, people, monkeypatch):
+    from chuangcheng.notifications import jobboard
+
+    monkeypatch.setattr(jobboard, "PROCESS_STARTED", timezone.now())  # the web process just started
     client.force_login(people.admin)
     html = client.get(reverse("home")).content.decode()
     assert "等待首次运行" in html and "而未运行" not in html

@@ -12,6 +12,8 @@ def briefing_xlsx(briefing):
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from chuangcheng.xlsx import append_row
+
     with translation.override("zh-hans"):
         ctx = briefing_context(briefing)
         content = ctx["content"]
@@ -19,16 +21,16 @@ def briefing_xlsx(briefing):
         sheet = workbook.active
         sheet.title = _("概况")
         if ctx["draft"]:
-            sheet.append([_("草稿"), _("未发布，无文号；发布后以正式文本为准")])
-        sheet.append([ctx["document_number_text"], briefing.title])
-        sheet.append([_("统计期"), ctx["period_text"]])
-        sheet.append([_("数据时间"), ctx["as_of_text"]])
-        sheet.append([_("摘要"), content["summary"]])
-        sheet.append([])
-        sheet.append([_("指标"), _("本期"), _("上期"), _("计算公式"), _("计算口径"), _("统计期")])
+            append_row(sheet, [_("草稿"), _("未发布，无文号；发布后以正式文本为准")])
+        append_row(sheet, [ctx["document_number_text"], briefing.title])
+        append_row(sheet, [_("统计期"), ctx["period_text"]])
+        append_row(sheet, [_("数据时间"), ctx["as_of_text"]])
+        append_row(sheet, [_("摘要"), content["summary"]])
+        append_row(sheet, [])
+        append_row(sheet, [_("指标"), _("本期"), _("上期"), _("计算公式"), _("计算口径"), _("统计期")])
         for line in ctx["figure_lines"]:
             d = line["definition"]
-            sheet.append([line["label"], line["value"], line["previous"], d["formula"], d["counts"], d["period"]])
+            append_row(sheet, [line["label"], line["value"], line["previous"], d["formula"], d["counts"], d["period"]])
         ranking_rows = [[g["label"], *c] for g in ctx["ranking"] for c in g["cells"]]
         ranking_rows += [
             [g["label"], "", u["name"], _("不参与排名（样本不足）")]
@@ -45,11 +47,11 @@ def briefing_xlsx(briefing):
         ]
         for title, headers, rows in tables:
             ws = workbook.create_sheet(title[:31])
-            ws.append(headers)
+            append_row(ws, headers)
             for cell in ws[1]:
                 cell.font = Font(bold=True)
             for row in rows:
-                ws.append(row)
+                append_row(ws, row)
         out = io.BytesIO()
         workbook.save(out)
         return out.getvalue()
