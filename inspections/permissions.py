@@ -134,6 +134,6 @@ def can_add_photo(user, issue, kind=None) -> bool:
 def forbidden_text(user, issue, action, label):
     """Why ``user`` may not take ``action`` (labelled ``label``) on ``issue``, in their words —
     the one text the service, the API and the pages give."""
-    if action in ("verify", "reject") and took_part(user, issue):
+    if action in ("verify", "reject") and not belongs_to_responsible_unit(user, issue) and took_part(user, issue):
         return _("您曾签收或提交过该问题的整改，不能核查自己经手的整改，请由其他督查人员核查。")
     return _("您没有权限对该问题执行“%(action)s”。") % {"action": label}

@@ -76,6 +76,10 @@ def can_create(user, campaign):
 def forbidden_text(user, task, action, label):
     """Why ``user`` may not take ``action`` (labelled ``label``) on ``task`` — the one text the
     service, the API and the pages give."""
-    if action in ("accept", "return") and task.pk in submitted_task_ids(user):
+    if (
+        action in ("accept", "return")
+        and not works_in(user, task.owner_unit_id)
+        and task.pk in submitted_task_ids(user)
+    ):
         return _("该任务由您提交验收，不能由您本人验收，请由牵头单位或其他督查人员验收。")
     return _("您没有权限对该任务执行“%(action)s”。") % {"action": label}
