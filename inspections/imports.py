@@ -165,12 +165,19 @@ def _has_limit(category):
     return bool(category.time_limit_hours or category.time_limit_days)
 
 
-def import_categories(source, *, filename=None, dry_run=False, campaign_categories=True):
-    """Check, then (unless ``dry_run``) write the categories; add the campaign categories."""
+LOCAL_EXTENSION_MARK = "地方扩展"  # a major class another city added (朝阳特殊事件（地方扩展）…)
+
+
+def import_categories(source, *, filename=None, dry_run=False, campaign_categories=True, local_extensions=False):
+    """Check, then (unless ``dry_run``) write the categories; add the campaign categories.
+    Another city's local extension classes (major class marked 地方扩展) are left out unless
+    ``local_extensions``: the phone's category list should be the national classes and ours."""
     table = read_table(source, columns=COLUMNS, required=REQUIRED, filename=filename)
     rows, errors = _parse(table)
     if errors:
         raise ImportErrors(errors)
+    if not local_extensions:
+        rows = [r for r in rows if LOCAL_EXTENSION_MARK not in r["major"]]
     result = CategoryImportResult()
     with transaction.atomic():
         existing = {c.code: c for c in IssueCategory.objects.select_for_update()}

@@ -18,12 +18,20 @@ class Command(BaseCommand):
         parser.add_argument("file", nargs="?", default=str(DEFAULT_FILE), help="默认 data/case_categories.csv")
         parser.add_argument("--dry-run", action="store_true", help="只检查并报告，不写入")
         parser.add_argument(
+            "--local-extensions", action="store_true", help="也导入其他城市的地方扩展类别（大类标有“地方扩展”）"
+        )
+        parser.add_argument(
             "--no-campaign-categories", action="store_true", help="不补充创建专项类别（公益广告、病媒生物等）"
         )
 
-    def handle(self, *args, file, dry_run, no_campaign_categories, **options):
+    def handle(self, *args, file, dry_run, no_campaign_categories, local_extensions, **options):
         try:
-            result = import_categories(file, dry_run=dry_run, campaign_categories=not no_campaign_categories)
+            result = import_categories(
+                file,
+                dry_run=dry_run,
+                campaign_categories=not no_campaign_categories,
+                local_extensions=local_extensions,
+            )
         except ImportErrors as exc:
             raise CommandError(_("导入失败，未写入任何数据：\n%(errors)s") % {"errors": exc}) from None
         prefix = _("【试运行，未写入】") if dry_run else ""
