@@ -71,9 +71,12 @@
       var rows = d.weak.slice(0, 15);
       return hbars(rows.map(function (r) { return r.code + " " + r.name; }), [
         {
-          name: el.dataset.label, type: "bar",
+          // The legend takes a series' colour: orange like the bars; 负面清单 indicators (red bars)
+          // get their own legend entry from an empty series of that colour.
+          name: el.dataset.label, type: "bar", color: COLORS.orange, stack: "loss",
           data: rows.map(function (r) { return { value: r.projected_loss, itemStyle: { color: r.negative_list ? COLORS.red : COLORS.orange } }; }),
         },
+        { name: el.dataset.labelNegative, type: "bar", color: COLORS.red, stack: "loss", data: [] },
       ]);
     },
     backlog: function (el, d) {
