@@ -50,7 +50,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
-    "axes",
+    "chuangcheng.axes_app.AxesConfig",  # django-axes, named in Chinese
     "csp",
     "chuangcheng.imports",
     "simple_history",

@@ -7,13 +7,16 @@ through ``region_create``, changing its parent through ``region_move``; the admi
 """
 
 from django import forms
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -41,13 +44,58 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ["unit", "scope_region"]
 
 
+# Permissions are stored with Django's English names ("Can add log entry"): shown in the
+# reader's language from the codename and the model's (translated) verbose name instead.
+PERMISSION_VERBS = {
+    "add": pgettext_lazy("permission", "新增"),
+    "change": pgettext_lazy("permission", "修改"),
+    "delete": pgettext_lazy("permission", "删除"),
+    "view": pgettext_lazy("permission", "查看"),
+}
+
+
+def permission_label(permission):
+    verb, _sep, model_name = permission.codename.partition("_")
+    model = permission.content_type.model_class()
+    if model is None:
+        return permission.name
+    app = str(apps.get_app_config(permission.content_type.app_label).verbose_name)
+    if verb in PERMISSION_VERBS and model_name == model._meta.model_name:
+        return gettext("%(app)s | 可%(verb)s%(model)s") % {
+            "app": app,
+            "verb": PERMISSION_VERBS[verb],
+            "model": model._meta.verbose_name,
+        }
+    return f"{app} | {permission.name}"
+
+
+class PermissionLabels:
+    """Admin mixin: the permissions widget lists permissions by :func:`permission_label`."""
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name in ("permissions", "user_permissions") and field is not None:
+            field.queryset = field.queryset.select_related("content_type")
+            field.label_from_instance = permission_label
+        return field
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(PermissionLabels, DjangoGroupAdmin):
+    pass
+
+
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(PermissionLabels, DjangoUserAdmin):
     """Django's user admin plus name and phone; roles are edited as memberships on the same page."""
 
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        (_("个人信息"), {"fields": ("display_name", "phone", "email", "first_name", "last_name")}),
+        # One 姓名 (Chinese names are not first + last; Django's two fields read "水务 周").
+        (_("个人信息"), {"fields": ("display_name", "phone", "email")}),
         *DjangoUserAdmin.fieldsets[2:],
     )
     add_fieldsets = (
