@@ -208,7 +208,8 @@ class IssueActionForm(ServiceErrorsMixin, forms.Form):
 
     def _field_photos(self):
         label = _("整改后照片") if self.action == "submit" else _("照片")
-        return PhotosField(label=label, required=False)
+        # Submitting needs an after-photo (the service refuses without one): marked required.
+        return PhotosField(label=label, required=self.action == "submit")
 
     def _field_plan(self):
         return forms.CharField(

@@ -216,6 +216,7 @@ def _detail_page(request, issue, *, bound=None, alert=None, status=200):
         "near": selectors.near_duplicates(issue)[:5] if "merge" in actions else [],
         "open_action": bound.action if bound is not None else request.GET.get("action", ""),
         "alert": alert,
+        "now": timezone.now(),  # 签收超时 of an issue still waiting to be signed
     }
     return render(request, "inspections/issue_detail.html", context, status=status)
 

@@ -39,3 +39,15 @@ def test_staff_get_no_sections(client, people, make_issue):
     client.force_login(people.staff)
     page = client.get(reverse("inspections:review_queue"), **HTMX).content.decode()
     assert "review-verify" not in page
+
+
+def test_issue_page_shows_a_late_signature(client, people, make_issue):
+    issue = make_issue("rectifying")
+    type(issue).objects.filter(pk=issue.pk).update(sign_deadline=issue.signed_at - dt.timedelta(hours=5))
+    client.force_login(people.supervisor)
+    page = client.get(reverse("inspections:issue_detail", args=[issue.pk])).content.decode()
+    assert 'data-testid="signed-late"' in page and "签收超时 5" in page
+    waiting = make_issue("assigned")
+    type(waiting).objects.filter(pk=waiting.pk).update(sign_deadline=waiting.assigned_at - dt.timedelta(minutes=1))
+    page = client.get(reverse("inspections:issue_detail", args=[waiting.pk])).content.decode()
+    assert "已超过签收时限，尚未签收" in page
