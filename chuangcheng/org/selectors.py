@@ -7,10 +7,7 @@ each read here costs a fixed number of queries whatever the number of rows.
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
-
-from chuangcheng.campaigns.models import Campaign
 
 from .models import LeaderAssignment, Membership, Region
 
@@ -77,26 +74,3 @@ def _leader_regions(user):
     if tasks:
         parts.append(_("包保任务 %(n)s 项") % {"n": tasks})
     return "、".join(parts)
-
-
-@dataclass(frozen=True)
-class CampaignCountdown:
-    campaign: Campaign
-    days_left: int  # negative once the target inspection date has passed
-
-    @property
-    def days_past(self):
-        """Days since the target inspection date (0 until it has passed)."""
-        return max(-self.days_left, 0)
-
-    @property
-    def title_labels(self):
-        return self.campaign.title_labels()
-
-
-def campaign_countdown_list(*, user, today=None):
-    """Active campaigns the user can see, soonest inspection first. "Today" is the date in
-    Asia/Shanghai, whatever the request's time zone."""
-    today = today or timezone.localdate(timezone=CAMPAIGN_TZ)
-    campaigns = Campaign.objects.visible_to(user).active().order_by("target_date", "name")
-    return [CampaignCountdown(campaign=c, days_left=c.days_left(today=today)) for c in campaigns]

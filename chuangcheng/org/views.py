@@ -42,8 +42,8 @@ def home(request):
     user = request.user
     context = {
         "memberships": selectors.membership_list(user=user),
-        "countdowns": selectors.campaign_countdown_list(user=user),
-        "panels": home_panels.panels(request),  # e.g. the job board (notifications), for administrators
+        # Other apps' panels: the campaigns' countdown (top), the job board for administrators.
+        "panels": home_panels.panels(request),
     }
     return render(request, "org/home.html", context)
 

@@ -34,8 +34,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageDraw
 
+from chuangcheng.campaigns.management.commands.seed_demo import DEMO_DISTRICTS, DEMO_PASSWORD, FUNCTIONAL_UNITS
 from chuangcheng.campaigns.models import Campaign, Indicator
-from chuangcheng.org.management.commands.seed_demo import DEMO_DISTRICTS, DEMO_PASSWORD, FUNCTIONAL_UNITS
 from chuangcheng.org.models import Membership, Region, RegionLevel, Role, Site, Unit, UnitKind, UnitLevel, User
 from chuangcheng.org.workcalendar import WorkingCalendar
 from inspections import deadlines

@@ -25,9 +25,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from chuangcheng.campaigns.management.commands.seed_demo import DEMO_PASSWORD, FUNCTIONAL_UNITS
 from chuangcheng.campaigns.models import Campaign, Indicator
 from chuangcheng.notifications.models import Notice
-from chuangcheng.org.management.commands.seed_demo import DEMO_PASSWORD, FUNCTIONAL_UNITS
 from chuangcheng.org.models import Membership, Role, Unit, UnitKind, UnitLevel, User
 from tasks import services
 from tasks.models import Task, TaskAttachment, TaskEvent, TaskState, TaskUpdate
