@@ -5,7 +5,6 @@ the campaign), the leaders whose 包保 districts hold the unit, and the unit's 
 unit's staff. A 通报表扬 is published praise: everyone who sees the campaign reads it.
 """
 
-from chuangcheng.org.models import LeaderAssignment
 from chuangcheng.org.permissions import unit_roles, works_in
 from chuangcheng.org.scoping import scope_for
 
@@ -21,24 +20,8 @@ def head_unit_ids(user):
 
 def leader_region_paths(user):
     """The regions a leader answers for: 包保 assignments in active campaigns and an explicit
-    scope on a leader membership (cached on the user for the request)."""
-    cached = getattr(user, "_leader_paths_cache", None)
-    if cached is not None:
-        return cached
-    paths = set()
-    if "leader" in scope_for(user).roles:
-        paths |= set(
-            LeaderAssignment.objects.filter(leader=user, campaign__status="active", region__isnull=False).values_list(
-                "region__path", flat=True
-            )
-        )
-        paths |= set(
-            user.memberships.filter(role="leader", scope_region__isnull=False).values_list(
-                "scope_region__path", flat=True
-            )
-        )
-    user._leader_paths_cache = tuple(sorted(paths))
-    return user._leader_paths_cache
+    scope on a leader membership (the scope's own reckoning, so 约谈 records and the ledger agree)."""
+    return scope_for(user).leader_region_paths
 
 
 def is_office(user, campaign) -> bool:

@@ -56,9 +56,17 @@ def can_manage(user, task):
 
 
 def can_instruct(user, task):
-    """领导批示: a leader who sees the task, or its responsible leader."""
+    """领导批示: the task's responsible leader, or a leader whose 包保 holds it (the task itself,
+    or the region it lies in). Seeing the task for another reason — a staff membership, a
+    supervised subtree — gives no 批示."""
+    if task.responsible_leader_id is not None and task.responsible_leader_id == user.pk:
+        return True
     scope = scope_for(user)
-    return "leader" in scope.roles or task.responsible_leader_id == user.pk
+    if "leader" not in scope.roles:
+        return False
+    if task.pk in scope.task_ids:
+        return True
+    return any(_task_path(task).startswith(path) for path in scope.leader_region_paths)
 
 
 def can_decompose(user, task):

@@ -12,7 +12,8 @@ the API show the allowed actions from it; nothing else compares states by hand.
 | return (退回)    | submitted                    | in_progress | same as accept                        | reason                      |
 | change_deadline  | pending, in_progress, submitted | (same)   | admin, supervisor in scope            | new date, reason            |
 | reassign         | pending, in_progress, submitted | (same)   | admin, supervisor in scope            | new unit, reason            |
-| instruct (批示)  | any                          | (same)      | leader who sees the task              | text                        |
+| instruct (批示)  | any                          | (same)      | its 责任领导, or a leader whose 包保   | text                        |
+|                  |                              |             | (region or the task) holds it         |                             |
 | decompose (分解) | pending, in_progress         | (same)      | admin, supervisor in scope, lead unit | one unit per child          |
 """
 

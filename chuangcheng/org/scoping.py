@@ -3,9 +3,11 @@
 - admin (role or superuser): everything;
 - supervisor: the region subtree of each such membership (its ``scope_region``, else the
   unit's region);
-- leader: the regions, sites and tasks assigned by 领导包保 in active campaigns, plus an explicit
-  ``scope_region`` on the membership — never the unit of the leader membership itself (the
-  创建办 a leader sits in is not their work: its city-level tasks are not theirs to see);
+- leader: the regions, sites and tasks assigned by 领导包保 in active campaigns, plus an
+  explicit ``scope_region`` on the membership — and nothing by the unit the membership sits in:
+  a city leader is listed under the 创建办 but does not work there, so the office's own tasks,
+  issues and materials are not theirs to see (what is escalated to a leader reaches them through
+  the same assignments, or as a task's 责任领导);
 - unit staff and unit head: their units' objects; for reference data (regions), their unit's
   region subtree;
 - everybody in scope also sees the ancestors of their regions (the city above a street), so
@@ -21,6 +23,9 @@ from django.db.models import Q
 
 ROLE_ADMIN = "admin"
 ROLES_WITH_REGION_SCOPE = ("supervisor", "leader")
+# Memberships that make a person one of the unit's people for visibility (``Scope.unit_ids``):
+# every role but a leader's, whose scope is what 领导包保 assigns.
+ROLES_IN_UNIT = ("staff", "unit_head", "supervisor", "admin")
 
 
 @dataclass(frozen=True)
@@ -28,10 +33,13 @@ class Scope:
     sees_all: bool = False
     region_paths: tuple = ()  # supervised subtrees
     home_region_paths: tuple = ()  # the regions of the units the person works in
-    unit_ids: frozenset = field(default_factory=frozenset)
+    unit_ids: frozenset = field(default_factory=frozenset)  # units whose objects the person sees as theirs
     roles: frozenset = field(default_factory=frozenset)
     site_ids: frozenset = field(default_factory=frozenset)
     task_ids: frozenset = field(default_factory=frozenset)  # tasks assigned by 领导包保
+    # The part of ``region_paths`` a person answers for as a leader (领导包保 regions and a leader
+    # membership's explicit scope): where they may 批示, as opposed to where they supervise.
+    leader_region_paths: tuple = ()
     # Every root region lies in a supervised subtree (the city office of a one-city deployment):
     # every region-bound object (issues, tasks) is visible, so their lists need no visibility
     # filter — an OR across joins that keeps PostgreSQL from its indexes. Not ``sees_all``:
@@ -99,6 +107,11 @@ def scope_for(user):
     return scope
 
 
+def _unit_ids(memberships):
+    """The units of the memberships whose role makes the person one of the unit's people."""
+    return frozenset(unit_id for role, unit_id, *_ in memberships if role in ROLES_IN_UNIT)
+
+
 def _compute(user):
     Membership = apps.get_model("org", "Membership")
     LeaderAssignment = apps.get_model("org", "LeaderAssignment")
@@ -109,13 +122,13 @@ def _compute(user):
     )
     roles = frozenset(m[0] for m in memberships)
     if user.is_superuser or ROLE_ADMIN in roles:
-        return Scope(sees_all=True, roles=roles | {ROLE_ADMIN}, unit_ids=frozenset(m[1] for m in memberships))
-    region_paths, home_paths = set(), set()
+        return Scope(sees_all=True, roles=roles | {ROLE_ADMIN}, unit_ids=_unit_ids(memberships))
+    region_paths, home_paths, leader_paths = set(), set(), set()
     for role, _unit_id, unit_path, scope_path in memberships:
         if role == "leader":
             # A leader sees the regions assigned by 领导包保 (below), plus an explicit scope.
             if scope_path:
-                region_paths.add(scope_path)
+                leader_paths.add(scope_path)
         elif role in ROLES_WITH_REGION_SCOPE:
             region_paths.add(scope_path or unit_path)
         else:
@@ -125,19 +138,19 @@ def _compute(user):
         assignments = LeaderAssignment.objects.filter(leader=user, campaign__status="active")
         for region_path, site_id, task_id in assignments.values_list("region__path", "site_id", "task_id"):
             if region_path:
-                region_paths.add(region_path)
+                leader_paths.add(region_path)
             if site_id:
                 site_ids.add(site_id)
             if task_id:
                 task_ids.add(task_id)
+    region_paths |= leader_paths
     return Scope(
         covers_all_regions=_covers_all_regions(region_paths),
         region_paths=tuple(sorted(region_paths)),
         home_region_paths=tuple(sorted(home_paths)),
-        # The units the person works in. A leader's seat in the 创建办 is not work in that unit:
-        # a leader sees what 领导包保 assigns (regions, sites, tasks), not the office's ledger.
-        unit_ids=frozenset(m[1] for m in memberships if m[0] != "leader"),
+        unit_ids=_unit_ids(memberships),
         roles=roles,
         site_ids=frozenset(site_ids),
         task_ids=frozenset(task_ids),
+        leader_region_paths=tuple(sorted(leader_paths)),
     )

@@ -203,6 +203,23 @@ def test_every_route_is_in_the_matrix():
     assert mine and mine <= MATRIX_ROUTES
 
 
+def test_a_leader_does_not_see_the_offices_own_materials(world, people, units):
+    """The leader is listed under the 创建办, whose own 台账 material is the office's: a 404 for
+    the leader (their 包保 is 甲区), listed for the office's supervisors."""
+    own = services.requirement_create(
+        actor=people.supervisor,
+        campaign=world.campaign,
+        indicator=world.dossier.standard.system,
+        name="创建办工作台账",
+        units=[units.office],
+    )
+    leader = client_for("leader", people)
+    assert leader.get(f"/api/v1/dossier-requirements/{own.pk}/").status_code == 404
+    assert own.pk not in {r["id"] for r in leader.get("/api/v1/dossier-requirements/").data["results"]}
+    assert world.dossier.jia.pk in {r["id"] for r in leader.get("/api/v1/dossier-requirements/").data["results"]}
+    assert client_for("supervisor", people).get(f"/api/v1/dossier-requirements/{own.pk}/").status_code == 200
+
+
 def test_html_renamed_pdf_is_refused_by_the_api(world):
     client = client_for("staff", world.people)
     before = _everything()

@@ -737,6 +737,29 @@ def test_wrong_role_or_scope(world, people):
     assert _everything() == everything
 
 
+def test_a_leader_sees_the_offices_issues_only_in_bao_bao(world, people, units, city):
+    """The leader is listed under the 创建办: an issue sent to the office is theirs only where
+    their 包保 (甲区) holds it — in 乙区 it is a 404, and so is its inspection."""
+    inspection = services.inspection_create(
+        actor=people.supervisor, campaign=world.campaign, kind="supervision", date=timezone.localdate(), region=city.b
+    )
+    common = dict(actor=people.supervisor, campaign=world.campaign, category=world.categories.garbage)
+    yi = services.issue_create(
+        region=city.b1v, description="乙一社区暴露垃圾", responsible_unit=units.office, inspection=inspection, **common
+    )
+    jia = services.issue_create(
+        region=city.a1v, description="甲一社区暴露垃圾", responsible_unit=units.office, **common
+    )
+    client = client_for("leader", people)
+    assert client.get(f"/api/v1/issues/{yi.pk}/").status_code == 404
+    assert client.get(f"/api/v1/issues/{yi.pk}/events/").status_code == 404
+    assert client.get(f"/api/v1/inspections/{inspection.pk}/").status_code == 404
+    assert client.get(f"/api/v1/issues/{jia.pk}/").status_code == 200
+    ids = {row["id"] for row in client.get("/api/v1/issues/", {"page_size": 100}).data["results"]}
+    assert jia.pk in ids and yi.pk not in ids
+    assert client_for("supervisor", people).get(f"/api/v1/issues/{yi.pk}/").status_code == 200
+
+
 # --- Reading -----------------------------------------------------------------------------------------
 
 

@@ -5,7 +5,7 @@ import pytest
 from chuangcheng.campaigns.models import Campaign
 from chuangcheng.org.models import Membership, Region, Site, Unit
 from chuangcheng.org.scoping import scope_for
-from tests.factories import SiteFactory
+from tests.factories import MembershipFactory, SiteFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +35,19 @@ def test_district_supervisor_sees_district_subtree_and_ancestors_only(people, ci
 def test_leader_sees_assigned_district(people, city):
     visible = names(Region.objects.visible_to(people.leader))
     assert "甲一社区" in visible and "乙区" not in visible
+
+
+def test_a_leader_membership_makes_no_one_of_the_units_people(people, units, city):
+    """The leader is listed under the 创建办: their scope is their 包保, not the office's work."""
+    scope = scope_for(people.leader)
+    assert units.office.pk not in scope.unit_ids
+    assert scope.leader_region_paths == (city.a.path,)
+    assert units.office.pk in scope_for(people.supervisor).unit_ids  # the office's supervisors work there
+    MembershipFactory(user=people.leader, unit=units.street_b1, role="staff")
+    people.leader._scope_cache = None
+    scope = scope_for(people.leader)
+    assert scope.unit_ids == {units.street_b1.pk}  # a staff membership still counts
+    assert scope.leader_region_paths == (city.a.path,)  # and gives no 包保
 
 
 def test_staff_see_their_unit_and_its_region(people, units, city):

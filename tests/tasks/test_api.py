@@ -17,7 +17,7 @@ from tasks import services
 from tasks.models import Task, TaskAttachment, TaskEvent, TaskState, TaskUpdate
 from tasks.workflow import allowed_actions
 from tests.api_matrix import METHODS, Case, client_for, snapshot
-from tests.factories import IndicatorFactory, TaskFactory
+from tests.factories import IndicatorFactory, MembershipFactory, TaskFactory, UserFactory
 from tests.tasks.conftest import fake_jpg, png
 
 # Everyone the ledger knows: 甲一街道办's staff and head own the 甲 tasks; staff_b works at 乙一街道办.
@@ -76,6 +76,18 @@ OWNER_UNIT_YI = expect(staff_b=200, staff=404, head=404, district_supervisor=404
 CREATE = expect(
     nobody=403, staff_b=403, staff=403, head=403, leader=403, district_supervisor=201, supervisor=201, admin=201
 )
+# The leader's cases. The leader is listed under the 创建办 (a leader membership) and holds 甲区
+# by 领导包保. A task the 创建办 owns and leads, in the city at large or in 乙区, is not theirs:
+# for them it does not exist, however it is asked for.
+SEE_OFFICE = expect(staff=404, head=404, district_supervisor=404, leader=404)
+INSTRUCT_OFFICE = expect(staff=404, head=404, district_supervisor=404, supervisor=403, leader=404, admin=403)
+# The same office task in 甲区: the leader's 包保 holds it, so they see it and 批示.
+SEE_OFFICE_JIA = expect(staff=404, head=404)
+INSTRUCT_OFFICE_JIA = expect(staff=404, head=404, district_supervisor=403, supervisor=403, admin=403)
+# An overdue office task in 乙区 whose 责任领导 is the leader (what the reminder pass escalates
+# to them): they see it and 批示; 甲区's people do not see it.
+SEE_ESCALATED = expect(staff=404, head=404, district_supervisor=404)
+INSTRUCT_ESCALATED = expect(staff=404, head=404, district_supervisor=404, supervisor=403, admin=403)
 
 MATRIX = [
     Case("task", "list", "all", LIST),
@@ -98,7 +110,20 @@ MATRIX = [
     Case("task-update", "list", "all", LIST),
     Case("task-update", "retrieve", "jia", SEE_JIA),
     Case("task-update", "retrieve", "yi", SEE_YI),
+    Case("task", "retrieve", "office", SEE_OFFICE),
+    Case("task", "retrieve", "office_yi", SEE_OFFICE),
+    Case("task", "timeline", "office", SEE_OFFICE),
+    Case("task", "file", "office", SEE_OFFICE),
+    Case("task", "instruct", "office", INSTRUCT_OFFICE),
+    Case("task", "instruct", "office_yi", INSTRUCT_OFFICE),
+    Case("task-update", "retrieve", "office", SEE_OFFICE),
+    Case("task", "retrieve", "office_jia", SEE_OFFICE_JIA),
+    Case("task", "instruct", "office_jia", INSTRUCT_OFFICE_JIA),
+    Case("task", "retrieve", "escalated", SEE_ESCALATED),
+    Case("task", "instruct", "escalated", INSTRUCT_ESCALATED),
 ]
+# Targets built by the ``office_tasks`` fixture (only for the cases that name them).
+OFFICE_TARGETS = {"office", "office_yi", "office_jia", "escalated"}
 MATRIX_ROUTES = {(c.basename, c.action) for c in MATRIX}
 
 ACTION_PATHS = {
@@ -146,10 +171,35 @@ def world(city, units, campaign, people, task):
     )
 
 
+@pytest.fixture
+def office_tasks(world):
+    """Tasks the 创建办 owns and leads, added to ``world``: ``office`` in the city at large with a
+    progress report and its photo (by an office clerk), ``office_yi`` in 乙区, ``office_jia`` in
+    甲区, and ``escalated`` — overdue in 乙区, with the leader as its 责任领导."""
+    w, office, today = world, world.units.office, timezone.localdate()
+    clerk = UserFactory(username="office_clerk", display_name="office_clerk")
+    MembershipFactory(user=clerk, unit=office, role="staff")
+    led = dict(campaign=w.campaign, owner_unit=office, lead_unit=office)
+    w.office = TaskFactory(region=w.city.city, title="全市创建工作推进", **led)
+    services.task_report(actor=clerk, task_id=w.office.pk, progress=20, note="已召开推进会", files=[png()])
+    w.office.refresh_from_db()
+    w.office_yi = TaskFactory(region=w.city.b, title="乙区创建督导", **led)
+    w.office_jia = TaskFactory(region=w.city.a, title="甲区创建督导", **led)
+    w.escalated = TaskFactory(
+        region=w.city.b,
+        title="乙区主干道整治",
+        start_date=today - dt.timedelta(days=30),
+        deadline=today - dt.timedelta(days=4),
+        responsible_leader=w.people.leader,
+        **led,
+    )
+    return w
+
+
 def _target(w, case):
     if case.target in ("all", "new"):
         return None
-    task = {"jia": w.jia, "yi": w.yi, "submitted": w.submitted}[case.target]
+    task = getattr(w, case.target)
     if case.basename == "task-update":
         return task.updates.get()
     return task
@@ -210,7 +260,9 @@ def _call(client, method, url, payload, action):
 
 
 @pytest.mark.parametrize(("case", "role", "status"), _params())
-def test_permission_matrix(world, case, role, status):
+def test_permission_matrix(request, world, case, role, status):
+    if case.target in OFFICE_TARGETS:
+        request.getfixturevalue("office_tasks")
     obj = _target(world, case)
     method = METHODS.get(case.action, "get" if case.action in ("timeline", "file") else "post")
     payload = _payload(world, case.action)
@@ -241,7 +293,7 @@ def test_permission_matrix(world, case, role, status):
         return
     if case.action == "timeline":
         assert [e["action"] for e in response.data] == ["report"]
-        assert response.data[0]["actor_name"] == "staff_a1"
+        assert response.data[0]["actor_name"] == {"jia": "staff_a1", "office": "office_clerk"}[case.target]
         return
     if case.basename == "task-update":
         assert response.data["id"] == obj.pk
@@ -281,6 +333,58 @@ def test_permission_matrix(world, case, role, status):
 def test_the_matrix_covers_every_role_on_every_case():
     assert all(set(case.expected) == set(ROLES) for case in MATRIX)
     assert {a for b, a in MATRIX_ROUTES if b == "task"} >= {"report", "submit", "accept", "return_task"}
+
+
+# --- A leader: their 包保 and what is escalated to them, not the unit they are listed under ----------
+
+
+def _fresh(user):
+    """The user as a new request loads it (no scope cached from an earlier call)."""
+    return User.objects.get(pk=user.pk)
+
+
+def test_a_leader_lists_their_bao_bao_and_escalations_not_the_office(office_tasks):
+    w = office_tasks
+    client = client_for("leader", w.people)
+    rows = client.get("/api/v1/tasks/", {"page_size": 100}).data["results"]
+    assert {r["title"] for r in rows} == {w.jia.title, w.submitted.title, w.office_jia.title, w.escalated.title}
+    assert {r["id"]: r["allowed_actions"] for r in rows}[w.office_jia.pk] == ["instruct"]
+    updates = client.get("/api/v1/task-updates/", {"page_size": 100}).data["results"]
+    assert w.office.updates.get().pk not in {r["id"] for r in updates}
+    assert client.get("/api/v1/task-updates/", {"task": w.office.pk}).data["results"] == []
+    # The office's own clerk and the city supervisor still list the office's task.
+    clerk = APIClient()
+    clerk.force_authenticate(User.objects.get(username="office_clerk"))
+    assert w.office.title in {r["title"] for r in clerk.get("/api/v1/tasks/").data["results"]}
+
+
+def test_a_task_assigned_by_bao_bao_is_the_leaders_to_see_and_instruct(office_tasks):
+    from chuangcheng.org.models import LeaderAssignment
+
+    w = office_tasks
+    LeaderAssignment.objects.create(campaign=w.campaign, leader=w.people.leader, task=w.office_yi, kind="baobao")
+    client = APIClient()
+    client.force_authenticate(_fresh(w.people.leader))
+    assert client.get(f"/api/v1/tasks/{w.office_yi.pk}/").data["allowed_actions"] == ["instruct"]
+    response = client.post(f"/api/v1/tasks/{w.office_yi.pk}/instruct/", {"text": "请创建办牵头督导"}, format="json")
+    assert response.status_code == 200, response.data
+    assert client.get(f"/api/v1/tasks/{w.office.pk}/").status_code == 404  # the other office task still is not
+
+
+def test_a_leader_who_also_works_in_a_unit_sees_its_tasks_but_instructs_only_in_bao_bao(office_tasks):
+    """Seeing a task as one of its unit's people gives no 批示: that follows the 包保."""
+    w = office_tasks
+    MembershipFactory(user=w.people.leader, unit=w.units.street_b1, role="staff")
+    client = APIClient()
+    client.force_authenticate(_fresh(w.people.leader))
+    response = client.get(f"/api/v1/tasks/{w.yi.pk}/")
+    assert response.status_code == 200
+    assert response.data["allowed_actions"] == ["report", "submit"]
+    before = _everything()
+    response = client.post(f"/api/v1/tasks/{w.yi.pk}/instruct/", {"text": "越权批示"}, format="json")
+    assert response.status_code == 403
+    assert _everything() == before
+    assert client.get(f"/api/v1/tasks/{w.office_yi.pk}/").status_code == 404  # the office is still not theirs
 
 
 # --- Refusals: each names what is wrong, and nothing changes ----------------------------------------

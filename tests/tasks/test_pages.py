@@ -18,6 +18,7 @@ from openpyxl import Workbook, load_workbook
 
 from chuangcheng.imports.models import ImportBatch
 from chuangcheng.notifications.models import Notice
+from chuangcheng.notifications.reminders import reminders_dispatch
 from tasks import services
 from tasks.imports import COLUMNS
 from tasks.models import Task, TaskAttachment, TaskEvent, TaskState, TaskUpdate
@@ -397,6 +398,55 @@ def test_ledger_is_scoped_for_a_district_supervisor(client, people, ledger_tasks
     client.force_login(people.district_supervisor)
     titles = shown(client.get(reverse("tasks:ledger")), "task-title")
     assert "乙区的任务" not in titles and "子任务乙" not in titles and "超期的小巷整治" in titles
+
+
+@pytest.fixture
+def office_led(campaign, units, city, people):
+    """Tasks the 创建办 owns and leads, each overdue by 3 days (the day of 超期升级): in the city at
+    large, in 乙区, in 甲区 (the leader's 包保), and in 乙区 with the leader as 责任领导."""
+    led = dict(
+        campaign=campaign,
+        owner_unit=units.office,
+        lead_unit=units.office,
+        start_date=days(-30),
+        deadline=days(-3),
+        created_by=people.supervisor,
+    )
+    return {
+        "city_wide": TaskFactory(title="全市创建工作推进", region=city.city, **led),
+        "yi": TaskFactory(title="乙区创建督导", region=city.b, **led),
+        "jia": TaskFactory(title="甲区创建督导", region=city.a, **led),
+        "escalated": TaskFactory(title="乙区主干道整治", region=city.b, responsible_leader=people.leader, **led),
+    }
+
+
+def test_a_leaders_pages_hold_their_bao_bao_and_what_is_escalated_to_them(client, people, task, office_led):
+    """The leader is listed under the 创建办 but answers for 甲区: the office's tasks elsewhere
+    are not in their ledger, export or task pages, and cannot be 批示-ed; what the reminder pass
+    escalates to them opens, with 批示 offered."""
+    reminders_dispatch()
+    escalations = Notice.objects.filter(recipient=people.leader, kind="escalation")
+    mine = [office_led["jia"], office_led["escalated"]]
+    assert sorted(n.url for n in escalations) == sorted(reverse("tasks:detail", args=[t.pk]) for t in mine)
+    client.force_login(people.leader)
+    expected = sorted([task.title, *(t.title for t in mine)])
+    assert sorted(shown(client.get(reverse("tasks:ledger")), "task-title")) == expected
+    assert sorted(_export_titles(client.get(reverse("tasks:export")))[0]) == expected
+    for notice in escalations:
+        response = client.get(notice.url)
+        assert response.status_code == 200
+        assert 'data-testid="action-instruct"' in html(response)
+    for name in ("city_wide", "yi"):
+        other = office_led[name]
+        assert client.get(reverse("tasks:detail", args=[other.pk])).status_code == 404
+        assert client.post(reverse("tasks:instruct", args=[other.pk]), {"text": "抓紧"}).status_code == 404
+        assert not TaskEvent.objects.filter(task=other, action="instruct").exists()
+    response = client.post(reverse("tasks:instruct", args=[office_led["escalated"].pk]), {"text": "本周内整改到位"})
+    assert response.status_code == 302
+    assert TaskEvent.objects.get(task=office_led["escalated"], action="instruct").comment == "本周内整改到位"
+    # The office's own people still have the city-wide task: it is the leader, not the task, that moved.
+    client.force_login(people.supervisor)
+    assert client.get(reverse("tasks:detail", args=[office_led["city_wide"].pk])).status_code == 200
 
 
 def _export_titles(response):
