@@ -19,6 +19,22 @@
     });
   });
 
+  // A table wider than a phone scrolls inside its card: make that region reachable from the
+  // keyboard (tabindex) and named for screen readers — also for tables htmx swaps in.
+  function focusableScrollers(root) {
+    (root || document).querySelectorAll(".table-responsive:not([tabindex])").forEach(function (el) {
+      el.setAttribute("tabindex", "0");
+      if (!el.hasAttribute("role")) el.setAttribute("role", "region");
+      if (!el.hasAttribute("aria-label")) {
+        var heading = el.closest(".card, section");
+        heading = heading && heading.querySelector("h1, h2, h3, .card-title");
+        el.setAttribute("aria-label", heading ? heading.textContent.trim() : document.title);
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { focusableScrollers(document); });
+  document.addEventListener("htmx:afterSwap", function (event) { focusableScrollers(event.target); });
+
   // Back/forward cache: a restored page must accept a submit again.
   window.addEventListener("pageshow", function () {
     document.querySelectorAll("form[data-submit-once]").forEach(function (form) {
