@@ -7,10 +7,12 @@ with the init script as a separate same-origin file, as the Content-Security-Pol
 ``auth/token/`` trades a username and password for an API token (integrations).
 """
 
+from django.conf import settings
 from django.urls import path
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.permissions import BasePermission
 from rest_framework.routers import DefaultRouter
 
 from accountability.api.views import CommendationViewSet, DecisionViewSet, InterviewViewSet, SuggestionsView
@@ -65,10 +67,22 @@ class TokenView(ObtainAuthToken):
     throttle_classes = [AnonRateThrottle]
 
 
+class SchemaAccess(BasePermission):
+    """The schema and its docs: open with ``API_SCHEMA_PUBLIC`` (default: in development only),
+    else for signed-in people — a production deployment does not describe itself to strangers."""
+
+    def has_permission(self, request, view):
+        return getattr(settings, "API_SCHEMA_PUBLIC", False) or bool(request.user and request.user.is_authenticated)
+
+
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("schema/", SpectacularAPIView.as_view(permission_classes=[SchemaAccess]), name="api-schema"),
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema", permission_classes=[SchemaAccess]),
+        name="api-docs",
+    ),
     # 随手拍, public (no account): outside the router and its permission matrices.
     path("public/reports/", CitizenReportCreateView.as_view(), name="api-public-reports"),
     path("public/reports/<str:code>/", CitizenReportStatusView.as_view(), name="api-public-report"),

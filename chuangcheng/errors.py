@@ -36,6 +36,16 @@ def _answer(request, status, code, title, message, *, headers=None):
     return response
 
 
+def too_large(request, limit_mb):
+    return _answer(
+        request,
+        413,
+        "too_large",
+        _("提交的内容过大"),
+        _("一次提交的内容不能超过 %(mb)s MB，请减少照片或文件的数量、压缩后重试。") % {"mb": limit_mb},
+    )
+
+
 def bad_request(request, exception=None):
     return _answer(request, 400, "bad_request", _("请求有误"), _("请求格式不正确，请检查后重试。"))
 

@@ -12,3 +12,27 @@ class ChineseFirstMiddleware:
     def __call__(self, request):
         request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
         return self.get_response(request)
+
+
+class RequestSizeLimitMiddleware:
+    """A request body over ``MAX_REQUEST_MB`` is answered 413 (a Chinese page, or JSON under
+    /api/) before anything reads it. Django caps form fields (``DATA_UPLOAD_MAX_MEMORY_SIZE``)
+    but not uploaded files; the reverse proxy's ``client_max_body_size`` should be the same
+    (docs/deployment.md), this is the application's own guard behind it."""
+
+    def __init__(self, get_response):
+        from django.conf import settings
+
+        self.get_response = get_response
+        self.limit_mb = getattr(settings, "MAX_REQUEST_MB", 100)
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > self.limit_mb * 1024 * 1024:
+            from .errors import too_large
+
+            return too_large(request, self.limit_mb)
+        return self.get_response(request)

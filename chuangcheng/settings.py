@@ -68,6 +68,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A body over MAX_REQUEST_MB is a 413 before anything reads it (files included).
+    "chuangcheng.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "chuangcheng.middleware.ChineseFirstMiddleware",
@@ -261,6 +263,10 @@ ACCOUNTABILITY_SUGGESTION_RULES = {}
 
 # 档案资料: the largest file a unit may upload to a dossier (MB).
 DOSSIER_MAX_UPLOAD_MB = env.int("DOSSIER_MAX_UPLOAD_MB", default=50)
+# The largest request body (all photos and files of one submission together); the reverse proxy's
+# client_max_body_size should say the same. Form fields alone stay under Django's 2.5 MB.
+MAX_REQUEST_MB = env.int("MAX_REQUEST_MB", default=100)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=2000)
 
 # --- Email ---------------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -341,6 +347,8 @@ REST_FRAMEWORK = {
     # client is REMOTE_ADDR (a forged header cannot dodge the throttles); behind one proxy, 1.
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
+# /api/v1/schema/ and /api/v1/docs/ for anyone (development) or only for signed-in people.
+API_SCHEMA_PUBLIC = env.bool("API_SCHEMA_PUBLIC", default=DEBUG)
 SPECTACULAR_SETTINGS = {
     "TITLE": "创城督办 API",
     "DESCRIPTION": "创建全国文明城市 / 国家卫生城市 / 国家园林城市 campaign tracker.",

@@ -170,6 +170,11 @@ def report_new(request):
 
 @require_GET
 def report_done(request, code):
+    # Throttled like the track page: it, too, tells whether a code exists (no guessing codes).
+    wait = throttle_check(request, "citizen_track")
+    if wait is not None:
+        context = {"code": "", "error": throttled_message("citizen_track", wait)}
+        return render(request, "inspections/public/track.html", context, status=429)
     code = citizen.tracking_code_normalize(code)
     if not code or not Issue.objects.filter(tracking_code=code, source=IssueSource.CITIZEN).exists():
         raise Http404

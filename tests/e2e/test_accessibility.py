@@ -44,7 +44,14 @@ def test_main_pages_have_no_serious_violations(new_page, world, people, campaign
     people.supervisor.save()
     briefing, _created = briefing_build(campaign=campaign, kind="weekly", day=last_finished_period("weekly")[0])
     issue = world.late if hasattr(world, "late") else None
-    pages = ["/", "/tasks/mine/", "/inspections/issues/", "/inspections/capture/", "/dashboard/", f"/briefings/{briefing.pk}/"]
+    pages = [
+        "/",
+        "/tasks/mine/",
+        "/inspections/issues/",
+        "/inspections/capture/",
+        "/dashboard/",
+        f"/briefings/{briefing.pk}/",
+    ]
     if issue is not None:
         pages.append(f"/inspections/issues/{issue.pk}/")
     found = {}

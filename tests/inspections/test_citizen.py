@@ -398,3 +398,14 @@ def test_tracking_page_queries_stay_few(client, report, people, django_assert_ma
     services.issue_accept(actor=people.supervisor, issue_id=report.pk)
     with django_assert_max_num_queries(8):
         assert client.get(reverse("report:track"), {"code": report.tracking_code}).status_code == 200
+
+
+def test_guessing_codes_on_the_done_page_is_throttled(client, world, settings):
+    """/report/done/<code>/ says whether a code exists: it shares the track page's limit."""
+    from django.core.cache import cache
+
+    cache.clear()
+    allowed = int(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["citizen_track"].split("/")[0])
+    statuses = [client.get(f"/report/done/ABCD{i:04d}/").status_code for i in range(allowed + 1)]
+    assert set(statuses[:allowed]) == {404} and statuses[allowed] == 429
+    assert "过于频繁" in client.get("/report/done/ABCD9999/").content.decode()

@@ -548,3 +548,15 @@ def test_docs_load_only_same_origin_assets_and_no_inline_script(db):
     assert init.status_code == 200
     assert init["Content-Type"].startswith("application/javascript")
     assert "/api/v1/schema/" in init.content.decode()
+
+
+def test_schema_needs_a_sign_in_unless_public(settings, people):
+    settings.API_SCHEMA_PUBLIC = False
+    accept = {"HTTP_ACCEPT": "application/vnd.oai.openapi+json"}
+    assert APIClient().get("/api/v1/schema/", **accept).status_code in (401, 403)
+    assert APIClient().get("/api/v1/docs/").status_code in (401, 403)
+    signed_in = APIClient()
+    signed_in.force_authenticate(people.staff)
+    assert signed_in.get("/api/v1/schema/", **accept).status_code == 200
+    settings.API_SCHEMA_PUBLIC = True
+    assert APIClient().get("/api/v1/schema/", **accept).status_code == 200
