@@ -9,8 +9,10 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from chuangcheng.org.adminkit import checked_by_service
 from chuangcheng.org.sitetypes import recognise_site_types
 
+from . import services
 from .models import Campaign, CampaignStatus, CityTitle, EvaluationMethod, Indicator, Standard
 from .scoring import SCORE_RULE, standard_recompute_scores
 
@@ -37,10 +39,42 @@ class CampaignForm(forms.ModelForm):
             "description",
         ]
 
+    actor = None  # the person saving (set by CampaignAdmin.get_form)
+
+    def clean(self):
+        """The service's rules, not the model's alone: a closed campaign stays closed, status
+        only moves forward, titles and an active office unit are required (dry run)."""
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        if self.instance.pk:
+            data = {f: cleaned.get(f) for f in self.changed_data if f in self.Meta.fields}
+            checked_by_service(
+                self, lambda: services.campaign_update(actor=self.actor, campaign=self.instance, data=data)
+            )
+        else:
+            values = {f: cleaned.get(f) for f in self.Meta.fields}
+            values["standards"] = list(values["standards"] or [])
+            values["description"] = values["description"] or ""
+            checked_by_service(self, lambda: services.campaign_create(actor=self.actor, **values))
+        return cleaned
+
 
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
     form = CampaignForm
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"actor": request.user})
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            super().save_model(request, obj, form, change)  # checked by the dry run of campaign_create
+            return
+        data = {f: form.cleaned_data[f] for f in form.changed_data if f in form.Meta.fields and f != "standards"}
+        services.campaign_update(actor=request.user, campaign=obj, data=data)  # standards: save_related
+
     list_display = ["name", "title_list", "region", "office_unit", "status", "start_date", "target_date", "days_left"]
     list_filter = ["status"]
     list_select_related = ["region", "office_unit"]

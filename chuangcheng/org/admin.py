@@ -19,6 +19,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from . import services
+from .adminkit import ServiceDeletes
 from .models import (
     AliasSource,
     CalendarOverride,
@@ -163,7 +165,7 @@ class RegionForm(forms.ModelForm):
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(ServiceDeletes, admin.ModelAdmin):
     """The division tree, listed in tree order (by ``path``) with names indented by depth."""
 
     form = RegionForm
@@ -235,6 +237,9 @@ class RegionAdmin(admin.ModelAdmin):
         if "parent" in form.changed_data:
             region_move(region=obj, new_parent=obj.parent)
 
+    def delete_service(self, actor, obj):
+        services.region_delete(actor=actor, region=obj)
+
 
 # --- Units and sites ---------------------------------------------------------------------------
 
@@ -254,7 +259,7 @@ class UnitAliasInline(admin.TabularInline):
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(ServiceDeletes, admin.ModelAdmin):
     list_display = ["name", "short_name", "alias_list", "kind", "level", "region", "parent", "is_active"]
     list_filter = ["kind", "level", "is_active"]
     list_select_related = ["region", "parent"]
@@ -269,6 +274,9 @@ class UnitAdmin(admin.ModelAdmin):
     def alias_list(self, unit):
         return "、".join(a.name for a in unit.aliases.all()) or "—"
 
+    def delete_service(self, actor, obj):
+        services.unit_delete(actor=actor, unit=obj)
+
 
 @admin.register(UnitAlias)
 class UnitAliasAdmin(admin.ModelAdmin):
@@ -280,12 +288,15 @@ class UnitAliasAdmin(admin.ModelAdmin):
 
 
 @admin.register(Site)
-class SiteAdmin(admin.ModelAdmin):
+class SiteAdmin(ServiceDeletes, admin.ModelAdmin):
     list_display = ["name", "site_type", "region", "responsible_unit", "address", "is_active"]
     list_filter = ["site_type", "is_active"]
     list_select_related = ["region", "responsible_unit"]
     search_fields = ["name", "address"]
     autocomplete_fields = ["region", "responsible_unit"]
+
+    def delete_service(self, actor, obj):
+        services.site_delete(actor=actor, site=obj)
 
 
 # --- Leader assignments and the calendar -------------------------------------------------------
