@@ -18,13 +18,13 @@ import re
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import F, Value
-from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
+from chuangcheng.exceptions import ApplicationError
 from chuangcheng.tabular import ImportErrors, read_table
 
 from .models import LEVEL_DEPTH, Region, RegionLevel
+from .services import region_move
 
 COLUMNS = {
     "code": ["code", "代码", "区划代码"],
@@ -265,7 +265,10 @@ def _write(rows, parents, existing, result):
             if kind in ("file", "db"):
                 new_parent = _parent_region(r, parents, saved)
                 if new_parent.pk != region.parent_id:
-                    _move(region, new_parent)
+                    try:  # the service's own checks (no cycle, a level below the parent)
+                        region_move(region=region, new_parent=new_parent)
+                    except ApplicationError as error:
+                        raise ImportErrors([(r.line, error.message)]) from None
                     result.moved += 1
                     changed = True
             if not changed:
@@ -279,16 +282,6 @@ def _parent_region(row, parents, saved):
     if kind == "db":
         return ref
     return None
-
-
-def _move(region, new_parent):
-    old_path = region.path
-    new_path = f"{new_parent.path}{region.pk}/"
-    Region.objects.filter(pk=region.pk).update(parent=new_parent)
-    Region.objects.filter(path__startswith=old_path).update(
-        path=Concat(Value(new_path), Substr(F("path"), len(old_path) + 1))
-    )
-    region.parent, region.path = new_parent, new_path
 
 
 def _not_listed(rows, by_code, parents):
