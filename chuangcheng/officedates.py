@@ -10,8 +10,20 @@ import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
+
+# The campaign's calendar: deadlines, countdowns and "today" are the offices' dates, whatever
+# zone a request or a server runs in.
+OFFICE_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def office_today(now=None):
+    """Today's date in Asia/Shanghai (of ``now``, default the present)."""
+    return timezone.localdate(now, timezone=OFFICE_TZ)
+
 
 ONGOING = {"长期坚持", "常态化", "长期", "持续推进", "常态长效", "长期推进", "常态化推进", "长效常治"}
 IMMEDIATE = {"立行立改", "立即整改", "即知即改", "立即", "马上办"}

@@ -2,13 +2,10 @@
 :mod:`chuangcheng.org.home`, which org cannot import from here)."""
 
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
-from django.utils import timezone
+from chuangcheng.officedates import office_today
 
 from .models import Campaign
-
-CAMPAIGN_TZ = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)
@@ -29,7 +26,7 @@ class CampaignCountdown:
 def campaign_countdown_list(*, user, today=None):
     """Active campaigns the user can see, soonest inspection first. "Today" is the date in
     Asia/Shanghai, whatever the request's time zone."""
-    today = today or timezone.localdate(timezone=CAMPAIGN_TZ)
+    today = today or office_today()
     campaigns = Campaign.objects.visible_to(user).active().order_by("target_date", "name")
     return [CampaignCountdown(campaign=c, days_left=c.days_left(today=today)) for c in campaigns]
 

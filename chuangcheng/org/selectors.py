@@ -5,13 +5,10 @@ each read here costs a fixed number of queries whatever the number of rows.
 """
 
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
 
 from .models import LeaderAssignment, Membership, Region
-
-CAMPAIGN_TZ = ZoneInfo("Asia/Shanghai")
 
 
 def region_full_names(regions):

@@ -9,22 +9,20 @@ with the same words.
 """
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from chuangcheng.campaigns.models import Campaign, Indicator
+from chuangcheng.officedates import office_today
 from chuangcheng.org.api.base import LabelField, VisiblePrimaryKeyRelatedField
 from chuangcheng.org.api.representation import CompiledRepresentation
 from chuangcheng.org.models import Region, Unit, User
 from tasks.models import Priority, Recurrence, Task, TaskAction, TaskAttachment, TaskUpdate
 from tasks.workflow import TRANSITIONS, allowed_actions
 
-LEDGER_TZ = ZoneInfo("Asia/Shanghai")
 TRAFFIC_LIGHTS = [
     ("green", _("正常")),
     ("yellow", _("临期或滞后")),
@@ -35,7 +33,7 @@ ACTION_LABELS = dict(TaskAction.choices)
 
 
 def ledger_today() -> dt.date:
-    return timezone.localdate(timezone=LEDGER_TZ)
+    return office_today()
 
 
 # --- Output ------------------------------------------------------------------------------------

@@ -2,9 +2,7 @@
 hands the values to :mod:`chuangcheng.campaigns.services`."""
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -16,10 +14,9 @@ from chuangcheng.campaigns.models import (
     Indicator,
     Standard,
 )
+from chuangcheng.officedates import office_today
 from chuangcheng.org.api.base import LabelField, VisiblePrimaryKeyRelatedField
 from chuangcheng.org.models import Region, Unit
-
-CAMPAIGN_TZ = ZoneInfo("Asia/Shanghai")
 
 
 class CampaignSerializer(serializers.ModelSerializer):
@@ -60,7 +57,7 @@ class CampaignSerializer(serializers.ModelSerializer):
 
 
 def _today() -> dt.date:
-    return timezone.localdate(timezone=CAMPAIGN_TZ)
+    return office_today()
 
 
 class CampaignCreateSerializer(serializers.Serializer):
