@@ -4,7 +4,7 @@ integrity and proximity reads take an issue the caller may already see."""
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,6 +19,22 @@ RECURRENCE_RADIUS_M = 50  # a new issue this close to one closed recently is a p
 RECURRENCE_WINDOW = dt.timedelta(days=30)
 
 LIST_RELATED = ("campaign", "category", "region", "responsible_unit", "site", "inspection")
+
+
+def inspection_issue_counts(user):
+    """Annotations of an inspection's issues **the person may see**: ``issue_count`` and
+    ``open_count`` (an outing in a shared region also found issues of other units)."""
+    scope = user.scope
+    seen = (
+        None
+        if (scope.sees_all or scope.covers_all_regions)
+        else Q(issues__in=Issue.objects.visible_to(user).values("pk"))
+    )
+    open_q = Q(issues__state__in=OPEN_STATES) & (seen or Q())
+    return {
+        "issue_count": Count("issues", filter=seen, distinct=True),
+        "open_count": Count("issues", filter=open_q, distinct=True),
+    }
 
 
 def issue_list(*, user, filters=None, within=None):

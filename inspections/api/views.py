@@ -16,7 +16,7 @@
   again under the row lock, with the state.
 """
 
-from django.db.models import Count, Prefetch
+from django.db.models import Prefetch
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -327,11 +327,7 @@ class IssueViewSet(ServiceCreateMixin, ScopedViewSet):
 class InspectionViewSet(ServiceCreateMixin, ScopedViewSet):
     """检查: the outings that found issues (who went, where, when, what kind)."""
 
-    queryset = (
-        Inspection.objects.select_related("campaign", "region", "created_by")
-        .prefetch_related("inspectors")
-        .annotate(issue_count=Count("issues"))
-    )
+    queryset = Inspection.objects.select_related("campaign", "region", "created_by").prefetch_related("inspectors")
     serializer_class = s.InspectionSerializer
     create_serializer_class = s.InspectionCreateSerializer
     filterset_fields = ["campaign", "kind"]
@@ -347,6 +343,10 @@ class InspectionViewSet(ServiceCreateMixin, ScopedViewSet):
 
     def create_object(self, data):
         return services.inspection_create(actor=self.request.user, **data)
+
+    def get_queryset(self):
+        counts = selectors.inspection_issue_counts(self.request.user)
+        return super().get_queryset().annotate(issue_count=counts["issue_count"])
 
 
 class IssueCategoryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

@@ -3,7 +3,6 @@ document (an imported 上级反馈 list), and the inspection list as .xlsx. Each
 people who can see the inspection (out of scope: 404)."""
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -13,8 +12,8 @@ from django.views.decorators.http import require_GET
 
 from chuangcheng.xlsx import list_workbook, xlsx_response
 
-from .. import feedback_report
-from ..models import OPEN_STATES, Inspection
+from .. import feedback_report, selectors
+from ..models import Inspection
 
 
 def _inspection(user, pk):
@@ -56,10 +55,7 @@ def inspection_export(request):
         Inspection.objects.visible_to(request.user)
         .select_related("campaign", "region", "created_by")
         .prefetch_related("inspectors")
-        .annotate(
-            issue_count=Count("issues", distinct=True),
-            open_count=Count("issues", filter=Q(issues__state__in=OPEN_STATES), distinct=True),
-        )
+        .annotate(**selectors.inspection_issue_counts(request.user))
         .order_by("-date", "-id")
     )
     columns = [

@@ -4,7 +4,6 @@ issues one after another), the unit suggestion, and the unit's queue of issues (
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -19,7 +18,6 @@ from ..forms import (
     IssueCaptureForm,
 )
 from ..models import (
-    OPEN_STATES,
     Inspection,
     InspectionKind,
     IssueCategory,
@@ -49,10 +47,7 @@ def inspection_list(request):
     inspections = (
         Inspection.objects.visible_to(request.user)
         .select_related("campaign", "region")
-        .annotate(
-            issue_count=Count("issues"),
-            open_count=Count("issues", filter=Q(issues__state__in=OPEN_STATES)),
-        )
+        .annotate(**selectors.inspection_issue_counts(request.user))
         .order_by("-date", "-id")
     )
     page = Paginator(inspections, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -125,7 +120,9 @@ def capture_start(request):
                 return redirect("inspections:capture", pk=inspection.pk)
         status = 400
     recent = list(
-        Inspection.objects.filter(inspectors=user).select_related("region").annotate(issue_count=Count("issues"))[:5]
+        Inspection.objects.filter(inspectors=user)
+        .select_related("region")
+        .annotate(issue_count=selectors.inspection_issue_counts(user)["issue_count"])[:5]
     )
     return render(request, "inspections/capture_start.html", {"form": form, "recent": recent}, status=status)
 

@@ -51,3 +51,19 @@ def test_issue_page_shows_a_late_signature(client, people, make_issue):
     type(waiting).objects.filter(pk=waiting.pk).update(sign_deadline=waiting.assigned_at - dt.timedelta(minutes=1))
     page = client.get(reverse("inspections:issue_detail", args=[waiting.pk])).content.decode()
     assert "已超过签收时限，尚未签收" in page
+
+
+def test_an_inspections_issue_count_counts_what_the_caller_may_see(client, people, make_issue, city, units, campaign):
+    from inspections.models import Inspection, Issue
+
+    outing = Inspection.objects.create(campaign=campaign, kind="patrol", date=campaign.start_date, region=city.city)
+    mine = make_issue("rectifying")
+    other = make_issue("reported", region=city.b1)
+    Issue.objects.filter(pk=mine.pk).update(inspection=outing)
+    Issue.objects.filter(pk=other.pk).update(inspection=outing, responsible_unit=units.street_b1)
+    client.force_login(people.staff)  # 甲一街道办: sees its own issue only
+    counts = {i["id"]: i["issue_count"] for i in client.get("/api/v1/inspections/").json()["results"]}
+    assert counts[outing.pk] == 1
+    client.force_login(people.supervisor)  # the city: both
+    counts = {i["id"]: i["issue_count"] for i in client.get("/api/v1/inspections/").json()["results"]}
+    assert counts[outing.pk] == 2
