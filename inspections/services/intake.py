@@ -54,6 +54,13 @@ def inspection_create(*, actor, campaign, kind, date, region, inspectors=(), sum
     if date is None:
         raise ApplicationError(_("请填写检查日期。"), field="date")
     _check_in_campaign(campaign, region)
+    # An inspector records issues in the region: only someone who could start this inspection.
+    outsiders = [str(person) for person in inspectors if not permissions.can_create_inspection(person, region)]
+    if outsiders:
+        raise ApplicationError(
+            _("%(names)s 不是该区域的督查人员，不能列为检查人员。") % {"names": "、".join(outsiders)},
+            field="inspectors",
+        )
     inspection = Inspection.objects.create(
         campaign=campaign, kind=kind, date=date, region=region, summary=(summary or "").strip(), created_by=actor
     )

@@ -56,7 +56,7 @@ def test_issue_page_shows_a_late_signature(client, people, make_issue):
 def test_an_inspections_issue_count_counts_what_the_caller_may_see(client, people, make_issue, city, units, campaign):
     from inspections.models import Inspection, Issue
 
-    outing = Inspection.objects.create(campaign=campaign, kind="patrol", date=campaign.start_date, region=city.city)
+    outing = Inspection.objects.create(campaign=campaign, kind="covert", date=campaign.start_date, region=city.city)
     mine = make_issue("rectifying")
     other = make_issue("reported", region=city.b1)
     Issue.objects.filter(pk=mine.pk).update(inspection=outing)
@@ -67,3 +67,28 @@ def test_an_inspections_issue_count_counts_what_the_caller_may_see(client, peopl
     client.force_login(people.supervisor)  # the city: both
     counts = {i["id"]: i["issue_count"] for i in client.get("/api/v1/inspections/").json()["results"]}
     assert counts[outing.pk] == 2
+
+
+def test_only_people_who_may_inspect_the_region_are_inspectors(people, campaign, city):
+    from chuangcheng.exceptions import ApplicationError
+    from inspections.services import inspection_create
+
+    with pytest.raises(ApplicationError) as refused:
+        inspection_create(
+            actor=people.supervisor,
+            campaign=campaign,
+            kind="covert",
+            date=campaign.start_date,
+            region=city.a,
+            inspectors=[people.supervisor, people.staff_b],
+        )
+    assert refused.value.field == "inspectors" and "staff_b1" in refused.value.message
+    made = inspection_create(
+        actor=people.supervisor,
+        campaign=campaign,
+        kind="covert",
+        date=campaign.start_date,
+        region=city.a,
+        inspectors=[people.supervisor, people.district_supervisor],
+    )
+    assert set(made.inspectors.all()) == {people.supervisor, people.district_supervisor}
