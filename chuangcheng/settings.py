@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "tasks",
     "inspections",
     "dossiers",
+    "evaluations",
     "accountability",
     # Above everything it tracks: the configuration's change history (django-simple-history).
     "chuangcheng.history",
@@ -503,6 +504,7 @@ DEMO_SEED_COMMANDS = [
     ["build_briefing", "daily"],
     "seed_demo_dossiers",
     "seed_demo_accountability",
+    "seed_demo_evaluations",
     # Last month's 月考评 (drafts for the office): it prints the demo's 约谈、问责 and 表扬 of last
     # month and the 档案资料 section — so built after them.
     ["build_briefing", "monthly"],

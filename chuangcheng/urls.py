@@ -30,6 +30,7 @@ urlpatterns = [
     path("inspections/", include("inspections.urls")),
     path("dossiers/", include("dossiers.urls")),
     path("accountability/", include("accountability.urls")),
+    path("evaluations/", include("evaluations.urls")),
     path("notices/", include("chuangcheng.notifications.urls")),
     path("briefings/", include("chuangcheng.reports.urls")),
     path("dashboard/", include("chuangcheng.reports.dashboard_urls")),

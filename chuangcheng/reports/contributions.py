@@ -5,12 +5,14 @@ tasks and briefings, so they sit above ``reports`` and ``reports`` must not impo
 (STYLE.md: a lower layer only knows a registry). Each registers here in its
 ``AppConfig.ready()``; the figures, the dashboard and the briefing builder ask this module.
 
-Three kinds of contribution:
+Four kinds of contribution:
 
 - a **dashboard figure** — one number for a scope, shown among the overview's headline figures
   with its printed definition;
 - a **briefing section** — JSON-ready tables snapshotted into a briefing's content for the
   kinds it belongs to, printed the same way on the page, in the PDF and in the .docx;
+- a **measure** — a measured point loss per indicator (模拟测评), shown in 短板 beside the
+  projection;
 - **ranking deductions** — points taken off a unit's 综合得分 for a period, each item printed
   under the ranking so the score can be recomputed by hand.
 """
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 _figures = {}
 _sections = {}
 _deductions = {}
+_measures = {}
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,28 @@ def register_section(key, *, title, build, kinds=("weekly", "monthly"), order=10
 def register_deductions(key, details):
     """``details(campaign, start, end)`` returns ``{unit_id: [{"label", "date", "points", …}]}``."""
     _deductions[key] = details
+
+
+@dataclass(frozen=True)
+class Measure:
+    key: str
+    compute: object  # callable(campaign, scope) → {"label", "definition", "losses": {indicator_id: Decimal}} or None
+
+
+def register_measure(key, compute):
+    """A measured point loss per indicator for 短板 (beside the open-issue projection), e.g. the
+    latest 模拟测评 round's. ``compute(campaign, scope)``: scope is a Region or None (the city)."""
+    _measures[key] = Measure(key, compute)
+
+
+def measures(campaign, scope):
+    """Every registered measure for the scope: ``[{"key", "label", "definition", "losses"}]``."""
+    out = []
+    for key, measure in sorted(_measures.items()):
+        built = measure.compute(campaign, scope)
+        if built:
+            out.append({"key": key, **built})
+    return out
 
 
 def figures():

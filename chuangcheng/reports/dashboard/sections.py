@@ -183,6 +183,10 @@ def weak_spots(campaign, region, now, limit=15):
         counts = stats.by_slice(campaign, region, StatDimension.INDICATOR, day, day)
         overdue_tasks = _overdue_tasks_by_indicator(campaign, region, now)
         ids = {int(k) for k, c in counts.items() if k.isdigit() and c["open_now"]} | set(overdue_tasks)
+        scope = None if region.pk == campaign.region_id else region
+        measured = contributions.measures(campaign, scope)
+        for m in measured:
+            ids |= {pk for pk, loss in m["losses"].items() if loss}
         indicators = Indicator.objects.filter(pk__in=ids).values("pk", "code", "name", "max_score", "negative_list")
         rows = []
         for ind in indicators:
@@ -205,14 +209,22 @@ def weak_spots(campaign, region, now, limit=15):
                     "overdue_issues": overdue_now,
                     "overdue_tasks": tasks,
                     "projected_loss": round(loss, 2),
+                    "measured": [float(m["losses"].get(ind["pk"], 0)) for m in measured],
                     "items": [],
                 }
             )
-        rows.sort(key=lambda r: (not r["negative_list"], -r["projected_loss"], r["code"]))
+        rows.sort(key=lambda r: (not r["negative_list"], -max([r["projected_loss"], *r["measured"]]), r["code"]))
         pinned = [r["id"] for r in rows if r["negative_list"] and r["open_issues"]]
         if pinned:
             _pinned_items(campaign, region, now, rows, pinned)
-        return {"rows": rows[: max(limit, len(pinned))], "definition": weak_spot_definition()}
+        return {
+            "rows": rows[: max(limit, len(pinned))],
+            "definition": weak_spot_definition(),
+            # Each measured loss (e.g. the latest 模拟测评 round) is a labelled column beside the projection.
+            "measures": [
+                {"key": m["key"], "label": str(m["label"]), "definition": str(m["definition"])} for m in measured
+            ],
+        }
 
     return cache.cached(cache.key(campaign.pk, region.pk, "weak", day), compute)
 

@@ -1,0 +1,128 @@
+"""What 模拟测评 adds to the reports layer (registered in :meth:`EvaluationsConfig.ready`):
+
+- in 短板, the **measured** point loss per indicator of the latest round with answers, in the
+  dashboard's scope, beside the open-issue projection (each labelled, both defined);
+- in the weekly and monthly briefings, a 模拟测评与举一反三 section: the latest round's score per
+  district with the change since the round before, and the sweeps open in the period with how
+  many sites are answered.
+
+Both read :func:`evaluations.scoring.round_score`, the one computation of the score.
+"""
+
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from chuangcheng.reports import contributions
+
+from . import scoring
+from .models import Sweep, SweepResult
+
+
+def measured_losses(campaign, scope):
+    round_ = scoring.latest_scored_round(campaign)
+    if round_ is None:
+        return None
+    path = None if scope is None else scope.path
+    if path and not (path.startswith(round_.region.path) or round_.region.path.startswith(path)):
+        return None
+    score = round_score_for(round_, path)
+    return {
+        "label": _("实测失分（%(r)s）") % {"r": round_.name},
+        "definition": _("本范围内该轮测评点位的平均扣分。") + str(scoring.SCORE_RULE),
+        "losses": {pk: ind.lost for pk, ind in score.city.indicators.items()},
+    }
+
+
+def round_score_for(round_, path):
+    """The round's score over ``path`` (the whole round when the path covers it)."""
+    if path and round_.region.path.startswith(path):
+        path = None
+    return scoring.round_score(round_, path=path)
+
+
+def briefing_section(campaign, region, start, end):
+    round_ = scoring.latest_scored_round(campaign)
+    path = None if region is None or region.pk == campaign.region_id else region.path
+    sweeps = Sweep.objects.filter(campaign=campaign, created_at__date__lte=end, due_on__gte=start)
+    if path:
+        sweeps = sweeps.filter(region__path__startswith=path)
+    sweeps = list(
+        sweeps.annotate(
+            total=Count("sites"),
+            passed=Count("sites", filter=Q(sites__result=SweepResult.PASS)),
+            issues=Count("sites", filter=Q(sites__result=SweepResult.ISSUE)),
+        ).order_by("created_at")
+    )
+    if round_ is None and not sweeps:
+        return None
+    tables, notes = [], []
+    if round_ is not None:
+        score = round_score_for(round_, path)
+        previous = scoring.previous_round(round_)
+        before = round_score_for(previous, path) if previous else None
+        city = score.city
+        notes.append(
+            _("%(r)s：抽取点位 %(n)s 个，已测 %(a)s 个；模拟得分 %(s)s（百分制），失分 %(l)s，合格率 %(p)s%%。")
+            % {
+                "r": round_.name,
+                "n": city.sites_total,
+                "a": city.sites_answered,
+                "s": _fmt(city.score),
+                "l": city.lost,
+                "p": _fmt(city.pass_rate),
+            }
+        )
+        prior = {d.key: d for d in before.districts} if before else {}
+        tables.append(
+            {
+                "caption": _("各区模拟得分（%(r)s）") % {"r": round_.name},
+                "headers": [_("名次"), _("区"), _("已测点位"), _("模拟得分"), _("失分"), _("合格率（%）"), _("较上轮")],
+                "rows": [
+                    [
+                        i + 1,
+                        d.name,
+                        f"{d.sites_answered}/{d.sites_total}",
+                        _fmt(d.score),
+                        str(d.lost),
+                        _fmt(d.pass_rate),
+                        _signed(scoring.change(d.score, prior[d.key].score if d.key in prior else None)),
+                    ]
+                    for i, d in enumerate(score.districts)
+                ],
+            }
+        )
+        notes.append(str(scoring.SCORE_RULE))
+    if sweeps:
+        tables.append(
+            {
+                "caption": _("举一反三排查"),
+                "headers": [_("排查事项"), _("点位"), _("合格"), _("发现问题"), _("未排查"), _("完成时限")],
+                "rows": [
+                    [s.title, s.total, s.passed, s.issues, s.total - s.passed - s.issues, s.due_on.isoformat()]
+                    for s in sweeps
+                ],
+            }
+        )
+    return {"note": " ".join(notes), "tables": tables}
+
+
+def _fmt(value):
+    return "—" if value is None else str(value)
+
+
+def _signed(value):
+    if value is None:
+        return "—"
+    return f"+{value}" if value > 0 else str(value)
+
+
+def register():
+    contributions.register_measure("evaluation", measured_losses)
+    contributions.register_section(
+        "evaluation",
+        title=gettext_lazy("模拟测评与举一反三"),
+        build=briefing_section,
+        kinds=("weekly", "monthly"),
+        order=60,
+    )
