@@ -26,6 +26,7 @@ from chuangcheng.reports.api.dashboard import (
 )
 from chuangcheng.throttling import AnonRateThrottle
 from dossiers.api.views import CompletenessView, MaterialViewSet, RequirementViewSet
+from evaluations.api.views import RoundSiteViewSet, RoundViewSet
 from inspections.api.public import CitizenReportCreateView, CitizenReportStatusView
 from inspections.api.views import InspectionViewSet, IssueCategoryViewSet, IssueViewSet
 from tasks.api.views import TaskUpdateViewSet, TaskViewSet
@@ -53,6 +54,8 @@ router.register("issues", IssueViewSet, basename="issue")
 router.register("issue-categories", IssueCategoryViewSet, basename="issue-category")
 router.register("dossier-requirements", RequirementViewSet, basename="dossier-requirement")
 router.register("dossier-materials", MaterialViewSet, basename="dossier-material")
+router.register("evaluation-rounds", RoundViewSet, basename="evaluation-round")
+router.register("evaluation-sites", RoundSiteViewSet, basename="evaluation-site")
 router.register("interviews", InterviewViewSet, basename="interview")
 router.register("accountability-decisions", DecisionViewSet, basename="accountability-decision")
 router.register("commendations", CommendationViewSet, basename="commendation")

@@ -490,6 +490,9 @@ BRIEFING_COPY_TO = env.str("BRIEFING_COPY_TO", default="")
 DEMO_SEED_COMMANDS = [
     "seed_demo_tasks",
     "seed_demo_issues",
+    # 模拟测评: its issues are counted in the daily figures and 短板, and the monthly 月考评 prints
+    # the rounds — so before the daily figures are built.
+    "seed_demo_evaluations",
     ["refresh_daily_stats", "--days", "90"],
     # Last week's published (the unit view's rank history reads it); yesterday's 金水区 daily as
     # a draft for the office to review, the other dailies auto-published (the default rule).
@@ -504,7 +507,6 @@ DEMO_SEED_COMMANDS = [
     ["build_briefing", "daily"],
     "seed_demo_dossiers",
     "seed_demo_accountability",
-    "seed_demo_evaluations",
     # Last month's 月考评 (drafts for the office): it prints the demo's 约谈、问责 and 表扬 of last
     # month and the 档案资料 section — so built after them.
     ["build_briefing", "monthly"],

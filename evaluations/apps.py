@@ -9,5 +9,7 @@ class EvaluationsConfig(AppConfig):
 
     def ready(self):
         from . import contributions
+        from .import_page import register_importer
 
         contributions.register()
+        register_importer()

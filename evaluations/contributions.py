@@ -77,11 +77,11 @@ def briefing_section(campaign, region, start, end):
         tables.append(
             {
                 "caption": _("各区模拟得分（%(r)s）") % {"r": round_.name},
-                "headers": [_("名次"), _("区"), _("已测点位"), _("模拟得分"), _("失分"), _("合格率（%）"), _("较上轮")],
+                "headers": [_("区"), _("排名"), _("已测点位"), _("模拟得分"), _("失分"), _("合格率（%）"), _("较上轮")],
                 "rows": [
                     [
-                        i + 1,
                         d.name,
+                        i + 1,
                         f"{d.sites_answered}/{d.sites_total}",
                         _fmt(d.score),
                         str(d.lost),

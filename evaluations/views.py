@@ -409,6 +409,7 @@ def sweep_detail(request, pk):
             "rows": [(s, permissions.can_answer_sweep_site(user, s), errors.get(s.pk)) for s in sites],
             "counts": counts,
             "total": len(sites),
+            "page_error": next(iter(errors.values()), None),
         },
         status=400 if errors else 200,
     )

@@ -1,0 +1,128 @@
+"""模拟测评 pages as their users meet them: the office's round list and score, the inspector's
+checklist (the page's fetch gets JSON; without script the form posts and redirects), 生成问题,
+the report as PDF and Word, 举一反三 from a failed item, the unit answering its sweep sites,
+短板's measured column on the dashboard and the section in the weekly briefing."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from docx import Document
+
+from chuangcheng.reports.briefings.services import briefing_build
+from evaluations import services
+from evaluations.models import Answer, RoundSite, Sweep
+from tests.evaluations.conftest import jpeg
+
+
+@pytest.fixture
+def world(people, campaign, city, checklist, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    today = timezone.localdate()
+    round_ = services.round_create(
+        actor=people.supervisor,
+        campaign=campaign,
+        name="第1轮",
+        region=city.city,
+        starts_on=today,
+        ends_on=today + dt.timedelta(days=2),
+        quotas={"market": 1},
+        seed=3,
+        inspectors=[people.district_supervisor, people.supervisor],
+    )
+    jia = RoundSite.objects.select_related("site", "round").get(round=round_, district=city.a)
+    return round_, jia, services.checklist(jia)
+
+
+def test_the_inspector_answers_on_the_page_and_generates_issues(client, people, world):
+    round_, jia, items = world
+    client.force_login(people.district_supervisor)
+    page = client.get(reverse("evaluations:rounds"))
+    assert page.status_code == 200 and jia.site.name in page.content.decode()
+    url = reverse("evaluations:site", args=[jia.pk])
+    assert client.get(url).status_code == 200
+    form = {f"item_{items[0].pk}": "fail", f"note_{items[0].pk}": "垃圾", f"item_{items[1].pk}": "pass"}
+    refused = client.post(url, form, HTTP_X_REQUESTED_WITH="fetch")
+    assert refused.status_code == 400 and "须拍照" in refused.json()["message"]
+    ok = client.post(url, {**form, f"photo_{items[0].pk}": jpeg(1)}, HTTP_X_REQUESTED_WITH="fetch")
+    assert ok.status_code == 200 and ok.json()["ok"]
+    again = client.post(url, form)  # no script: a plain post, then the page again
+    assert again.status_code == 302 and Answer.objects.filter(round_site=jia).count() == 2
+    done = client.post(reverse("evaluations:site_generate", args=[jia.pk]), follow=True)
+    assert "已生成 1 个问题" in done.content.decode()
+    detail = client.get(reverse("evaluations:round", args=[round_.pk])).content.decode()
+    assert "扣 0.50 分" in detail and "点位扣分" in detail
+
+
+def test_report_pdf_and_word(client, people, world):
+    round_, jia, items = world
+    services.site_answer(
+        actor=people.supervisor,
+        round_site_id=jia.pk,
+        answers=[{"item": items[0].pk, "result": "fail", "photo": jpeg(2)}],
+    )
+    client.force_login(people.supervisor)
+    docx = client.get(reverse("evaluations:report_docx", args=[round_.pk]))
+    assert docx.status_code == 200
+    text = "\n".join(p.text for p in Document(io.BytesIO(docx.content)).paragraphs)
+    assert "各区得分" in text and "计分口径" in text and items[0].text in text
+    section = Document(io.BytesIO(docx.content)).sections[0]
+    assert round(section.page_width.cm, 1) == 21.0 and round(section.page_height.cm, 1) == 29.7
+    pdf = client.get(reverse("evaluations:report_pdf", args=[round_.pk]))
+    assert pdf.status_code in (200, 302)
+    if pdf.status_code == 200:
+        assert pdf.content.startswith(b"%PDF")
+
+
+def test_a_sweep_from_a_failed_item_reaches_the_units(client, people, world, city, units):
+    round_, jia, items = world
+    services.site_answer(
+        actor=people.supervisor,
+        round_site_id=jia.pk,
+        answers=[{"item": items[0].pk, "result": "fail", "photo": jpeg(3)}],
+    )
+    answer = Answer.objects.get(round_site=jia)
+    client.force_login(people.supervisor)
+    form = client.get(reverse("evaluations:sweep_new") + f"?answer={answer.pk}")
+    assert form.status_code == 200 and items[0].text in form.content.decode()
+    due = (timezone.localdate() + dt.timedelta(days=3)).isoformat()
+    made = client.post(
+        reverse("evaluations:sweep_new"),
+        {"answer": answer.pk, "title": items[0].text, "site_type": "market", "region": city.city.pk, "due_on": due},
+    )
+    sweep = Sweep.objects.get()
+    assert made.status_code == 302 and sweep.sites.count() == 3
+    client.force_login(people.staff)  # 甲一街道办: answers its own market
+    page = client.get(reverse("evaluations:sweep", args=[sweep.pk]))
+    assert page.status_code == 200
+    mine = sweep.sites.get(unit=units.street_a1)
+    posted = client.post(
+        reverse("evaluations:sweep", args=[sweep.pk]), {"sweep_site": mine.pk, "result": "pass", "photo": jpeg(4)}
+    )
+    assert posted.status_code == 302
+    mine.refresh_from_db()
+    assert mine.result == "pass" and mine.photo
+    other = sweep.sites.exclude(unit=units.street_a1).first()
+    refused = client.post(
+        reverse("evaluations:sweep", args=[sweep.pk]), {"sweep_site": other.pk, "result": "pass", "photo": jpeg(5)}
+    )
+    assert refused.status_code == 400 and "不由您的单位负责" in refused.content.decode()
+
+
+def test_weak_spots_and_the_weekly_briefing_carry_the_measured_score(client, people, world, campaign):
+    round_, jia, items = world
+    services.site_answer(
+        actor=people.supervisor,
+        round_site_id=jia.pk,
+        answers=[{"item": items[1].pk, "result": "fail", "photo": jpeg(6)}],
+    )
+    client.force_login(people.supervisor)
+    page = client.get(reverse("dashboard:overview")).content.decode()
+    assert "实测失分（第1轮）" in page and 'data-testid="measured-loss"' in page
+    today = timezone.localdate()
+    briefing, _created = briefing_build(campaign=campaign, kind="weekly", day=today - dt.timedelta(days=7))
+    section = next(s for s in briefing.content["contributed"] if s["key"] == "evaluation")
+    assert section["title"] == "模拟测评与举一反三"
+    assert section["tables"][0]["rows"][0][0] in ("甲区", "乙区")
