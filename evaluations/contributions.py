@@ -117,7 +117,26 @@ def _signed(value):
     return f"+{value}" if value > 0 else str(value)
 
 
+def sweep_link(user, issue):
+    """举一反三 on an issue's page: for a supervisor over the campaign's region, when the issue
+    is at a 测评点位 (the sweep checks every site of its type)."""
+    from django.urls import reverse
+
+    from . import permissions
+
+    if issue.site_id is None or not permissions.can_start_sweep(user, issue.campaign.region):
+        return None
+    return {
+        "label": _("举一反三：排查同类点位"),
+        "url": reverse("evaluations:sweep_new") + f"?issue={issue.pk}",
+        "testid": "sweep-from-issue",
+    }
+
+
 def register():
+    from inspections.links import register_issue_link
+
+    register_issue_link("evaluations-sweep", sweep_link)
     contributions.register_measure("evaluation", measured_losses)
     contributions.register_section(
         "evaluation",

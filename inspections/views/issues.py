@@ -29,6 +29,7 @@ from ..forms import (
     IssueActionForm,
     visible_units,
 )
+from ..links import issue_links
 from ..models import (
     Inspection,
     Issue,
@@ -217,6 +218,7 @@ def _detail_page(request, issue, *, bound=None, alert=None, status=200):
         "open_action": bound.action if bound is not None else request.GET.get("action", ""),
         "alert": alert,
         "now": timezone.now(),  # 签收超时 of an issue still waiting to be signed
+        "links": issue_links(user, issue),  # what other apps offer about this issue (举一反三)
     }
     return render(request, "inspections/issue_detail.html", context, status=status)
 

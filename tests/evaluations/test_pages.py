@@ -126,3 +126,19 @@ def test_weak_spots_and_the_weekly_briefing_carry_the_measured_score(client, peo
     section = next(s for s in briefing.content["contributed"] if s["key"] == "evaluation")
     assert section["title"] == "模拟测评与举一反三"
     assert section["tables"][0]["rows"][0][0] in ("甲区", "乙区")
+
+
+def test_an_issue_at_a_site_offers_a_sweep_to_supervisors_only(client, people, world):
+    round_, jia, items = world
+    services.site_answer(
+        actor=people.supervisor, round_site_id=jia.pk, answers=[{"item": items[0].pk, "result": "fail", "photo": jpeg(7)}]
+    )
+    (issue,) = services.site_generate_issues(actor=people.supervisor, round_site_id=jia.pk)
+    url = reverse("inspections:issue_detail", args=[issue.pk])
+    client.force_login(people.supervisor)
+    page = client.get(url).content.decode()
+    assert 'data-testid="sweep-from-issue"' in page
+    form = client.get(reverse("evaluations:sweep_new") + f"?issue={issue.pk}")
+    assert form.status_code == 200 and 'value="market" selected' in form.content.decode()
+    client.force_login(people.staff)  # the unit fixing it does not start sweeps
+    assert 'data-testid="sweep-from-issue"' not in client.get(url).content.decode()
