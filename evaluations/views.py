@@ -55,6 +55,17 @@ def round_list(request):
         .order_by("round__starts_on", "order")[:50]
     )
     manage = bool(campaign) and permissions.can_manage_round(user, campaign.region)
+    inspectors = (
+        User.objects.filter(
+            is_active=True,
+            memberships__role="supervisor",
+            memberships__unit__region__path__startswith=campaign.region.path,
+        )
+        .distinct()
+        .order_by("display_name", "username")
+        if manage
+        else []
+    )
     return render(
         request,
         "evaluations/round_list.html",
@@ -63,6 +74,7 @@ def round_list(request):
             "rows": [(r, scores.get(r.pk)) for r in rounds],
             "mine": mine,
             "manage": manage,
+            "inspectors": inspectors,
             "site_types": SiteType.choices,
             "today": timezone.localdate(),
         },

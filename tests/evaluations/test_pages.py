@@ -131,7 +131,9 @@ def test_weak_spots_and_the_weekly_briefing_carry_the_measured_score(client, peo
 def test_an_issue_at_a_site_offers_a_sweep_to_supervisors_only(client, people, world):
     round_, jia, items = world
     services.site_answer(
-        actor=people.supervisor, round_site_id=jia.pk, answers=[{"item": items[0].pk, "result": "fail", "photo": jpeg(7)}]
+        actor=people.supervisor,
+        round_site_id=jia.pk,
+        answers=[{"item": items[0].pk, "result": "fail", "photo": jpeg(7)}],
     )
     (issue,) = services.site_generate_issues(actor=people.supervisor, round_site_id=jia.pk)
     url = reverse("inspections:issue_detail", args=[issue.pk])
@@ -142,3 +144,28 @@ def test_an_issue_at_a_site_offers_a_sweep_to_supervisors_only(client, people, w
     assert form.status_code == 200 and 'value="market" selected' in form.content.decode()
     client.force_login(people.staff)  # the unit fixing it does not start sweeps
     assert 'data-testid="sweep-from-issue"' not in client.get(url).content.decode()
+
+
+def test_the_office_draws_a_round_on_the_page(client, people, campaign, city, checklist):
+    from evaluations.models import Round
+
+    client.force_login(people.supervisor)
+    page = client.get(reverse("evaluations:rounds")).content.decode()
+    assert 'name="inspectors"' in page and "dsupervisor" in page
+    today = timezone.localdate().isoformat()
+    form = {"name": "12月第二轮", "starts_on": today, "ends_on": today, "seed": "11", "quota_market": "1"}
+    bad = client.post(reverse("evaluations:round_new"), {**form, "quota_market": "99"}, follow=True)
+    assert "抽样数量应为 0～50 的整数" in bad.content.decode() and not Round.objects.exists()
+    made = client.post(
+        reverse("evaluations:round_new"),
+        {**form, "inspectors": [people.district_supervisor.pk, people.supervisor.pk]},
+        follow=True,
+    )
+    assert "已抽取 2 个点位（随机种子 11）" in made.content.decode()
+    r = Round.objects.get()
+    assert dict(r.sites.values_list("district__name", "inspector__username")) == {
+        "甲区": "dsupervisor",
+        "乙区": "supervisor",
+    }
+    client.force_login(people.district_supervisor)  # 甲区's supervisor: no 新建 form
+    assert 'data-testid="round-new"' not in client.get(reverse("evaluations:rounds")).content.decode()
