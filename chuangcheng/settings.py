@@ -305,6 +305,9 @@ NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=300)
 NOTIFICATION_RETRY_DELAYS = [60, 300, 900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600]
 # The queue for delivery jobs enqueued by the web (None → Celery's default queue).
 NOTIFICATION_QUEUE = env.str("NOTIFICATION_QUEUE", default="") or None
+# More than this many new reminders for one person in one pass (not urgent ones) are folded into
+# one digest listing them (in-app and email); None turns digests off.
+DIGEST_THRESHOLD = env.int("DIGEST_THRESHOLD", default=5)
 # Reminder rules (DESIGN §2): before a deadline, when it passes, and escalation while overdue.
 # "before": hours before the deadline, per issue severity ("*" for the others) — tasks in days.
 # "overdue": steps by days overdue (calendar days in Asia/Shanghai); "to" names who receives it:

@@ -23,7 +23,7 @@ import), and their own querysets (``open()``, ``overdue()``) say what "still owe
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.apps import apps
 from django.conf import settings
@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 
 from chuangcheng.org.models import LeaderAssignment, Membership, User
 
-from .services import Message, deliveries_create
+from .services import Message, _existing_keys, deliveries_create
 
 UNIT_ROLES = ("staff", "unit_head")
 
@@ -58,6 +58,7 @@ class Due:
     task_id: int | None = None
     leader_ids: tuple = ()
     supervisor_id: int | None = None
+    urgent: bool = False  # sent on its own even when the rest is folded into a digest
 
 
 def _start_of(day):
@@ -178,7 +179,7 @@ def _issue_dues(now, rules):
     today = timezone.localdate(now)
     groups = rules["issue_before_hours"]
     named = [severity for severity in groups if severity != "*"]
-    windows = []  # (label, kind, to, queryset)
+    windows = []  # (label, kind, to, queryset, urgent)
     for severity, hours in groups.items():
         for h, smaller in _before(hours):
             # the clock is running and the deadline lies in [now + smaller, now + h)
@@ -186,16 +187,18 @@ def _issue_dues(now, rules):
                 rectification_deadline__gte=now + dt.timedelta(hours=smaller)
             )
             qs = qs.exclude(severity__in=named) if severity == "*" else qs.filter(severity=severity)
-            windows.append((f"T-{h}h", "reminder", tuple(rules.get("before_to", UNIT_ROLES)), qs))
+            # A severity with its own hours (负面清单) is urgent: never folded into a digest.
+            urgent = severity != "*"
+            windows.append((f"T-{h}h", "reminder", tuple(rules.get("before_to", UNIT_ROLES)), qs, urgent))
     for step, first, end in _steps(rules):
         # local deadline date in (today - end, today - first]; and already past
         upper = min(now, _start_of(today - dt.timedelta(days=first - 1)))
         qs = Issue.objects.overdue(now=upper).filter(
             rectification_deadline__gte=_start_of(today - dt.timedelta(days=end - 1))
         )
-        windows.append((f"D{step['days']}", step["kind"], tuple(step["to"]), qs))
+        windows.append((f"D{step['days']}", step["kind"], tuple(step["to"]), qs, False))
     dues = []
-    for label, kind, to, qs in windows:
+    for label, kind, to, qs, urgent in windows:
         for row in qs.values_list(*ISSUE_FIELDS):
             pk, category, _address, deadline = row[:4]
             local = timezone.localtime(deadline)
@@ -214,7 +217,9 @@ def _issue_dues(now, rules):
                 else:
                     heading = _("问题已超期 %(n)s 天") % {"n": days}
             body = _("整改时限 %(d)s；责任单位 %(u)s；地址 %(a)s")
-            dues.append(_issue_due(row, f"issue {label}", kind, to, local, label, f"{heading}：#{pk} {category}", body))
+            due = _issue_due(row, f"issue {label}", kind, to, local, label, f"{heading}：#{pk} {category}", body)
+            due.urgent = urgent
+            dues.append(due)
     return dues
 
 
@@ -343,7 +348,62 @@ def reminders_dispatch(*, now=None, rules=None):
                     title=due.title,
                     body=due.body,
                     url=due.url,
+                    urgent=due.urgent,
                 )
             )
+    digests = _fold_into_digests(messages, now)
     # Rows are stamped with the real time (they are due for sending now), whatever ``now`` says.
-    return {rule: deliveries_create(batch) for rule, batch in messages.items()}
+    out = {rule: deliveries_create(batch) for rule, batch in messages.items()}
+    if digests:
+        out["digest"] = deliveries_create(digests)
+    return out
+
+
+# --- digests -------------------------------------------------------------------------------------
+
+
+def _fold_into_digests(messages, now):
+    """More than ``DIGEST_THRESHOLD`` new, non-urgent reminders for one person in one pass (a
+    backlog found on the first pass, a bad morning) become one digest: the items are still
+    written — marked 已并入摘要, so a re-run never sends them — and one message per person lists
+    them, keyed on the pass (``digest/<time>``): at most one digest per person per pass, and a
+    re-run of the same pass adds nothing. Urgent items (负面清单 before its deadline) go on
+    their own. Returns the digest messages; marks the folded ones in ``messages``."""
+    threshold = getattr(settings, "DIGEST_THRESHOLD", 5)
+    everything = [m for batch in messages.values() for m in batch]
+    if threshold is None or len(everything) <= threshold:
+        return []
+    existing = {key[:4] for key in _existing_keys(everything)}
+    fresh = defaultdict(list)
+    for message in everything:
+        key = (message.recipient.pk, message.subject_key, message.kind, message.window)
+        if not message.urgent and key not in existing:
+            fresh[message.recipient.pk].append(message)
+    digests, folded = [], set()
+    window = f"digest/{timezone.localtime(now):%Y-%m-%dT%H:%M}"
+    for items in fresh.values():
+        if len(items) <= threshold:
+            continue
+        folded.update(id(m) for m in items)
+        lines = [f"· {m.title}" for m in items[:DIGEST_LINES]]
+        if len(items) > DIGEST_LINES:
+            lines.append(_("……另有 %(n)s 项，见我的待办。") % {"n": len(items) - DIGEST_LINES})
+        user = items[0].recipient
+        digests.append(
+            Message(
+                recipient=user,
+                kind="digest",
+                subject_key=f"digest:{user.pk}",
+                window=window,
+                title=_("待办提醒汇总：%(n)s 项到期或超期") % {"n": len(items)},
+                body="\n".join(lines),
+                url=reverse("home"),
+            )
+        )
+    if folded:
+        for rule, batch in messages.items():
+            messages[rule] = [replace(m, digested=True) if id(m) in folded else m for m in batch]
+    return digests
+
+
+DIGEST_LINES = 30

@@ -112,6 +112,10 @@ class Message:
     body: str = ""
     url: str = ""
     attachments: list = field(default_factory=list)
+    # Folded into a digest (reminders.DIGEST_*): the row is written — it keeps the key, so a
+    # re-run sends nothing — but marked 未发送 on every channel; the digest carries it.
+    digested: bool = False
+    urgent: bool = False  # never folded into a digest (负面清单 before its deadline)
 
 
 def _channels_for(names):
@@ -137,7 +141,9 @@ def deliveries_create(messages, *, channels=None, now=None):
             if (user.pk, message.subject_key, message.kind, message.window, channel.name) in existing:
                 continue
             address = channel.address(user)
-            if channel.immediate:
+            if message.digested:
+                status, note = DeliveryStatus.SKIPPED, _("已并入摘要通知。")
+            elif channel.immediate:
                 status, note = DeliveryStatus.SENT, ""
             elif address is None:
                 status, note = DeliveryStatus.SKIPPED, _("无此渠道地址（如未填邮箱），仅站内通知。")
@@ -170,7 +176,8 @@ def deliveries_create(messages, *, channels=None, now=None):
         created = list(Delivery.objects.filter(batch=batch).order_by("id"))
         by_channel = {}
         for delivery in created:
-            by_channel.setdefault(delivery.channel, []).append(delivery)
+            if delivery.status == DeliveryStatus.SENT:  # not the rows folded into a digest
+                by_channel.setdefault(delivery.channel, []).append(delivery)
         for channel in chosen:
             if channel.immediate and by_channel.get(channel.name):
                 channel.deliver_now(by_channel[channel.name])

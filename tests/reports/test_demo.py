@@ -138,3 +138,21 @@ def test_the_weekly_briefing_is_fair_and_every_score_recomputes_from_its_pdf(dem
     assert recomputed == sum(len(g["rows"]) for g in content["ranking"]) + sum(
         1 for r in content["regions"] if r["ranked"]
     )
+
+
+def test_the_first_reminder_pass_over_the_demo_sends_each_person_at_most_one_digest(demo):
+    from collections import Counter
+
+    from chuangcheng.notifications.models import Delivery, Notice
+    from chuangcheng.notifications.reminders import reminders_dispatch
+
+    Delivery.objects.all().delete()
+    Notice.objects.all().delete()
+    reminders_dispatch()
+    digests = Counter(Delivery.objects.filter(kind="digest", channel="inapp").values_list("recipient_id", flat=True))
+    assert digests, "the demo's backlog folds into digests"
+    assert max(digests.values()) == 1
+    # Nobody is flooded: overdue and escalation notices (never urgent) are at most the threshold
+    # per person; above it they are in the digest.
+    late = Counter(Notice.objects.filter(kind__in=("overdue", "escalation")).values_list("recipient_id", flat=True))
+    assert not late or max(late.values()) <= 5
