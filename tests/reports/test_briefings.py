@@ -46,10 +46,10 @@ def test_weekly_briefing_snapshot(campaign, world):
 
 def test_summary_paragraph(campaign, world):
     briefing, _ = build(campaign, day=world.monday)
-    assert briefing.summary.startswith("本周新交办问题 6 个，销号 4 个，按期销号率 50.0%")
+    assert briefing.summary.startswith("本周新交办问题 6 个，销号 4 个，按期销号率 50.00%")
     assert "超期未改问题 2 个" in briefing.summary
-    assert "返工率 20.0%" in briefing.summary  # 1 rejection in 5 verifications
-    assert "延期率 0.0%" in briefing.summary
+    assert "返工率 20.00%" in briefing.summary  # 1 rejection in 5 verifications
+    assert "延期率 0.00%" in briefing.summary
     assert "红旗单位：乙一街道办事处。" in briefing.summary
     assert "黑旗单位：甲一街道办事处。" in briefing.summary
 
@@ -65,7 +65,7 @@ def test_summary_compares_with_the_previous_week(campaign, world, make_issue, un
         units.street_a1, city.a1v, state="closed", assigned=at(before), deadline=at(before, 18), closed=at(before, 20)
     )
     briefing, _ = build(campaign, day=world.monday)
-    assert "按期销号率 50.0%，与上周持平" in briefing.summary
+    assert "按期销号率 50.00%，与上周持平" in briefing.summary
 
 
 def test_building_the_same_period_twice_yields_the_same_briefing(campaign, world):

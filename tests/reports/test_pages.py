@@ -59,7 +59,7 @@ def test_detail_shows_figures_with_definitions(client, people, briefings, django
     assert "示范市创建国家卫生城市工作指挥部办公室" in page
     assert "按期销号率" in page and "按期销号数 ÷ 应销号问题数 × 100%" in page
     assert "延期率" in page and "同意延期次数 ÷ 新交办问题数 × 100%" in page
-    assert "50.0%（3/6）" in page
+    assert "50.00%（3/6）" in page
     assert "乙一街道办事处" in page and "红旗" in page
     assert "不参与排名（样本不足）" in page  # the 城管局, one issue due
     assert 'data-testid="draft-form"' not in page

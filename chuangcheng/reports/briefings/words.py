@@ -58,7 +58,7 @@ def _change_words(now, before, word):
     """ "较上周上升 2.3 个百分点" / "与上周持平" / "" when either rate is missing."""
     if now is None or before is None:
         return ""
-    delta = round(now - before, 1)
+    delta = round(now - before, 2)  # the printed rates have two decimals: the change is their difference
     if delta > 0:
         return _("，较%(p)s上升 %(d)s 个百分点") % {"p": word, "d": delta}
     if delta < 0:
@@ -67,7 +67,8 @@ def _change_words(now, before, word):
 
 
 def pct_text(value):
-    return "—" if value is None else f"{value:.1f}%"
+    # Two decimals, as the dashboard and the API show the same rate (one number for one thing).
+    return "—" if value is None else f"{value:.2f}%"
 
 
 def summary_text(kind, totals, previous, red, black):

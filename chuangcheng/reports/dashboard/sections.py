@@ -126,6 +126,25 @@ def breakdown(campaign, region, now, days=30):
             }
             for child in children
         ]
+        # Issues filed against the region itself (a street's own, not a community's): their row,
+        # so the rows add up to the region's headline.
+        own = stats.by_slice(campaign, region, StatDimension.TOTAL, start, end).get("", {})
+        rest = {
+            k: v - sum((counts.get(c.pk, {}).get(k) or 0) for c in children)
+            for k, v in own.items()
+            if isinstance(v, int | float)
+        }
+        if children and any(rest.values()):
+            rows.append(
+                {
+                    "id": region.pk,
+                    "name": _("%(r)s（本级）") % {"r": region.name},
+                    "level": region.level,
+                    "drill": False,
+                    "own": True,
+                    **present.counts(rest),
+                }
+            )
         rows.sort(key=lambda r: (-r["overdue_now"], -r["in_hand_now"], r["name"]))
         return {"days": days, "rows": rows}
 

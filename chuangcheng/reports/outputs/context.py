@@ -87,7 +87,8 @@ COLUMN_LABELS = {
 
 
 def fmt_rate(value):
-    return "—" if value is None else f"{value:.1f}%"
+    # Two decimals, as stored and as the dashboard and the API show it.
+    return "—" if value is None else f"{value:.2f}%"
 
 
 def fmt_two(value):
