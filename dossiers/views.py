@@ -131,8 +131,17 @@ def _requirement_page(request, requirement, *, bound=None, bound_material=None, 
         "status_color": STATUS_COLORS[requirement.status],
         "open_material": bound_material,
         "overdue": requirement.is_overdue(timezone.localdate()),
+        # A refused form is far down a phone's page: say so at the top, with a link to it.
+        "form_errors": _error_texts(bound) if bound is not None else [],
     }
     return render(request, "dossiers/requirement.html", context, status=status)
+
+
+def _error_texts(form):
+    errors = getattr(form, "errors", None)
+    if not errors:
+        return []
+    return [str(message) for messages_ in errors.values() for message in messages_]
 
 
 @login_required

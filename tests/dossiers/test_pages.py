@@ -59,6 +59,8 @@ def test_the_journey_through_the_forms(people, dossier):
     refused = staff.post(f"/dossiers/requirements/{dossier.jia.pk}/upload/", {"file": html_as_pdf(), "title": "通知"})
     assert refused.status_code == 400
     assert "不是允许的类型" in refused.content.decode()
+    # On a phone the form is far down the page: the refusal is also said at the top.
+    assert 'data-testid="form-errors"' in refused.content.decode()
     assert not Material.objects.exists()
 
     for name, file in (("2025年纪要", pdf()), ("2024年纪要", docx())):

@@ -32,3 +32,12 @@ def test_permissions_and_the_user_form(client, root):
     assert 'name="display_name"' in page
     assert 'name="first_name"' not in page and 'name="last_name"' not in page
     assert "可新增" in page and "Can add log entry" not in page
+
+
+def test_the_history_list_speaks_chinese(client, root):
+    from tests.factories import UnitFactory
+
+    unit = UnitFactory(name="市商务局")
+    page = client.get(reverse("admin:org_unit_history", args=[unit.pk])).content.decode()
+    assert "变更内容" in page and "修改原因" in page
+    assert ">Changes<" not in page and ">None<" not in page.replace(" ", "").replace("\n", "")
