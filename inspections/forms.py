@@ -301,6 +301,8 @@ class IssueCaptureForm(ServiceErrorsMixin, forms.Form):
     responsible_unit = forms.ModelChoiceField(
         label=_("责任单位"), queryset=Unit.objects.none(), required=False, widget=_select()
     )
+    # Made by the page's script per record; a resend of the same record makes no second issue.
+    client_key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     def __init__(self, *args, user, inspection, **kwargs):
         super().__init__(*args, **kwargs)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("photos/<int:pk>/", views.photo_file, name="photo"),
     path("photos/<int:pk>/thumb/", views.photo_file, {"thumbnail": True}, name="photo_thumb"),
     path("capture/", views.capture_start, name="capture_start"),
+    path("sw.js", views.capture_worker, name="capture_worker"),
     path("capture/<int:pk>/", views.capture, name="capture"),
     path("capture/<int:pk>/suggest/", views.capture_suggest, name="capture_suggest"),
     path("queue/", views.my_queue, name="my_queue"),

@@ -210,6 +210,9 @@ class Issue(models.Model):
         _("反馈序号"), max_length=30, blank=True, help_text=_("上级反馈清单中的序号，整改情况报告按原顺序回复。")
     )
     feedback_order = models.PositiveIntegerField(_("反馈清单中的顺序"), null=True, blank=True)
+    # A key the recording phone made for this record: a capture sent again after a dropped
+    # network (the page queues it offline) finds the issue it already made instead of a second.
+    client_key = models.CharField(_("客户端编号"), max_length=64, blank=True, default="", editable=False)
 
     reporter_phone = models.CharField(_("举报人电话"), max_length=20, blank=True)
     tracking_code = models.CharField(_("查询码"), max_length=20, blank=True)
@@ -259,6 +262,9 @@ class Issue(models.Model):
             ),
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["created_by", "client_key"], condition=~Q(client_key=""), name="insp_issue_client_key_unique"
+            ),
             models.CheckConstraint(
                 condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
                 name="insp_issue_latitude_range",

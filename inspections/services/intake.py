@@ -1,7 +1,7 @@
 """Recording problems and deciding what becomes of them: inspections, issue creation, 立案
 (accept), merge, dismiss and 改派 (assign)."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -123,11 +123,18 @@ def issue_create(
     deadline=None,
     feedback_number="",
     feedback_order=None,
+    client_key="",
 ):
     """登记: an inspector records a problem (→ reported, 待受理). When the inspector also gives a
     unit (or ``assign=True``: the suggested unit, 属地兜底), it is accepted and sent at once
     (→ assigned), which needs the right to accept. Before-photos are stored and checked; a
     closed issue of the category within 50 m in 30 days is stored as a possible recurrence."""
+    client_key = (client_key or "").strip()[:64]
+    if client_key and actor is not None:
+        # The same record sent again (a phone that lost its network mid-send): the issue it made.
+        earlier = Issue.objects.filter(created_by=actor, client_key=client_key).first()
+        if earlier is not None:
+            return earlier
     region = region or (site.region if site is not None else None)
     if region is None:
         raise ApplicationError(_("请选择问题所在区域。"), field="region")
@@ -167,6 +174,7 @@ def issue_create(
         urgent=bool(urgent),
         feedback_number=(feedback_number or "")[:30],
         feedback_order=feedback_order,
+        client_key=client_key,
         created_by=actor,
         created_at=now,
     )
@@ -183,7 +191,15 @@ def issue_create(
     issue.possible_recurrence_of = recurrence_candidate(
         category_id=category.pk, latitude=latitude, longitude=longitude, now=now
     )
-    issue.save()
+    try:
+        with transaction.atomic():
+            issue.save()
+    except IntegrityError:
+        # The same record arriving twice at once: the first one made it.
+        earlier = Issue.objects.filter(created_by=actor, client_key=client_key).first() if client_key else None
+        if earlier is None:
+            raise
+        return earlier
     event = write_event(
         issue,
         actor,

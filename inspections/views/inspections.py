@@ -1,10 +1,13 @@
 """Inspections: the list and a detail page, capture on a phone (start an inspection, then record
 issues one after another), the unit suggestion, and the unit's queue of issues (待办问题)."""
 
+from pathlib import Path
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -165,6 +168,7 @@ def capture(request, pk):
                     photos=data["photos"],
                     assign=data["assign"],
                     responsible_unit=data["responsible_unit"] if data["assign"] else None,
+                    client_key=data["client_key"],
                 )
             except ApplicationError as error:
                 if error.code == "not_found":
@@ -277,3 +281,13 @@ def review_queue(request):
         rows = issue_rows(list(section.queryset[:QUEUE_COMPACT])) if total else []
         sections.append({"section": section, "total": total, "rows": rows})
     return render(request, "inspections/partials/_review_queue.html", {"sections": sections})
+
+
+@require_GET
+def capture_worker(request):
+    """The capture page's service worker, served from /inspections/ so that its scope covers the
+    capture pages (a worker under /static/ could only control /static/)."""
+    path = Path(settings.BASE_DIR) / "static" / "inspections" / "sw.js"
+    response = HttpResponse(path.read_text(encoding="utf-8"), content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    return response

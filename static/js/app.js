@@ -35,6 +35,14 @@
   document.addEventListener("DOMContentLoaded", function () { focusableScrollers(document); });
   document.addEventListener("htmx:afterSwap", function (event) { focusableScrollers(event.target); });
 
+  // Signing out: drop the capture page's offline copy (static/inspections/sw.js caches it). The
+  // outbox of unsent records stays: it is the inspector's work, sent at their next sign-in.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !/\/accounts\/logout\/$/.test(form.action)) return;
+    if (window.caches) window.caches.delete("cc-capture-v1");
+  });
+
   // Back/forward cache: a restored page must accept a submit again.
   window.addEventListener("pageshow", function () {
     document.querySelectorAll("form[data-submit-once]").forEach(function (form) {

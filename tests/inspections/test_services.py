@@ -92,6 +92,26 @@ def test_create_and_assign_at_once(campaign, city, categories, people, units):
     assert list(issue.events.values_list("action", flat=True)) == ["create", "accept"]
 
 
+def test_a_record_sent_twice_with_its_client_key_is_one_issue(campaign, city, categories, people):
+    def send(actor, key):
+        return services.issue_create(
+            actor=actor,
+            campaign=campaign,
+            category=categories.garbage,
+            region=city.a1,
+            description="桥下垃圾",
+            client_key=key,
+        )
+
+    first = send(people.district_supervisor, "7f1c2a")
+    again = send(people.district_supervisor, "7f1c2a")
+    assert again.pk == first.pk and Issue.objects.filter(description="桥下垃圾").count() == 1
+    assert first.events.count() == 1  # the resend wrote nothing
+    other = send(people.supervisor, "7f1c2a")  # another person's key space
+    assert other.pk != first.pk
+    assert send(people.district_supervisor, "").pk != send(people.district_supervisor, "").pk  # no key: no dedupe
+
+
 # --- creation refusals ---------------------------------------------------------------------------------
 
 

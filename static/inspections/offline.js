@@ -1,0 +1,272 @@
+// 创城督办 · 现场检查登记 on a bad signal. Loaded with `defer` after capture.js.
+//
+// - Every record carries a key this page makes (hidden `client_key`): the server keeps one issue
+//   per key and person, so a record sent twice — a retry after a dropped connection — is one issue.
+// - Saving while offline (or when the send fails on the way) puts the record, photos included,
+//   in the browser's IndexedDB outbox; the page lists what waits and sends it when the network
+//   is back (and at every load), oldest first.
+// - What is being typed is kept as a draft in IndexedDB too, so a reload — even offline, the
+//   service worker (/inspections/sw.js) serves the page from its cache — keeps it.
+(function () {
+  "use strict";
+
+  var DB_NAME = "cc-capture";
+  var OUTBOX = "outbox";
+  var DRAFTS = "drafts";
+  var PAGE_CACHE = "cc-capture-v1";
+  var lastSnapshot = null;
+  var flushing = false;
+
+  function open() {
+    return new Promise(function (resolve, reject) {
+      var request = indexedDB.open(DB_NAME, 1);
+      request.onupgradeneeded = function () {
+        request.result.createObjectStore(OUTBOX, { keyPath: "key" });
+        request.result.createObjectStore(DRAFTS, { keyPath: "url" });
+      };
+      request.onsuccess = function () { resolve(request.result); };
+      request.onerror = function () { reject(request.error); };
+    });
+  }
+
+  function run(store, mode, action) {
+    return open().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var tx = db.transaction(store, mode);
+        var request = action(tx.objectStore(store));
+        tx.oncomplete = function () { resolve(request && request.result); };
+        tx.onerror = function () { reject(tx.error); };
+      });
+    });
+  }
+
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 12);
+  }
+
+  function captureForm() {
+    return document.querySelector("form[data-testid=capture-form]");
+  }
+
+  function ensureKey(form) {
+    var input = form && form.querySelector("[data-client-key]");
+    if (input && !input.value) input.value = newKey();
+  }
+
+  function snapshot(form) {
+    var fields = [];
+    var files = [];
+    new FormData(form).forEach(function (value, name) {
+      if (value instanceof File) {
+        if (value.size) files.push({ name: name, blob: value, filename: value.name, type: value.type });
+      } else {
+        fields.push([name, value]);
+      }
+    });
+    var key = form.querySelector("[data-client-key]");
+    return { key: key ? key.value : newKey(), url: form.action, fields: fields, files: files, at: Date.now() };
+  }
+
+  function asFormData(record) {
+    var data = new FormData();
+    record.fields.forEach(function (pair) { data.append(pair[0], pair[1]); });
+    record.files.forEach(function (f) { data.append(f.name, f.blob, f.filename); });
+    return data;
+  }
+
+  // --- the outbox -------------------------------------------------------------------------------
+
+  function box() {
+    return document.querySelector("[data-outbox]");
+  }
+
+  function render() {
+    var panel = box();
+    if (!panel) return Promise.resolve();
+    return run(OUTBOX, "readonly", function (store) { return store.getAll(); }).then(function (records) {
+      records = (records || []).filter(function (r) { return r.url === (captureForm() || {}).action; });
+      panel.hidden = records.length === 0;
+      var count = panel.querySelector("[data-outbox-count]");
+      if (count) count.textContent = String(records.length);
+      var list = panel.querySelector("[data-outbox-list]");
+      if (!list) return;
+      list.innerHTML = "";
+      records.forEach(function (r) {
+        var item = document.createElement("li");
+        var text = "";
+        r.fields.forEach(function (pair) { if (pair[0] === "description") text = pair[1]; });
+        item.textContent = new Date(r.at).toLocaleTimeString("zh-CN", { hour: "2-digit", minute: "2-digit" }) +
+          " · " + (text || panel.dataset.msgNoText) + " · " + r.files.length + " " + panel.dataset.msgPhotos +
+          (r.error ? " · " + r.error : "");
+        list.appendChild(item);
+      });
+    });
+  }
+
+  function queue(record) {
+    return run(OUTBOX, "readwrite", function (store) { return store.put(record); }).then(render);
+  }
+
+  function flush() {
+    if (flushing || navigator.onLine === false) return Promise.resolve();
+    flushing = true;
+    var sent = 0;
+    return run(OUTBOX, "readonly", function (store) { return store.getAll(); })
+      .then(function (records) {
+        records = (records || []).sort(function (a, b) { return a.at - b.at; });
+        return records.reduce(function (chain, record) {
+          return chain.then(function (stop) {
+            if (stop) return true;
+            return fetch(record.url, {
+              method: "POST",
+              body: asFormData(record),
+              credentials: "same-origin",
+              headers: { "X-Requested-With": "fetch" },
+            }).then(function (response) {
+              if (response.ok) {
+                sent += 1;
+                return run(OUTBOX, "readwrite", function (store) { return store.delete(record.key); }).then(function () { return false; });
+              }
+              record.error = (box() && box().dataset.msgRefused) || String(response.status);
+              return queue(record).then(function () { return false; });
+            }, function () { return true; }); // still no network: try again later
+          });
+        }, Promise.resolve(false));
+      })
+      .then(function () {
+        flushing = false;
+        var panel = box();
+        var status = document.querySelector("[data-outbox-sent]");
+        if (sent && status && panel) {
+          status.hidden = false;
+          status.textContent = panel.dataset.msgSent.replace("%s", sent);
+        }
+        return render();
+      }, function () { flushing = false; });
+  }
+
+  // --- the draft --------------------------------------------------------------------------------
+
+  var draftTimer = null;
+  function saveDraft() {
+    var form = captureForm();
+    if (!form) return;
+    window.clearTimeout(draftTimer);
+    draftTimer = window.setTimeout(function () {
+      var record = snapshot(form);
+      record.url = form.action;
+      run(DRAFTS, "readwrite", function (store) { return store.put(record); });
+    }, 300);
+  }
+
+  function dropDraft() {
+    var form = captureForm();
+    if (!form) return Promise.resolve();
+    window.clearTimeout(draftTimer);
+    return run(DRAFTS, "readwrite", function (store) { return store.delete(form.action); });
+  }
+
+  function restoreDraft() {
+    var form = captureForm();
+    if (!form) return Promise.resolve();
+    return run(DRAFTS, "readonly", function (store) { return store.get(form.action); }).then(function (draft) {
+      if (!draft) return;
+      draft.fields.forEach(function (pair) {
+        var name = pair[0];
+        var value = pair[1];
+        if (name === "csrfmiddlewaretoken") return;
+        form.querySelectorAll("[name='" + name + "']").forEach(function (el) {
+          if (el.type === "radio" || el.type === "checkbox") el.checked = el.value === value;
+          else if (el.type !== "file") el.value = value;
+        });
+      });
+      if (draft.files.length && window.DataTransfer) {
+        var input = form.querySelector("input[type=file][name=photos]");
+        var transfer = new DataTransfer();
+        draft.files.forEach(function (f) { transfer.items.add(new File([f.blob], f.filename, { type: f.type || "image/jpeg" })); });
+        if (input) {
+          input.files = transfer.files;
+          input.dispatchEvent(new Event("change", { bubbles: true }));
+        }
+      }
+      var note = document.querySelector("[data-draft-restored]");
+      if (note) note.hidden = false;
+    });
+  }
+
+  // --- the form ---------------------------------------------------------------------------------
+
+  function resetForNext(form) {
+    ["description", "address", "latitude", "longitude"].forEach(function (name) {
+      var el = form.querySelector("[name=" + name + "]");
+      if (el) el.value = "";
+    });
+    var photos = form.querySelector("input[type=file][name=photos]");
+    if (photos) photos.value = "";
+    var preview = form.querySelector("[data-photo-preview]");
+    if (preview) preview.innerHTML = "";
+    var key = form.querySelector("[data-client-key]");
+    if (key) key.value = newKey();
+    var note = document.querySelector("[data-draft-restored]");
+    if (note) note.hidden = true;
+  }
+
+  // Offline: keep the record instead of sending it (before htmx sees the submit).
+  document.addEventListener(
+    "submit",
+    function (event) {
+      var form = event.target;
+      if (!(form instanceof HTMLFormElement) || form !== captureForm()) return;
+      ensureKey(form);
+      lastSnapshot = snapshot(form);
+      if (navigator.onLine !== false) return;
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      queue(lastSnapshot).then(dropDraft).then(function () { resetForNext(form); });
+    },
+    true
+  );
+
+  // Online, but the request never reached the server: keep the record the same way.
+  document.addEventListener("htmx:sendError", function (event) {
+    if (event.target !== captureForm() || !lastSnapshot) return;
+    var form = captureForm();
+    queue(lastSnapshot).then(dropDraft).then(function () { resetForNext(form); });
+  });
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (event.detail && event.detail.successful && event.target === captureForm()) dropDraft();
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    ensureKey(captureForm());
+    render();
+  });
+  document.addEventListener("input", function (event) {
+    if (event.target.form && event.target.form === captureForm()) saveDraft();
+  });
+  document.addEventListener("change", function (event) {
+    if (event.target.form && event.target.form === captureForm()) saveDraft();
+  });
+  window.addEventListener("online", flush);
+
+  // The page and its assets, cached by the service worker so the page opens without a network.
+  function installWorker() {
+    if (!("serviceWorker" in navigator) || !window.caches) return;
+    var worker = document.querySelector("[data-capture-worker]");
+    if (!worker) return;
+    navigator.serviceWorker.register(worker.dataset.captureWorker, { scope: worker.dataset.scope }).then(function () {
+      var assets = [location.href];
+      document.querySelectorAll("script[src], link[rel=stylesheet][href]").forEach(function (el) {
+        assets.push(el.src || el.href);
+      });
+      return caches.open(PAGE_CACHE).then(function (cache) { return cache.addAll(assets); });
+    }).catch(function () { /* no worker: the page still works online */ });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    ensureKey(captureForm());
+    restoreDraft().then(render).then(flush);
+    installWorker();
+  });
+})();
