@@ -41,6 +41,12 @@ def q2(value):
     return Decimal(value).quantize(TWO, ROUND_HALF_UP)
 
 
+def pass_rate(passed, failed):
+    """合格率 in %: 合格 ÷ (合格 + 不合格), or None when nothing was answered either way."""
+    answered = passed + failed
+    return q2(Decimal(100) * passed / answered) if answered else None
+
+
 @dataclass
 class IndicatorScore:
     indicator_id: int
@@ -63,8 +69,7 @@ class IndicatorScore:
 
     @property
     def pass_rate(self):
-        answered = self.passed + self.failed
-        return q2(Decimal(100) * self.passed / answered) if answered else None
+        return pass_rate(self.passed, self.failed)
 
     def as_dict(self):
         return {
@@ -117,8 +122,7 @@ class ScopeScore:
 
     @property
     def pass_rate(self):
-        answered = self.passed + self.failed
-        return q2(Decimal(100) * self.passed / answered) if answered else None
+        return pass_rate(self.passed, self.failed)
 
     def as_dict(self):
         return {
