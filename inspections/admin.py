@@ -4,8 +4,9 @@ the admin never saves one: their state, deadlines and counters are facts with ev
 them."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from .models import Inspection, Issue, IssueCategory, IssueEvent, Photo
+from .models import CampaignCategorySet, Inspection, Issue, IssueCategory, IssueEvent, Photo
 
 
 @admin.register(IssueCategory)
@@ -86,3 +87,15 @@ class PhotoAdmin(ReadOnlyAdmin):
     list_filter = ["kind", "taken_before_issue"]
     search_fields = ["=issue__id", "sha256", "original_sha256", "dhash"]
     list_select_related = ["issue__category"]
+
+
+@admin.register(CampaignCategorySet)
+class CampaignCategorySetAdmin(admin.ModelAdmin):
+    """在用问题类别 per campaign: pick the few dozen the campaign records under (the phone's list)."""
+
+    list_display = ("campaign", "category_count")
+    filter_horizontal = ("categories",)
+
+    @admin.display(description=_("类别数"))
+    def category_count(self, obj):
+        return obj.categories.count()

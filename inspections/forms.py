@@ -24,6 +24,7 @@ from .models import (
     PhotoKind,
     ReassignmentReason,
     Severity,
+    categories_for,
 )
 from .workflow import TRANSITIONS
 
@@ -314,6 +315,8 @@ class IssueCaptureForm(ServiceErrorsMixin, forms.Form):
         self.fields["region"].label_from_instance = _indent
         self.fields["region"].initial = inspection.region_id
         self.fields["responsible_unit"].queryset = visible_units(user)
+        # The campaign's 在用问题类别 (all when it has none).
+        self.fields["category"].queryset = categories_for(inspection.campaign)
 
     def grouped_categories(self):
         """[(group label, [(pk, name)])]: the categories by 部件/事件/创建专项 and major class,
@@ -321,7 +324,7 @@ class IssueCaptureForm(ServiceErrorsMixin, forms.Form):
         kinds = dict(IssueCategory._meta.get_field("kind").choices)
         groups = {}
         for pk, kind, major, name in (
-            IssueCategory.objects.filter(is_active=True)
+            categories_for(self.inspection.campaign)
             .order_by("kind", "major", "code")
             .values_list("pk", "kind", "major", "name")
         ):

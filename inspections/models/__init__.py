@@ -14,7 +14,7 @@ One module per seam: :mod:`.categories`, :mod:`.inspections`, :mod:`.issues`, :m
 everything is importable from ``inspections.models`` as before.
 """
 
-from .categories import CategoryKind, IssueCategory
+from .categories import CampaignCategorySet, CategoryKind, IssueCategory, categories_for
 from .inspections import Inspection, InspectionKind, InspectionQuerySet, source_document_path
 from .issues import (
     CLOCK_STATES,
@@ -42,6 +42,8 @@ __all__ = [
     "Issue",
     "IssueAction",
     "IssueCategory",
+    "CampaignCategorySet",
+    "categories_for",
     "IssueEvent",
     "IssueEventQuerySet",
     "IssueQuerySet",

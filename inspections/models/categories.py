@@ -83,3 +83,31 @@ class IssueCategory(models.Model):
         if self.time_limit_days:
             return _("%(n)s 工作日") % {"n": self.time_limit_days}
         return ""
+
+
+class CampaignCategorySet(models.Model):
+    """在用问题类别: the categories a campaign records issues under, so the phone's list is the
+    few dozen the campaign uses instead of 300+ classes. A campaign without a set uses them all."""
+
+    campaign = models.OneToOneField(
+        "campaigns.Campaign", verbose_name=_("创建活动"), on_delete=models.CASCADE, related_name="category_set"
+    )
+    categories = models.ManyToManyField(IssueCategory, verbose_name=_("在用问题类别"), related_name="+")
+
+    class Meta:
+        verbose_name = _("活动在用问题类别")
+        verbose_name_plural = _("活动在用问题类别")
+
+    def __str__(self):
+        return str(self.campaign)
+
+
+def categories_for(campaign):
+    """The active categories to offer when recording for ``campaign``: its set, or all."""
+    active = IssueCategory.objects.filter(is_active=True)
+    if campaign is None:
+        return active
+    chosen = CampaignCategorySet.categories.through.objects.filter(campaigncategoryset__campaign_id=campaign.pk)
+    if not chosen.exists():
+        return active
+    return active.filter(pk__in=chosen.values("issuecategory_id"))

@@ -372,6 +372,22 @@ def test_capture_without_assign_records_a_report(client, people, inspection, cat
     assert issue.state == IssueState.REPORTED and issue.responsible_unit is None
 
 
+def test_a_campaign_narrows_the_categories_on_the_phone(client, people, inspection, categories, city):
+    from inspections.models import CampaignCategorySet
+
+    client.force_login(people.supervisor)
+    url = reverse("inspections:capture", args=[inspection.pk])
+    assert categories.green.name in client.get(url).content.decode()  # no set: every category
+    chosen = CampaignCategorySet.objects.create(campaign=inspection.campaign)
+    chosen.categories.set([categories.garbage, categories.ads])
+    page = client.get(url).content.decode()
+    assert categories.garbage.name in page and categories.ads.name in page
+    assert f'value="{categories.green.pk}"' not in page
+    data = {"category": categories.green.pk, "severity": "general", "description": "绿地裸土", "region": city.a1.pk}
+    refused = client.post(url, data)
+    assert refused.status_code == 400 and not Issue.objects.exists()
+
+
 def test_capture_errors_show_by_their_field_and_write_nothing(client, people, inspection, categories, city):
     client.force_login(people.supervisor)
     url = reverse("inspections:capture", args=[inspection.pk])
