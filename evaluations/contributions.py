@@ -42,7 +42,7 @@ def round_score_for(round_, path):
 
 
 def briefing_section(campaign, region, start, end):
-    round_ = scoring.latest_scored_round(campaign)
+    round_ = scoring.latest_scored_round(campaign, until=end)  # what was known when the period ended
     path = None if region is None or region.pk == campaign.region_id else region.path
     sweeps = Sweep.objects.filter(campaign=campaign, created_at__date__lte=end, due_on__gte=start)
     if path:
@@ -81,14 +81,14 @@ def briefing_section(campaign, region, start, end):
                 "rows": [
                     [
                         d.name,
-                        i + 1,
+                        "—" if rank is None else rank,
                         f"{d.sites_answered}/{d.sites_total}",
                         _fmt(d.score),
                         str(d.lost),
                         _fmt(d.pass_rate),
                         _signed(scoring.change(d.score, prior[d.key].score if d.key in prior else None)),
                     ]
-                    for i, d in enumerate(score.districts)
+                    for rank, d in scoring.ranked(score.districts)
                 ],
             }
         )
@@ -99,7 +99,14 @@ def briefing_section(campaign, region, start, end):
                 "caption": _("举一反三排查"),
                 "headers": [_("排查事项"), _("点位"), _("合格"), _("发现问题"), _("未排查"), _("完成时限")],
                 "rows": [
-                    [s.title, s.total, s.passed, s.issues, s.total - s.passed - s.issues, s.due_on.isoformat()]
+                    [
+                        s.title,
+                        s.total,
+                        s.passed,
+                        s.issues,
+                        s.total - s.passed - s.issues,
+                        f"{s.due_on.month}月{s.due_on.day}日",
+                    ]
                     for s in sweeps
                 ],
             }

@@ -53,11 +53,11 @@ def round_report(round_):
     prior_i = before.city.indicators if before else {}
     districts = [
         {
-            "rank": i + 1,
+            "rank": rank,
             "score": d,
             "change": scoring.change(d.score, prior_d[d.key].score if d.key in prior_d else None),
         }
-        for i, d in enumerate(score.districts)
+        for rank, d in scoring.ranked(score.districts)
     ]
     indicators = [
         {
@@ -75,7 +75,21 @@ def round_report(round_):
         "indicators": indicators,
         "worst": _worst_items(round_),
         "definition": scoring.SCORE_RULE,
+        "title": report_title(round_),
     }
+
+
+def report_title(round_):
+    """第2轮模拟测评 → 第2轮模拟测评报告; 12月专项 → 12月专项模拟测评报告."""
+    name = round_.name
+    return _("%(r)s报告") % {"r": name} if name.endswith("模拟测评") else _("%(r)s模拟测评报告") % {"r": name}
+
+
+def signed(value):
+    """+4.16 / -0.13 / 0.00, or — when there is nothing to compare with."""
+    if value is None:
+        return "—"
+    return f"+{value}" if value > 0 else str(value)
 
 
 def report_html(round_):
@@ -111,12 +125,12 @@ def report_docx(round_):
     style.font.size = Pt(12)
     with translation.override("zh-hans"):
         city = data["score"].city
-        doc.add_heading(_("%(r)s模拟测评报告") % {"r": round_.name}, level=0)
+        doc.add_heading(data["title"], level=0)
         doc.add_paragraph(
             _("测评时间：%(a)s 至 %(b)s；抽取点位 %(n)s 个，已测 %(d)s 个；随机种子 %(s)s。")
             % {
-                "a": round_.starts_on.isoformat(),
-                "b": round_.ends_on.isoformat(),
+                "a": f"{round_.starts_on.year}年{round_.starts_on.month}月{round_.starts_on.day}日",
+                "b": f"{round_.ends_on.year}年{round_.ends_on.month}月{round_.ends_on.day}日",
                 "n": city.sites_total,
                 "d": city.sites_answered,
                 "s": round_.seed,
@@ -129,28 +143,28 @@ def report_docx(round_):
                 "s": _fmt(city.score),
                 "l": city.lost,
                 "p": _fmt(city.pass_rate, "%"),
-                "c": _fmt(data["city_change"]),
+                "c": signed(data["city_change"]),
             }
         )
+        if city.negative_list_failed:
+            doc.add_paragraph(_("负面清单考察内容不合格 %(n)s 处，须立即整改。") % {"n": city.negative_list_failed})
         doc.add_heading(_("二、各区得分"), level=1)
-        table = doc.add_table(rows=1, cols=6)
+        table = doc.add_table(rows=1, cols=7)
         table.style = "Table Grid"
-        for cell, text in zip(
-            table.rows[0].cells,
-            [_("名次"), _("区"), _("已测点位"), _("模拟得分"), _("合格率"), _("较上轮")],
-            strict=True,
-        ):
+        headers = [_("名次"), _("区"), _("已测点位"), _("模拟得分"), _("失分"), _("合格率"), _("较上轮")]
+        for cell, text in zip(table.rows[0].cells, headers, strict=True):
             cell.text = text
         for row in data["districts"]:
             d = row["score"]
             cells = table.add_row().cells
             values = [
-                row["rank"],
+                _fmt(row["rank"]),
                 d.name,
                 f"{d.sites_answered}/{d.sites_total}",
                 _fmt(d.score),
+                d.lost,
                 _fmt(d.pass_rate, "%"),
-                _fmt(row["change"]),
+                signed(row["change"]),
             ]
             for cell, value in zip(cells, values, strict=True):
                 cell.text = str(value)
@@ -164,7 +178,7 @@ def report_docx(round_):
         for row in data["indicators"]:
             i = row["score"]
             cells = table.add_row().cells
-            values = [f"{i.code} {i.name}", i.full, i.score, i.lost, _fmt(i.pass_rate, "%"), _fmt(row["change"])]
+            values = [f"{i.code} {i.name}", i.full, i.score, i.lost, _fmt(i.pass_rate, "%"), signed(row["change"])]
             for cell, value in zip(cells, values, strict=True):
                 cell.text = str(value)
         doc.add_heading(_("四、问题较多的考察内容"), level=1)

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from chuangcheng.campaigns.models import Indicator
 
-from .models import Answer, Result, Round, RoundSite
+from .models import Answer, Result, Round, RoundSite, RoundState
 
 TWO = Decimal("0.01")
 ZERO = Decimal(0)
@@ -113,6 +113,11 @@ class ScopeScore:
         return q2(Decimal(100) * self.scored / self.full) if self.full else None
 
     @property
+    def negative_list_failed(self):
+        """负面清单 items failed in the scope: shown as a warning whatever the points."""
+        return sum(i.negative_list_failed for i in self.indicators.values())
+
+    @property
     def passed(self):
         return sum(i.passed for i in self.indicators.values())
 
@@ -135,6 +140,7 @@ class ScopeScore:
             "pass_rate": None if self.pass_rate is None else str(self.pass_rate),
             "passed": self.passed,
             "failed": self.failed,
+            "negative_list_failed": self.negative_list_failed,
             "sites_answered": self.sites_answered,
             "sites_total": self.sites_total,
             "indicators": [i.as_dict() for i in sorted(self.indicators.values(), key=_indicator_order)],
@@ -180,7 +186,7 @@ class RoundScore:
             "round": self.round.pk,
             "definition": str(SCORE_RULE),
             "city": self.city.as_dict(),
-            "districts": [{"rank": i + 1, **d.as_dict()} for i, d in enumerate(self.districts)],
+            "districts": [{"rank": rank, **d.as_dict()} for rank, d in ranked(self.districts)],
         }
 
 
@@ -264,25 +270,37 @@ def round_score(round_, *, path=None):
     return RoundScore(round_, city, ranked, sorted(sites.values(), key=lambda s: (s.path, s.name)), indicators)
 
 
+def ranked(districts):
+    """``(rank, district)``: districts with a score ranked 1, 2…; those not yet measured get None."""
+    n = 0
+    for d in districts:
+        if d.score is None:
+            yield None, d
+        else:
+            n += 1
+            yield n, d
+
+
 def previous_round(round_):
     """The round before ``round_`` in its campaign that has answers (for the 环比)."""
     return (
-        Round.objects.filter(campaign_id=round_.campaign_id, number__lt=round_.number, sites__answered_at__isnull=False)
+        Round.objects.filter(campaign_id=round_.campaign_id, number__lt=round_.number, sites__answers__isnull=False)
         .order_by("-number")
         .distinct()
         .first()
     )
 
 
-def latest_scored_round(campaign):
-    """The latest round of the campaign with answers — what 短板 and the briefing measure by."""
-    return (
-        Round.objects.filter(campaign=campaign, sites__answered_at__isnull=False)
-        .select_related("region")
-        .order_by("-number")
-        .distinct()
-        .first()
+def latest_scored_round(campaign, *, until=None):
+    """The latest *closed* round of the campaign with answers (closed by ``until``, a date, when
+    given) — what 短板 and the briefings measure by: a round still being answered is a partial
+    sample, shown on its own page only."""
+    rounds = Round.objects.filter(
+        campaign=campaign, state=RoundState.CLOSED, closed_at__isnull=False, sites__answers__isnull=False
     )
+    if until is not None:
+        rounds = rounds.filter(closed_at__date__lte=until)
+    return rounds.select_related("region").order_by("-number").distinct().first()
 
 
 def change(current, previous):

@@ -276,7 +276,12 @@ def site_answer(*, actor, round_site_id, answers, latitude=None, longitude=None)
         answer.save()
     if round_site.round.state == RoundState.PLANNED:
         Round.objects.filter(pk=round_site.round_id).update(state=RoundState.IN_PROGRESS)
-    round_site.answered_at, round_site.answered_by = round_site.answered_at or now, actor
+    # The site counts as measured (已测) once every item of its checklist has an answer; until
+    # then the answers are kept and the site stays on its inspector's list.
+    answered = set(round_site.answers.values_list("item_id", flat=True))
+    if round_site.answered_at is None and set(items) <= answered:
+        round_site.answered_at = now
+    round_site.answered_by = actor
     fields = ["answered_at", "answered_by"]
     if latitude is not None:
         round_site.latitude, round_site.longitude, round_site.distance_m = latitude, longitude, distance
@@ -392,7 +397,12 @@ def sweep_create(
     title = (title or "").strip() or (item.text if item else "") or (category.name if category else "")
     if not title:
         raise ApplicationError(_("请填写排查事项。"), field="title")
-    category = category or (item.category if item else None) or (origin_issue.category if origin_issue else None)
+    category = (
+        category
+        or (item.category if item else None)
+        or (origin_issue.category if origin_issue else None)
+        or (origin_answer.issue.category if origin_answer is not None and origin_answer.issue_id else None)
+    )
     if category is None:
         raise ApplicationError(_("请选择问题类别（排查发现问题时按此类别登记）。"), field="category")
     sites = list(

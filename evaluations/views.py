@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from chuangcheng.campaigns.models import Campaign
 from chuangcheng.exceptions import ApplicationError
 from chuangcheng.org.models import Region, SiteType, User
-from inspections.models import Issue, IssueCategory
+from inspections.models import Issue, categories_for
 
 from . import permissions, report, scoring, services
 from .models import Answer, Result, Round, RoundSite, RoundState, Sweep, SweepResult, SweepSite
@@ -30,6 +30,12 @@ from .models import Answer, Result, Round, RoundSite, RoundState, Sweep, SweepRe
 def _campaign(user):
     campaigns = Campaign.objects.visible_to(user).order_by("-status", "-start_date", "pk")
     return campaigns.filter(status="active").first() or campaigns.first()
+
+
+def _category(raw, campaign):
+    if not str(raw or "").isdigit():
+        return None
+    return categories_for(campaign).filter(pk=int(raw)).first()
 
 
 def _wants_json(request):
@@ -89,7 +95,9 @@ def round_new(request):
     if campaign is None:
         raise Http404
     quotas = {t: request.POST.get(f"quota_{t}", "") or 0 for t in SiteType.values}
-    inspectors = list(User.objects.filter(pk__in=[int(v) for v in request.POST.getlist("inspectors") if v.isdigit()]))
+    ids = [int(v) for v in request.POST.getlist("inspectors") if v.isdigit()]
+    people = User.objects.in_bulk(ids)
+    inspectors = [people[i] for i in ids if i in people]  # in the order chosen: sites go round in turn
     try:
         starts_on = dt.date.fromisoformat(request.POST.get("starts_on", ""))
         ends_on = dt.date.fromisoformat(request.POST.get("ends_on", ""))
@@ -257,7 +265,7 @@ def site_checklist(request, pk):
             "can_generate": permissions.can_generate_issues(user, round_site),
             "pending_issues": [a for a in failed if a.issue_id is None],
             "issued": [a for a in failed if a.issue_id],
-            "categories": IssueCategory.objects.filter(is_active=True).order_by("code")
+            "categories": categories_for(round_site.round.campaign).order_by("code")
             if any(a.item.category_id is None for a in failed)
             else [],
             "gps_limit": services.GPS_WARNING_METRES,
@@ -271,9 +279,7 @@ def site_checklist(request, pk):
 @require_POST
 def site_generate(request, pk):
     round_site = _visible_round_site(request.user, pk)
-    category = None
-    if (raw := request.POST.get("category", "")).isdigit():
-        category = IssueCategory.objects.filter(pk=int(raw), is_active=True).first()
+    category = _category(request.POST.get("category"), round_site.round.campaign)
     try:
         created = services.site_generate_issues(actor=request.user, round_site_id=round_site.pk, category=category)
     except ApplicationError as exc:
@@ -355,7 +361,7 @@ def sweep_new(request):
                 site_type=site_type,
                 due_on=due_on,
                 item=answer.item if answer else None,
-                category=issue.category if issue else None,
+                category=_category(source.get("category"), campaign),
                 title=source.get("title", ""),
                 origin_issue=issue,
                 origin_answer=answer,
@@ -368,6 +374,11 @@ def sweep_new(request):
             )
             return redirect("evaluations:sweep", sweep.pk)
     title = source.get("title") or (answer.item.text if answer else (issue.description[:100] if issue else ""))
+    derived = (
+        (answer.item.category_id if answer else None)
+        or (answer.issue.category_id if answer and answer.issue_id else None)
+        or (issue.category_id if issue else None)
+    )
     return render(
         request,
         "evaluations/sweep_new.html",
@@ -380,6 +391,8 @@ def sweep_new(request):
             "regions": regions,
             "region_id": source.get("region") or str(campaign.region_id),
             "due_on": source.get("due_on") or (timezone.localdate() + dt.timedelta(days=7)).isoformat(),
+            "categories": categories_for(campaign).order_by("code"),
+            "category_id": str(source.get("category") or derived or ""),
             "error": error,
         },
         status=400 if error else 200,

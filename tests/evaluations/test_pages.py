@@ -7,13 +7,14 @@ import datetime as dt
 import io
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 from docx import Document
 
 from chuangcheng.reports.briefings.services import briefing_build
 from evaluations import services
-from evaluations.models import Answer, RoundSite, Sweep
+from evaluations.models import Answer, Round, RoundSite, Sweep
 from tests.evaluations.conftest import jpeg
 
 
@@ -119,6 +120,12 @@ def test_weak_spots_and_the_weekly_briefing_carry_the_measured_score(client, peo
         answers=[{"item": items[1].pk, "result": "fail", "photo": jpeg(6)}],
     )
     client.force_login(people.supervisor)
+    page = client.get(reverse("dashboard:overview")).content.decode()
+    assert "实测失分" not in page  # a round still being answered is not measured yet
+    services.round_transition(actor=people.supervisor, round_id=round_.pk, action="close")
+    last_week = timezone.now() - dt.timedelta(days=8)
+    Round.objects.filter(pk=round_.pk).update(closed_at=last_week)  # closed before last week's end
+    cache.clear()
     page = client.get(reverse("dashboard:overview")).content.decode()
     assert "实测失分（第1轮）" in page and 'data-testid="measured-loss"' in page
     today = timezone.localdate()
