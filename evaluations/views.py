@@ -46,6 +46,11 @@ def _wants_json(request):
 @require_GET
 def round_list(request):
     """测评轮次 with their scores, the sites waiting for me, and — for the office — a new round."""
+    return _round_list_page(request)
+
+
+def _round_list_page(request, *, form=None, error=None, status=200):
+    """The list; after a refused 新建 the form comes back as it was filled in, with the reason."""
     user = request.user
     campaign = _campaign(user)
     rounds = list(
@@ -81,9 +86,21 @@ def round_list(request):
             "mine": mine,
             "manage": manage,
             "inspectors": inspectors,
-            "site_types": SiteType.choices,
+            "site_types": [
+                (value, label, (form or {}).get(f"quota_{value}", "0")) for value, label in SiteType.choices
+            ],
             "today": timezone.localdate(),
+            "values": {
+                "name": (form or {}).get("name", ""),
+                "starts_on": (form or {}).get("starts_on") or timezone.localdate().isoformat(),
+                "ends_on": (form or {}).get("ends_on") or timezone.localdate().isoformat(),
+                "seed": (form or {}).get("seed", ""),
+                "exclude_previous": bool((form or {}).get("exclude_previous")),
+            },
+            "chosen": [int(v) for v in (form.getlist("inspectors") if form else []) if str(v).isdigit()] or [user.pk],
+            "form_error": error,
         },
+        status=status,
     )
 
 
@@ -102,8 +119,7 @@ def round_new(request):
         starts_on = dt.date.fromisoformat(request.POST.get("starts_on", ""))
         ends_on = dt.date.fromisoformat(request.POST.get("ends_on", ""))
     except ValueError:
-        messages.error(request, _("请填写有效的开始和结束日期。"))
-        return redirect("evaluations:rounds")
+        return _round_list_page(request, form=request.POST, error=_("请填写有效的开始和结束日期。"), status=400)
     try:
         round_ = services.round_create(
             actor=user,
@@ -118,8 +134,7 @@ def round_new(request):
             inspectors=inspectors or [user],
         )
     except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return redirect("evaluations:rounds")
+        return _round_list_page(request, form=request.POST, error=exc.message, status=400)
     messages.success(
         request, _("已抽取 %(n)s 个点位（随机种子 %(s)s）。") % {"n": round_.sites.count(), "s": round_.seed}
     )

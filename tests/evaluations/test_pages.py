@@ -161,8 +161,10 @@ def test_the_office_draws_a_round_on_the_page(client, people, campaign, city, ch
     assert 'name="inspectors"' in page and "dsupervisor" in page
     today = timezone.localdate().isoformat()
     form = {"name": "12月第二轮", "starts_on": today, "ends_on": today, "seed": "11", "quota_market": "1"}
-    bad = client.post(reverse("evaluations:round_new"), {**form, "quota_market": "99"}, follow=True)
-    assert "抽样数量应为 0～50 的整数" in bad.content.decode() and not Round.objects.exists()
+    bad = client.post(reverse("evaluations:round_new"), {**form, "quota_market": "99"})
+    html = bad.content.decode()
+    assert bad.status_code == 400 and "抽样数量应为 0～50 的整数" in html and not Round.objects.exists()
+    assert 'value="12月第二轮"' in html and 'value="99"' in html  # what was filled in comes back
     made = client.post(
         reverse("evaluations:round_new"),
         {**form, "inspectors": [people.district_supervisor.pk, people.supervisor.pk]},

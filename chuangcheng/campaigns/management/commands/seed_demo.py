@@ -213,6 +213,8 @@ class Command(BaseCommand):
             site_type = types[i % len(types)]
             town = street.region
             stem = town.name.removesuffix("街道").removesuffix("办事处").removesuffix("镇").removesuffix("乡")
+            if site_type == SiteType.MAIN_ROAD:  # 桐柏路街道 → 桐柏路 / 桐柏大道, not 桐柏路路
+                stem = stem.removesuffix("路")
             name = rng.choice(SITE_NAMES[site_type]).format(t=stem, n=i // len(street_list) + 1)
             owner = depts.get(SITE_OWNER.get(site_type)) or street
             Site.objects.update_or_create(
