@@ -33,7 +33,7 @@ METHOD_WORDS = {
     ],
     EvaluationMethod.DOCUMENT: ["材料审核", "资料审核", "材料审查", "资料审查", "查阅资料", "查看资料", "台账审核"],
     EvaluationMethod.SURVEY: ["问卷调查", "问卷", "满意度调查", "电话调查", "网络调查"],
-    EvaluationMethod.ONLINE: ["网上申报", "网络申报", "网上填报", "系统申报"],
+    EvaluationMethod.ONLINE: ["网上申报", "网络申报", "网上填报", "系统申报", "网上测评", "网络测评"],
     EvaluationMethod.HOUSEHOLD: ["入户调查", "入户问卷", "入户走访"],
     EvaluationMethod.INTERVIEW: ["现场访谈", "访谈", "座谈", "现场询问", "随机访问"],
     EvaluationMethod.DATA: ["数据分析", "数据比对", "数据统计", "数据核查", "统计数据"],

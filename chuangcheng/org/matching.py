@@ -121,6 +121,16 @@ def _is_abbreviation(text, name):
     return True
 
 
+# A body inside a bureau is named after it: 公安局交通警察支队 is written 交警支队.
+_PARENT_BODY = re.compile(r"^.+?(?:局|委员会|委|厅|办公室)(?=.{3,}$)")
+
+
+def _tails(name):
+    """The unit's own name after its parent body's (``交通警察支队`` of ``公安局交通警察支队``)."""
+    match = _PARENT_BODY.match(name)
+    return (name[match.end() :],) if match else ()
+
+
 class UnitMatcher:
     """Name → unit(s) among the active units under ``region`` (the campaign's territory; all
     active units when ``None``). Loads units and aliases once (three queries)."""
@@ -185,7 +195,8 @@ class UnitMatcher:
         variants = [text] + ([text[1:]] if len(text) > 3 and text[0] in "市区" else [])
         if any(v in core or v in full for v in variants):
             return 2
-        if any(_is_abbreviation(_fold(v), _fold(name)) for v in variants for name in (core, full)):
+        names = (core, full, *_tails(core))
+        if any(_is_abbreviation(_fold(v), _fold(name)) for v in variants for name in names):
             return 1
         return 0
 

@@ -335,7 +335,9 @@ def plan_tasks(source, *, campaign, filename=None, allow_unlinked_leaders=False,
             seen[planned.key] = planned
             plan.rows.append(planned)
     if errors:
-        raise ImportErrors(errors)
+        exc = ImportErrors(errors)
+        exc.plan = plan  # the rows that did resolve: a dry run still shows what each cell became
+        raise exc
     return plan
 
 

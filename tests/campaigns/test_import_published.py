@@ -98,6 +98,7 @@ def test_a_parent_found_nowhere_names_the_closest_codes_and_unknown_methods_are_
         ("问卷调查；实地考察：公交站点", ["survey", "field"], "公交站点"),
         ("实地考察：主次干道；商业大街", ["field"], "主次干道；商业大街"),
         ("材料审核、数据分析", ["document", "data"], ""),
+        ("网上测评、材料审核", ["online", "document"], ""),  # 2015 体系's word for 网上申报
         ("", [], ""),
     ],
 )

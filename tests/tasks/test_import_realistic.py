@@ -31,7 +31,7 @@ def fixed_rows():
     return rows
 
 
-def test_the_dry_run_names_exactly_one_error_the_unknown_leader(tmp_path, zz):
+def test_the_dry_run_names_exactly_one_error_the_unknown_leader(tmp_path, zz, capsys):
     path = builders.task_table_xlsx(tmp_path / "任务分解表.xlsx")
     with pytest.raises(ImportErrors) as exc:
         import_tasks(path, campaign=zz.campaign, actor=zz.supervisor, dry_run=True, today=TODAY)
@@ -42,6 +42,9 @@ def test_the_dry_run_names_exactly_one_error_the_unknown_leader(tmp_path, zz):
     with pytest.raises(CommandError) as command:
         call_command("import_tasks", str(path), "--campaign", str(zz.campaign.pk), "--dry-run")
     assert str(command.value).count("第 ") == 1 and "王建华" in str(command.value)
+    # …and every other row's resolution is printed above the error.
+    out = capsys.readouterr().out
+    assert out.count("第 ") == 19 and "住建局 → 郑州市住房和城乡建设局" in out
     assert Task.objects.count() == 0
 
 
@@ -186,3 +189,15 @@ def test_a_task_written_over_several_rows_is_one_decomposed_task(tmp_path, zz):
     assert parent.children.count() == 3 and parent.region == zz.city
     assert set(parent.cooperating_units.values_list("name", flat=True)) == {"郑州市住房和城乡建设局"}
     assert Task.objects.get(number="2", parent__isnull=True).children.count() == 2
+
+
+def test_a_body_inside_a_bureau_is_found_by_its_short_name(zz):
+    from chuangcheng.org.matching import UnitMatcher
+    from chuangcheng.org.models import Unit
+
+    city_bureau = zz.departments["郑州市城市管理局"]
+    police = Unit.objects.create(
+        name="郑州市公安局交通警察支队", kind=city_bureau.kind, level=city_bureau.level, region=city_bureau.region
+    )
+    match = UnitMatcher(zz.campaign.region).resolve("交警支队")
+    assert (match.how, match.units) == ("inferred", [police])

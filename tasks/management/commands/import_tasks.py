@@ -42,6 +42,10 @@ class Command(BaseCommand):
                 allow_unlinked_leaders=allow_unlinked_leaders,
             )
         except ImportErrors as exc:
+            partial = getattr(exc, "plan", None)
+            if dry_run and partial is not None:  # what every other row resolved to, then the errors
+                for line in partial.report_lines():
+                    self.stdout.write(line)
             raise CommandError(_("导入失败，未写入任何数据：\n%(errors)s") % {"errors": exc}) from None
         if dry_run:
             for line in result.report_lines():
