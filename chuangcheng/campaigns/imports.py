@@ -77,6 +77,7 @@ class PlannedIndicator:
     effective_score: Decimal | None = None
     score_is_derived: bool = False
     depth: int = 1
+    sort_key: str = ""  # from the outline (一、/（一）/1.), else from the code
 
     @property
     def method_labels(self):
@@ -97,7 +98,7 @@ class PlannedIndicator:
             "site_types": ",".join(self.site_types),
             "negative_list": self.negative_list,
             "description": self.description,
-            "sort_key": Indicator.sort_key_for(self.code),
+            "sort_key": self.sort_key or Indicator.sort_key_for(self.code),
         }
 
 
@@ -133,11 +134,60 @@ def _score(text, problems):
     return score
 
 
+# Outline numbering as published standards write it (2015 文明城市测评体系): 一、 a chapter, （一）
+# a section (restarting in every chapter), 1. an item (often running through the document),
+# (1) a sub-item. Level → the pattern of its marker.
+_OUTLINE = (
+    re.compile(r"^([一二三四五六七八九十]+)[、.．]?$"),
+    re.compile(r"^[（(]([一二三四五六七八九十]+)[）)][、.．]?$"),
+    re.compile(r"^(\d+)[.、．]?$"),
+    re.compile(r"^[（(](\d+)[）)][、.．]?$"),
+)
+_OUTLINE_MARK = ("{n}", "（{n}）", "{n}", "（{n}）")
+
+
+def _outline(table):
+    """``{line: (code, parent_code, sort_key)}`` when the file is numbered as an outline and gives
+    no 上级编号: each row's parent is the nearest row above it of a higher level, the markers of a
+    level whose numbering restarts (（一） in every chapter) get their parent's code in front
+    (一（一）), and the order is the outline's. ``{}`` otherwise (codes like 1.2.3 carry their own tree)."""
+    rows = list(table)
+    if not rows or any(t.get("parent_code") for t in rows):
+        return {}
+    levels = []
+    for t in rows:
+        code = (t.get("code") or "").strip()
+        level = next((i for i, pattern in enumerate(_OUTLINE) if pattern.match(code)), None)
+        if level is None:
+            return {}
+        levels.append((level, _OUTLINE[level].match(code).group(1)))
+    if len({level for level, _n in levels}) < 2:
+        return {}
+    marks = [_OUTLINE_MARK[level].format(n=n) for level, n in levels]
+    # A level whose numbering restarts (（一） in every chapter) is coded under its parent throughout.
+    restarting = {level for (level, _n), m in zip(levels, marks, strict=True) if marks.count(m) > 1}
+    out, stack = {}, []  # stack: (level, code, sort_key) of the open ancestors
+    for t, (level, _n), mark in zip(rows, levels, marks, strict=True):
+        while stack and stack[-1][0] >= level:
+            stack.pop()
+        parent = stack[-1] if stack else None
+        code = f"{parent[1]}{mark}" if parent and level in restarting else mark
+        part = Indicator.sort_key_for(mark)
+        sort_key = f"{parent[2]}.{part}" if parent else part
+        out[t.line] = (code, parent[1] if parent else "", sort_key)
+        stack.append((level, code, sort_key))
+    return out
+
+
 def _parse(table):
     errors, rows, seen = [], [], {}
+    outline = _outline(table)
     for t in table:
         problems = []
         code, parent_code, name = t.get("code"), t.get("parent_code"), t.get("name")
+        sort_key = ""
+        if t.line in outline:
+            code, parent_code, sort_key = outline[t.line]
         if not code:
             problems.append(_("缺少编号"))
         elif len(code) > 30:
@@ -176,8 +226,11 @@ def _parse(table):
                 site_types=recognise_site_types(requirements),
                 negative_list=negative_raw in YES,
                 description=t.get("description"),
+                sort_key=sort_key,
             )
         )
+        if t.line in outline:
+            rows[-1].parent_how = "inferred" if parent_code else ""
     return rows, errors
 
 

@@ -163,3 +163,45 @@ def test_the_import_page_previews_the_tree_then_imports(client, people, tmp_path
     assert "新增 51 项" in done and Indicator.objects.count() == ROWS
     client.force_login(people.supervisor)  # standards are for administrators
     assert client.get(reverse("imports:upload", args=["indicators"])).status_code == 403
+
+
+OUTLINE_2015 = """全国文明城市测评体系（2015年版）
+编号,测评项目,测评方法,分值,负面清单
+一、,廉洁高效的政务环境,,,
+（一）,政务公开,材料审核,,
+1.,政府信息公开,网上测评、材料审核,2,
+2.,政务服务中心建设,实地考察：窗口单位,2,
+（二）,依法行政,材料审核,,
+3.,法治政府建设,材料审核,3,
+二、,公正公平的法治环境,,,
+（一）,社会治安,问卷调查,,
+4.,群众安全感,问卷调查,4,
+5.,交通秩序,实地考察：主次干道,3,
+"""
+
+
+def test_an_outline_numbered_standard_keeps_its_tree_and_order(db):
+    """一、/（一）/1. with no 上级编号, （一） restarting in every chapter: each row hangs under the
+    nearest row above of a higher level, repeated markers get their parent's code in front, and
+    the order is the document's."""
+    from chuangcheng.campaigns.imports import import_indicators
+    from chuangcheng.campaigns.models import Indicator
+
+    result = import_indicators(OUTLINE_2015.encode("gbk"), standard_name="全国文明城市测评体系", filename="2015.csv")
+    tree = {i.code: (i.parent.code if i.parent_id else "") for i in Indicator.objects.filter(standard=result.standard)}
+    assert tree == {
+        "一": "",
+        "一（一）": "一",
+        "1": "一（一）",
+        "2": "一（一）",
+        "一（二）": "一",
+        "3": "一（二）",
+        "二": "",
+        "二（一）": "二",
+        "4": "二（一）",
+        "5": "二（一）",
+    }
+    ordered = list(Indicator.objects.filter(standard=result.standard).values_list("code", flat=True))
+    assert ordered == ["一", "一（一）", "1", "2", "一（二）", "3", "二", "二（一）", "4", "5"]
+    again = import_indicators(OUTLINE_2015.encode("gbk"), standard_name="全国文明城市测评体系", filename="2015.csv")
+    assert "新增 0 项，更新 0 项，未变 10 项" in again.summary()
