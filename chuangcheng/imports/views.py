@@ -82,6 +82,8 @@ def _batch_page(request, batch, *, status=200, alert=None):
             context["preview"] = services.batch_preview(batch)
         except ImportErrors as exc:
             context["errors"] = exc.errors  # the page exists and says what is wrong: still 200
+            # What the other rows resolved to, when the importer can tell (the 任务分解表's dry run).
+            context["partial"] = getattr(exc, "plan", None)
     elif batch.state in (BatchState.QUEUED, BatchState.RUNNING):
         context["progress"] = services.progress_get(batch)
     return render(request, "imports/batch.html", context, status=status)

@@ -604,6 +604,8 @@ def test_import_with_a_bad_row_names_it_and_writes_nothing(client, people, campa
     assert len(errors) == 1
     assert "第 3 行" in html(response) and "责任单位“乙二街道办事处”找不到" in html(response)
     assert 'data-testid="import-confirm"' not in html(response)
+    # The row that did resolve is shown too: what each of its cells became.
+    assert 'data-testid="import-partial"' in html(response)
     assert not Task.objects.exists()
 
 
