@@ -17,6 +17,7 @@ from chuangcheng.reports import contributions
 
 from . import scoring
 from .models import Sweep, SweepResult
+from .report import fmt, signed
 
 
 def measured_losses(campaign, scope):
@@ -68,9 +69,9 @@ def briefing_section(campaign, region, start, end):
                 "r": round_.name,
                 "n": city.sites_total,
                 "a": city.sites_answered,
-                "s": _fmt(city.score),
+                "s": fmt(city.score),
                 "l": city.lost,
-                "p": _fmt(city.pass_rate),
+                "p": fmt(city.pass_rate),
             }
         )
         prior = {d.key: d for d in before.districts} if before else {}
@@ -83,10 +84,10 @@ def briefing_section(campaign, region, start, end):
                         d.name,
                         "—" if rank is None else rank,
                         f"{d.sites_answered}/{d.sites_total}",
-                        _fmt(d.score),
+                        fmt(d.score),
                         str(d.lost),
-                        _fmt(d.pass_rate),
-                        _signed(scoring.change(d.score, prior[d.key].score if d.key in prior else None)),
+                        fmt(d.pass_rate),
+                        signed(scoring.change(d.score, prior[d.key].score if d.key in prior else None)),
                     ]
                     for rank, d in scoring.ranked(score.districts)
                 ],
@@ -112,16 +113,6 @@ def briefing_section(campaign, region, start, end):
             }
         )
     return {"note": " ".join(notes), "tables": tables}
-
-
-def _fmt(value):
-    return "—" if value is None else str(value)
-
-
-def _signed(value):
-    if value is None:
-        return "—"
-    return f"+{value}" if value > 0 else str(value)
 
 
 def sweep_link(user, issue):

@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from chuangcheng.org.models import SiteType
 from chuangcheng.org.scoping import scope_for
 
+GPS_WARNING_METRES = 300  # an answer recorded farther than this from the site is flagged, and kept
+
 
 class CheckItem(models.Model):
     """考察内容: one check of the 实地考察细则 at a 点位 type, the indicator it belongs to and
@@ -183,8 +185,6 @@ class RoundSite(models.Model):
 
     @property
     def far_from_site(self):
-        from .services import GPS_WARNING_METRES
-
         return self.distance_m is not None and self.distance_m > GPS_WARNING_METRES
 
 

@@ -106,7 +106,7 @@ def report_pdf(round_):
     return HTML(string=report_html(round_)).write_pdf()
 
 
-def _fmt(value, suffix=""):
+def fmt(value, suffix=""):
     return "—" if value is None else f"{value}{suffix}"
 
 
@@ -140,9 +140,9 @@ def report_docx(round_):
         doc.add_paragraph(
             _("模拟得分 %(s)s（百分制），失分 %(l)s，合格率 %(p)s；较上轮 %(c)s。")
             % {
-                "s": _fmt(city.score),
+                "s": fmt(city.score),
                 "l": city.lost,
-                "p": _fmt(city.pass_rate, "%"),
+                "p": fmt(city.pass_rate, "%"),
                 "c": signed(data["city_change"]),
             }
         )
@@ -158,12 +158,12 @@ def report_docx(round_):
             d = row["score"]
             cells = table.add_row().cells
             values = [
-                _fmt(row["rank"]),
+                fmt(row["rank"]),
                 d.name,
                 f"{d.sites_answered}/{d.sites_total}",
-                _fmt(d.score),
+                fmt(d.score),
                 d.lost,
-                _fmt(d.pass_rate, "%"),
+                fmt(d.pass_rate, "%"),
                 signed(row["change"]),
             ]
             for cell, value in zip(cells, values, strict=True):
@@ -178,7 +178,7 @@ def report_docx(round_):
         for row in data["indicators"]:
             i = row["score"]
             cells = table.add_row().cells
-            values = [f"{i.code} {i.name}", i.full, i.score, i.lost, _fmt(i.pass_rate, "%"), signed(row["change"])]
+            values = [f"{i.code} {i.name}", i.full, i.score, i.lost, fmt(i.pass_rate, "%"), signed(row["change"])]
             for cell, value in zip(cells, values, strict=True):
                 cell.text = str(value)
         doc.add_heading(_("四、问题较多的考察内容"), level=1)

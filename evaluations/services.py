@@ -28,9 +28,18 @@ from inspections.photos import process_photo
 from inspections.services import inspection_create, issue_create
 
 from . import permissions, sampling
-from .models import Answer, CheckItem, Result, Round, RoundSite, RoundState, Sweep, SweepResult, SweepSite
+from .models import (
+    Answer,
+    CheckItem,
+    Result,
+    Round,
+    RoundSite,
+    RoundState,
+    Sweep,
+    SweepResult,
+    SweepSite,
+)
 
-GPS_WARNING_METRES = 300  # an answer recorded farther than this from the site is flagged, and kept
 MAX_QUOTA = 50
 
 TRANSITIONS = {

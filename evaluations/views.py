@@ -24,7 +24,7 @@ from chuangcheng.org.models import Region, SiteType, User
 from inspections.models import Issue, categories_for
 
 from . import permissions, report, scoring, services
-from .models import Answer, Result, Round, RoundSite, RoundState, Sweep, SweepResult, SweepSite
+from .models import GPS_WARNING_METRES, Answer, Result, Round, RoundSite, RoundState, Sweep, SweepResult, SweepSite
 
 
 def _campaign(user):
@@ -283,7 +283,7 @@ def site_checklist(request, pk):
             "categories": categories_for(round_site.round.campaign).order_by("code")
             if any(a.item.category_id is None for a in failed)
             else [],
-            "gps_limit": services.GPS_WARNING_METRES,
+            "gps_limit": GPS_WARNING_METRES,
             "results": Result.choices,
             "saved": request.GET.get("saved"),
         },

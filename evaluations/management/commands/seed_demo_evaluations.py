@@ -22,7 +22,7 @@ from inspections.models import IssueCategory
 
 from ... import services
 from ...imports import import_checklist
-from ...models import Answer, Result, Round, RoundSite, RoundState
+from ...models import Answer, Result, Round, RoundSite
 
 QUOTAS = {"main_road": 2, "back_street": 2, "store_street": 1, "market": 1, "residential": 1, "toilet": 1}
 FAIL_SHARE = {1: 0.22, 2: 0.12}  # the second round is better: the office acted on the first
@@ -54,6 +54,11 @@ class Command(BaseCommand):
         today = timezone.localdate()
         rng = random.Random(2026)
         photos = 0
+        created = []
+        fallback = (
+            IssueCategory.objects.filter(is_active=True, name__contains="其他").order_by("code").first()
+            or IssueCategory.objects.filter(is_active=True).order_by("code").first()
+        )
         with transaction.atomic():
             for number, days_ago in ((1, 42), (2, 14)):
                 start = today - dt.timedelta(days=days_ago)
@@ -84,19 +89,14 @@ class Command(BaseCommand):
                 when = timezone.make_aware(dt.datetime.combine(start, dt.time(10, 0)))
                 RoundSite.objects.filter(round=round_, answered_at__isnull=False).update(answered_at=when)
                 Answer.objects.filter(round_site__round=round_).update(answered_at=when)
+                if number == 2:  # its failures in 金水区 became issues (sent to the sites' units)
+                    jinshui = RoundSite.objects.filter(
+                        round=round_, district__name="金水区", answers__result=Result.FAIL
+                    ).distinct()
+                    for rs in jinshui:
+                        created += services.site_generate_issues(actor=city_dc, round_site_id=rs.pk, category=fallback)
                 services.round_transition(actor=city_dc, round_id=round_.pk, action="close")
                 Round.objects.filter(pk=round_.pk).update(closed_at=when + dt.timedelta(days=2))
-            # The second round's failures in 金水区 became issues (dispatched to the sites' units).
-            created = []
-            fallback = (
-                IssueCategory.objects.filter(is_active=True, name__contains="其他").order_by("code").first()
-                or IssueCategory.objects.filter(is_active=True).order_by("code").first()
-            )
-            jinshui = RoundSite.objects.filter(round=round_, district__name="金水区", answers__result=Result.FAIL)
-            for rs in jinshui.distinct():
-                Round.objects.filter(pk=round_.pk).update(state=RoundState.IN_PROGRESS)
-                created += services.site_generate_issues(actor=city_dc, round_site_id=rs.pk, category=fallback)
-                Round.objects.filter(pk=round_.pk).update(state=RoundState.CLOSED)
             sweep = None
             origin = Answer.objects.filter(round_site__round=round_, issue__isnull=False).select_related("item").first()
             if origin is not None:
