@@ -12,7 +12,7 @@ from chuangcheng.org.models import Unit, UnitKind
 
 from . import geo
 from .filters import IssueFilter
-from .models import CLOCK_STATES, OPEN_STATES, Issue, IssueState, PendingRequest, Photo
+from .models import CLOCK_STATES, OPEN_STATES, Issue, IssueAction, IssueState, PendingRequest, Photo
 
 NEAR_DUPLICATE_RADIUS_M = 50  # a report this close to an open issue of its category is "the same"
 RECURRENCE_RADIUS_M = 50  # a new issue this close to one closed recently is a possible 反弹
@@ -248,3 +248,18 @@ def integrity_flags(issue):
             )
         )
     return flags
+
+
+def todo_count(user):
+    """The 我的待办 badge's share from issues: my units' issues to sign or rectify, and what
+    waits for my decision (the review sections, not the overdue list kept to chase)."""
+    mine = Issue.objects.filter(responsible_unit_id__in=user.scope.unit_ids, state__in=CLOCK_STATES).count()
+    return mine + sum(s.queryset.order_by().count() for s in review_queue(user=user) if s.key != "overdue")
+
+
+def submission_received(issue, user, client_key):
+    """Whether ``user``'s 提交核查 with this phone key already arrived (a resend is no new one)."""
+    return (
+        bool(client_key)
+        and issue.events.filter(action=IssueAction.SUBMIT, actor=user, changes__client_key=client_key).exists()
+    )

@@ -11,3 +11,13 @@ class TasksConfig(AppConfig):
         from .imports.page import register_importer
 
         register_importer()
+        from chuangcheng.org import home
+
+        from .selectors import todo_count
+
+        home.register_count("tasks", todo_count)
+        from chuangcheng.notifications.reminders import register_source
+
+        from . import reminders
+
+        register_source("tasks", reminders.task_dues)

@@ -1,5 +1,6 @@
 """Reads of the ledger that are more than a filter. Each starts from ``visible_to(user)``."""
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import DateField, DurationField, ExpressionWrapper, F, Q, Value
@@ -149,3 +150,14 @@ def task_timeline(task):
         entries.append(entry)
     entries += [TimelineEntry(event=None, update=u, attachments=files.get(u.pk, [])) for u in pending]
     return sorted(entries, key=lambda e: e.at)
+
+
+TODO_SOON_DAYS = 3
+
+
+def todo_count(user):
+    """The 我的待办 badge's share from tasks: my units' open tasks due within three days or
+    overdue, and the tasks 待验收 waiting for me."""
+    soon = timezone.localdate() + dt.timedelta(days=TODO_SOON_DAYS)
+    mine = my_work(user=user).filter(deadline__lte=soon).order_by().count()
+    return mine + review_queue(user=user).order_by().count()

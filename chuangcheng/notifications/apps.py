@@ -12,7 +12,7 @@ class NotificationsConfig(AppConfig):
 
         from chuangcheng.org import home
 
-        from . import homepanel, services
+        from . import heartbeats, homepanel
 
-        task_success.connect(services.heartbeat_after_success, weak=False, dispatch_uid="notifications-heartbeat")
+        task_success.connect(heartbeats.heartbeat_after_success, weak=False, dispatch_uid="notifications-heartbeat")
         home.register_panel("jobs", homepanel.job_board_panel)

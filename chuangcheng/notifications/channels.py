@@ -11,8 +11,9 @@ timeout or a dropped connection raises :class:`UnconfirmedError` — the message
 arrived, so it is never sent again on its own. ``hand_over()`` raises when this worker's claim
 on the row has lapsed (another worker has it): nothing is sent then.
 
-To add WeCom, DingTalk or an SMS gateway: another entry of class :class:`WebhookChannel` with
-its URL (a relay that speaks the vendor's format), or a subclass of :class:`Channel`.
+WeCom (企业微信) and DingTalk (钉钉) group robots: :mod:`chuangcheng.notifications.robots`. An SMS
+gateway: another entry of class :class:`WebhookChannel` with its URL (a relay that speaks the
+vendor's format), or a subclass of :class:`Channel`.
 """
 
 import json
@@ -52,6 +53,8 @@ class Channel:
     """Base channel. ``immediate`` channels complete inside the creating transaction."""
 
     immediate = False
+    # One message per item to a group (a robot), not one per person: see services.deliveries_create.
+    per_group = False
 
     def __init__(self, name, *, kinds=None, **options):
         self.name = name
@@ -91,12 +94,26 @@ def absolute(url):
     return url
 
 
+# Attachment loaders by name: the apps above register theirs at ready() (reports: "briefing_pdf"),
+# so a row names a loader, never a dotted path into a higher layer.
+_LOADERS = {}
+
+
+def register_attachment(name, loader):
+    """``loader(*args) -> bytes`` builds the attachment called ``name`` at send time."""
+    _LOADERS[name] = loader
+
+
 def load_attachments(delivery):
     """Resolve each attachment's loader now (``{"loader", "args", "filename", "mimetype"}``):
     large files are produced at send time, never stored in the row."""
     files = []
     for spec in delivery.attachments or []:
-        content = import_string(spec["loader"])(*spec.get("args", []))
+        try:
+            loader = _LOADERS[spec["loader"]]
+        except KeyError:
+            raise PermanentError(_("未注册的附件类型：%(n)s") % {"n": spec.get("loader")}) from None
+        content = loader(*spec.get("args", []))
         files.append((spec["filename"], content, spec.get("mimetype") or "application/octet-stream"))
     return files
 

@@ -17,24 +17,23 @@ Only the step the item is in now is sent (an item first seen at T-1 gets T-1, no
 window string carries the deadline ("2026-11-23T17:30/T-1h"), so an extended deadline re-arms
 its reminders. Uniqueness of (recipient, subject, kind, window, channel) makes a re-run free.
 
-Tasks and issues sit above this app, so their models are read through the app registry (no
-import), and their own querysets (``open()``, ``overdue()``) say what "still owed" means.
+Tasks and issues sit above this app: each registers its source of due items at ``ready()``
+(:func:`register_source`), written with its own querysets (``open()``, ``overdue()``); this module
+knows the windows, the recipients and the digest, not their models.
 """
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from django.apps import apps
 from django.conf import settings
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from chuangcheng.org.models import LeaderAssignment, Membership, User
 
-from .services import Message, _existing_keys, deliveries_create
+from .digests import fold_into_digests
+from .services import Message, deliveries_create
 
 UNIT_ROLES = ("staff", "unit_head")
 
@@ -61,11 +60,11 @@ class Due:
     urgent: bool = False  # sent on its own even when the rest is folded into a digest
 
 
-def _start_of(day):
+def start_of(day):
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
-def _steps(rules):
+def overdue_steps(rules):
     """Overdue steps as (step, first day, first day of the next step) — half-open."""
     steps = sorted(rules["overdue"], key=lambda s: s["days"])
     out = []
@@ -75,198 +74,25 @@ def _steps(rules):
     return out
 
 
-def _before(offsets):
+def before_windows(offsets):
     """Before-windows as (offset, next smaller offset or 0), largest first."""
     offsets = sorted(set(offsets), reverse=True)
     return [(o, offsets[i + 1] if i + 1 < len(offsets) else 0) for i, o in enumerate(offsets)]
 
 
-# --- tasks ---------------------------------------------------------------------------------------
+# --- sources -------------------------------------------------------------------------------------
 
-TASK_FIELDS = (
-    "pk",
-    "title",
-    "deadline",
-    "owner_unit_id",
-    "owner_unit__name",
-    "campaign_id",
-    "region__path",
-    "owner_unit__region__path",
-    "responsible_leader_id",
-    "created_by_id",
-)
+# What each app above contributes to the pass, registered at its ready(): ``source(now, rules)``
+# returns its :class:`Due` items (tasks: tasks/reminders.py; issues: inspections/reminders.py).
+_SOURCES = {}
 
 
-def _task_dues(now, rules):
-    Task = apps.get_model("tasks", "Task")
-    today = timezone.localdate(now)
-    windows = []
-    for days, smaller in _before(rules["task_before_days"]):
-        # days left in [smaller + 1, days]; the smallest window reaches the deadline day itself.
-        low = today + dt.timedelta(days=smaller + 1 if smaller else 0)
-        windows.append(
-            (f"T-{days}d", "reminder", tuple(rules.get("before_to", UNIT_ROLES)), low, today + dt.timedelta(days=days))
-        )
-    for step, first, end in _steps(rules):
-        first = max(first, 1)  # a task is overdue from the day after its deadline date
-        if end <= first:
-            continue
-        # days overdue (today - deadline) in [first, end)
-        windows.append(
-            (
-                f"D{step['days']}",
-                step["kind"],
-                tuple(step["to"]),
-                today - dt.timedelta(days=end - 1),
-                today - dt.timedelta(days=first),
-            )
-        )
-    dues = []
-    for label, kind, to, low, high in windows:
-        rows = Task.objects.open().filter(deadline__gte=low, deadline__lte=high).values_list(*TASK_FIELDS)
-        for pk, title, deadline, unit_id, unit_name, campaign_id, path, unit_path, leader_id, creator_id in rows:
-            left = (deadline - today).days
-            if left >= 0:
-                heading = _("任务即将到期（剩余 %(n)s 天）") % {"n": left} if left else _("任务今日到期")
-            elif kind == "escalation":
-                heading = _("超期升级：任务已超期 %(n)s 天") % {"n": -left}
-            else:
-                heading = _("任务已超期 %(n)s 天") % {"n": -left}
-            dues.append(
-                Due(
-                    rule=f"task {label}",
-                    kind=kind,
-                    to=to,
-                    subject_key=f"task:{pk}",
-                    window=f"{deadline:%Y-%m-%d}/{label}",
-                    title=f"{heading}：{title}",
-                    body=_("完成时限 %(d)s；责任单位 %(u)s") % {"d": f"{deadline:%Y-%m-%d}", "u": unit_name},
-                    url=reverse("tasks:detail", args=[pk]),
-                    unit_id=unit_id,
-                    campaign_id=campaign_id,
-                    region_path=path or unit_path or "",
-                    task_id=pk,
-                    leader_ids=(leader_id,) if leader_id else (),
-                    supervisor_id=creator_id,
-                )
-            )
-    return dues
+def register_source(name, source):
+    _SOURCES[name] = source
 
 
-# --- issues --------------------------------------------------------------------------------------
-
-ISSUE_FIELDS = (
-    "pk",
-    "category__name",
-    "address",
-    "rectification_deadline",
-    "responsible_unit_id",
-    "responsible_unit__name",
-    "campaign_id",
-    "region__path",
-    "site_id",
-    "assigned_by_id",
-    "created_by_id",
-)
-
-
-def _issue_url(pk):
-    return reverse("inspections:issue_detail", args=[pk])
-
-
-def _issue_dues(now, rules):
-    Issue = apps.get_model("inspections", "Issue")
-    today = timezone.localdate(now)
-    groups = rules["issue_before_hours"]
-    named = [severity for severity in groups if severity != "*"]
-    windows = []  # (label, kind, to, queryset, urgent)
-    for severity, hours in groups.items():
-        for h, smaller in _before(hours):
-            # the clock is running and the deadline lies in [now + smaller, now + h)
-            qs = Issue.objects.overdue(now=now + dt.timedelta(hours=h)).filter(
-                rectification_deadline__gte=now + dt.timedelta(hours=smaller)
-            )
-            qs = qs.exclude(severity__in=named) if severity == "*" else qs.filter(severity=severity)
-            # A severity with its own hours (负面清单) is urgent: never folded into a digest.
-            urgent = severity != "*"
-            windows.append((f"T-{h}h", "reminder", tuple(rules.get("before_to", UNIT_ROLES)), qs, urgent))
-    for step, first, end in _steps(rules):
-        # local deadline date in (today - end, today - first]; and already past
-        upper = min(now, _start_of(today - dt.timedelta(days=first - 1)))
-        qs = Issue.objects.overdue(now=upper).filter(
-            rectification_deadline__gte=_start_of(today - dt.timedelta(days=end - 1))
-        )
-        windows.append((f"D{step['days']}", step["kind"], tuple(step["to"]), qs, False))
-    dues = []
-    for label, kind, to, qs, urgent in windows:
-        for row in qs.values_list(*ISSUE_FIELDS):
-            pk, category, _address, deadline = row[:4]
-            local = timezone.localtime(deadline)
-            if deadline >= now:
-                left = deadline - now
-                heading = _("问题整改即将到期（剩余 %(h)s 小时 %(m)s 分）") % {
-                    "h": int(left.total_seconds() // 3600),
-                    "m": int(left.total_seconds() % 3600 // 60),
-                }
-            else:
-                days = (today - local.date()).days
-                if not days:
-                    heading = _("问题已超过整改时限")
-                elif kind == "escalation":
-                    heading = _("超期升级：问题已超期 %(n)s 天") % {"n": days}
-                else:
-                    heading = _("问题已超期 %(n)s 天") % {"n": days}
-            body = _("整改时限 %(d)s；责任单位 %(u)s；地址 %(a)s")
-            due = _issue_due(row, f"issue {label}", kind, to, local, label, f"{heading}：#{pk} {category}", body)
-            due.urgent = urgent
-            dues.append(due)
-    return dues
-
-
-def _issue_due(row, rule, kind, to, local, label, title, body):
-    """A :class:`Due` for an ``ISSUE_FIELDS`` row; ``local`` is the deadline the window is about
-    and ``body`` a message with %(d)s (that deadline), %(u)s (the unit) and %(a)s (the address)."""
-    pk, _category, address, _deadline, unit_id, unit_name, campaign_id, path, site_id, assigner, creator = row
-    return Due(
-        rule=rule,
-        kind=kind,
-        to=to,
-        subject_key=f"issue:{pk}",
-        window=f"{local:%Y-%m-%dT%H:%M}/{label}",
-        title=title,
-        body=body % {"d": f"{local:%Y-%m-%d %H:%M}", "u": unit_name or "", "a": address or "—"},
-        url=_issue_url(pk),
-        unit_id=unit_id,
-        campaign_id=campaign_id,
-        region_path=path or "",
-        site_id=site_id,
-        supervisor_id=assigner or creator,
-    )
-
-
-def _sign_dues(now, rules):
-    """签收超时: an issue still waiting for its unit to sign after its sign-by time (the
-    rectification clock only starts at 签收, so an unsigned issue would otherwise sit silently).
-    Once per sign-by time, to whom ``issue_sign_overdue_to`` names; not while the unit's request
-    to hand it back awaits a supervisor. A pass missed by up to ``catch_up_days`` is made up."""
-    to = tuple(rules.get("issue_sign_overdue_to", ()))
-    if not to:
-        return []
-    Issue = apps.get_model("inspections", "Issue")
-    since = now - dt.timedelta(days=rules.get("catch_up_days", 2) + 1)
-    rows = Issue.objects.filter(
-        state="assigned", signed_at__isnull=True, pending_request="", sign_deadline__gte=since, sign_deadline__lt=now
-    ).values_list("sign_deadline", *ISSUE_FIELDS)
-    dues = []
-    for sign_by, *row in rows:
-        local = timezone.localtime(sign_by)
-        title = _("问题交办后未按时签收：#%(pk)s %(c)s") % {"pk": row[0], "c": row[1]}
-        dues.append(
-            _issue_due(
-                row, "issue S0", "overdue", to, local, "S0", title, _("签收时限 %(d)s；责任单位 %(u)s；地址 %(a)s")
-            )
-        )
-    return dues
+def dues_at(now, rules):
+    return [due for name in sorted(_SOURCES) for due in _SOURCES[name](now, rules)]
 
 
 # --- recipients ----------------------------------------------------------------------------------
@@ -334,7 +160,7 @@ def reminders_dispatch(*, now=None, rules=None):
     running it again at the same moment returns empty lists."""
     now = now or timezone.now()
     rules = rules or settings.REMINDER_RULES
-    dues = _task_dues(now, rules) + _issue_dues(now, rules) + _sign_dues(now, rules)
+    dues = dues_at(now, rules)
     recipients = _recipients(dues)
     messages = defaultdict(list)
     for due in dues:
@@ -351,59 +177,9 @@ def reminders_dispatch(*, now=None, rules=None):
                     urgent=due.urgent,
                 )
             )
-    digests = _fold_into_digests(messages, now)
+    digests = fold_into_digests(messages, now)
     # Rows are stamped with the real time (they are due for sending now), whatever ``now`` says.
     out = {rule: deliveries_create(batch) for rule, batch in messages.items()}
     if digests:
         out["digest"] = deliveries_create(digests)
     return out
-
-
-# --- digests -------------------------------------------------------------------------------------
-
-
-def _fold_into_digests(messages, now):
-    """More than ``DIGEST_THRESHOLD`` new, non-urgent reminders for one person in one pass (a
-    backlog found on the first pass, a bad morning) become one digest: the items are still
-    written — marked 已并入摘要, so a re-run never sends them — and one message per person lists
-    them, keyed on the pass (``digest/<time>``): at most one digest per person per pass, and a
-    re-run of the same pass adds nothing. Urgent items (负面清单 before its deadline) go on
-    their own. Returns the digest messages; marks the folded ones in ``messages``."""
-    threshold = getattr(settings, "DIGEST_THRESHOLD", 5)
-    everything = [m for batch in messages.values() for m in batch]
-    if threshold is None or len(everything) <= threshold:
-        return []
-    existing = {key[:4] for key in _existing_keys(everything)}
-    fresh = defaultdict(list)
-    for message in everything:
-        key = (message.recipient.pk, message.subject_key, message.kind, message.window)
-        if not message.urgent and key not in existing:
-            fresh[message.recipient.pk].append(message)
-    digests, folded = [], set()
-    window = f"digest/{timezone.localtime(now):%Y-%m-%dT%H:%M}"
-    for items in fresh.values():
-        if len(items) <= threshold:
-            continue
-        folded.update(id(m) for m in items)
-        lines = [f"· {m.title}" for m in items[:DIGEST_LINES]]
-        if len(items) > DIGEST_LINES:
-            lines.append(_("……另有 %(n)s 项，见我的待办。") % {"n": len(items) - DIGEST_LINES})
-        user = items[0].recipient
-        digests.append(
-            Message(
-                recipient=user,
-                kind="digest",
-                subject_key=f"digest:{user.pk}",
-                window=window,
-                title=_("待办提醒汇总：%(n)s 项到期或超期") % {"n": len(items)},
-                body="\n".join(lines),
-                url=reverse("home"),
-            )
-        )
-    if folded:
-        for rule, batch in messages.items():
-            messages[rule] = [replace(m, digested=True) if id(m) in folded else m for m in batch]
-    return digests
-
-
-DIGEST_LINES = 30

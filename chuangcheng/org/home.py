@@ -17,3 +17,17 @@ def panels(request):
         if panel is not None:
             out.append({"key": key, **panel})
     return out
+
+
+# What waits for a person, counted by the apps that own it (``fn(user) → int``), summed into the
+# badge on 我的待办 in the navigation (loaded after the page, cached briefly: never on the page's
+# own query budget).
+_counts = {}
+
+
+def register_count(key, count):
+    _counts[key] = count
+
+
+def todo_count(user):
+    return sum(count(user) for count in _counts.values())

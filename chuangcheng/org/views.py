@@ -4,6 +4,7 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -66,3 +67,18 @@ def sites_export(request):
     rows = directory.sites_rows(sites.order_by("region__path", "site_type", "name"))
     filename = _("测评点位清单-%(d)s.xlsx") % {"d": timezone.localdate().strftime("%Y%m%d")}
     return xlsx_response(list_workbook(_("测评点位清单"), directory.SITE_EXPORT, rows), filename)
+
+
+TODO_COUNT_SECONDS = 60
+
+
+@login_required
+@require_GET
+def todo_count(request):
+    """The badge on 我的待办 (htmx, after the page): how many items wait for this person."""
+    key = f"todo-count:{request.user.pk}"
+    count = cache.get(key)
+    if count is None:
+        count = home_panels.todo_count(request.user)
+        cache.set(key, count, TODO_COUNT_SECONDS)
+    return render(request, "partials/_todo_badge.html", {"count": count})

@@ -9,10 +9,14 @@ class ReportsConfig(AppConfig):
 
     def ready(self):
         # The list pages (lower layers) count the figures defined here: register their predicates.
+        from chuangcheng.notifications.channels import register_attachment
         from inspections import counting as issue_counting
         from tasks import counting as task_counting
 
+        from .briefings import pdf_bytes
         from .figures import predicates
+
+        register_attachment("briefing_pdf", pdf_bytes)
 
         issue_counting.register(issues_overdue_open=predicates.issues_overdue_open)
         task_counting.register(tasks_overdue=predicates.tasks_overdue, measured=predicates.MEASURED_TASKS)

@@ -33,6 +33,18 @@
     });
   }
   document.addEventListener("DOMContentLoaded", function () { focusableScrollers(document); });
+
+  // The 我的待办 badge (<span data-todo-count="url">): fetched after the page, so no page waits
+  // for it; without a network (or on any error) the link simply shows no badge.
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-todo-count]").forEach(function (slot) {
+      if (navigator.onLine === false) return;
+      fetch(slot.dataset.todoCount, { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.text() : ""; })
+        .then(function (html) { if (html.trim()) slot.outerHTML = html; })
+        .catch(function () { /* offline or down: no badge */ });
+    });
+  });
   document.addEventListener("htmx:afterSwap", function (event) { focusableScrollers(event.target); });
 
   // Signing out: drop the capture page's offline copy (static/inspections/sw.js caches it). The

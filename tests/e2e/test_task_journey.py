@@ -80,7 +80,9 @@ def test_report_submit_return_resubmit_accept(new_page, page_log, people, street
     form.get_by_role("button", name="提交验收").click()
     expect(card.get_by_test_id("state")).to_have_text("待验收")
     expect(card.get_by_test_id("card-notice")).to_have_text("已提交验收，等待牵头单位或督查员验收。")
-    expect(clerk.get_by_test_id("my-work-summary")).to_have_text("未完成 2 项 · 超期 0 项 · 待验收 1 项")
+    expect(clerk.get_by_test_id("my-work-summary")).to_have_text(
+        "本单位任务：未完成 2 项 · 超期 0 项 · 已提交待验收 1 项"
+    )
     screenshot(clerk, "my-work-submitted-phone")
     assert TaskAttachment.objects.filter(task=street_task).count() == 2
 

@@ -16,6 +16,7 @@ import pytest
 from django.utils import timezone
 
 from chuangcheng.notifications import jobs, services
+from chuangcheng.notifications.channels import register_attachment
 from chuangcheng.notifications.models import Delivery
 
 pytestmark = [pytest.mark.faults, pytest.mark.postgres, pytest.mark.django_db]
@@ -125,13 +126,16 @@ def unbuildable_attachment(number):
     raise RuntimeError(f"PDF render failed for briefing {number}")
 
 
+register_attachment("test-unbuildable", unbuildable_attachment)
+
+
 def test_an_exception_in_one_delivery_is_recorded_on_it_and_the_sweep_goes_on(people, smtp, mail_to):
     server = smtp("accept")
     mail_to(server.url)
     broken = write(
         people,
         1,
-        attachments=[{"loader": f"{__name__}.unbuildable_attachment", "args": [7], "filename": "日通报.pdf"}],
+        attachments=[{"loader": "test-unbuildable", "args": [7], "filename": "日通报.pdf"}],
     )
     Delivery.objects.filter(pk=broken[0].pk).update(next_attempt_at=timezone.now() - dt.timedelta(minutes=5))
     normal = write(people, 4)  # due after the broken one

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from chuangcheng.notifications import jobs, services
+from chuangcheng.notifications import heartbeats, jobs, services
 from chuangcheng.notifications.models import Delivery
 
 pytestmark = pytest.mark.django_db
@@ -115,7 +115,7 @@ def test_an_unconfirmed_row_is_never_swept_but_a_person_may_mark_it_delivered_or
 
 def test_beat_schedule_page_for_admins_only(client, people, settings):
     client.force_login(people.admin)
-    services.heartbeat_record(name="notifications.send_reminders")
+    heartbeats.heartbeat_record(name="notifications.send_reminders")
     response = client.get(reverse("notifications:schedule"))
     assert response.status_code == 200
     page = response.content.decode()

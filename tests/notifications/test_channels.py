@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from chuangcheng.notifications import jobs, services
-from chuangcheng.notifications.channels import get_channel
+from chuangcheng.notifications.channels import get_channel, register_attachment
 from chuangcheng.notifications.models import Delivery, Notice
 from tests.notifications.conftest import free_port
 
@@ -16,6 +16,9 @@ pytestmark = pytest.mark.django_db
 
 def briefing_pdf(number):
     return b"%PDF-1.4 " + str(number).encode() * 1000
+
+
+register_attachment("test-channels-pdf", briefing_pdf)
 
 
 def deliver(people, *, channels=("email",), **kw):
@@ -37,7 +40,7 @@ def test_email_reaches_a_real_smtp_server_with_its_attachment(people, smtp_serve
     settings.SITE_URL = "https://cc.example.gov.cn"
     email_to(smtp_server.url)
     attachment = {
-        "loader": "tests.notifications.test_channels.briefing_pdf",
+        "loader": "test-channels-pdf",
         "args": [45],
         "filename": "日通报.pdf",
         "mimetype": "application/pdf",

@@ -9,7 +9,7 @@ import pytest
 from celery.schedules import crontab
 from django.utils import timezone
 
-from chuangcheng.notifications import jobboard, services
+from chuangcheng.notifications import heartbeats, jobboard
 from chuangcheng.notifications.models import JobHeartbeat
 
 pytestmark = pytest.mark.django_db
@@ -74,13 +74,13 @@ def test_scheduled_jobs_record_their_run_on_success(settings):
     class Job:
         name = "reports.refresh_daily_stats"
 
-    services.heartbeat_after_success(sender=Job())
-    services.heartbeat_after_success(sender=Job())
+    heartbeats.heartbeat_after_success(sender=Job())
+    heartbeats.heartbeat_after_success(sender=Job())
     beat = JobHeartbeat.objects.get(name="reports.refresh_daily_stats")
     assert beat.run_count == 2 and beat.first_run_at is not None
 
     class Unscheduled:
         name = "notifications.deliver"
 
-    services.heartbeat_after_success(sender=Unscheduled())
+    heartbeats.heartbeat_after_success(sender=Unscheduled())
     assert not JobHeartbeat.objects.filter(name="notifications.deliver").exists()

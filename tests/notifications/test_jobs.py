@@ -7,8 +7,8 @@ from django.conf import settings
 
 from chuangcheng.celery import app
 from chuangcheng.notifications import jobs
+from chuangcheng.notifications.heartbeats import heartbeat_record
 from chuangcheng.notifications.models import JobHeartbeat
-from chuangcheng.notifications.services import heartbeat_record
 from tests.celery_worker import real_worker
 
 ROOT = Path(__file__).resolve().parents[2]

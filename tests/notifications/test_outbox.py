@@ -10,6 +10,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from chuangcheng.notifications import jobs, services
+from chuangcheng.notifications.channels import register_attachment
 from chuangcheng.notifications.models import Delivery, DeliveryStatus, Notice
 from inspections import services as issue_services
 from tasks import services as task_services
@@ -74,7 +75,7 @@ def test_recipient_without_email_gets_inapp_only_noted_in_the_delivery(people):
 
 
 def test_channels_argument_and_attachments_are_kept(people):
-    attachment = {"loader": "tests.notifications.test_outbox.pdf_bytes", "args": [45], "filename": "b.pdf"}
+    attachment = {"loader": "test-outbox-pdf", "args": [45], "filename": "b.pdf"}
     rows = create(people, recipients=[people.staff], channels=["email"], attachments=[attachment])
     assert [d.channel for d in rows] == ["email"]
     assert rows[0].attachments == [attachment]
@@ -83,6 +84,9 @@ def test_channels_argument_and_attachments_are_kept(people):
 
 def pdf_bytes(number):
     return f"%PDF-1.4 briefing {number}".encode()
+
+
+register_attachment("test-outbox-pdf", pdf_bytes)
 
 
 def test_notice_send_keeps_working_for_the_services(people, campaign, units):

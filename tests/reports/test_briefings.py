@@ -226,7 +226,7 @@ def test_publishing_queues_the_briefing_with_its_pdf(campaign, world, people):
     assert email is not None
     assert email.attachments == [
         {
-            "loader": "chuangcheng.reports.briefings.pdf_bytes",
+            "loader": "briefing_pdf",
             "args": [briefing.pk],
             "filename": f"{briefing.document_number}.pdf",
             "mimetype": "application/pdf",

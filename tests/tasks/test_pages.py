@@ -100,7 +100,10 @@ def test_navigation_shows_entries_by_role_and_unread_count(client, people, task)
     services.task_return(actor=people.supervisor, task_id=task.pk, reason="照片不清楚")
     client.force_login(people.staff)
     page = html(client.get(reverse("tasks:my_work")))
-    assert 'href="/tasks/mine/" class="app-nav-link active" aria-current="page">我的待办<' in page
+    assert (
+        'href="/tasks/mine/" class="app-nav-link active" aria-current="page" data-testid="nav-my-work">我的待办<'
+        in page
+    )
     assert 'href="/tasks/"' not in page  # the ledger is not for unit staff
     unread = Notice.objects.filter(recipient=people.staff, read_at__isnull=True).count()
     assert unread >= 1
@@ -125,7 +128,7 @@ def test_my_work_lists_my_units_open_tasks_overdue_first(client, people, campaig
     assert shown(response, "task-title") == [overdue.title, soon.title, later.title]
     assert shown(response, "days-left") == ["超期 2 天", "剩余 1 天", "剩余 20 天"]
     assert "滞后 60 个百分点" in shown(response, "lag")  # expected 100 by the deadline, reported 40
-    assert "未完成 3 项 · 超期 1 项 · 待验收 0 项" in html(response)
+    assert "本单位任务：未完成 3 项 · 超期 1 项 · 已提交待验收 0 项" in html(response)
     assert re.findall(r'data-testid="light" title="([^"]+)"', html(response)) == ["超期", "预警", "正常"]
 
 

@@ -242,7 +242,7 @@ def _deliver(briefing):
         url=reverse("reports:detail", args=[briefing.pk]),
         attachments=[
             {
-                "loader": "chuangcheng.reports.briefings.pdf_bytes",
+                "loader": "briefing_pdf",
                 "args": [briefing.pk],
                 "filename": f"{briefing.document_number}.pdf",
                 "mimetype": "application/pdf",

@@ -1,0 +1,46 @@
+"""The badge on 我的待办 in the navigation (issue 17): how many items wait for this person —
+issues to sign or rectify, tasks due within three days or overdue, what waits for a decision.
+Loaded after the page (htmx) and cached briefly, so no page pays for it."""
+
+import datetime as dt
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from chuangcheng.org import home
+from tests.factories import TaskFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def badge(client, user):
+    cache.clear()
+    client.force_login(user)
+    response = client.get("/me/todo-count/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_badge_counts_what_waits_for_each_person(client, people, units, campaign, make_issue):
+    make_issue("assigned")  # 甲一街道 to sign
+    make_issue("rectifying")  # 甲一街道 to rectify
+    make_issue("submitted")  # waits for the supervisor's 核查
+    make_issue("closed")
+    today = timezone.localdate()
+    TaskFactory(campaign=campaign, owner_unit=units.street_a1, deadline=today + dt.timedelta(days=2))
+    TaskFactory(campaign=campaign, owner_unit=units.street_a1, deadline=today - dt.timedelta(days=5))
+    TaskFactory(campaign=campaign, owner_unit=units.street_a1, deadline=today + dt.timedelta(days=30))  # not yet
+
+    assert home.todo_count(people.staff) == 4
+    assert 'data-testid="todo-count"' in badge(client, people.staff) and ">4<" in badge(client, people.staff)
+    assert home.todo_count(people.supervisor) == 1  # the issue to verify
+    assert home.todo_count(people.staff_b) == 0
+    assert "todo-count" not in badge(client, people.staff_b)  # nothing: no badge
+
+
+def test_the_badge_is_loaded_after_the_page_and_needs_a_login(client, people):
+    assert client.get("/me/todo-count/").status_code == 302
+    client.force_login(people.staff)
+    page = client.get("/").content.decode()
+    assert 'data-todo-count="/me/todo-count/"' in page
