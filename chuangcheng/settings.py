@@ -298,6 +298,17 @@ if env.str("NOTIFICATION_WEBHOOK_URL", default=""):
         "timeout": 10,
         "kinds": env.list("NOTIFICATION_WEBHOOK_KINDS", default=[]) or None,
     }
+# 企业微信 / 钉钉 group robots (chuangcheng/notifications/robots.py): one message per item to the
+# group, @-mentioning the people it is for. KINDS limits them (e.g. escalation,briefing).
+for _robot, _class in (("wecom", "WeComRobotChannel"), ("dingtalk", "DingTalkRobotChannel")):
+    if env.str(f"NOTIFICATION_{_robot.upper()}_URL", default=""):
+        NOTIFICATION_CHANNELS[_robot] = {
+            "class": f"chuangcheng.notifications.robots.{_class}",
+            "url": env.str(f"NOTIFICATION_{_robot.upper()}_URL"),
+            "secret": env.str(f"NOTIFICATION_{_robot.upper()}_SECRET", default=""),
+            "timeout": 10,
+            "kinds": env.list(f"NOTIFICATION_{_robot.upper()}_KINDS", default=[]) or None,
+        }
 # A claimed delivery belongs to its worker this long; then another may retry it. Must exceed
 # the longest send (EMAIL_TIMEOUT per SMTP step) so a slow send is never sent twice.
 NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=300)
@@ -455,6 +466,8 @@ CELERY_BEAT_SCHEDULE = {
     # Every minute: send deliveries that are pending (retry backoff elapsed, or their kick was
     # lost while the broker was down) or whose worker died (lease expired).
     "notifications-deliver-due": {"task": "notifications.deliver_due", "schedule": 60.0},
+    # Every 15 minutes: the 每日汇总 of whoever chose one (通知设置), at or after their hour.
+    "notifications-daily-digests": {"task": "notifications.send_daily_digests", "schedule": crontab(minute="*/15")},
     # Every 5 minutes: run confirmed imports whose job was lost (broker down at the confirm, or
     # the worker died); a batch being run holds its row lock and is skipped.
     "imports-resume-batches": {"task": "imports.resume_batches", "schedule": 300.0},

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import services
-from .models import Delivery, JobHeartbeat
+from .models import Delivery, JobHeartbeat, NotificationPreference
 
 
 @admin.register(JobHeartbeat)
@@ -112,4 +112,16 @@ class DeliveryAdmin(admin.ModelAdmin):
         return request.user.has_perm("notifications.change_delivery")
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(admin.ModelAdmin):
+    """Read-only here: each person sets their own on 通知设置 (the service checks who may)."""
+
+    list_display = ("user", "daily_digest", "digest_hour", "quiet_start", "quiet_end", "updated_at")
+    search_fields = ("user__username", "user__display_name")
+    readonly_fields = ("user", "off", "daily_digest", "digest_hour", "quiet_start", "quiet_end", "updated_at")
+
+    def has_add_permission(self, request):
         return False

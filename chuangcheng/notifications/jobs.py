@@ -12,7 +12,7 @@ from celery import shared_task
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from . import reminders, services
+from . import digests, heartbeats, reminders, services
 
 # Stop taking new rows well before CELERY_TASK_SOFT_TIME_LIMIT (240 s).
 SWEEP_BUDGET_SECONDS = 180
@@ -21,7 +21,7 @@ SWEEP_BUDGET_SECONDS = 180
 @shared_task(name="notifications.heartbeat")
 def heartbeat(name="heartbeat"):
     """Scheduled every minute by beat; its row shows the worker and beat are alive."""
-    beat = services.heartbeat_record(name=name, hostname=socket.gethostname())
+    beat = heartbeats.heartbeat_record(name=name, hostname=socket.gethostname())
     return beat.run_count
 
 
@@ -32,7 +32,7 @@ def send_reminders(now=None):
     if moment is not None and timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     result = reminders.reminders_dispatch(now=moment)
-    services.heartbeat_record(name="notifications.send_reminders", hostname=socket.gethostname())
+    heartbeats.heartbeat_record(name="notifications.send_reminders", hostname=socket.gethostname())
     return {rule: len(rows) for rule, rows in result.items()}
 
 
@@ -60,5 +60,11 @@ def deliver_due():
                 break
         if len(ids) < 200:
             break
-    services.heartbeat_record(name="notifications.deliver_due", hostname=socket.gethostname())
+    heartbeats.heartbeat_record(name="notifications.deliver_due", hostname=socket.gethostname())
     return sent
+
+
+@shared_task(name="notifications.send_daily_digests")
+def send_daily_digests():
+    """The 每日汇总 of whoever chose one (beat, every 15 minutes; a missed run is made up)."""
+    return digests.daily_digests_send()

@@ -80,6 +80,8 @@ class DeliveryStatus(models.TextChoices):
     # worker died waiting): it may have arrived. Never sent again on its own; a person decides in
     # 系统管理 → 投递记录 (标记为已送达, or 重新发送 with the same Message-ID).
     UNCONFIRMED = "unconfirmed", _("未确认")
+    # Waiting for the person's 每日汇总 (their notification settings); the digest carries it.
+    HELD = "held", _("待汇总")
 
 
 # Rows a sender may still pick up (pending, or sending with a lease that may have expired).
@@ -157,3 +159,37 @@ class Delivery(models.Model):
         mail server's log or a mail client can tell whether it arrived and collapse a second copy."""
         domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "chuangcheng.local"
         return f"<delivery-{self.pk}@{domain}>"
+
+
+class NotificationPreference(models.Model):
+    """通知设置: what one person wants from the channels other than the bell (the bell — in-app
+    notices — always records everything). Absent row: everything, immediately, any time.
+
+    - ``off``: ``"<channel>:<group>"`` pairs turned off (groups in ``preferences.GROUPS``);
+    - ``daily_digest``: non-urgent messages wait and go out as one 每日汇总 at ``digest_hour``;
+    - ``quiet_start``–``quiet_end``: 免打扰 (may run past midnight); messages are held until its end.
+
+    Urgent items (负面清单 before its deadline) ignore all three."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        on_delete=models.CASCADE,
+        related_name="notification_preference",
+    )
+    off = models.JSONField(_("关闭的通知"), default=list, blank=True)
+    daily_digest = models.BooleanField(_("非紧急通知每日汇总发送"), default=False)
+    digest_hour = models.PositiveSmallIntegerField(_("每日汇总时间（时）"), default=8)
+    quiet_start = models.TimeField(_("免打扰开始"), null=True, blank=True)
+    quiet_end = models.TimeField(_("免打扰结束"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("通知设置")
+        verbose_name_plural = _("通知设置")
+        constraints = [
+            models.CheckConstraint(condition=Q(digest_hour__lte=23), name="notif_pref_digest_hour"),
+        ]
+
+    def __str__(self):
+        return str(self.user)

@@ -1,4 +1,5 @@
-"""Writes of the notifications app: the outbox (deliveries), sending them, and job heartbeats.
+"""Writes of the notifications app: the outbox (deliveries) and sending them (job heartbeats:
+:mod:`.heartbeats`; personal settings: :mod:`.preferences`).
 
 Contract (for tasks, inspections, reports and the reminder pass)
 -----------------------------------------------------------------
@@ -42,7 +43,6 @@ recorded on that row with a backoff and never stops the sweep.
 
 import datetime as dt
 import logging
-import socket
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -54,47 +54,13 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import preferences
 from .channels import DeliveryError, PermanentError, UnconfirmedError, get_channel
-from .models import DUE_STATUSES, Delivery, DeliveryStatus, JobHeartbeat
+from .models import DUE_STATUSES, Delivery, DeliveryStatus
 
 logger = logging.getLogger(__name__)
 
 KICK_CHUNK = 100
-
-
-# --- heartbeat ------------------------------------------------------------------------------------
-
-
-def heartbeat_after_success(sender=None, **_kwargs):
-    """Celery's ``task_success``: a job of the beat schedule records its run (the job board reads
-    it). Jobs that record their own heartbeat are left alone; a failure to record is logged,
-    never the job's failure."""
-    name = getattr(sender, "name", "")
-    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    if name not in scheduled or name in SELF_RECORDING:
-        return
-    try:
-        heartbeat_record(name=name, hostname=socket.gethostname())
-    except Exception:
-        logger.exception("heartbeat of %s not recorded", name)
-
-
-# Jobs that call heartbeat_record themselves (the heartbeat job names its row "heartbeat").
-SELF_RECORDING = {"notifications.heartbeat", "notifications.send_reminders", "notifications.deliver_due"}
-
-
-def heartbeat_record(*, name, hostname=""):
-    """Record that ``name`` ran now. Safe under concurrent runs: the counter is an F() update."""
-    now = timezone.now()
-    with transaction.atomic():
-        beat, created = JobHeartbeat.objects.get_or_create(
-            name=name, defaults={"last_run_at": now, "first_run_at": now, "run_count": 1, "hostname": hostname}
-        )
-        if not created:
-            JobHeartbeat.objects.filter(pk=beat.pk).update(
-                last_run_at=now, run_count=F("run_count") + 1, hostname=hostname
-            )
-    return JobHeartbeat.objects.get(name=name)
 
 
 # --- the outbox -----------------------------------------------------------------------------------
@@ -132,23 +98,33 @@ def deliveries_create(messages, *, channels=None, now=None):
     chosen = _channels_for(channels)
     messages = [m for m in messages if m.recipient.is_active]
     existing = _existing_keys(messages)
+    prefs = preferences.preferences_for({m.recipient.pk for m in messages})
+    mentions = {c.name: _group_mentions(c, messages) for c in chosen if c.per_group}
     rows = []
     for message in messages:
         user = message.recipient
         for channel in chosen:
             if not channel.accepts(message.kind):
                 continue
-            if (user.pk, message.subject_key, message.kind, message.window, channel.name) in existing:
+            key = (user.pk, message.subject_key, message.kind, message.window, channel.name)
+            if key in existing:
                 continue
-            address = channel.address(user)
+            address, due = channel.address(user), now
             if message.digested:
                 status, note = DeliveryStatus.SKIPPED, _("已并入摘要通知。")
             elif channel.immediate:
                 status, note = DeliveryStatus.SENT, ""
+            elif channel.per_group:
+                # One group message per item, @-mentioning everyone it is for (the first row).
+                address = mentions[channel.name].pop(key[1:4], None)
+                if address is None:
+                    status, note = DeliveryStatus.SKIPPED, _("已在同一条群消息中提醒。")
+                else:
+                    status, note = DeliveryStatus.PENDING, ""
             elif address is None:
                 status, note = DeliveryStatus.SKIPPED, _("无此渠道地址（如未填邮箱），仅站内通知。")
             else:
-                status, note = DeliveryStatus.PENDING, ""
+                status, note, due = preferences.plan(prefs.get(user.pk), channel.name, message, now)
             rows.append(
                 Delivery(
                     recipient_id=user.pk,
@@ -163,7 +139,7 @@ def deliveries_create(messages, *, channels=None, now=None):
                     address=address or "",
                     status=status,
                     note=note,
-                    next_attempt_at=now if status == DeliveryStatus.PENDING else None,
+                    next_attempt_at=due if status == DeliveryStatus.PENDING else None,
                     sent_at=now if status == DeliveryStatus.SENT else None,
                     batch=batch,
                     created_at=now,
@@ -181,10 +157,23 @@ def deliveries_create(messages, *, channels=None, now=None):
         for channel in chosen:
             if channel.immediate and by_channel.get(channel.name):
                 channel.deliver_now(by_channel[channel.name])
-        pending = [d.pk for d in created if d.status == DeliveryStatus.PENDING]
+        pending = [d.pk for d in created if d.status == DeliveryStatus.PENDING and d.next_attempt_at <= now]
         if pending:
             transaction.on_commit(partial(kick, pending))
     return created
+
+
+def _group_mentions(channel, messages):
+    """{(subject, kind, window): "phone,phone"} — who one group message about an item mentions."""
+    out = {}
+    for message in messages:
+        if message.digested or not channel.accepts(message.kind):
+            continue
+        phones = out.setdefault((message.subject_key, message.kind, message.window), [])
+        phone = channel.address(message.recipient)
+        if phone and phone not in phones and len(",".join([*phones, phone])) <= 254:
+            phones.append(phone)
+    return {key: ",".join(phones) for key, phones in out.items()}
 
 
 def _existing_keys(messages, chunk=1000):

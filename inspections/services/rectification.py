@@ -13,6 +13,7 @@ from chuangcheng.org.workcalendar import deadline_after
 
 from .. import deadlines
 from ..models import IssueAction, PendingRequest, PhotoKind, ReassignmentReason
+from ..selectors import submission_received
 from .common import (
     as_deadline,
     check,
@@ -251,11 +252,15 @@ def issue_refuse_extension(*, actor, issue_id, reason):
 
 
 @transaction.atomic
-def issue_submit(*, actor, issue_id, measures, photos=()):
+def issue_submit(*, actor, issue_id, measures, photos=(), client_key=""):
     """提交核查: the unit says it is fixed, with the measures taken and after-photos — new ones,
     uploaded now or since the last submission (a rejected submission's photos do not count
-    again). Each photo is checked against other issues' evidence and its EXIF time."""
+    again). Each photo is checked against other issues' evidence and its EXIF time.
+    ``client_key`` (the phone's key for this submission): sent again, it changes nothing."""
     issue = locked_issue(actor, issue_id)
+    client_key = (client_key or "").strip()[:64]
+    if client_key and submission_received(issue, actor, client_key):
+        return issue
     transition = check(actor, issue, "submit")
     measures = require_text(measures, "measures", _("请填写整改措施。"))
     processed = processed_photos(photos)
@@ -266,6 +271,8 @@ def issue_submit(*, actor, issue_id, measures, photos=()):
     now = timezone.now()
     old_state = issue.state
     changes = {"photos": len(processed) + earlier}
+    if client_key:
+        changes["client_key"] = client_key
     if issue.pending_request:
         changes["withdrawn_request"] = issue.pending_request
         _clear_request(issue)

@@ -5,6 +5,8 @@ Every action view is POST only, finds the issue among those the person may see (
 the field it names (400), as a message (403), or as "已被他人处理" with the current state (409).
 """
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -33,6 +35,7 @@ from ..links import issue_links
 from ..models import (
     Inspection,
     Issue,
+    IssueAction,
     IssueCategory,
     IssueState,
     Photo,
@@ -219,6 +222,16 @@ def _detail_page(request, issue, *, bound=None, alert=None, status=200):
         "alert": alert,
         "now": timezone.now(),  # 签收超时 of an issue still waiting to be signed
         "links": issue_links(user, issue),  # what other apps offer about this issue (举一反三)
+        # 提交核查 from a phone on a bad signal (static/inspections/offline.js): a key per
+        # submission, and the keys this person's submissions arrived with (a kept draft or a
+        # queued copy of one that already arrived is dropped, never sent again).
+        "offline": "submit" in actions,
+        "client_key": bound.data.get("client_key", "") if bound is not None else uuid.uuid4().hex,
+        "received_keys": [
+            e.changes.get("client_key")
+            for e in events
+            if e.action == IssueAction.SUBMIT and e.actor_id == user.pk and e.changes.get("client_key")
+        ],
     }
     return render(request, "inspections/issue_detail.html", context, status=status)
 
@@ -313,7 +326,13 @@ def _run(action, user, issue, data):
         services.issue_refuse_extension(actor=user, issue_id=pk, reason=data["reason"])
         return _("已不同意延期，原整改时限不变。")
     if action == "submit":
-        services.issue_submit(actor=user, issue_id=pk, measures=data["measures"], photos=data["photos"])
+        services.issue_submit(
+            actor=user,
+            issue_id=pk,
+            measures=data["measures"],
+            photos=data["photos"],
+            client_key=data.get("client_key", ""),
+        )
         return _("已提交核查。")
     if action == "verify":
         services.issue_verify(actor=user, issue_id=pk)
@@ -345,13 +364,18 @@ def issue_action(request, pk, action):
         raise Http404
     user = request.user
     issue = _visible_issue(user, pk)
+    key = request.POST.get("client_key", "")
+    if action == "submit" and key and selectors.submission_received(issue, user, key):
+        # The same submission again (a resend from the phone's outbox): it arrived before.
+        messages.success(request, _("已提交核查。"))
+        return redirect("inspections:issue_detail", pk=pk)
     refusal = _precheck(user, issue, action)
     if refusal is not None:
         return _detail_page(request, issue, alert=_alert(refusal, issue), status=refusal.status_code)
     form = IssueActionForm(request.POST, request.FILES, action=action, issue=issue, user=user)
     if form.is_valid():
         try:
-            done = _run(action, user, issue, form.cleaned_data)
+            done = _run(action, user, issue, {**form.cleaned_data, "client_key": key})
         except ApplicationError as error:
             if error.code == "not_found":
                 raise Http404(error.message) from None

@@ -1,4 +1,5 @@
-// 创城督办 · 现场检查登记 on a bad signal. Loaded with `defer` after capture.js.
+// 创城督办 · forms that must survive a bad signal (`<form data-offline>`): 现场检查登记 and the
+// unit's 提交核查 (rectification with after-photos). Loaded with `defer`.
 //
 // - Every record carries a key this page makes (hidden `client_key`): the server keeps one issue
 //   per key and person, so a record sent twice — a retry after a dropped connection — is one issue.
@@ -40,13 +41,25 @@
     });
   }
 
+  // Keys the server says it already has (the issue page lists this person's submissions).
+  function receivedKeys() {
+    var el = document.querySelector("[data-received-keys]");
+    return el && el.dataset.receivedKeys ? el.dataset.receivedKeys.split(",") : [];
+  }
+
+  function keyOf(record) {
+    var key = "";
+    record.fields.forEach(function (pair) { if (pair[0] === "client_key") key = pair[1]; });
+    return key || record.key;
+  }
+
   function newKey() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
     return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 12);
   }
 
   function captureForm() {
-    return document.querySelector("form[data-testid=capture-form]");
+    return document.querySelector("form[data-offline]");
   }
 
   function ensureKey(form) {
@@ -95,7 +108,7 @@
       records.forEach(function (r) {
         var item = document.createElement("li");
         var text = "";
-        r.fields.forEach(function (pair) { if (pair[0] === "description") text = pair[1]; });
+        r.fields.forEach(function (pair) { if (pair[0] === "description" || pair[0] === "measures") text = pair[1]; });
         item.textContent = new Date(r.at).toLocaleTimeString("zh-CN", { hour: "2-digit", minute: "2-digit" }) +
           " · " + (text || panel.dataset.msgNoText) + " · " + r.files.length + " " + panel.dataset.msgPhotos +
           (r.error ? " · " + r.error : "");
@@ -114,10 +127,14 @@
     var sent = 0;
     return run(OUTBOX, "readonly", function (store) { return store.getAll(); })
       .then(function (records) {
+        var received = receivedKeys();
         records = (records || []).sort(function (a, b) { return a.at - b.at; });
         return records.reduce(function (chain, record) {
           return chain.then(function (stop) {
             if (stop) return true;
+            if (received.indexOf(keyOf(record)) !== -1) {
+              return run(OUTBOX, "readwrite", function (store) { return store.delete(record.key); }).then(function () { return false; });
+            }
             return fetch(record.url, {
               method: "POST",
               body: asFormData(record),
@@ -142,6 +159,9 @@
           status.hidden = false;
           status.textContent = panel.dataset.msgSent.replace("%s", sent);
         }
+        var form = captureForm();
+        // A plain form's page (提交核查 on the issue page) now shows a changed issue: reload it.
+        if (sent && form && !form.hasAttribute("hx-post")) window.location.reload();
         return render();
       }, function () { flushing = false; });
   }
@@ -172,6 +192,7 @@
     if (!form) return Promise.resolve();
     return run(DRAFTS, "readonly", function (store) { return store.get(form.action); }).then(function (draft) {
       if (!draft) return;
+      if (receivedKeys().indexOf(keyOf(draft)) !== -1) return dropDraft(); // it arrived: nothing to restore
       draft.fields.forEach(function (pair) {
         var name = pair[0];
         var value = pair[1];
@@ -198,12 +219,18 @@
   // --- the form ---------------------------------------------------------------------------------
 
   function resetForNext(form) {
-    ["description", "address", "latitude", "longitude"].forEach(function (name) {
+    ["description", "address", "latitude", "longitude", "measures"].forEach(function (name) {
       var el = form.querySelector("[name=" + name + "]");
       if (el) el.value = "";
     });
     var photos = form.querySelector("input[type=file][name=photos]");
     if (photos) photos.value = "";
+    // A plain (non-htmx) form kept for later: let it be sent again once it is back online.
+    delete form.dataset.submitted;
+    form.querySelectorAll("button[type=submit]").forEach(function (button) {
+      button.classList.remove("btn-loading");
+      button.removeAttribute("aria-disabled");
+    });
     var preview = form.querySelector("[data-photo-preview]");
     if (preview) preview.innerHTML = "";
     var key = form.querySelector("[data-client-key]");

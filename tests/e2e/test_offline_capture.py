@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from inspections.models import Issue, Photo
 from inspections.services import inspection_create
 from tests.e2e.conftest import PASSWORD, PHONE, sign_in
-from tests.inspections.conftest import categories, encode, picture  # noqa: F401  (categories: a fixture)
+from tests.inspections.conftest import categories, encode, make_issue, picture  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -89,5 +89,64 @@ def test_offline_capture_arrives_once_and_a_draft_survives_an_offline_reload(
     assert again in (200, 302)
     assert Issue.objects.filter(description="桥下暴露垃圾一堆").count() == 1
     # While offline, requests the cache cannot answer (the favicon, a suggestion) fail, on purpose.
+    page_log.errors = [e for e in page_log.errors if "ERR_INTERNET_DISCONNECTED" not in e and "ERR_FAILED" not in e]
+    page_log.assert_clean()
+
+
+def test_a_rectification_submitted_offline_arrives_once_with_its_photo(
+    new_page,
+    page_log,
+    people,
+    setting,
+    make_issue,  # noqa: F811 (the imported fixture)
+    tmp_path,
+    screenshot,
+):
+    """提交核查 from the unit's phone in a 背街小巷 with no signal: kept on the phone, sent when
+    the network is back — once, with the after-photo; the kept copy is then forgotten."""
+    from inspections.models import IssueEvent
+
+    issue = make_issue("rectifying")
+    photo = tmp_path / "整改后.jpg"
+    photo.write_bytes(encode(picture(33, size=(640, 480))))
+    page = new_page(viewport=PHONE)
+    sign_in(page, people.staff.username, f"/inspections/issues/{issue.pk}/?action=submit")
+    form = page.get_by_test_id("form-submit")
+    form.locator("textarea[name=measures]").fill("已清运垃圾并冲洗地面")
+    form.locator("input[name=photos]").set_input_files(str(photo))
+    page.wait_for_timeout(800)  # the draft is kept 300 ms after the last change
+
+    page.context.set_offline(True)
+    form.get_by_test_id("submit-submit").click()
+    expect(page.get_by_test_id("outbox")).to_be_visible()
+    expect(page.get_by_test_id("outbox")).to_contain_text("1 份整改提交保存在本机")
+    screenshot(page, "rectify-offline-outbox-phone")
+    issue.refresh_from_db()
+    assert issue.state == "rectifying"
+
+    page.context.set_offline(False)
+    with page.expect_navigation():  # sent, then the page reloads to show the new state
+        page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(page.get_by_text("整改中 → 待核查")).to_be_visible()
+    issue.refresh_from_db()
+    assert issue.state == "submitted" and issue.measures == "已清运垃圾并冲洗地面"
+    assert Photo.objects.filter(issue=issue, kind="after").count() == 1
+    [event] = IssueEvent.objects.filter(issue=issue, action="submit")
+    key = event.changes["client_key"]
+
+    # The same submission again (its answer was lost): nothing new, no 409.
+    status = page.evaluate(
+        """async ([url, key]) => {
+            const token = document.cookie.split('; ').find(c => c.startsWith('csrftoken=')).split('=')[1];
+            const data = new FormData();
+            data.set('client_key', key);
+            data.set('measures', '已清运垃圾并冲洗地面');
+            const r = await fetch(url, {method: 'POST', body: data, credentials: 'same-origin', headers: {'X-CSRFToken': token}});
+            return r.status;
+        }""",
+        [f"/inspections/issues/{issue.pk}/submit/", key],
+    )
+    assert status == 200
+    assert IssueEvent.objects.filter(issue=issue, action="submit").count() == 1
     page_log.errors = [e for e in page_log.errors if "ERR_INTERNET_DISCONNECTED" not in e and "ERR_FAILED" not in e]
     page_log.assert_clean()

@@ -189,7 +189,12 @@ def test_submit_form_asks_for_measures_and_camera_photos(client, people, make_is
     page = html(client.get(reverse("inspections:issue_detail", args=[issue.pk])))
     form = form_html(page, "submit")
     assert 'enctype="multipart/form-data"' in form
-    assert set(re.findall(r'name="([a-z_]+)"', form)) == {"csrfmiddlewaretoken", "measures", "photos"}
+    assert set(re.findall(r'name="([a-z_]+)"', form)) == {
+        "csrfmiddlewaretoken",
+        "client_key",
+        "measures",
+        "photos",
+    }  # client_key: a resend is no second submission
     assert re.search(
         r'<input type="file" name="photos"[^>]*accept="image/\*"[^>]*capture="environment"[^>]*multiple', form
     )

@@ -1,0 +1,33 @@
+"""提交核查 with the phone's key (issue 17: rectification on a bad signal): sending the same
+submission again — its answer was lost, the phone's outbox resends — changes nothing and is
+not refused; a new key after a 退回返工 is a new submission."""
+
+import pytest
+from django.urls import reverse
+
+from inspections import services
+from inspections.models import IssueEvent, Photo
+from tests.inspections.conftest import upload
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_same_submission_twice_is_one_submission(client, people, make_issue):
+    issue = make_issue("rectifying")
+    client.force_login(people.staff)
+    url = reverse("inspections:issue_submit", args=[issue.pk])
+    for _ in range(2):
+        response = client.post(url, {"client_key": "k-1", "measures": "已清理", "photos": upload(7)})
+        assert response.status_code == 302
+    assert IssueEvent.objects.filter(issue=issue, action="submit").count() == 1
+    assert Photo.objects.filter(issue=issue, kind="after").count() == 1
+    page = client.get(reverse("inspections:issue_detail", args=[issue.pk])).content.decode()
+    assert "已提交核查" in page
+
+
+def test_a_new_key_after_rework_is_a_new_submission(people, make_issue):
+    issue = make_issue("rectifying")
+    services.issue_submit(actor=people.staff, issue_id=issue.pk, measures="已清理", photos=[upload(8)], client_key="a")
+    services.issue_reject(actor=people.supervisor, issue_id=issue.pk, reason="地面未冲洗")
+    services.issue_submit(actor=people.staff, issue_id=issue.pk, measures="已冲洗", photos=[upload(9)], client_key="b")
+    assert IssueEvent.objects.filter(issue=issue, action="submit").count() == 2
