@@ -8,17 +8,15 @@ class InspectionsConfig(AppConfig):
     verbose_name = _("检查与问题整改")
 
     def ready(self):
-        from .import_page import register_importer
-
-        register_importer()
+        # What issues contribute to the lower layers, registered (they never import this app).
+        from chuangcheng.notifications.reminders import register_source
         from chuangcheng.org import home
 
+        from . import reminders
+        from .import_page import register_importer
         from .selectors import todo_count
 
-        home.register_count("issues", todo_count)
-        from chuangcheng.notifications.reminders import register_source
-
-        from . import reminders
-
-        register_source("issues", reminders.issue_dues)
-        register_source("issues-sign", reminders.sign_dues)
+        register_importer()
+        home.register_count("issues", todo_count)  # the 我的待办 badge
+        register_source("issues", reminders.issue_dues)  # deadlines and overdue steps
+        register_source("issues-sign", reminders.sign_dues)  # 签收超时

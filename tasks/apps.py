@@ -8,16 +8,17 @@ class TasksConfig(AppConfig):
     verbose_name = _("任务台账")
 
     def ready(self):
-        from .imports.page import register_importer
-
-        register_importer()
-        from chuangcheng.org import home
-
-        from .selectors import todo_count
-
-        home.register_count("tasks", todo_count)
+        # What the ledger contributes to the lower layers, registered (they never import it).
         from chuangcheng.notifications.reminders import register_source
+        from chuangcheng.org import home
+        from chuangcheng.org.scoping import register_assigned
 
         from . import reminders
+        from .imports.page import register_importer
+        from .models import assigned_task_ids
+        from .selectors import todo_count
 
-        register_source("tasks", reminders.task_dues)
+        register_importer()
+        home.register_count("tasks", todo_count)  # the 我的待办 badge
+        register_source("tasks", reminders.task_dues)  # the reminder pass
+        register_assigned("task", assigned_task_ids)  # 领导包保 of a task widens a leader's scope

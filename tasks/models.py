@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from chuangcheng.org.models import AssignmentKind
 from chuangcheng.org.scoping import scope_for
 
 
@@ -49,7 +50,7 @@ class TaskQuerySet(models.QuerySet):
         if scope.region_paths:
             q |= scope.region_q("region__path") | (Q(region__isnull=True) & scope.region_q("owner_unit__region__path"))
         if "leader" in scope.roles:
-            q |= Q(responsible_leader=user) | Q(id__in=scope.task_ids)
+            q |= Q(responsible_leader=user) | Q(id__in=scope.assigned_ids("task"))
         return self.filter(q)
 
     def open(self):
@@ -303,3 +304,32 @@ class TaskEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} · {self.task_id}"
+
+
+class TaskLeader(models.Model):
+    """领导包保 of one task: a leader who answers for it (beside its 责任领导), within the task's
+    campaign. Gives the leader sight of the task (:func:`assigned_task_ids`, registered with
+    :mod:`chuangcheng.org.scoping`) and their share of its escalations."""
+
+    task = models.ForeignKey(Task, verbose_name=_("任务"), on_delete=models.CASCADE, related_name="leaders")
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("领导"), on_delete=models.CASCADE, related_name="task_assignments"
+    )
+    kind = models.CharField(_("责任类型"), max_length=20, choices=AssignmentKind.choices, default=AssignmentKind.BAOBAO)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("任务包保领导")
+        verbose_name_plural = _("任务包保领导")
+        constraints = [
+            models.UniqueConstraint(fields=["task", "leader", "kind"], name="tasks_leader_once"),
+        ]
+        indexes = [models.Index(fields=["leader", "task"], name="tasks_leader_by_leader")]
+
+    def __str__(self):
+        return f"{self.leader} → {self.task}（{self.get_kind_display()}）"
+
+
+def assigned_task_ids(user):
+    """The tasks a leader answers for by 领导包保, in active campaigns (org's scope reads it)."""
+    return TaskLeader.objects.filter(leader=user, task__campaign__status="active").values_list("task_id", flat=True)

@@ -64,7 +64,7 @@ def can_instruct(user, task):
     scope = scope_for(user)
     if "leader" not in scope.roles:
         return False
-    if task.pk in scope.task_ids:
+    if task.pk in scope.assigned_ids("task"):
         return True
     return any(_task_path(task).startswith(path) for path in scope.leader_region_paths)
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from chuangcheng.notifications.reminders import UNIT_ROLES, Due, before_windows, overdue_steps
 
-from .models import Task
+from .models import Task, TaskLeader
 
 TASK_FIELDS = (
     "pk",
@@ -77,4 +77,13 @@ def task_dues(now, rules):
                     supervisor_id=creator_id,
                 )
             )
+    # Leaders assigned to the task (领导包保) share its escalations with its 责任领导.
+    escalated = {d.task_id for d in dues if "leader" in d.to}
+    if escalated:
+        extra = {}
+        for task_id, leader_id in TaskLeader.objects.filter(task_id__in=escalated).values_list("task_id", "leader_id"):
+            extra.setdefault(task_id, set()).add(leader_id)
+        for due in dues:
+            if due.task_id in extra:
+                due.leader_ids = tuple(sorted(set(due.leader_ids) | extra[due.task_id]))
     return dues

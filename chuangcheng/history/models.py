@@ -22,6 +22,7 @@ import simple_history
 from chuangcheng.campaigns.models import Campaign, Indicator
 from chuangcheng.org.models import LeaderAssignment, Membership, Unit
 from chuangcheng.reports.models import CampaignScoring
+from tasks.models import TaskLeader
 
 APP = "chuangcheng.history"
 
@@ -29,6 +30,7 @@ TRACKED = {
     Unit: {},
     Membership: {},
     LeaderAssignment: {},
+    TaskLeader: {},  # 领导包保 of a task
     Campaign: {"m2m_fields": ["standards"]},
     CampaignScoring: {},
     Indicator: {"excluded_fields": ["sort_key"]},  # derived from the code

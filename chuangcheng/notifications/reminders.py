@@ -110,24 +110,21 @@ def _recipients(dues):
         ).values_list("unit_id", "role", "user_id"):
             by_unit[unit_id][role].add(user_id)
 
-    region_leaders, site_leaders, task_leaders = defaultdict(list), defaultdict(set), defaultdict(set)
+    region_leaders, site_leaders = defaultdict(list), defaultdict(set)
     if "leader" in roles:
         escalated = [d for d in dues if "leader" in d.to]
         campaigns = {d.campaign_id for d in escalated}
         sites = {d.site_id for d in escalated if d.site_id}
-        tasks = {d.task_id for d in escalated if d.task_id}
         assignments = LeaderAssignment.objects.filter(campaign_id__in=campaigns, leader__isnull=False).filter(
-            Q(region__isnull=False) | Q(site_id__in=sites) | Q(task_id__in=tasks)
+            Q(region__isnull=False) | Q(site_id__in=sites)
         )
-        for campaign_id, leader_id, path, site_id, task_id in assignments.values_list(
-            "campaign_id", "leader_id", "region__path", "site_id", "task_id"
+        for campaign_id, leader_id, path, site_id in assignments.values_list(
+            "campaign_id", "leader_id", "region__path", "site_id"
         ):
             if path:
                 region_leaders[campaign_id].append((path, leader_id))
-            elif site_id:
-                site_leaders[site_id].add(leader_id)
             else:
-                task_leaders[task_id].add(leader_id)
+                site_leaders[site_id].add(leader_id)
 
     wanted = {}
     for due in dues:
@@ -136,7 +133,7 @@ def _recipients(dues):
             if role in UNIT_ROLES:
                 ids |= by_unit[due.unit_id][role] if due.unit_id else set()
             elif role == "leader":
-                ids |= set(due.leader_ids) | site_leaders.get(due.site_id, set()) | task_leaders.get(due.task_id, set())
+                ids |= set(due.leader_ids) | site_leaders.get(due.site_id, set())
                 ids |= {
                     leader
                     for path, leader in region_leaders.get(due.campaign_id, ())

@@ -304,20 +304,17 @@ class SiteAdmin(ServiceDeletes, admin.ModelAdmin):
 
 @admin.register(LeaderAssignment)
 class LeaderAssignmentAdmin(admin.ModelAdmin):
-    list_display = ["campaign", "leader", "unit", "region", "site", "task", "kind", "note"]
+    list_display = ["campaign", "leader", "unit", "region", "site", "kind", "note"]
     list_filter = ["campaign", "kind"]
-    list_select_related = ["campaign", "leader", "unit", "region", "site", "task"]
+    list_select_related = ["campaign", "leader", "unit", "region", "site"]
     search_fields = [
         "leader__username",
         "leader__display_name",
         "unit__name",
         "region__name",
         "site__name",
-        "task__title",
     ]
     autocomplete_fields = ["campaign", "leader", "unit", "region", "site"]
-    # Tasks have no admin (and so no autocomplete) yet: an id box, never a select of every task.
-    raw_id_fields = ["task"]
 
 
 @admin.register(HolidayYear)

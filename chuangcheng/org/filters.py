@@ -92,11 +92,10 @@ class LeaderAssignmentFilterSet(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(label=_("责任类型"), choices=AssignmentKind.choices)
     region = IdFilter(label=_("包保区域（含下级）"), method="filter_region")
     site = IdFilter(label=_("包保点位"), field_name="site_id")
-    task = IdFilter(label=_("包保任务"), field_name="task_id")
 
     class Meta:
         model = LeaderAssignment
-        fields = ["campaign", "leader", "unit", "kind", "region", "site", "task"]
+        fields = ["campaign", "leader", "unit", "kind", "region", "site"]
 
     def filter_region(self, queryset, name, value):
         return subtree_of(queryset, "region__path", value)

@@ -370,7 +370,8 @@ class LeaderAssignmentQuerySet(models.QuerySet):
 
 class LeaderAssignment(models.Model):
     """领导包保: within a campaign, a leader (or a city department, "条包块管") answers for a
-    region, a site or a task. A leader's assigned regions widen what that leader sees."""
+    region or a site. A leader's assigned regions widen what that leader sees. (A leader
+    assigned to a task: ``tasks.TaskLeader`` — the tasks app sits above this one.)"""
 
     campaign = models.ForeignKey(
         "campaigns.Campaign", verbose_name=_("创建活动"), on_delete=models.CASCADE, related_name="leader_assignments"
@@ -402,14 +403,6 @@ class LeaderAssignment(models.Model):
         on_delete=models.CASCADE,
         related_name="leader_assignments",
     )
-    task = models.ForeignKey(
-        "tasks.Task",
-        verbose_name=_("包保任务"),
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="leader_assignments",
-    )
     kind = models.CharField(_("责任类型"), max_length=20, choices=AssignmentKind.choices, default=AssignmentKind.BAOBAO)
     note = models.CharField(_("备注"), max_length=200, blank=True)
 
@@ -426,11 +419,10 @@ class LeaderAssignment(models.Model):
                 violation_error_message=_("请填写领导或包保单位（二选一）。"),
             ),
             models.CheckConstraint(
-                condition=(Q(region__isnull=False) & Q(site__isnull=True) & Q(task__isnull=True))
-                | (Q(region__isnull=True) & Q(site__isnull=False) & Q(task__isnull=True))
-                | (Q(region__isnull=True) & Q(site__isnull=True) & Q(task__isnull=False)),
-                name="org_assignment_one_target",
-                violation_error_message=_("包保区域、包保点位、包保任务三者填写且只填写一项。"),
+                condition=(Q(region__isnull=False) & Q(site__isnull=True))
+                | (Q(region__isnull=True) & Q(site__isnull=False)),
+                name="org_assignment_region_or_site",
+                violation_error_message=_("包保区域、包保点位二者填写且只填写一项。"),
             ),
             models.UniqueConstraint(
                 fields=["campaign", "leader", "region", "kind"],
@@ -441,5 +433,5 @@ class LeaderAssignment(models.Model):
 
     def __str__(self):
         who = self.leader or self.unit
-        where = self.region or self.site or self.task
+        where = self.region or self.site
         return f"{who} → {where}（{self.get_kind_display()}）"

@@ -36,7 +36,9 @@ class Scope:
     unit_ids: frozenset = field(default_factory=frozenset)  # units whose objects the person sees as theirs
     roles: frozenset = field(default_factory=frozenset)
     site_ids: frozenset = field(default_factory=frozenset)
-    task_ids: frozenset = field(default_factory=frozenset)  # tasks assigned by 领导包保
+    # What a leader is assigned in apps above this one (("task", frozenset of ids), …): see
+    # :func:`register_assigned`; read with :meth:`assigned_ids`.
+    assigned: tuple = ()
     # The part of ``region_paths`` a person answers for as a leader (领导包保 regions and a leader
     # membership's explicit scope): where they may 批示, as opposed to where they supervise.
     leader_region_paths: tuple = ()
@@ -45,6 +47,10 @@ class Scope:
     # filter — an OR across joins that keeps PostgreSQL from its indexes. Not ``sees_all``:
     # it grants no admin rights and does not widen reference data.
     covers_all_regions: bool = False
+
+    def assigned_ids(self, kind):
+        """Ids of the ``kind`` objects (e.g. "task") this leader is assigned (领导包保)."""
+        return dict(self.assigned).get(kind, frozenset())
 
     @property
     def ancestor_paths(self):
@@ -107,6 +113,15 @@ def scope_for(user):
     return scope
 
 
+# Leader-assignable objects of the apps above (tasks: ``TaskLeader``), registered at ready():
+# ``ids(user)`` → the ids assigned to that leader in active campaigns.
+_assigned = {}
+
+
+def register_assigned(kind, ids):
+    _assigned[kind] = ids
+
+
 def _unit_ids(memberships):
     """The units of the memberships whose role makes the person one of the unit's people."""
     return frozenset(unit_id for role, unit_id, *_ in memberships if role in ROLES_IN_UNIT)
@@ -133,16 +148,15 @@ def _compute(user):
             region_paths.add(scope_path or unit_path)
         else:
             home_paths.add(unit_path)
-    site_ids, task_ids = set(), set()
+    site_ids, assigned = set(), ()
     if "leader" in roles:
         assignments = LeaderAssignment.objects.filter(leader=user, campaign__status="active")
-        for region_path, site_id, task_id in assignments.values_list("region__path", "site_id", "task_id"):
+        for region_path, site_id in assignments.values_list("region__path", "site_id"):
             if region_path:
                 leader_paths.add(region_path)
             if site_id:
                 site_ids.add(site_id)
-            if task_id:
-                task_ids.add(task_id)
+        assigned = tuple((kind, frozenset(ids(user))) for kind, ids in sorted(_assigned.items()))
     region_paths |= leader_paths
     return Scope(
         covers_all_regions=_covers_all_regions(region_paths),
@@ -151,6 +165,6 @@ def _compute(user):
         unit_ids=_unit_ids(memberships),
         roles=roles,
         site_ids=frozenset(site_ids),
-        task_ids=frozenset(task_ids),
+        assigned=assigned,
         leader_region_paths=tuple(sorted(leader_paths)),
     )

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from .models import LeaderAssignment, Membership, Region
+from .scoping import scope_for
 
 
 def region_full_names(regions):
@@ -61,13 +62,13 @@ def membership_list(*, user):
 def _leader_regions(user):
     """What a leader is assigned (领导包保) in active campaigns, in words: the regions and sites
     by name, assigned tasks as a count (one query)."""
-    parts, tasks = [], 0
+    parts = []
     rows = LeaderAssignment.objects.filter(leader=user, campaign__status="active").select_related("region", "site")
     for a in rows.order_by("region__path", "site__name", "pk"):
-        name = a.region.name if a.region_id else a.site.name if a.site_id else ""
-        tasks += bool(a.task_id and not name)
-        if name and name not in parts:
+        name = a.region.name if a.region_id else a.site.name
+        if name not in parts:
             parts.append(name)
+    tasks = len(scope_for(user).assigned_ids("task"))
     if tasks:
         parts.append(_("包保任务 %(n)s 项") % {"n": tasks})
     return "、".join(parts)

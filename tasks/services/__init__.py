@@ -6,11 +6,12 @@ Refusals raise :class:`~chuangcheng.exceptions.ApplicationError` worded for a un
 
 Modules: :mod:`.common` (lock, check, event, notices), :mod:`.creation`, :mod:`.progress`
 (report, submit, accept, return), :mod:`.management` (deadline, owner unit, 批示, decompose,
-edit), :mod:`.recurrence` (常态化 occurrences).
+edit), :mod:`.recurrence` (常态化 occurrences), :mod:`.leaders` (领导包保 of a task).
 """
 
 from .common import ACTION_LABELS, STATE_LABELS, _event
 from .creation import _create, task_create
+from .leaders import task_leader_assign, task_leader_remove
 from .management import (
     EDITABLE_FIELDS,
     EDITABLE_RELATIONS,
@@ -37,6 +38,8 @@ __all__ = [
     "task_decompose",
     "task_generate_occurrences",
     "task_instruct",
+    "task_leader_assign",
+    "task_leader_remove",
     "task_reassign",
     "task_report",
     "task_return",

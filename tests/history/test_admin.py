@@ -44,7 +44,6 @@ def _assignment_form(a, **changes):
         "unit": a.unit_id or "",
         "region": a.region_id or "",
         "site": a.site_id or "",
-        "task": a.task_id or "",
         "kind": a.kind,
         "note": a.note,
     }

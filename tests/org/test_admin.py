@@ -266,4 +266,5 @@ def test_long_foreign_keys_never_render_a_full_select(root_client, data):
         assert "甲一街道办事处</option>" not in page, f"{app}.{model} lists every unit"
     page = root_client.get(reverse("admin:org_leaderassignment_add")).content.decode()
     assert 'class="admin-autocomplete' in page
+    page = root_client.get(reverse("admin:tasks_taskleader_add")).content.decode()
     assert '<input type="text" name="task"' in page  # an id box until tasks have an admin

@@ -31,7 +31,6 @@ from tests.factories import (
     MembershipFactory,
     RegionFactory,
     SiteFactory,
-    TaskFactory,
     UnitFactory,
     UserFactory,
 )
@@ -384,16 +383,6 @@ def test_site_coordinates_come_in_pairs(world):
     )
     payload.update(latitude="91", longitude="120")
     _refused(client_for("admin", world.people).post("/api/v1/sites/", payload, format="json"), "latitude", Site, before)
-
-
-def test_an_assignment_to_a_task_is_listed_and_can_be_ended(world):
-    task = TaskFactory(campaign=world.campaign, owner_unit=world.units.street_a1, region=world.city.a1)
-    assignment = LeaderAssignment.objects.create(campaign=world.campaign, leader=world.people.leader, task=task)
-    client = client_for("admin", world.people)
-    rows = client.get("/api/v1/leader-assignments/", {"task": task.pk}).data["results"]
-    assert [(r["id"], r["task"], r["region"], r["site"]) for r in rows] == [(assignment.pk, task.pk, None, None)]
-    assert client.delete(f"/api/v1/leader-assignments/{assignment.pk}/").status_code == 204
-    assert not LeaderAssignment.objects.filter(pk=assignment.pk).exists()
 
 
 def test_leader_assignment_refusals(world):

@@ -6,7 +6,7 @@ assigned to them by name is visible wherever it is."""
 import pytest
 from django.urls import reverse
 
-from chuangcheng.org.models import LeaderAssignment
+from tasks import services
 from tests.factories import TaskFactory
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +51,7 @@ def test_leader_pages_agree(client, people, tasks):
 
 
 def test_a_task_assigned_by_name_is_visible(client, people, campaign, tasks):
-    LeaderAssignment.objects.create(campaign=campaign, leader=people.leader, task=tasks["office"], kind="baobao")
+    services.task_leader_assign(actor=people.admin, task_id=tasks["office"].pk, leader=people.leader)
     client.force_login(people.leader)
     assert client.get(f"/api/v1/tasks/{tasks['office'].pk}/").status_code == 200
     assert client.get(f"/api/v1/tasks/{tasks['bureau'].pk}/").status_code == 404

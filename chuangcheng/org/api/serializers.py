@@ -229,7 +229,6 @@ class LeaderAssignmentSerializer(serializers.ModelSerializer):
             "region_name",
             "site",
             "site_name",
-            "task",
             "kind",
             "kind_display",
             "note",

@@ -31,7 +31,7 @@ def leader_extras(user, campaign, now=None):
     escalations = Notice.objects.filter(recipient=user, kind="escalation").order_by("-created_at")
     tasks = (
         Task.objects.filter(campaign=campaign)
-        .filter(Q(responsible_leader=user) | Q(pk__in=scope.task_ids))
+        .filter(Q(responsible_leader=user) | Q(pk__in=scope.assigned_ids("task")))
         .exclude(state=TaskState.DONE)
         .select_related("owner_unit")
         .order_by("deadline", "pk")

@@ -1,0 +1,63 @@
+"""系统管理 → 任务包保领导: through the services (a refusal is shown, nothing written)."""
+
+from django import forms
+from django.contrib import admin
+
+from chuangcheng.org.adminkit import ServiceDeletes, checked_by_service
+
+from . import services
+from .models import TaskLeader
+
+
+class TaskLeaderForm(forms.ModelForm):
+    class Meta:
+        model = TaskLeader
+        fields = ["task", "leader", "kind", "note"]
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and self.instance.pk is None:
+            checked_by_service(
+                self,
+                lambda: services.task_leader_assign(
+                    actor=self.request_user,
+                    task_id=data["task"].pk,
+                    leader=data["leader"],
+                    kind=data["kind"],
+                    note=data.get("note", ""),
+                ),
+            )
+        return data
+
+
+@admin.register(TaskLeader)
+class TaskLeaderAdmin(ServiceDeletes, admin.ModelAdmin):
+    form = TaskLeaderForm
+    list_display = ["task", "leader", "kind", "note"]
+    list_filter = ["kind", "task__campaign"]
+    list_select_related = ["task", "leader"]
+    search_fields = ["task__title", "leader__username", "leader__display_name"]
+    autocomplete_fields = ["leader"]
+    # Tasks have no admin (and so no autocomplete): an id box, never a select of every task.
+    raw_id_fields = ["task"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.request_user = request.user
+        return form
+
+    def get_readonly_fields(self, request, obj=None):
+        # An assignment is made or ended, not edited (only its note).
+        return ["task", "leader", "kind"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save(update_fields=["note"])
+            return
+        created = services.task_leader_assign(
+            actor=request.user, task_id=obj.task_id, leader=obj.leader, kind=obj.kind, note=obj.note
+        )
+        obj.pk, obj._state.adding, obj._state.db = created.pk, False, created._state.db
+
+    def delete_service(self, actor, obj):
+        services.task_leader_remove(actor=actor, assignment=obj)
