@@ -84,7 +84,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    # A password someone else chose (admin, import) is changed before anything else.
+    # A password someone else chose (the admin's) is changed before anything else.
     "chuangcheng.org.middleware.PasswordChangeRequiredMiddleware",
     # Last, as django-axes asks: it turns lockouts into a response.
     "axes.middleware.AxesMiddleware",

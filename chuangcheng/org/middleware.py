@@ -16,7 +16,7 @@ class PasswordChangeRequiredMiddleware:
     """A person signed in with a password someone else chose (``User.must_change_password``)
     reaches 修改密码 only: every page redirects there (``?next=`` the page asked for; an htmx
     request is told to load it), an API call is a 403 with a message saying why. Exempt: the
-    password pages themselves, signing out, choosing the language, static files.
+    password pages themselves, signing out, choosing the language, static files, the health check.
 
     API calls with a token are refused by :mod:`chuangcheng.org.api.authentication` (the token
     is read by DRF, after this middleware)."""
@@ -30,14 +30,20 @@ class PasswordChangeRequiredMiddleware:
 
     @cached_property
     def exempt_paths(self):
-        return {self.change_url, reverse("logout"), reverse("admin:logout"), reverse("set_language")}
+        return {
+            self.change_url,
+            reverse("logout"),
+            reverse("admin:logout"),
+            reverse("set_language"),
+            reverse("healthz"),
+        }
 
     @cached_property
     def exempt_prefixes(self):
         return tuple(p for p in ("/" + settings.STATIC_URL.lstrip("/"), "/i18n/") if p != "/")
 
     def __call__(self, request):
-        if must_change_password(getattr(request, "user", None)) and not self.is_exempt(request.path_info):
+        if not self.is_exempt(request.path_info) and must_change_password(getattr(request, "user", None)):
             return self.refuse(request)
         return self.get_response(request)
 
