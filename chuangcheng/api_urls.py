@@ -17,6 +17,7 @@ from rest_framework.routers import DefaultRouter
 
 from accountability.api.views import CommendationViewSet, DecisionViewSet, InterviewViewSet, SuggestionsView
 from chuangcheng.campaigns.api.views import CampaignViewSet, IndicatorViewSet, StandardViewSet
+from chuangcheng.org.api.authentication import PasswordCheckedAuthTokenSerializer
 from chuangcheng.org.api.views import LeaderAssignmentViewSet, RegionViewSet, SiteViewSet, UnitViewSet
 from chuangcheng.reports.api.dashboard import (
     DashboardSectionView,
@@ -64,10 +65,12 @@ router.register("commendations", CommendationViewSet, basename="commendation")
 @extend_schema_view(post=extend_schema(tags=["auth"], summary="用户名和密码换取 API 令牌"))
 class TokenView(ObtainAuthToken):
     """``POST username, password`` → ``{"token": …}``; send it as ``Authorization: Token …``.
+    Refused (403) while the password is one someone else chose and must be changed first.
     Wrong passwords count towards the django-axes lockout; anonymous calls are throttled (in this
     process when the cache is down, :mod:`chuangcheng.throttling`)."""
 
     throttle_classes = [AnonRateThrottle]
+    serializer_class = PasswordCheckedAuthTokenSerializer
 
 
 class SchemaAccess(BasePermission):

@@ -33,6 +33,7 @@ from .models import (
     UnitAlias,
     User,
 )
+from .passwords import AdminPasswordChangeForm
 from .services import region_create, region_move
 
 # --- People ------------------------------------------------------------------------------------
@@ -92,10 +93,14 @@ class GroupAdmin(PermissionLabels, DjangoGroupAdmin):
 
 @admin.register(User)
 class UserAdmin(PermissionLabels, DjangoUserAdmin):
-    """Django's user admin plus name and phone; roles are edited as memberships on the same page."""
+    """Django's user admin plus name and phone; roles are edited as memberships on the same page.
 
+    A password the admin sets — a new user's, or 修改密码 on someone's page — is for one sign-in:
+    the person must change it first (``must_change_password``, :mod:`chuangcheng.org.passwords`)."""
+
+    change_password_form = AdminPasswordChangeForm
     fieldsets = (
-        (None, {"fields": ("username", "password")}),
+        (None, {"fields": ("username", "password", "must_change_password")}),
         # One 姓名 (Chinese names are not first + last; Django's two fields read "水务 周").
         (_("个人信息"), {"fields": ("display_name", "phone", "email")}),
         *DjangoUserAdmin.fieldsets[2:],
@@ -110,9 +115,22 @@ class UserAdmin(PermissionLabels, DjangoUserAdmin):
         ),
     )
     list_display = ["username", "display_name", "phone", "email", "is_active", "is_staff", "last_login"]
-    list_filter = ["is_active", "is_staff", "is_superuser", "memberships__role"]
+    list_filter = ["is_active", "must_change_password", "is_staff", "is_superuser", "memberships__role"]
     search_fields = ["username", "display_name", "phone", "email", "first_name", "last_name"]
     inlines = [MembershipInline]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.must_change_password = True
+        super().save_model(request, obj, form, change)
+
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        # An admin who sets their own password here has chosen it: no change asked for.
+        if request.method == "POST" and response.status_code == 302 and str(request.user.pk) == str(id):
+            User.objects.filter(pk=request.user.pk).update(must_change_password=False)
+            request.user.must_change_password = False
+        return response
 
 
 @admin.register(Membership)

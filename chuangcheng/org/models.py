@@ -19,6 +19,15 @@ class User(AbstractUser):
 
     display_name = models.CharField(_("姓名"), max_length=50, blank=True)
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    # Set when someone else chose the password (the admin's 新增用户 or 修改密码; an import of
+    # accounts must set it too); the person picks their own before any page or API call
+    # (chuangcheng.org.middleware, chuangcheng.org.passwords).
+    must_change_password = models.BooleanField(
+        _("须修改密码"),
+        default=False,
+        db_default=False,
+        help_text=_("勾选后，该用户下次登录须先修改密码，才能使用其他页面和接口。"),
+    )
 
     class Meta:
         verbose_name = _("用户")

@@ -1,5 +1,5 @@
-"""Pages of the org app: sign in and out, the home page (我的工作台), and the 单位名录 and
-测评点位清单 exports."""
+"""Pages of the org app: sign in and out, 修改密码, the home page (我的工作台), and the 单位名录
+and 测评点位清单 exports."""
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -16,6 +16,7 @@ from . import directory, selectors
 from . import home as home_panels
 from .forms import LoginForm
 from .models import Site, Unit
+from .passwords import PasswordChangeForm
 
 
 class LoginView(auth_views.LoginView):
@@ -32,8 +33,29 @@ class LogoutView(auth_views.LogoutView):
         return response
 
 
+class PasswordChangeView(auth_views.RedirectURLMixin, auth_views.PasswordChangeView):
+    """修改密码 — also where a person with a password someone else chose is sent first
+    (:mod:`chuangcheng.org.middleware`). Saved: on to ``next`` (the page first asked for) or home."""
+
+    form_class = PasswordChangeForm
+    next_page = "home"
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "forced": self.request.user.must_change_password,
+            "next": self.get_redirect_url(),
+        }
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, _("密码已修改，下次请用新密码登录。"))
+        return response
+
+
 login = LoginView.as_view()
 logout = LogoutView.as_view()
+password_change = PasswordChangeView.as_view()
 
 
 @login_required

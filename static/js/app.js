@@ -40,7 +40,7 @@
     document.querySelectorAll("[data-todo-count]").forEach(function (slot) {
       if (navigator.onLine === false) return;
       fetch(slot.dataset.todoCount, { credentials: "same-origin" })
-        .then(function (r) { return r.ok ? r.text() : ""; })
+        .then(function (r) { return r.ok && !r.redirected ? r.text() : ""; })
         .then(function (html) { if (html.trim()) slot.outerHTML = html; })
         .catch(function () { /* offline or down: no badge */ });
     });

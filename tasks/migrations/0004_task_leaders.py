@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
     # org drops LeaderAssignment.task after the rows are here (org never depends on tasks).
-    run_before = [('org', '0004_leader_assignment_without_task')]
+    run_before = [('org', '0005_leader_assignment_without_task')]
 
     operations = [
         migrations.CreateModel(

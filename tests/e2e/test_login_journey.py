@@ -102,3 +102,30 @@ def test_too_many_wrong_passwords_show_the_lockout_page(page, page_log, people, 
     # The lockout answers 429, which Chromium logs as a failed resource: that one is expected.
     page_log.errors = [e for e in page_log.errors if "429" not in e]
     page_log.assert_clean()
+
+
+def test_an_initial_password_is_changed_before_anything_else(page, page_log, people, screenshot):
+    """An account whose password the admin set: signing in leads to 修改密码 first, then on to
+    the page asked for; the old password no longer signs in."""
+    people.staff.must_change_password = True
+    people.staff.save(update_fields=["must_change_password"])
+    page.goto("/tasks/mine/")
+    sign_in(page, people.staff.username)
+    expect(page).to_have_url(re.compile(r"/accounts/password_change/\?next=%2Ftasks%2Fmine%2F$"))
+    expect(page.get_by_test_id("password-change-required")).to_contain_text("管理员设置的初始密码")
+    screenshot(page, "password-change-phone")
+    assert_no_horizontal_scroll(page, PHONE["width"])
+
+    page.get_by_label("旧密码").fill(PASSWORD)
+    page.get_by_label("新密码", exact=True).fill(PASSWORD)
+    page.get_by_label("新密码确认").fill(PASSWORD)
+    page.get_by_role("button", name="保存新密码").click()
+    expect(page.get_by_text("新密码不能与原密码相同")).to_be_visible()
+
+    page.get_by_label("旧密码").fill(PASSWORD)
+    page.get_by_label("新密码", exact=True).fill("Ziji-de-Mima-2026")
+    page.get_by_label("新密码确认").fill("Ziji-de-Mima-2026")
+    page.get_by_role("button", name="保存新密码").click()
+    expect(page).to_have_url(re.compile(r"/tasks/mine/$"))
+    expect(page.get_by_role("alert").first).to_contain_text("密码已修改")
+    page_log.assert_clean()

@@ -78,3 +78,15 @@ def test_history_was_written_by_the_demo_people_and_reads_as_weeks_of_work(seede
         assert task.done_at == times[-1] or task.events.filter(action="accept").count() == 0
         for update in task.updates.all():
             assert update.created_at <= now
+
+
+def test_the_demo_accounts_sign_in_with_the_published_password_and_go_straight_on(seeded, client):
+    """Demo accounts (seed_demo's people and the clerks seed_demo_tasks adds) are not asked to
+    change the password at first sign-in, unlike accounts an admin creates."""
+    from chuangcheng.campaigns.management.commands.seed_demo import DEMO_PASSWORD
+
+    demo = User.objects.filter(email__endswith="@demo.chuangcheng.local")
+    assert demo.count() > 8 and not demo.filter(must_change_password=True).exists()
+    response = client.post("/accounts/login/", {"username": "jingbanren", "password": DEMO_PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert client.get("/tasks/mine/").status_code == 200

@@ -181,10 +181,17 @@ class Command(BaseCommand):
             "chengguan": "孙科长",
         }
         users = {}
+        # The demo accounts keep the published password (README): they are not asked to change
+        # it at first sign-in, unlike accounts an admin creates or imports (must_change_password).
         for username, _description, unit, role, scope_region, flags in people:
             user, _created = User.objects.update_or_create(
                 username=username,
-                defaults={"display_name": names[username], "email": f"{username}@demo.chuangcheng.local", **flags},
+                defaults={
+                    "display_name": names[username],
+                    "email": f"{username}@demo.chuangcheng.local",
+                    "must_change_password": False,
+                    **flags,
+                },
             )
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])

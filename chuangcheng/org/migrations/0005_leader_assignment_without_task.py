@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('campaigns', '0003_indicator_methods_requirements_scores'),
-        ('org', '0003_holidayyear_alter_site_site_type_unitalias'),
+        ('org', '0004_user_must_change_password'),
     ]
 
     operations = [
