@@ -10,6 +10,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -134,6 +135,8 @@ def round_new(request):
             inspectors=inspectors or [user],
         )
     except ApplicationError as exc:
+        if exc.code == "forbidden":
+            raise PermissionDenied(exc.message) from None
         return _round_list_page(request, form=request.POST, error=exc.message, status=400)
     messages.success(
         request, _("已抽取 %(n)s 个点位（随机种子 %(s)s）。") % {"n": round_.sites.count(), "s": round_.seed}
@@ -339,6 +342,8 @@ def sweep_new(request):
     if campaign is None:
         raise Http404
     issue = answer = None
+    if not (user.scope.sees_all or "supervisor" in user.scope.roles):  # the region is checked on saving
+        raise PermissionDenied(_("只有督查人员可以发起举一反三排查。"))
     source = request.POST if request.method == "POST" else request.GET
     if (raw := source.get("issue", "")).isdigit():
         issue = get_object_or_404(

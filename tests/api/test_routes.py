@@ -173,9 +173,8 @@ ROUTES = {
     "accountability:new": page(403, who=OFFICE, kind=V("interview")),
     # --- 模拟测评 -------------------------------------------------------------------------------------
     "evaluations:rounds": page(),  # the rounds the person may see, the sites waiting for them
-    # Refused by the service, but answered 400 (the list page with the reason), not 403.
     "evaluations:round_new": post(
-        400, who=OFFICE, data={"name": "第2轮", "starts_on": "2030-01-01", "ends_on": "2030-01-02"}
+        403, who=OFFICE, data={"name": "第2轮", "starts_on": "2030-01-01", "ends_on": "2030-01-02"}
     ),
     "evaluations:round": page(404, who=LEADERS, pk="round"),
     "evaluations:round_start": post(404, who=OFFICE, pk="round"),
@@ -185,7 +184,7 @@ ROUTES = {
     "evaluations:site": page(404, who=INSPECTORS, pk="round_site"),
     "evaluations:site_generate": post(404, who=INSPECTORS, pk="round_site"),
     "evaluations:sweeps": page(),
-    "evaluations:sweep_new": page(200, who=OFFICE),  # the form opens for anyone; the service refuses the rest
+    "evaluations:sweep_new": page(403, who=OFFICE),
     "evaluations:sweep": page(pk="sweep"),  # a unit answers its own sites there
     # --- notices -------------------------------------------------------------------------------------
     "notifications:list": page(),
