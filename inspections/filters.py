@@ -3,7 +3,6 @@
 import datetime as dt
 
 import django_filters
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -44,10 +43,9 @@ class IssueFilter(django_filters.FilterSet):
     def filter_q(self, queryset, name, value):
         if not value:
             return queryset
-        q = Q(description__icontains=value) | Q(address__icontains=value) | Q(tracking_code=value)
-        if value.lstrip("#").isdigit():
-            q |= Q(pk=int(value.lstrip("#")))
-        return queryset.filter(q)
+        from .search import search_q
+
+        return queryset.filter(search_q(value))
 
     def filter_region(self, queryset, name, region):
         return queryset.filter(region__path__startswith=region.path) if region else queryset

@@ -40,6 +40,28 @@ PHOTO_COLUMNS = [
 ]  # fmt: skip
 
 
+# Varied words, so a search's selectivity means something: 井盖 or 垃圾 match a few percent of the
+# issues, a road name fewer, a whole phrase very few.
+PLACES = ("人行道", "路口", "小区门口", "背街小巷", "公交站台", "农贸市场", "学校周边", "绿化带", "桥下", "广场")
+THINGS = (
+    "井盖", "垃圾桶", "暴露垃圾", "建筑垃圾", "共享单车", "小广告", "店招", "护栏", "路灯", "盲道",
+    "窨井", "排水沟", "树池", "墙面", "油烟", "积水", "渣土车", "占道经营", "违规停车", "公益广告",
+)  # fmt: skip
+FAULTS = ("破损", "缺失", "乱堆乱放", "松动", "满溢", "未清运", "脱落", "堵塞", "污损", "乱停乱放", "未及时处理")
+ROADS = (
+    "文化路", "花园路", "农业路", "金水路", "建设路", "中原路", "嵩山路", "大学路", "紫荆山路", "经三路",
+    "纬五路", "黄河路", "未来路", "航海路", "桐柏路", "伏牛路", "淮河路", "陇海路", "商都路", "郑汴路",
+)  # fmt: skip
+
+
+def describe(rng):
+    return f"{rng.choice(PLACES)}{rng.choice(THINGS)}{rng.choice(FAULTS)}"
+
+
+def address(rng):
+    return f"郑州市{rng.choice(ROADS)}{rng.randint(1, 300)}号附近"
+
+
 def build_issues(world, *, count, rng, anchor, log):
     from inspections.models import Issue, IssueCategory
 
@@ -117,7 +139,7 @@ def _one(pk, event_id, photo_id, world, rng, anchor, categories, grids, town_uni
     lat = round(34.60 + rng.random() * 0.3, 6)
     lng = round(113.50 + rng.random() * 0.4, 6)
     row = (
-        pk, rng.choice(SOURCES), "暴露垃圾未及时清运", "郑州市某路段", lat, lng, severity, severity == "severe", state,
+        pk, rng.choice(SOURCES), describe(rng), address(rng), lat, lng, severity, severity == "severe", state,
         assigned, assigned + dt.timedelta(hours=2) if assigned else None, signed, deadline, False, submitted,
         "已清理完毕" if submitted else "", closed, rework, recurrence, 0, "", "", None,
         "非本系统受理范围" if state == "dismissed" else "", "分阶段整改" if state == "long_term" else "",

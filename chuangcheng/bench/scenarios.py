@@ -178,6 +178,31 @@ SCENARIOS["issues_api_list"] = Scenario(
 )
 
 
+# --- search (?q=): two Chinese characters, answered from the character-pair index ------------------
+
+
+def _search(words):
+    def prepare():
+        from inspections.models import Issue
+        from inspections.search import text_q
+
+        n = Issue.objects.filter(text_q(words)).count()
+        return {"user": city_supervisor(), "q": words, "note": f"{n:,} issues match {words}"}
+
+    def run(client, state):
+        response = client.get("/api/v1/issues/", {"q": state["q"], "page_size": 50})
+        assert response.status_code == 200, response.status_code
+        return response
+
+    return prepare, run
+
+
+for _name, _words in (("issues_search_jinggai", "井盖"), ("issues_search_phrase", "花园路1")):
+    SCENARIOS[_name] = Scenario(
+        _name, f"GET /api/v1/issues/?q={_words} (50, city-wide) as a city supervisor", *_search(_words)
+    )
+
+
 def prepare_issue_page():
     """The issue with the most events among the busiest district's reworked ones."""
     from inspections.models import Issue
