@@ -7,6 +7,7 @@ import email.policy
 import json
 import socket
 import threading
+import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -93,24 +94,28 @@ def email_to(settings):
 
 @pytest.fixture
 def webhook_server():
-    """A local HTTP server recording JSON POSTs; ``.status`` is what it answers (default 200)."""
+    """A local HTTP server recording JSON POSTs (headers, query, body); ``.status`` and
+    ``.reply`` are what it answers (default 200 and ``{}``); ``.base`` its root URL."""
     received = []
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):
             length = int(self.headers["Content-Length"])
-            received.append({"headers": dict(self.headers), "json": json.loads(self.rfile.read(length))})
+            query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+            body = json.loads(self.rfile.read(length))
+            received.append({"headers": dict(self.headers), "query": query, "json": body})
             self.send_response(server.status)
             self.end_headers()
-            self.wfile.write(b"{}")
+            self.wfile.write(server.reply)
 
         def log_message(self, *args):
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.status = 200
+    server.status, server.reply = 200, b"{}"
     server.received = received
-    server.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    server.base = f"http://127.0.0.1:{server.server_address[1]}"
+    server.url = f"{server.base}/hook"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

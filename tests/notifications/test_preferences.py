@@ -3,9 +3,7 @@ through all three; and the 企业微信 / 钉钉 group robots against a real HTT
 
 import datetime as dt
 import json
-import threading
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.utils import timezone
@@ -169,35 +167,24 @@ def test_nobody_edits_someone_elses_settings(people):
 
 
 @pytest.fixture
-def robot_server():
-    """A local stand-in for the vendors' robot API: records each POST (path, query, JSON) and
-    answers ``{"errcode": server.errcode}`` with HTTP 200, as WeCom and DingTalk do."""
-    received = []
+def robot_server(webhook_server):
+    """The vendors' robot API stand-in: HTTP 200 with ``{"errcode": …}`` (set ``.errcode``)."""
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            length = int(self.headers["Content-Length"])
-            url = urllib.parse.urlsplit(self.path)
-            received.append({"query": urllib.parse.parse_qs(url.query), "json": json.loads(self.rfile.read(length))})
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(json.dumps({"errcode": server.errcode, "errmsg": "test"}).encode())
+    class Robot:
+        received = webhook_server.received
+        base = webhook_server.base
 
-        def log_message(self, *args):
-            pass
+        @property
+        def errcode(self):
+            return json.loads(webhook_server.reply)["errcode"]
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.errcode = 0
-    server.received = received
-    server.base = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
+        @errcode.setter
+        def errcode(self, code):
+            webhook_server.reply = json.dumps({"errcode": code, "errmsg": "test"}).encode()
+
+    robot = Robot()
+    robot.errcode = 0
+    return robot
 
 
 @pytest.fixture
