@@ -24,13 +24,23 @@ def grams_query(text):
     return " & ".join(_lexeme(g) for g in grams[:MAX_GRAMS])
 
 
+def like_pattern(value):
+    """``%value%`` with LIKE's wildcards escaped, as Django's icontains builds it."""
+    return f"%{connection.ops.prep_for_like_query(value)}%"
+
+
 def text_q(value):
     """A Q for issues whose description or address contains ``value`` (case-insensitive)."""
-    substring = Q(description__icontains=value) | Q(address__icontains=value)
     if connection.vendor != "postgresql" or not value:
-        return substring
-    grams = RawSQL('"inspections_issue"."search_grams" @@ %s::tsquery', [grams_query(value)], BooleanField())
-    return Q(grams) & substring
+        return Q(description__icontains=value) | Q(address__icontains=value)
+    # The pairs come from the index; cc_contains (migration 0007) rechecks like icontains.
+    match = RawSQL(
+        '("inspections_issue"."search_grams" @@ %s::tsquery AND cc_contains('
+        '"inspections_issue"."description", "inspections_issue"."address", %s))',
+        [grams_query(value), like_pattern(value)],
+        BooleanField(),
+    )
+    return Q(match)
 
 
 def search_q(value):

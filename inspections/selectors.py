@@ -75,12 +75,22 @@ def review_queue(*, user, now=None):
     to chase. Never the person's own units' issues (nobody checks their own unit's work).
     Empty for everyone else."""
     scope = user.scope
-    if not (scope.sees_all or "supervisor" in scope.roles):
-        return []
     now = now or timezone.now()
-    mine = Q(responsible_unit_id__in=scope.unit_ids)
     visible = Issue.objects.visible_to(user).select_related(*LIST_RELATED)
     by_deadline = (F("rectification_deadline").asc(nulls_last=True), "id")
+    if not (scope.sees_all or "supervisor" in scope.roles):
+        if "leader" not in scope.roles:
+            return []
+        # A leader: the red items of the districts they answer for (领导包保), to 督办.
+        return [
+            QueueSection(
+                "leader_overdue",
+                _("包保区域超期未改的问题"),
+                visible.filter(state__in=CLOCK_STATES, rectification_deadline__lt=now).order_by(*by_deadline),
+                "overdue=true",
+            )
+        ]
+    mine = Q(responsible_unit_id__in=scope.unit_ids)
     return [
         QueueSection(
             "verify",
@@ -251,9 +261,10 @@ def integrity_flags(issue):
 
 
 def todo_count(user):
-    """The 我的待办 badge's share from issues: my units' issues to sign or rectify, and what
-    waits for my decision (the review sections, not the overdue list kept to chase)."""
-    mine = Issue.objects.filter(responsible_unit_id__in=user.scope.unit_ids, state__in=CLOCK_STATES).count()
+    """The 我的待办 badge's share from issues: my units' issues to sign, rectify or carry on
+    (长期整改) — the page's 待办问题 — and what waits for my decision (the review sections; a
+    supervisor's list of overdue issues to chase is not counted, a leader's red items are)."""
+    mine = my_queue(user=user).order_by().count()
     return mine + sum(s.queryset.order_by().count() for s in review_queue(user=user) if s.key != "overdue")
 
 

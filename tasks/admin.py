@@ -1,9 +1,11 @@
-"""系统管理 → 任务包保领导: through the services (a refusal is shown, nothing written)."""
+"""系统管理 → 领导包保（任务）: through the services (a refusal is shown, nothing written)."""
 
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from chuangcheng.org.adminkit import ServiceDeletes, checked_by_service
+from chuangcheng.org.models import User
 
 from . import services
 from .models import TaskLeader
@@ -37,9 +39,19 @@ class TaskLeaderAdmin(ServiceDeletes, admin.ModelAdmin):
     list_filter = ["kind", "task__campaign"]
     list_select_related = ["task", "leader"]
     search_fields = ["task__title", "leader__username", "leader__display_name"]
-    autocomplete_fields = ["leader"]
     # Tasks have no admin (and so no autocomplete): an id box, never a select of every task.
     raw_id_fields = ["task"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "leader":  # only people who hold the 包保领导 role: a short list
+            kwargs["queryset"] = (
+                User.objects.filter(is_active=True, memberships__role="leader").distinct().order_by("display_name")
+            )
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "task":
+            field.help_text = _("任务的编号：任务页地址 /tasks/编号/ 中的数字。")
+            field.error_messages["invalid_choice"] = _("没有这个编号的任务。")
+        return field
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)

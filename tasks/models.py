@@ -319,8 +319,8 @@ class TaskLeader(models.Model):
     note = models.CharField(_("备注"), max_length=200, blank=True)
 
     class Meta:
-        verbose_name = _("任务包保领导")
-        verbose_name_plural = _("任务包保领导")
+        verbose_name = _("领导包保（任务）")
+        verbose_name_plural = _("领导包保（任务）")
         constraints = [
             models.UniqueConstraint(fields=["task", "leader", "kind"], name="tasks_leader_once"),
         ]

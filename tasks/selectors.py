@@ -74,6 +74,14 @@ def review_queue(*, user):
     return submitted.order_by("deadline", "id")
 
 
+def leader_red_tasks(*, user):
+    """A leader's 我的待办: overdue tasks in what they answer for (领导包保 districts and tasks,
+    the tasks they are 责任领导 of), nearest deadline first. Empty for everyone else."""
+    if "leader" not in user.scope.roles or user.scope.sees_all:
+        return Task.objects.none()
+    return Task.objects.visible_to(user).overdue().select_related(*LIST_RELATED).order_by("deadline", "id")
+
+
 def is_reviewer(user):
     """Someone 我的待办 shows what waits for their decision (supervisors, admins, lead units)."""
     scope = user.scope
@@ -157,7 +165,7 @@ TODO_SOON_DAYS = 3
 
 def todo_count(user):
     """The 我的待办 badge's share from tasks: my units' open tasks due within three days or
-    overdue, and the tasks 待验收 waiting for me."""
+    overdue, the tasks 待验收 waiting for me, and a leader's overdue tasks."""
     soon = timezone.localdate() + dt.timedelta(days=TODO_SOON_DAYS)
     mine = my_work(user=user).filter(deadline__lte=soon).order_by().count()
-    return mine + review_queue(user=user).order_by().count()
+    return mine + review_queue(user=user).order_by().count() + leader_red_tasks(user=user).order_by().count()

@@ -5,6 +5,7 @@ from django.utils.translation import ngettext
 
 from . import services
 from .models import Delivery, JobHeartbeat, NotificationPreference
+from .preferences import GROUPS
 
 
 @admin.register(JobHeartbeat)
@@ -119,9 +120,27 @@ class DeliveryAdmin(admin.ModelAdmin):
 class NotificationPreferenceAdmin(admin.ModelAdmin):
     """Read-only here: each person sets their own on 通知设置 (the service checks who may)."""
 
-    list_display = ("user", "daily_digest", "digest_hour", "quiet_start", "quiet_end", "updated_at")
+    list_display = ("user", "turned_off", "daily_digest", "digest_hour", "quiet_start", "quiet_end", "updated_at")
     search_fields = ("user__username", "user__display_name")
-    readonly_fields = ("user", "off", "daily_digest", "digest_hour", "quiet_start", "quiet_end", "updated_at")
+    fields = ("user", "turned_off", "daily_digest", "digest_hour", "quiet_start", "quiet_end", "updated_at")
+    readonly_fields = fields
+
+    @admin.display(description=_("关闭的通知"))
+    def turned_off(self, pref):
+        groups = dict(GROUPS)
+        return (
+            "；".join(
+                f"{channel} · {groups.get(group, group)}"
+                for channel, _sep, group in (p.partition(":") for p in pref.off)
+            )
+            or "—"
+        )
 
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -20,8 +20,21 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$
 $$;
 """
 
+# The recheck, the substring match exactly as Django's icontains writes it (UPPER(col) LIKE
+# UPPER(pattern)), in plpgsql so the planner does not inline it: a LIKE '%…%' it can see is
+# estimated to match almost nothing, and it then joins every candidate before the LIMIT.
+CONTAINS = r"""
+CREATE OR REPLACE FUNCTION cc_contains(a text, b text, pattern text) RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+  RETURN upper(coalesce(a, '')) LIKE upper(pattern) OR upper(coalesce(b, '')) LIKE upper(pattern);
+END
+$$;
+"""
+
 FORWARD = [
     FUNCTION,
+    CONTAINS,
     """ALTER TABLE inspections_issue ADD COLUMN search_grams tsvector GENERATED ALWAYS AS
        (cc_grams(coalesce(description, '') || ' ' || coalesce(address, ''))) STORED""",
     "CREATE INDEX insp_issue_search_grams ON inspections_issue USING gin (search_grams)",
@@ -30,6 +43,7 @@ BACKWARD = [
     "DROP INDEX IF EXISTS insp_issue_search_grams",
     "ALTER TABLE inspections_issue DROP COLUMN IF EXISTS search_grams",
     "DROP FUNCTION IF EXISTS cc_grams(text)",
+    "DROP FUNCTION IF EXISTS cc_contains(text, text, text)",
 ]
 
 

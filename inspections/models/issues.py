@@ -394,6 +394,9 @@ class IssueEvent(models.Model):
             models.Index(fields=["issue", "created_at"], name="insp_event_issue_time"),
             # Figures: verifications, rejections and extensions in a period.
             models.Index(fields=["action", "created_at"], name="insp_event_action_time"),
+            # Who took part in a rectification (permissions.rectified_issue_ids): one person's
+            # sign/submit events, not every event they ever wrote (a supervisor's creates).
+            models.Index(fields=["actor", "action"], name="insp_event_actor_action"),
         ]
 
     def __str__(self):

@@ -252,15 +252,23 @@ def issue_refuse_extension(*, actor, issue_id, reason):
 
 
 @transaction.atomic
-def issue_submit(*, actor, issue_id, measures, photos=(), client_key=""):
+def issue_submit(*, actor, issue_id, measures, photos=(), client_key="", based_on=None):
     """提交核查: the unit says it is fixed, with the measures taken and after-photos — new ones,
     uploaded now or since the last submission (a rejected submission's photos do not count
     again). Each photo is checked against other issues' evidence and its EXIF time.
-    ``client_key`` (the phone's key for this submission): sent again, it changes nothing."""
+    ``client_key`` (the phone's key for this submission): sent again, it changes nothing.
+    ``based_on`` (the last state change the person saw when they filled it in): a submission
+    kept on a phone that arrives after the issue moved on (核查退回, 改派…) is refused, not
+    applied to a state its author never saw."""
     issue = locked_issue(actor, issue_id)
     client_key = (client_key or "").strip()[:64]
     if client_key and submission_received(issue, actor, client_key):
         return issue
+    if based_on is not None and issue.events.filter(pk__gt=based_on).exclude(to_state="").exists():
+        raise ApplicationError(
+            _("该问题在您填写之后已有变化（如已被核查退回或改派），这份提交没有生效：请刷新页面，核对后重新提交。"),
+            code="conflict",
+        )
     transition = check(actor, issue, "submit")
     measures = require_text(measures, "measures", _("请填写整改措施。"))
     processed = processed_photos(photos)

@@ -227,6 +227,7 @@ def _detail_page(request, issue, *, bound=None, alert=None, status=200):
         # queued copy of one that already arrived is dropped, never sent again).
         "offline": "submit" in actions,
         "client_key": bound.data.get("client_key", "") if bound is not None else uuid.uuid4().hex,
+        "based_on": bound.data.get("based_on", "") if bound is not None else last_state_change(events),
         "received_keys": [
             e.changes.get("client_key")
             for e in events
@@ -332,6 +333,7 @@ def _run(action, user, issue, data):
             measures=data["measures"],
             photos=data["photos"],
             client_key=data.get("client_key", ""),
+            based_on=data.get("based_on"),
         )
         return _("已提交核查。")
     if action == "verify":
@@ -355,6 +357,16 @@ def _run(action, user, issue, data):
     raise Http404
 
 
+def _based_on(request):
+    raw = request.POST.get("based_on", "")
+    return int(raw) if raw.isdigit() else None
+
+
+def last_state_change(events):
+    """The id of the last event that changed the issue's state (what a form was filled against)."""
+    return max((e.pk for e in events if e.to_state), default=0)
+
+
 @login_required
 @require_POST
 def issue_action(request, pk, action):
@@ -375,7 +387,7 @@ def issue_action(request, pk, action):
     form = IssueActionForm(request.POST, request.FILES, action=action, issue=issue, user=user)
     if form.is_valid():
         try:
-            done = _run(action, user, issue, {**form.cleaned_data, "client_key": key})
+            done = _run(action, user, issue, {**form.cleaned_data, "client_key": key, "based_on": _based_on(request)})
         except ApplicationError as error:
             if error.code == "not_found":
                 raise Http404(error.message) from None

@@ -109,16 +109,49 @@
         var item = document.createElement("li");
         var text = "";
         r.fields.forEach(function (pair) { if (pair[0] === "description" || pair[0] === "measures") text = pair[1]; });
-        item.textContent = new Date(r.at).toLocaleTimeString("zh-CN", { hour: "2-digit", minute: "2-digit" }) +
+        var line = document.createElement("span");
+        line.textContent = new Date(r.at).toLocaleTimeString("zh-CN", { hour: "2-digit", minute: "2-digit" }) +
           " · " + (text || panel.dataset.msgNoText) + " · " + r.files.length + " " + panel.dataset.msgPhotos +
           (r.error ? " · " + r.error : "");
+        if (r.error) line.className = "text-danger";
+        item.appendChild(line);
+        // A record the server refused is not sent again on its own: the person deletes it.
+        var drop = document.createElement("button");
+        drop.type = "button";
+        drop.className = "btn btn-sm btn-link p-0 ms-2 align-baseline";
+        drop.textContent = panel.dataset.msgDelete;
+        drop.setAttribute("data-testid", "outbox-delete");
+        drop.addEventListener("click", function () {
+          run(OUTBOX, "readwrite", function (store) { return store.delete(r.key); }).then(render);
+        });
+        item.appendChild(drop);
         list.appendChild(item);
       });
     });
   }
 
   function queue(record) {
-    return run(OUTBOX, "readwrite", function (store) { return store.put(record); }).then(render);
+    // A form that stands for one submission (data-offline="single", 提交核查) keeps one record:
+    // filling it in again replaces what waits, never adds a second copy.
+    var form = captureForm();
+    var single = form && form.dataset.offline === "single";
+    return run(OUTBOX, "readwrite", function (store) {
+      if (single) {
+        store.openCursor().onsuccess = function (event) {
+          var cursor = event.target.result;
+          if (!cursor) return;
+          if (cursor.value.url === record.url && cursor.value.key !== record.key) cursor.delete();
+          cursor.continue();
+        };
+      }
+      return store.put(record);
+    }).then(render).then(show);
+  }
+
+  // The panel sits above the form: on a phone the person is scrolled far below it.
+  function show() {
+    var panel = box();
+    if (panel && !panel.hidden) panel.scrollIntoView({ block: "start" });
   }
 
   function flush() {
@@ -128,7 +161,12 @@
     return run(OUTBOX, "readonly", function (store) { return store.getAll(); })
       .then(function (records) {
         var received = receivedKeys();
-        records = (records || []).sort(function (a, b) { return a.at - b.at; });
+        var here = (captureForm() || {}).action;
+        // Only this page's records, and not those the server refused: a submission kept for one
+        // issue is sent from that issue's page, where its author sees what becomes of it.
+        records = (records || [])
+          .filter(function (r) { return r.url === here && !r.error; })
+          .sort(function (a, b) { return a.at - b.at; });
         return records.reduce(function (chain, record) {
           return chain.then(function (stop) {
             if (stop) return true;
@@ -141,6 +179,9 @@
               credentials: "same-origin",
               headers: { "X-Requested-With": "fetch" },
             }).then(function (response) {
+              if (response.ok && response.redirected && /\/accounts\/login\//.test(response.url)) {
+                return true; // signed out: keep it until the person signs in again
+              }
               if (response.ok) {
                 sent += 1;
                 return run(OUTBOX, "readwrite", function (store) { return store.delete(record.key); }).then(function () { return false; });
@@ -159,9 +200,12 @@
           status.hidden = false;
           status.textContent = panel.dataset.msgSent.replace("%s", sent);
         }
-        var form = captureForm();
-        // A plain form's page (提交核查 on the issue page) now shows a changed issue: reload it.
-        if (sent && form && !form.hasAttribute("hx-post")) window.location.reload();
+        if (sent) {
+          // The page shows what just arrived (the issue's new state, the capture count): reload,
+          // and say after the reload what was sent.
+          try { window.sessionStorage.setItem("cc-outbox-sent", String(sent)); } catch (e) { /* private mode */ }
+          window.location.reload();
+        }
         return render();
       }, function () { flushing = false; });
   }
@@ -213,6 +257,8 @@
       }
       var note = document.querySelector("[data-draft-restored]");
       if (note) note.hidden = false;
+      var details = form.closest("details");
+      if (details) details.open = true; // the restored text and photo are where the person sees them
     });
   }
 
@@ -291,8 +337,24 @@
     }).catch(function () { /* no worker: the page still works online */ });
   }
 
+  function announceSent() {
+    var sent = null;
+    try {
+      sent = window.sessionStorage.getItem("cc-outbox-sent");
+      window.sessionStorage.removeItem("cc-outbox-sent");
+    } catch (e) { /* private mode */ }
+    var panel = box();
+    var status = document.querySelector("[data-outbox-sent]");
+    if (sent && status && panel) {
+      status.hidden = false;
+      status.textContent = panel.dataset.msgSent.replace("%s", sent);
+      status.scrollIntoView({ block: "start" });
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     ensureKey(captureForm());
+    announceSent();
     restoreDraft().then(render).then(flush);
     installWorker();
   });

@@ -44,8 +44,8 @@ class Migration(migrations.Migration):
                 ('task', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='leaders', to='tasks.task', verbose_name='任务')),
             ],
             options={
-                'verbose_name': '任务包保领导',
-                'verbose_name_plural': '任务包保领导',
+                'verbose_name': '领导包保（任务）',
+                'verbose_name_plural': '领导包保（任务）',
                 'indexes': [models.Index(fields=['leader', 'task'], name='tasks_leader_by_leader')],
                 'constraints': [models.UniqueConstraint(fields=('task', 'leader', 'kind'), name='tasks_leader_once')],
             },

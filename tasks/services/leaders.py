@@ -1,5 +1,5 @@
 """领导包保 of a task (:class:`~tasks.models.TaskLeader`): who answers for it beside its 责任领导.
-Administrators assign and end them (系统管理 → 任务包保领导); each write checks role, state and
+Administrators assign and end them (系统管理 → 领导包保（任务）); each write checks role, state and
 the leader's role in one transaction (the admin's log says who did it and when)."""
 
 from django.db import transaction

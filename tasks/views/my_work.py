@@ -21,7 +21,13 @@ def my_work(request):
     page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
     review = selectors.review_queue(user=user)
     reviewer = selectors.is_reviewer(user)
+    red = selectors.leader_red_tasks(user=user)
+    leader = "leader" in user.scope.roles and not reviewer
     context = {
+        # Leaders: the red items of what they answer for, and the issues' (loaded in place).
+        "leader": leader,
+        "leader_rows": _rows(red[:REVIEW_COMPACT], user=user) if leader else [],
+        "leader_total": red.count() if leader else 0,
         "page": page,
         "rows": _rows(page, user=user),
         "counts": selectors.state_counts(selectors.my_work(user=user)),

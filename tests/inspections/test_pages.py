@@ -192,9 +192,10 @@ def test_submit_form_asks_for_measures_and_camera_photos(client, people, make_is
     assert set(re.findall(r'name="([a-z_]+)"', form)) == {
         "csrfmiddlewaretoken",
         "client_key",
+        "based_on",
         "measures",
         "photos",
-    }  # client_key: a resend is no second submission
+    }  # client_key: a resend is no second submission; based_on: a stale one is refused
     assert re.search(
         r'<input type="file" name="photos"[^>]*accept="image/\*"[^>]*capture="environment"[^>]*multiple', form
     )

@@ -31,3 +31,27 @@ def test_a_new_key_after_rework_is_a_new_submission(people, make_issue):
     services.issue_reject(actor=people.supervisor, issue_id=issue.pk, reason="地面未冲洗")
     services.issue_submit(actor=people.staff, issue_id=issue.pk, measures="已冲洗", photos=[upload(9)], client_key="b")
     assert IssueEvent.objects.filter(issue=issue, action="submit").count() == 2
+
+
+def test_a_submission_filled_in_before_the_issue_moved_on_is_refused(client, people, make_issue):
+    """Kept on a phone, it arrives after a 核查退回 its author never saw: refused, nothing written."""
+    issue = make_issue("rectifying")
+    client.force_login(people.staff)
+    page = client.get(reverse("inspections:issue_detail", args=[issue.pk])).content.decode()
+    import re
+
+    based_on = re.search(r'name="based_on" value="(\d+)"', page).group(1)
+    services.issue_submit(actor=people.staff, issue_id=issue.pk, measures="已清理", photos=[upload(11)])
+    services.issue_reject(actor=people.supervisor, issue_id=issue.pk, reason="地面未冲洗")
+    events = IssueEvent.objects.filter(issue=issue).count()
+    url = reverse("inspections:issue_submit", args=[issue.pk])
+    response = client.post(
+        url, {"client_key": "old", "based_on": based_on, "measures": "再次清理", "photos": upload(12)}
+    )
+    assert response.status_code == 409
+    assert "已有变化" in response.content.decode()
+    assert IssueEvent.objects.filter(issue=issue).count() == events
+    fresh = client.get(reverse("inspections:issue_detail", args=[issue.pk])).content.decode()
+    now_based = re.search(r'name="based_on" value="(\d+)"', fresh).group(1)
+    ok = client.post(url, {"client_key": "new", "based_on": now_based, "measures": "再次清理", "photos": upload(13)})
+    assert ok.status_code == 302

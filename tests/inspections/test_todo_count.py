@@ -44,3 +44,27 @@ def test_the_badge_is_loaded_after_the_page_and_needs_a_login(client, people):
     client.force_login(people.staff)
     page = client.get("/").content.decode()
     assert 'data-todo-count="/me/todo-count/"' in page
+
+
+def test_a_leader_sees_the_red_items_of_their_districts(client, people, units, campaign, city, make_issue):
+    """lingdao's 我的待办 (issue 17): the overdue issues and tasks of their 包保 district — and
+    the badge counts them — instead of "您还没有所属单位"."""
+    from inspections.models import Issue
+
+    issue = make_issue("rectifying")  # in 甲区 (the fixture's leader answers for it)
+    Issue.objects.filter(pk=issue.pk).update(rectification_deadline=timezone.now() - dt.timedelta(days=2))
+    TaskFactory(
+        campaign=campaign,
+        owner_unit=units.street_a1,
+        region=city.a1,
+        title="甲区超期任务",
+        deadline=timezone.localdate() - dt.timedelta(days=4),
+    )
+    cache.clear()
+    client.force_login(people.leader)
+    page = client.get("/tasks/mine/").content.decode()
+    assert "您还没有所属单位" not in page
+    assert "甲区超期任务" in page and 'data-testid="leader-tasks"' in page
+    queue = client.get("/inspections/queue/review/", HTTP_HX_REQUEST="true").content.decode()
+    assert f"#{issue.pk}" in queue and "包保区域超期未改的问题" in queue
+    assert home.todo_count(people.leader) == 2

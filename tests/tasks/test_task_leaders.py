@@ -31,8 +31,10 @@ def test_the_admin_assigns_a_leader_to_a_task_and_ends_it(client, people, task):
     client.force_login(people.admin)
     add = "/admin/tasks/taskleader/add/"
     assert client.get(add).status_code == 200
-    refused = client.post(add, {"task": task.pk, "leader": people.staff.pk, "kind": "baobao"})
-    assert refused.status_code == 200 and "没有“包保领导”角色" in refused.content.decode()
+    form = client.get(add).content.decode()
+    assert f'value="{people.leader.pk}"' in form and f'value="{people.staff.pk}"' not in form  # leaders only
+    refused = client.post(add, {"task": 999999, "leader": people.leader.pk, "kind": "baobao"})
+    assert refused.status_code == 200 and "没有这个编号的任务" in refused.content.decode()
     assert not TaskLeader.objects.exists()
     assert task not in Task.objects.visible_to(fresh(people.leader))
 

@@ -34,8 +34,8 @@ class Migration(migrations.Migration):
                 ('task', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='tasks.task', verbose_name='任务')),
             ],
             options={
-                'verbose_name': 'historical 任务包保领导',
-                'verbose_name_plural': 'historical 任务包保领导',
+                'verbose_name': 'historical 领导包保（任务）',
+                'verbose_name_plural': 'historical 领导包保（任务）',
                 'ordering': ('-history_date', '-history_id'),
                 'get_latest_by': ('history_date', 'history_id'),
             },
