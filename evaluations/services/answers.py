@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chuangcheng.exceptions import ApplicationError
+from chuangcheng.servicekit import locked
 from chuangcheng.uploads import stored_name
 from inspections import geo
 from inspections.models import InspectionKind, IssueSource, Severity
@@ -33,14 +34,12 @@ def checklist(round_site):
 
 
 def _locked_round_site(round_site_id):
-    try:
-        return (
-            RoundSite.objects.select_for_update(of=("self",))
-            .select_related("round", "round__campaign", "site", "site__region")
-            .get(pk=round_site_id)
-        )
-    except RoundSite.DoesNotExist:
-        raise ApplicationError(_("测评点位不存在。"), code="not_found") from None
+    return locked(
+        RoundSite.objects.all(),
+        round_site_id,
+        related=("round", "round__campaign", "site", "site__region"),
+        missing=_("测评点位不存在。"),
+    )
 
 
 def _location(round_site, latitude, longitude):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from chuangcheng.campaigns.models import CampaignStatus
 from chuangcheng.exceptions import ApplicationError
 from chuangcheng.org.models import Region, RegionLevel, Site, SiteType
+from chuangcheng.servicekit import clean_text
 from inspections.permissions import can_create_inspection
 
 from .. import permissions, sampling
@@ -92,9 +93,7 @@ def round_create(
         raise ApplicationError(_("创建活动“%(c)s”已结束。") % {"c": campaign.name}, field="campaign")
     if not region.path.startswith(campaign.region.path):
         raise ApplicationError(_("测评范围不在创建活动的区域内。"), field="region")
-    name = (name or "").strip()
-    if not name:
-        raise ApplicationError(_("请填写轮次名称。"), field="name")
+    name = clean_text(name, "name", _("请填写轮次名称。"))
     if starts_on is None or ends_on is None:
         raise ApplicationError(_("请填写测评的开始和结束日期。"), field="starts_on")
     if ends_on < starts_on:

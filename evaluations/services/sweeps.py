@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from chuangcheng.exceptions import ApplicationError
 from chuangcheng.notifications.services import notice_send, unit_people
 from chuangcheng.org.models import Site, SiteType
+from chuangcheng.servicekit import locked
 from chuangcheng.uploads import stored_name
 from inspections.models import IssueSource
 from inspections.permissions import can_create_inspection
@@ -96,14 +97,12 @@ def sweep_answer(*, actor, sweep_site_id, result, photo=None, note=""):
     """Answer one site of a sweep: 合格 with a photo, or 发现问题 with a photo and a note —
     recorded as an issue at the site (in the sweep starter's name, reported by ``actor``) and
     sent to the site's unit. An answered site cannot be answered again."""
-    try:
-        sweep_site = (
-            SweepSite.objects.select_for_update(of=("self",))
-            .select_related("sweep", "sweep__campaign", "sweep__created_by", "site", "site__region")
-            .get(pk=sweep_site_id)
-        )
-    except SweepSite.DoesNotExist:
-        raise ApplicationError(_("排查点位不存在。"), code="not_found") from None
+    sweep_site = locked(
+        SweepSite.objects.all(),
+        sweep_site_id,
+        related=("sweep", "sweep__campaign", "sweep__created_by", "site", "site__region"),
+        missing=_("排查点位不存在。"),
+    )
     if not permissions.can_answer_sweep_site(actor, sweep_site):
         raise ApplicationError(_("该点位不由您的单位负责。"), code="forbidden")
     if sweep_site.result != SweepResult.PENDING:
