@@ -12,7 +12,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from chuangcheng import beat_schedule
+from chuangcheng import beat_schedule, demo_seeds
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
@@ -472,32 +472,8 @@ BRIEFING_CATCH_UP = {"daily": 7, "weekly": 4, "monthly": 2}
 BRIEFING_SEND_TO = env.str("BRIEFING_SEND_TO", default="")
 BRIEFING_COPY_TO = env.str("BRIEFING_COPY_TO", default="")
 
-# Demo data: seed_demo runs these after building the city (each app adds its own).
-# An entry is a command name, or [name, *arguments].
-DEMO_SEED_COMMANDS = [
-    "seed_demo_tasks",
-    "seed_demo_issues",
-    # 模拟测评: its issues are counted in the daily figures and 短板, and the monthly 月考评 prints
-    # the rounds — so before the daily figures are built.
-    "seed_demo_evaluations",
-    ["refresh_daily_stats", "--days", "90"],
-    # Last week's published (the unit view's rank history reads it); yesterday's 金水区 daily as
-    # a draft for the office to review, the other dailies auto-published (the default rule).
-    [
-        "build_briefing",
-        "weekly",
-        "--publish",
-        "--requirements",
-        "各责任单位对照超期未改问题清单逐一整改销号，本周五前报送整改情况；各区创建办加强巡查，防止问题反弹。",
-    ],
-    ["build_briefing", "daily", "--draft", "--region", "410105"],
-    ["build_briefing", "daily"],
-    "seed_demo_dossiers",
-    "seed_demo_accountability",
-    # Last month's 月考评 (drafts for the office): it prints the demo's 约谈、问责 and 表扬 of last
-    # month and the 档案资料 section — so built after them.
-    ["build_briefing", "monthly"],
-]
+# Demo data: what seed_demo runs after building the city (chuangcheng/demo_seeds.py).
+DEMO_SEED_COMMANDS = demo_seeds.SEED_COMMANDS
 
 # Site-wide names.
 PRODUCT_NAME = _("创城督办")
