@@ -23,7 +23,8 @@ STATUS_CHANGES = {
     CampaignStatus.ACTIVE: {CampaignStatus.ACTIVE, CampaignStatus.CLOSED},  # 迎检结束
     CampaignStatus.CLOSED: set(),  # read-only history
 }
-CAMPAIGN_FIELDS = {
+# What campaign_update may change, in the order a form shows it (the admin's campaign form).
+CAMPAIGN_FIELDS = (
     "name",
     "titles",
     "region",
@@ -33,7 +34,7 @@ CAMPAIGN_FIELDS = {
     "status",
     "standards",
     "description",
-}
+)
 INDICATOR_FIELDS = {
     "code",
     "name",
