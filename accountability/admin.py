@@ -4,6 +4,8 @@ records themselves are written through the pages and the API (services) and read
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from chuangcheng.org.adminkit import ReadOnlyAdmin
+
 from .models import AccountabilityRules, Commendation, Decision, Interview
 
 
@@ -11,17 +13,6 @@ from .models import AccountabilityRules, Commendation, Decision, Interview
 class AccountabilityRulesAdmin(SimpleHistoryAdmin):
     list_display = ["campaign", "deduct_per_interview", "deduct_per_criticism", "count_decision_points"]
     autocomplete_fields = ["campaign"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Interview)

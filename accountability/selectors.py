@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from chuangcheng.org.workcalendar import WorkingCalendar
 from chuangcheng.reports.models import Briefing, BriefingStatus
-from inspections.models import CLOCK_STATES, Issue, IssueAction, IssueEvent
+from inspections.models import Issue, IssueAction, IssueEvent
 
 from .models import AccountabilityRules, Commendation, Decision, DecisionKind, Interview
 
@@ -121,12 +121,8 @@ def _overdue_suggestions(campaign, now, rule):
     cutoff_day = _working_days_before(timezone.localdate(now), rule["working_days"], calendar)
     cutoff = timezone.make_aware(dt.datetime.combine(cutoff_day, dt.time.min))
     rows = (
-        Issue.objects.filter(
-            campaign=campaign,
-            state__in=CLOCK_STATES,
-            rectification_deadline__lt=cutoff,
-            responsible_unit__isnull=False,
-        )
+        Issue.objects.filter(campaign=campaign, responsible_unit__isnull=False)
+        .overdue(now=cutoff)
         .order_by("rectification_deadline")
         .values_list("pk", "responsible_unit_id", "responsible_unit__name")
     )

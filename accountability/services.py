@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from chuangcheng.exceptions import ApplicationError
 from chuangcheng.notifications.services import notice_send, unit_people
 from chuangcheng.org.models import UnitKind
+from chuangcheng.servicekit import clean_text
 from chuangcheng.uploads import DOCUMENT_TYPES, IMAGE_TYPES, check_upload, stored_name
 from tasks.services import task_create
 
@@ -24,15 +25,6 @@ from . import permissions
 from .models import Commendation, Decision, DecisionKind, Interview
 
 FOLLOW_UP_PRIORITY = "high"
-
-
-def _text(value, field, message, *, required=True, max_length=None):
-    value = (value or "").strip()
-    if required and not value:
-        raise ApplicationError(message, field=field)
-    if max_length and len(value) > max_length:
-        raise ApplicationError(_("内容过长（最多 %(n)s 字）。") % {"n": max_length}, field=field)
-    return value
 
 
 def _check_office(actor, campaign):
@@ -90,10 +82,10 @@ def interview_record(
     standard is its 整改承诺 (created by the same person, in the same transaction), against
     ``indicators`` — by default those of the grounds (its issues' and tasks' indicators)."""
     _check_office(actor, campaign)
-    interviewee = _text(interviewee, "interviewee", _("请填写约谈对象。"), max_length=100)
-    interviewers = _text(interviewers, "interviewers", _("请填写约谈人。"), max_length=200)
-    reason = _text(reason, "reason", _("请填写约谈事由。"))
-    commitment = _text(commitment, "commitment", "", required=False)
+    interviewee = clean_text(interviewee, "interviewee", _("请填写约谈对象。"), max_length=100)
+    interviewers = clean_text(interviewers, "interviewers", _("请填写约谈人。"), max_length=200)
+    reason = clean_text(reason, "reason", _("请填写约谈事由。"))
+    commitment = clean_text(commitment, "commitment", "", required=False)
     if held_at is None:
         raise ApplicationError(_("请填写约谈时间。"), field="held_at")
     if held_at > timezone.now():
@@ -185,10 +177,10 @@ def decision_record(
         raise ApplicationError(_("请填写决定日期。"), field="decided_on")
     if decided_on > timezone.localdate():
         raise ApplicationError(_("决定日期不能晚于今天。"), field="decided_on")
-    decided_by = _text(decided_by, "decided_by", _("请填写决定机关。"), max_length=100)
-    description = _text(description, "description", _("请填写问责事由。"))
-    person_name = _text(person_name, "person_name", "", required=False, max_length=100)
-    document_number = _text(document_number, "document_number", "", required=False, max_length=60)
+    decided_by = clean_text(decided_by, "decided_by", _("请填写决定机关。"), max_length=100)
+    description = clean_text(description, "description", _("请填写问责事由。"))
+    person_name = clean_text(person_name, "person_name", "", required=False, max_length=100)
+    document_number = clean_text(document_number, "document_number", "", required=False, max_length=60)
     points, amount = _decimal(points, "points"), _decimal(amount, "amount")
     if kind == DecisionKind.DEDUCTION and points is None:
         raise ApplicationError(_("“扣分”须填写扣分分值。"), field="points")
@@ -242,10 +234,10 @@ def decision_record(
 def commendation_record(*, actor, campaign, reason, commended_on, unit=None, person_name="", document_number=""):
     """登记通报表扬 of a unit or a person (or a person of a unit)."""
     _check_office(actor, campaign)
-    person_name = _text(person_name, "person_name", "", required=False, max_length=100)
+    person_name = clean_text(person_name, "person_name", "", required=False, max_length=100)
     if unit is None and not person_name:
         raise ApplicationError(_("请选择表扬的单位或填写个人姓名。"), field="unit")
-    reason = _text(reason, "reason", _("请填写表扬事由。"))
+    reason = clean_text(reason, "reason", _("请填写表扬事由。"))
     if commended_on is None:
         raise ApplicationError(_("请填写表扬日期。"), field="commended_on")
     commendation = Commendation.objects.create(
@@ -254,7 +246,7 @@ def commendation_record(*, actor, campaign, reason, commended_on, unit=None, per
         person_name=person_name,
         reason=reason,
         commended_on=commended_on,
-        document_number=_text(document_number, "document_number", "", required=False, max_length=60),
+        document_number=clean_text(document_number, "document_number", "", required=False, max_length=60),
         recorded_by=actor,
     )
     if unit is not None:

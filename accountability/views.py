@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from chuangcheng import pages
 from chuangcheng.campaigns.models import Campaign
 from chuangcheng.exceptions import ApplicationError
 
@@ -128,6 +129,12 @@ def _initial(request, kind):
     }
 
 
+def _message_page(request, status, title, message):
+    alert = {"level": "danger", "title": title, "message": message}
+    links = [pages.link(reverse("accountability:list"), _("约谈问责"))]
+    return pages.message_page(request, status=status, alert=alert, links=links)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def record_new(request, kind):
@@ -137,8 +144,7 @@ def record_new(request, kind):
     user = request.user
     campaign = _campaign(user, request.GET.get("campaign") or request.POST.get("campaign"))
     if campaign is None or not permissions.can_record(user, campaign):
-        context = {"title": _("无权登记"), "message": _("约谈、问责和表扬由创建办督查员登记。")}
-        return render(request, "accountability/message.html", context, status=403)
+        return _message_page(request, 403, _("无权登记"), _("约谈、问责和表扬由创建办督查员登记。"))
     if request.method == "POST":
         form = form_class(request.POST, request.FILES, campaign=campaign, user=user)
     else:
@@ -149,8 +155,7 @@ def record_new(request, kind):
             record = service(actor=user, campaign=campaign, **data)
         except ApplicationError as error:
             if error.code != "invalid":
-                context = {"title": _("不能保存"), "message": error.message}
-                return render(request, "accountability/message.html", context, status=error.status_code)
+                return _message_page(request, error.status_code, _("不能保存"), error.message)
             form.add_service_error(error)
         else:
             messages.success(request, _("已登记%(k)s。") % {"k": label})

@@ -9,9 +9,10 @@ import sys
 from pathlib import Path
 
 import environ
-from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from chuangcheng import beat_schedule, demo_seeds
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
@@ -443,41 +444,8 @@ if REDIS_URL:
         "health_check_interval": 25,
     }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-# The beat schedule (times are Asia/Shanghai). A test checks every name is a registered job.
-CELERY_BEAT_SCHEDULE = {
-    # Every 5 minutes: the dashboards' daily summary rows (today, yesterday) and cached period figures.
-    "reports-refresh-daily-stats": {"task": "reports.refresh_daily_stats", "schedule": 300.0},
-    # Every minute: proves that beat and a worker are alive (shown in the admin and on home).
-    "heartbeat": {"task": "notifications.heartbeat", "schedule": 60.0},
-    # 00:10 daily: create this period's occurrence of weekly/monthly (常态化) tasks.
-    "tasks-generate-recurring": {"task": "tasks.generate_recurring", "schedule": crontab(hour=0, minute=10)},
-    # 08:00 daily: 日通报 of yesterday, per active campaign, city-wide and per district.
-    "reports-daily-briefings": {"task": "reports.build_daily_briefings", "schedule": crontab(hour=8, minute=0)},
-    # Mondays 09:00: 周通报 of last Monday–Sunday.
-    "reports-weekly-briefings": {
-        "task": "reports.build_weekly_briefings",
-        "schedule": crontab(hour=9, minute=0, day_of_week=1),
-    },
-    # The 1st of each month, 09:00: 月考评 of last month.
-    "reports-monthly-briefings": {
-        "task": "reports.build_monthly_briefings",
-        "schedule": crontab(hour=9, minute=0, day_of_month=1),
-    },
-    # Every 5 minutes: the reminder pass — what is due soon, overdue or to escalate becomes
-    # delivery rows (unique, so re-runs add nothing). Deadlines are never Celery ETAs.
-    "notifications-send-reminders": {"task": "notifications.send_reminders", "schedule": 300.0},
-    # Every minute: send deliveries that are pending (retry backoff elapsed, or their kick was
-    # lost while the broker was down) or whose worker died (lease expired).
-    "notifications-deliver-due": {"task": "notifications.deliver_due", "schedule": 60.0},
-    # Every 15 minutes: the 每日汇总 of whoever chose one (通知设置), at or after their hour.
-    "notifications-daily-digests": {"task": "notifications.send_daily_digests", "schedule": crontab(minute="*/15")},
-    # Every 5 minutes: run confirmed imports whose job was lost (broker down at the confirm, or
-    # the worker died); a batch being run holds its row lock and is skipped.
-    "imports-resume-batches": {"task": "imports.resume_batches", "schedule": 300.0},
-    # 08:30 daily: 档案资料 still owed (缺项/退回) 3 days and 1 day before their deadline and the
-    # day after it → outbox rows to the responsible units (unique per window: re-runs add nothing).
-    "dossiers-send-reminders": {"task": "dossiers.send_reminders", "schedule": crontab(hour=8, minute=30)},
-}
+# The beat schedule (times are Asia/Shanghai) lives in chuangcheng/beat_schedule.py.
+CELERY_BEAT_SCHEDULE = beat_schedule.BEAT_SCHEDULE
 
 # --- Logging -------------------------------------------------------------------------------------
 LOGGING = {
@@ -504,32 +472,8 @@ BRIEFING_CATCH_UP = {"daily": 7, "weekly": 4, "monthly": 2}
 BRIEFING_SEND_TO = env.str("BRIEFING_SEND_TO", default="")
 BRIEFING_COPY_TO = env.str("BRIEFING_COPY_TO", default="")
 
-# Demo data: seed_demo runs these after building the city (each app adds its own).
-# An entry is a command name, or [name, *arguments].
-DEMO_SEED_COMMANDS = [
-    "seed_demo_tasks",
-    "seed_demo_issues",
-    # 模拟测评: its issues are counted in the daily figures and 短板, and the monthly 月考评 prints
-    # the rounds — so before the daily figures are built.
-    "seed_demo_evaluations",
-    ["refresh_daily_stats", "--days", "90"],
-    # Last week's published (the unit view's rank history reads it); yesterday's 金水区 daily as
-    # a draft for the office to review, the other dailies auto-published (the default rule).
-    [
-        "build_briefing",
-        "weekly",
-        "--publish",
-        "--requirements",
-        "各责任单位对照超期未改问题清单逐一整改销号，本周五前报送整改情况；各区创建办加强巡查，防止问题反弹。",
-    ],
-    ["build_briefing", "daily", "--draft", "--region", "410105"],
-    ["build_briefing", "daily"],
-    "seed_demo_dossiers",
-    "seed_demo_accountability",
-    # Last month's 月考评 (drafts for the office): it prints the demo's 约谈、问责 and 表扬 of last
-    # month and the 档案资料 section — so built after them.
-    ["build_briefing", "monthly"],
-]
+# Demo data: what seed_demo runs after building the city (chuangcheng/demo_seeds.py).
+DEMO_SEED_COMMANDS = demo_seeds.SEED_COMMANDS
 
 # Site-wide names.
 PRODUCT_NAME = _("创城督办")

@@ -3,18 +3,9 @@ through the pages and the API (services), so the admin shows them read-only."""
 
 from django.contrib import admin
 
+from chuangcheng.org.adminkit import ReadOnlyAdmin
+
 from .models import DossierEvent, Material, MaterialVersion, Requirement
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Requirement)

@@ -32,6 +32,13 @@ class RequirementStatus(models.TextChoices):
     APPROVED = "approved", _("已通过")  # every material handed in is approved
 
 
+def overdue_q(today, through=""):
+    """超期: past its 报送时限 and not 已通过 — as a filter on requirements, or on a model that
+    reaches them ``through`` a relation (``"requirement__"``). :meth:`Requirement.is_overdue`
+    answers the same for one requirement."""
+    return Q(**{f"{through}deadline__lt": today}) & ~Q(**{f"{through}status": RequirementStatus.APPROVED})
+
+
 class MaterialStatus(models.TextChoices):
     PENDING = "pending", _("待审核")  # its latest version waits for the office
     APPROVED = "approved", _("已通过")  # the office accepted its latest version

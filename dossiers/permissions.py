@@ -4,6 +4,8 @@ One condition per line. Visibility is separate (``Requirement.objects.visible_to
 Units hand in; the campaign office reviews. Nobody reviews their own unit's material.
 """
 
+from django.utils.translation import gettext as _
+
 from chuangcheng.org.permissions import works_in
 from chuangcheng.org.scoping import scope_for
 
@@ -47,3 +49,9 @@ def can_review(user, material) -> bool:
     if works_in(user, material.unit_id, roles=ANY_ROLE):
         return False
     return is_reviewer(user, material.requirement.campaign)
+
+
+def forbidden_text(user, material, action, label):
+    """Why ``user`` may not take ``action`` (labelled ``label``) on ``material`` — the one text the
+    service and the API give."""
+    return _("您没有权限对该材料执行“%(action)s”。") % {"action": label}

@@ -8,13 +8,13 @@ whatever the number of requirements.
 
 from dataclasses import asdict, dataclass, field
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chuangcheng.org.models import Region, Unit
 
-from .models import DossierEvent, Material, MaterialVersion, Requirement, RequirementStatus
+from .models import DossierEvent, Material, MaterialVersion, Requirement, overdue_q
 
 
 def definition():
@@ -105,7 +105,7 @@ def completeness(campaign, scope=None, *, requirements=None, today=None):
     today = today or timezone.localdate()
     base = requirements if requirements is not None else Requirement.objects.all()
     base = _scoped(base.filter(campaign=campaign), scope).order_by()
-    overdue = Q(deadline__lt=today) & ~Q(status=RequirementStatus.APPROVED)
+    overdue = overdue_q(today)
 
     totals = Counts()
     for status, n, late in base.values_list("status").annotate(n=Count("id"), late=Count("id", filter=overdue)):
@@ -125,7 +125,7 @@ def completeness(campaign, scope=None, *, requirements=None, today=None):
         through = through.filter(unit__region__path__startswith=scope.path)
     elif isinstance(scope, Unit):
         through = through.filter(unit_id=scope.pk)
-    late_q = Q(requirement__deadline__lt=today) & ~Q(requirement__status=RequirementStatus.APPROVED)
+    late_q = overdue_q(today, through="requirement__")
     for unit_id, name, status, n, late in (
         through.order_by()
         .values_list("unit_id", "unit__name", "requirement__status")

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from chuangcheng.exceptions import ApplicationError
 from chuangcheng.notifications.services import delivery_create, notice_send, unit_people
 from chuangcheng.org.models import User
+from chuangcheng.servicekit import check_permission, check_state, clean_text, locked, record_event
 from chuangcheng.uploads import stored_name
 
 from . import permissions
@@ -40,16 +41,12 @@ MATERIAL_STATUS_LABELS = dict(MaterialStatus.choices)
 
 
 def _locked_requirement(actor, requirement_id):
-    requirement = (
-        Requirement.objects.visible_to(actor)
-        .select_for_update(of=("self",))
-        .select_related("campaign", "indicator")
-        .filter(pk=requirement_id)
-        .first()
+    return locked(
+        Requirement.objects.visible_to(actor),
+        requirement_id,
+        related=("campaign", "indicator"),
+        missing=_("材料要求不存在，或您无权查看。"),
     )
-    if requirement is None:
-        raise ApplicationError(_("材料要求不存在，或您无权查看。"), code="not_found")
-    return requirement
 
 
 def _locked_material(actor, material_id):
@@ -68,40 +65,19 @@ def _locked_material(actor, material_id):
 
 
 def _check(actor, material, action):
-    transition = TRANSITIONS[action]
-    if material.status not in transition.sources:
-        raise ApplicationError(
-            _("材料当前状态为“%(state)s”，不能%(action)s。")
-            % {"state": MATERIAL_STATUS_LABELS[material.status], "action": ACTION_LABELS[action]},
-            code="conflict",
-            extra={"state": material.status},
-        )
-    if not getattr(permissions, transition.permission)(actor, material):
-        raise ApplicationError(
-            _("您没有权限对该材料执行“%(action)s”。") % {"action": ACTION_LABELS[action]}, code="forbidden"
-        )
+    transition, label = TRANSITIONS[action], ACTION_LABELS[action]
+    check_state(
+        transition,
+        material.status,
+        _("材料当前状态为“%(state)s”，不能%(action)s。")
+        % {"state": MATERIAL_STATUS_LABELS[material.status], "action": label},
+    )
+    check_permission(actor, material, transition, permissions, label)
     return transition
 
 
-def _event(requirement, actor, action, *, material=None, version=None, comment="", changes=None):
-    return DossierEvent.objects.create(
-        requirement=requirement,
-        material=material,
-        version=version,
-        actor=actor,
-        action=action,
-        comment=comment,
-        changes=changes or {},
-    )
-
-
-def _text(value, field, message, *, required=True, max_length=None):
-    value = (value or "").strip()
-    if required and not value:
-        raise ApplicationError(message, field=field)
-    if max_length and len(value) > max_length:
-        raise ApplicationError(_("内容过长（最多 %(n)s 字）。") % {"n": max_length}, field=field)
-    return value
+def _event(requirement, actor, action, **fields):
+    return record_event(DossierEvent, requirement=requirement, actor=actor, action=action, **fields)
 
 
 def _refresh_status(requirement):
@@ -159,9 +135,9 @@ def _store_version(material, *, actor, upload, checked, title, document_number, 
 
 
 def _clean_version_fields(title, document_number, note):
-    title = _text(title, "title", _("请填写材料标题。"), max_length=200)
-    document_number = _text(document_number, "document_number", "", required=False, max_length=60)
-    note = _text(note, "note", "", required=False)
+    title = clean_text(title, "title", _("请填写材料标题。"), max_length=200)
+    document_number = clean_text(document_number, "document_number", "", required=False, max_length=60)
+    note = clean_text(note, "note", "", required=False)
     return title, document_number, note
 
 
@@ -193,7 +169,7 @@ def requirement_create(
             _("指标 %(c)s 的测评方法不是材料审核或网上申报，不需要报送档案资料。") % {"c": indicator.code},
             field="indicator",
         )
-    name = _text(name, "name", _("请填写材料名称。"), max_length=200)
+    name = clean_text(name, "name", _("请填写材料名称。"), max_length=200)
     units = list(units or [])
     if not units:
         raise ApplicationError(_("请至少选择一个责任单位。"), field="units")
@@ -233,7 +209,7 @@ def requirement_update(*, actor, requirement_id, data):
     if unknown:
         raise ApplicationError(_("该项不能在这里修改。"), field=sorted(unknown)[0])
     if "name" in data:
-        data = {**data, "name": _text(data["name"], "name", _("请填写材料名称。"), max_length=200)}
+        data = {**data, "name": clean_text(data["name"], "name", _("请填写材料名称。"), max_length=200)}
     _check_years(data.get("year_from", requirement.year_from), data.get("year_to", requirement.year_to))
     changes, fields = {}, []
     for name in REQUIREMENT_FIELDS:
@@ -375,7 +351,7 @@ def material_return(*, actor, material_id, reason):
     """退回: the office sends the material back with a reason; the unit answers with a new version."""
     material = _locked_material(actor, material_id)
     transition = _check(actor, material, "return")
-    reason = _text(reason, "reason", _("退回时请填写原因。"))
+    reason = clean_text(reason, "reason", _("退回时请填写原因。"))
     return _review(actor, material, transition, DossierAction.RETURN, reason)
 
 

@@ -11,11 +11,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from chuangcheng import pages
 from chuangcheng.campaigns.models import Campaign, Indicator
 from chuangcheng.exceptions import ApplicationError
 from chuangcheng.org.models import Unit
@@ -47,7 +49,9 @@ def _visible_requirement(user, pk):
 
 
 def message_page(request, *, status, level, title, message):
-    return render(request, "dossiers/message.html", {"level": level, "title": title, "message": message}, status=status)
+    alert = {"level": level, "title": title, "message": message}
+    links = [pages.link(reverse("dossiers:overview"), _("档案资料"))]
+    return pages.message_page(request, status=status, alert=alert, links=links)
 
 
 # --- completeness ----------------------------------------------------------------------------------

@@ -4,6 +4,8 @@ API, whose services check who may and when."""
 
 from django.contrib import admin
 
+from chuangcheng.org.adminkit import ReadOnlyAdmin
+
 from .models import CheckItem, Round, RoundSite, Sweep
 
 
@@ -23,17 +25,6 @@ class CheckItemAdmin(admin.ModelAdmin):
     search_fields = ("text", "indicator__code", "indicator__name")
     autocomplete_fields = ("indicator", "category")
     ordering = ("standard", "site_type", "order")
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class RoundSiteInline(admin.TabularInline):

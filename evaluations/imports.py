@@ -9,7 +9,7 @@ recognised in the words offices use (主干道, 公厕, 菜市场…); 扣分 ma
 """
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -20,7 +20,6 @@ from chuangcheng.tabular import ImportErrors, read_table
 from inspections.models import IssueCategory
 
 from .models import CheckItem
-from .services import parse_points
 
 COLUMNS = {
     "site_type": ["点位类型", "点位", "考察点位", "点位名称类型"],
@@ -34,6 +33,18 @@ COLUMNS = {
 REQUIRED = ("site_type", "text", "indicator", "points")
 YES = {"是", "√", "✓", "y", "yes", "1", "true", "需要", "须"}
 NO = {"否", "×", "✗", "n", "no", "0", "false", "不需要", ""}
+
+
+def parse_points(value):
+    """扣分 as written in a 细则 (``0.5``, ``0.5分``, ``扣0.5分``) → Decimal, or None."""
+    text = str(value or "").strip().replace("扣", "").replace("分", "").replace("／", "/")
+    if not text:
+        return None
+    try:
+        points = Decimal(text)
+    except InvalidOperation:
+        return None
+    return points if points >= 0 else None
 
 
 @dataclass

@@ -6,6 +6,8 @@ them."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from chuangcheng.org.adminkit import ReadOnlyAdmin
+
 from .models import CampaignCategorySet, Inspection, Issue, IssueCategory, IssueEvent, Photo
 
 
@@ -25,19 +27,6 @@ class IssueCategoryAdmin(admin.ModelAdmin):
     list_filter = ["kind", "major", "default_unit_kind", "is_active"]
     search_fields = ["code", "name", "major"]
     ordering = ["code"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Look, search, never write."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Inspection)

@@ -7,8 +7,10 @@ not import reports. Nothing here defines the figure a second time.
 """
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import BooleanField, Case, Count, Q, Value, When
+from django.db.models import BooleanField, Case, Count, Value, When
 from django.utils import timezone
+
+from chuangcheng import listpages
 
 from .models import IssueState
 
@@ -31,11 +33,7 @@ def overdue_q(now=None):
 
 def state_counts(queryset, *, now=None):
     """{state: count} plus total and 超期未改 for a filtered list, in one query."""
-    return queryset.order_by().aggregate(
-        total=Count("id"),
-        overdue=Count("id", filter=overdue_q(now)),
-        **{state: Count("id", filter=Q(state=state)) for state in IssueState.values},
-    )
+    return listpages.state_counts(queryset, IssueState.values, overdue=Count("id", filter=overdue_q(now)))
 
 
 def annotate(queryset, *, now=None):

@@ -5,8 +5,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from chuangcheng.campaigns.models import Campaign, CampaignStatus
-from chuangcheng.imports.forms import UploadForm
+from chuangcheng.campaigns.forms import CampaignUploadForm
+from chuangcheng.campaigns.models import Campaign
 from chuangcheng.imports.registry import Importer, register
 from chuangcheng.imports.services import batch_data
 
@@ -14,15 +14,10 @@ from . import permissions
 from .feedback import feedback_import, plan_feedback
 
 
-class FeedbackImportForm(UploadForm):
+class FeedbackImportForm(CampaignUploadForm):
     """Which campaign, a line for the inspection, and whether to dispatch at once."""
 
     accept = ".xlsx,.xlsm,.docx"
-    campaign = forms.ModelChoiceField(
-        label=gettext_lazy("创建活动"),
-        queryset=Campaign.objects.none(),
-        widget=forms.Select(attrs={"class": "form-select"}),
-    )
     summary = forms.CharField(
         label=gettext_lazy("检查说明"),
         required=False,
@@ -42,14 +37,10 @@ class FeedbackImportForm(UploadForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         self.fields["file"].label = _("问题清单（.xlsx 或 .docx）")
-        campaigns = Campaign.objects.visible_to(user).exclude(status=CampaignStatus.CLOSED).order_by("-start_date")
-        self.fields["campaign"].queryset = campaigns
-        if len(campaigns) == 1:
-            self.fields["campaign"].initial = campaigns[0].pk
 
     def options(self):
         return {
-            "campaign": self.cleaned_data["campaign"].pk,
+            **super().options(),
             "summary": self.cleaned_data.get("summary", ""),
             "dispatch": bool(self.cleaned_data.get("dispatch")),
         }

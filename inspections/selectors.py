@@ -119,7 +119,7 @@ def review_queue(*, user, now=None):
         QueueSection(
             "overdue",
             _("超期未改待督办"),
-            visible.filter(state__in=CLOCK_STATES, rectification_deadline__lt=now).order_by(*by_deadline),
+            visible.overdue(now).order_by(*by_deadline),
             "overdue=true",
         ),
     ]

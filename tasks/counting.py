@@ -11,6 +11,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import BooleanField, Case, Count, Q, Value, When
 from django.utils import timezone
 
+from chuangcheng import listpages
+
 from .models import TaskState
 
 _FIGURES = {}
@@ -37,12 +39,12 @@ def overdue_q(today=None, now=None):
 
 def state_counts(queryset):
     """{state: count} for a (filtered) ledger, plus total and 超期未完成, in one query."""
-    return queryset.order_by().aggregate(
-        total=Count("id"),
+    return listpages.state_counts(
+        queryset,
+        TaskState.values,
         overdue=Count("id", filter=overdue_q()),
         # 责任领导未关联: imported with --allow-unlinked-leaders, the name kept as text.
         leader_unlinked=Count("id", filter=Q(responsible_leader__isnull=True) & ~Q(responsible_leader_name="")),
-        **{state: Count("id", filter=Q(state=state)) for state in TaskState.values},
     )
 
 

@@ -9,8 +9,7 @@ field it names with :meth:`ActionForm.add_service_error`.
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from chuangcheng.campaigns.models import Campaign, CampaignStatus
-from chuangcheng.imports.forms import UploadForm
+from chuangcheng.campaigns.forms import CampaignUploadForm
 from chuangcheng.org.models import Unit
 
 # What the file picker offers (the server checks the bytes, whatever the browser sends).
@@ -159,14 +158,11 @@ ACTION_FORMS = {
 }
 
 
-class ImportForm(UploadForm):
+class ImportForm(CampaignUploadForm):
     """The 任务分解表 import's options: which campaign; whether an unknown 责任领导 may be kept
     as unlinked text (marked 未关联) instead of stopping the import."""
 
     accept = ".xlsx,.xlsm,.csv"
-    campaign = forms.ModelChoiceField(
-        label=_("创建活动"), queryset=Campaign.objects.none(), widget=forms.Select(attrs={"class": "form-select"})
-    )
     allow_unlinked_leaders = forms.BooleanField(
         label=_("允许未关联的责任领导（保存为文字并标为“未关联”，该领导不会收到提醒）"),
         required=False,
@@ -177,13 +173,6 @@ class ImportForm(UploadForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         self.fields["file"].label = _("任务分解表（.xlsx 或 .csv）")
-        campaigns = Campaign.objects.visible_to(user).exclude(status=CampaignStatus.CLOSED).order_by("-start_date")
-        self.fields["campaign"].queryset = campaigns
-        if len(campaigns) == 1:
-            self.fields["campaign"].initial = campaigns[0].pk
 
     def options(self):
-        return {
-            "campaign": self.cleaned_data["campaign"].pk,
-            "allow_unlinked_leaders": bool(self.cleaned_data.get("allow_unlinked_leaders")),
-        }
+        return {**super().options(), "allow_unlinked_leaders": bool(self.cleaned_data.get("allow_unlinked_leaders"))}

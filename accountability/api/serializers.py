@@ -8,21 +8,15 @@ from rest_framework import serializers
 from accountability.models import Commendation, Decision, DecisionKind, Interview
 from chuangcheng.campaigns.models import Campaign
 from chuangcheng.org.api.base import LabelField, VisiblePrimaryKeyRelatedField
+from chuangcheng.org.api.serializers import UnitRefSerializer
 from chuangcheng.org.models import Unit
 from chuangcheng.reports.models import Briefing
 from inspections.models import Issue
 from tasks.models import Task
 
 
-class AccountabilityUnitSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Unit
-        fields = ["id", "name"]
-        read_only_fields = fields
-
-
 class InterviewSerializer(serializers.ModelSerializer):
-    unit = AccountabilityUnitSerializer(read_only=True)
+    unit = UnitRefSerializer(read_only=True)
     recorded_by_name = serializers.CharField(source="recorded_by", read_only=True)
     follow_up_task = serializers.PrimaryKeyRelatedField(read_only=True)
     follow_up_task_state = serializers.CharField(source="follow_up_task.state", read_only=True, allow_null=True)
@@ -52,7 +46,7 @@ class InterviewSerializer(serializers.ModelSerializer):
 
 
 class DecisionSerializer(serializers.ModelSerializer):
-    unit = AccountabilityUnitSerializer(read_only=True)
+    unit = UnitRefSerializer(read_only=True)
     kind_display = LabelField(source="kind")
     recorded_by_name = serializers.CharField(source="recorded_by", read_only=True)
     document_url = serializers.SerializerMethodField()
@@ -88,7 +82,7 @@ class DecisionSerializer(serializers.ModelSerializer):
 
 
 class CommendationSerializer(serializers.ModelSerializer):
-    unit = AccountabilityUnitSerializer(read_only=True, allow_null=True)
+    unit = UnitRefSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = Commendation

@@ -27,17 +27,7 @@ class CampaignForm(forms.ModelForm):
 
     class Meta:
         model = Campaign
-        fields = [
-            "name",
-            "titles",
-            "region",
-            "office_unit",
-            "start_date",
-            "target_date",
-            "status",
-            "standards",
-            "description",
-        ]
+        fields = list(services.CAMPAIGN_FIELDS)
 
     actor = None  # the person saving (set by CampaignAdmin.get_form)
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from chuangcheng.exceptions import ApplicationError
 from chuangcheng.org.models import Unit
 from chuangcheng.org.sitetypes import recognise_site_types
+from chuangcheng.servicekit import clean_text
 
 from .models import Campaign, CampaignStatus, CityTitle, EvaluationMethod, Indicator, Standard
 from .permissions import can_manage_campaign_in_region, can_manage_campaigns, can_manage_standards
@@ -22,7 +23,8 @@ STATUS_CHANGES = {
     CampaignStatus.ACTIVE: {CampaignStatus.ACTIVE, CampaignStatus.CLOSED},  # 迎检结束
     CampaignStatus.CLOSED: set(),  # read-only history
 }
-CAMPAIGN_FIELDS = {
+# What campaign_update may change, in the order a form shows it (the admin's campaign form).
+CAMPAIGN_FIELDS = (
     "name",
     "titles",
     "region",
@@ -32,7 +34,7 @@ CAMPAIGN_FIELDS = {
     "status",
     "standards",
     "description",
-}
+)
 INDICATOR_FIELDS = {
     "code",
     "name",
@@ -50,12 +52,6 @@ def _check_fields(data, allowed):
     unknown = sorted(set(data) - set(allowed))
     if unknown:
         raise ApplicationError(_("不能修改这些字段：%(f)s。") % {"f": "、".join(unknown)}, field=unknown[0])
-
-
-def _check_text(value, field, message):
-    if not (value or "").strip():
-        raise ApplicationError(message, field=field)
-    return value.strip()
 
 
 def _check_titles(titles):
@@ -103,7 +99,7 @@ def campaign_create(
     """Set up a campaign over ``region``, run by ``office_unit``, counting down to ``target_date``."""
     if actor is not None and not can_manage_campaigns(actor):
         raise ApplicationError(_("只有系统管理员可以设立创建活动。"), code="forbidden")
-    name = _check_text(name, "name", _("活动名称不能为空。"))
+    name = clean_text(name, "name", _("活动名称不能为空。"))
     titles = _check_titles(titles)
     _check_campaign_region(actor, region)
     _check_office_unit(actor, office_unit)
@@ -139,7 +135,7 @@ def campaign_update(*, actor, campaign, data):
     data = dict(data)
     standards = data.pop("standards", None)
     if "name" in data:
-        data["name"] = _check_text(data["name"], "name", _("活动名称不能为空。"))
+        data["name"] = clean_text(data["name"], "name", _("活动名称不能为空。"))
     if "titles" in data:
         data["titles"] = _check_titles(data["titles"])
     if "region" in data:
@@ -171,7 +167,7 @@ def standard_create(*, actor, name, version="", title=""):
     """Enter a 测评体系 (name and version are unique together)."""
     if actor is not None and not can_manage_standards(actor):
         raise ApplicationError(_("只有系统管理员可以录入测评体系。"), code="forbidden")
-    name = _check_text(name, "name", _("名称不能为空。"))
+    name = clean_text(name, "name", _("名称不能为空。"))
     version = (version or "").strip()
     if title and title not in CityTitle.values:
         raise ApplicationError(_("未知的创建称号“%(t)s”。") % {"t": title}, field="title")
@@ -247,8 +243,8 @@ def indicator_create(
     ``methods`` (a list) wins over ``method``; the standard's effective scores are recomputed."""
     if actor is not None and not can_manage_standards(actor):
         raise ApplicationError(_("只有系统管理员可以维护测评指标。"), code="forbidden")
-    code = _check_text(code, "code", _("编号不能为空。"))
-    name = _check_text(name, "name", _("名称不能为空。"))
+    code = clean_text(code, "code", _("编号不能为空。"))
+    name = clean_text(name, "name", _("名称不能为空。"))
     _check_indicator_values({"max_score": max_score, "method": method, "methods": methods})
     _check_indicator_parent(standard, None, parent)
     _check_code_free(standard, code)
@@ -279,11 +275,11 @@ def indicator_update(*, actor, indicator, data):
     indicator = Indicator.objects.select_for_update().get(pk=indicator.pk)
     data = dict(data)
     if "code" in data:
-        data["code"] = _check_text(data["code"], "code", _("编号不能为空。"))
+        data["code"] = clean_text(data["code"], "code", _("编号不能为空。"))
         _check_code_free(indicator.standard_id, data["code"], exclude=indicator)
         data["sort_key"] = Indicator.sort_key_for(data["code"])
     if "name" in data:
-        data["name"] = _check_text(data["name"], "name", _("名称不能为空。"))
+        data["name"] = clean_text(data["name"], "name", _("名称不能为空。"))
     _check_indicator_values(data)
     if "parent" in data:
         _check_indicator_parent(indicator.standard, indicator, data["parent"])

@@ -8,9 +8,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from chuangcheng import pages
 from chuangcheng.exceptions import ApplicationError
 from chuangcheng.tabular import ImportErrors
 
@@ -20,13 +22,13 @@ from .models import BatchState, ImportBatch
 RECENT = 10
 
 
-def _refused(request, importer=None):
+def _refused(request):
     alert = {
         "level": "danger",
         "title": _("无权导入"),
         "message": _("您的角色不能使用该导入。导入由督查员和系统管理员办理。"),
     }
-    return render(request, "imports/message.html", {"alert": alert, "importer": importer}, status=403)
+    return pages.message_page(request, status=403, alert=alert, links=[pages.link(reverse("home"), _("我的工作台"))])
 
 
 @login_required
@@ -51,7 +53,7 @@ def upload(request, kind):
     if importer is None:
         raise Http404
     if not importer.may_import(request.user):
-        return _refused(request, importer)
+        return _refused(request)
     form = importer.form(request.POST or None, request.FILES or None, user=request.user)
     status = 200
     if request.method == "POST":

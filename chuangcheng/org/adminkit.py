@@ -6,7 +6,9 @@ back, saves and deletes call the service, and a refusal is shown in Chinese with
   (``region_delete``, ``unit_delete``…) that refuses what must not go (leader assignments,
   references), instead of Django's silent cascade;
 - :func:`checked_by_service` — a form's ``clean`` runs a service as a dry run and turns its
-  :class:`~chuangcheng.exceptions.ApplicationError` into a field or form error.
+  :class:`~chuangcheng.exceptions.ApplicationError` into a field or form error;
+- :class:`ReadOnlyAdmin` — for what only services write (issues, dossiers, rounds, 约谈…): the
+  admin looks and searches, never adds, changes or deletes.
 """
 
 from django.contrib import admin, messages
@@ -84,3 +86,16 @@ class ServiceDeletes:
             return None
         self.message_user(request, _("已删除 %(n)s 项。") % {"n": len(objects)}, messages.SUCCESS)
         return None
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Look, search, never write: the rows are written through the services."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

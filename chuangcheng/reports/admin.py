@@ -4,6 +4,8 @@ here — drafts are reviewed and published on their page, published ones never c
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from chuangcheng.org.adminkit import ReadOnlyAdmin
+
 from .models import Briefing, CampaignScoring
 
 
@@ -53,7 +55,7 @@ class CampaignScoringAdmin(admin.ModelAdmin):
 
 
 @admin.register(Briefing)
-class BriefingAdmin(admin.ModelAdmin):
+class BriefingAdmin(ReadOnlyAdmin):
     list_display = (
         "title",
         "document_number",
@@ -68,12 +70,3 @@ class BriefingAdmin(admin.ModelAdmin):
     search_fields = ("document_number", "title")
     date_hierarchy = "period_end"
     exclude = ("content",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -13,16 +13,10 @@ from rest_framework import serializers
 
 from chuangcheng.campaigns.models import Campaign, Indicator
 from chuangcheng.org.api.base import LabelField, VisiblePrimaryKeyRelatedField
+from chuangcheng.org.api.serializers import UnitRefSerializer
 from chuangcheng.org.models import Unit
 from dossiers.models import Material, MaterialVersion, Requirement
 from dossiers.workflow import TRANSITIONS, allowed_actions
-
-
-class DossierUnitSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Unit
-        fields = ["id", "name"]
-        read_only_fields = fields
 
 
 class DossierIndicatorSerializer(serializers.ModelSerializer):
@@ -37,7 +31,7 @@ class RequirementSerializer(serializers.ModelSerializer):
 
     campaign_name = serializers.CharField(source="campaign.name", read_only=True)
     indicator = DossierIndicatorSerializer(read_only=True)
-    units = DossierUnitSerializer(many=True, read_only=True)
+    units = UnitRefSerializer(many=True, read_only=True)
     status_display = LabelField(source="status")
     years = serializers.CharField(source="years_text", read_only=True, help_text=_("覆盖年度，如 2023–2025。"))
     is_overdue = serializers.SerializerMethodField(help_text=_("已过报送时限且未全部审核通过。"))
@@ -107,7 +101,7 @@ class VersionSerializer(serializers.ModelSerializer):
 
 
 class MaterialSerializer(serializers.ModelSerializer):
-    unit = DossierUnitSerializer(read_only=True)
+    unit = UnitRefSerializer(read_only=True)
     status_display = LabelField(source="status")
     reviewed_by_name = serializers.CharField(source="reviewed_by", read_only=True, allow_null=True)
     current_version = VersionSerializer(read_only=True)

@@ -153,7 +153,7 @@ class MaterialPermission(drf_permissions.BasePermission):
         name = MATERIAL_ACTIONS.get(view.action)
         if name is None:
             return True
-        self.message = _("您没有权限对该材料执行“%(action)s”。") % {"action": services.ACTION_LABELS[name]}
+        self.message = permissions.forbidden_text(request.user, material, name, services.ACTION_LABELS[name])
         return getattr(permissions, TRANSITIONS[name].permission)(request.user, material)
 
 

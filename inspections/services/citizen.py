@@ -22,6 +22,7 @@ from chuangcheng.campaigns.models import CampaignStatus
 from chuangcheng.exceptions import ApplicationError
 from chuangcheng.notifications.services import notice_send
 from chuangcheng.org.models import Membership, Region, RegionLevel, Role, Site, User
+from chuangcheng.servicekit import clean_text
 
 from .. import geo
 from ..models import (
@@ -35,7 +36,7 @@ from ..models import (
     PhotoKind,
 )
 from ..selectors import recurrence_candidate
-from .common import issue_url, processed_photos, require_text, store_photos, write_event
+from .common import issue_url, processed_photos, store_photos, write_event
 
 # Tracking codes: no 0/O/1/I, so a code read over the phone or copied by hand survives.
 TRACKING_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -201,7 +202,7 @@ def citizen_report_create(
     before anything is written."""
     _check_campaign(campaign)
     _check_category(category)
-    description = require_text(description, "description", _("请描述您看到的问题。"))
+    description = clean_text(description, "description", _("请描述您看到的问题。"))
     if len(description) > MAX_DESCRIPTION:
         raise ApplicationError(_("问题描述请控制在 %(n)s 字以内。") % {"n": MAX_DESCRIPTION}, field="description")
     uploads = [p for p in photos or [] if p]

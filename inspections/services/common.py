@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from chuangcheng.exceptions import ApplicationError
 from chuangcheng.notifications.services import notice_send, unit_people
 from chuangcheng.org.workcalendar import WorkingCalendar
+from chuangcheng.servicekit import check_permission, check_state, locked, record_event
 from chuangcheng.uploads import stored_name
 
 from .. import permissions
@@ -28,21 +29,14 @@ ISSUE_RELATED = ("region", "category", "responsible_unit", "campaign", "site")
 
 
 def locked_issue(actor, issue_id):
-    """The issue, locked for this transaction, if the actor may see it (else not_found).
-
-    ``of=("self",)`` locks the issue row only (not the joined region/unit rows), which also
-    lets PostgreSQL lock through the nullable ``responsible_unit`` join. A second transaction
-    on the same issue waits here and then reads the first one's result."""
-    issue = (
-        Issue.objects.visible_to(actor)
-        .select_for_update(of=("self",))
-        .select_related(*ISSUE_RELATED)
-        .filter(pk=issue_id)
-        .first()
+    """The issue, locked for this transaction, if the actor may see it (else not_found); a
+    second transaction on the same issue waits and then reads the first one's result."""
+    return locked(
+        Issue.objects.visible_to(actor),
+        issue_id,
+        related=ISSUE_RELATED,
+        missing=_("问题不存在，或您无权查看。"),
     )
-    if issue is None:
-        raise ApplicationError(_("问题不存在，或您无权查看。"), code="not_found")
-    return issue
 
 
 def check(actor, issue, action):
@@ -50,13 +44,12 @@ def check(actor, issue, action):
     not allowed → forbidden. Returns the transition."""
     transition = TRANSITIONS[action]
     label = ACTION_LABELS.get(action, action)
-    if issue.state not in transition.sources:
-        raise ApplicationError(
-            _("问题当前状态为“%(state)s”，不能%(action)s（可能已被他人处理，请刷新后查看）。")
-            % {"state": STATE_LABELS[issue.state], "action": label},
-            code="conflict",
-            extra={"state": issue.state},
-        )
+    check_state(
+        transition,
+        issue.state,
+        _("问题当前状态为“%(state)s”，不能%(action)s（可能已被他人处理，请刷新后查看）。")
+        % {"state": STATE_LABELS[issue.state], "action": label},
+    )
     if not pending_allows(transition, issue):
         if issue.pending_request:
             message = _("该问题有待审批的“%(req)s”，请先处理该申请。") % {"req": PENDING_LABELS[issue.pending_request]}
@@ -66,24 +59,15 @@ def check(actor, issue, action):
             message, code="conflict", extra={"state": issue.state, "pending_request": issue.pending_request}
         )
     actor.__dict__.pop("_rectified_issue_ids", None)  # read the events afresh, under the row lock
-    if not getattr(permissions, transition.permission)(actor, issue):
-        raise ApplicationError(permissions.forbidden_text(actor, issue, action, label), code="forbidden")
+    check_permission(actor, issue, transition, permissions, label)
     return transition
 
 
 # --- events and notices ----------------------------------------------------------------------------
 
 
-def write_event(issue, actor, action, *, from_state="", to_state="", comment="", changes=None):
-    return IssueEvent.objects.create(
-        issue=issue,
-        actor=actor,
-        action=action,
-        from_state=from_state,
-        to_state=to_state,
-        comment=comment,
-        changes=changes or {},
-    )
+def write_event(issue, actor, action, **fields):
+    return record_event(IssueEvent, issue=issue, actor=actor, action=action, **fields)
 
 
 def issue_url(issue):
@@ -117,13 +101,6 @@ def notify(issue, who, *, actor, title, body="", unit_id=None):
 
 
 # --- input ------------------------------------------------------------------------------------------
-
-
-def require_text(value, field, message):
-    value = (value or "").strip()
-    if not value:
-        raise ApplicationError(message, field=field)
-    return value
 
 
 def as_deadline(value, *, field="deadline", now=None):

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from chuangcheng.campaigns.models import CampaignStatus
 from chuangcheng.exceptions import ApplicationError
+from chuangcheng.servicekit import clean_text
 
 from .. import deadlines, geo, permissions
 from ..models import (
@@ -29,7 +30,6 @@ from .common import (
     locked_issue,
     notify,
     processed_photos,
-    require_text,
     store_photos,
     write_event,
 )
@@ -143,7 +143,7 @@ def issue_create(
     _check_in_campaign(campaign, region)
     if category is None or not category.is_active:
         raise ApplicationError(_("请选择有效的问题类别。"), field="category")
-    description = require_text(description, "description", _("请填写问题描述。"))
+    description = clean_text(description, "description", _("请填写问题描述。"))
     if source not in IssueSource.values:
         raise ApplicationError(_("未知的问题来源。"), field="source")
     if severity not in Severity.values:
@@ -291,7 +291,7 @@ def issue_dismiss(*, actor, issue_id, reason):
     """不予立案: not a problem (or not ours to handle); the reason is kept and shown."""
     issue = locked_issue(actor, issue_id)
     transition = check(actor, issue, "dismiss")
-    reason = require_text(reason, "reason", _("不予立案时请填写理由。"))
+    reason = clean_text(reason, "reason", _("不予立案时请填写理由。"))
     old_state = issue.state
     issue.state, issue.dismiss_reason = transition.target, reason
     issue.save(update_fields=["state", "dismiss_reason", "updated_at"])
@@ -306,7 +306,7 @@ def issue_assign(*, actor, issue_id, reason, responsible_unit=None, deadline=Non
     its deadline (with a reason). A new unit gets a new sign-by time."""
     issue = locked_issue(actor, issue_id)
     transition = check(actor, issue, "assign")
-    reason = require_text(reason, "reason", _("改派时请填写原因。"))
+    reason = clean_text(reason, "reason", _("改派时请填写原因。"))
     if responsible_unit is None and deadline in (None, ""):
         raise ApplicationError(_("请选择新的责任单位或填写新的整改时限。"), field="responsible_unit")
     now = timezone.now()

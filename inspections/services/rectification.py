@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from chuangcheng.exceptions import ApplicationError
 from chuangcheng.org.workcalendar import deadline_after
+from chuangcheng.servicekit import clean_text
 
 from .. import deadlines
 from ..models import IssueAction, PendingRequest, PhotoKind, ReassignmentReason
@@ -22,7 +23,6 @@ from .common import (
     locked_issue,
     notify,
     processed_photos,
-    require_text,
     store_photos,
     write_event,
 )
@@ -81,7 +81,7 @@ def issue_request_reassignment(*, actor, issue_id, reason, comment, suggested_un
     transition = check(actor, issue, "request_reassignment")
     if reason not in ReassignmentReason.values:
         raise ApplicationError(_("请选择退回理由：属地不符或权属不清。"), field="reason")
-    comment = require_text(comment, "comment", _("请说明退回的具体原因。"))
+    comment = clean_text(comment, "comment", _("请说明退回的具体原因。"))
     label = ReassignmentReason(reason).label
     issue.pending_request = PendingRequest.REASSIGNMENT
     issue.request_reason = f"{label}：{comment}"
@@ -135,7 +135,7 @@ def issue_insist(*, actor, issue_id, reason):
     """驳回退回申请: the issue stays with the unit, which must sign."""
     issue = locked_issue(actor, issue_id)
     transition = check(actor, issue, "insist")
-    reason = require_text(reason, "reason", _("驳回退回申请时请说明理由。"))
+    reason = clean_text(reason, "reason", _("驳回退回申请时请说明理由。"))
     changes = {"request": issue.request_reason}
     _clear_request(issue)
     issue.save(update_fields=[*REQUEST_FIELDS, "updated_at"])
@@ -174,7 +174,7 @@ def issue_request_extension(*, actor, issue_id, reason, deadline):
     current deadline stands until a supervisor approves."""
     issue = locked_issue(actor, issue_id)
     transition = check(actor, issue, "request_extension")
-    reason = require_text(reason, "reason", _("申请延期时请填写理由。"))
+    reason = clean_text(reason, "reason", _("申请延期时请填写理由。"))
     now = timezone.now()
     requested = _check_extension(issue, deadline, now)
     issue.pending_request, issue.request_reason, issue.requested_deadline = PendingRequest.EXTENSION, reason, requested
@@ -234,7 +234,7 @@ def issue_refuse_extension(*, actor, issue_id, reason):
     """不同意延期: the current deadline stands."""
     issue = locked_issue(actor, issue_id)
     transition = check(actor, issue, "refuse_extension")
-    reason = require_text(reason, "reason", _("不同意延期时请说明理由。"))
+    reason = clean_text(reason, "reason", _("不同意延期时请说明理由。"))
     changes = {"requested_deadline": iso(issue.requested_deadline), "request": issue.request_reason}
     _clear_request(issue)
     issue.save(update_fields=[*REQUEST_FIELDS, "updated_at"])
@@ -270,7 +270,7 @@ def issue_submit(*, actor, issue_id, measures, photos=(), client_key="", based_o
             code="conflict",
         )
     transition = check(actor, issue, "submit")
-    measures = require_text(measures, "measures", _("请填写整改措施。"))
+    measures = clean_text(measures, "measures", _("请填写整改措施。"))
     processed = processed_photos(photos)
     last_submit = issue.events.filter(action=IssueAction.SUBMIT).aggregate(last=Max("id"))["last"] or 0
     earlier = issue.photos.filter(kind=PhotoKind.AFTER, event_id__gt=last_submit).count()
@@ -300,7 +300,7 @@ def issue_move_long_term(*, actor, issue_id, plan, target_date):
     (缓办: not counted as due in the period). The unit reports progress, then submits."""
     issue = locked_issue(actor, issue_id)
     transition = check(actor, issue, "move_long_term")
-    plan = require_text(plan, "plan", _("请填写长期整改方案。"))
+    plan = clean_text(plan, "plan", _("请填写长期整改方案。"))
     today = timezone.localdate()
     if target_date is None or isinstance(target_date, dt.datetime) or not isinstance(target_date, dt.date):
         raise ApplicationError(_("请填写长期整改目标日期。"), field="target_date")
@@ -330,7 +330,7 @@ def issue_long_term_progress(*, actor, issue_id, note, photos=()):
     """长期整改进展: the unit reports how the plan goes (optionally with photos)."""
     issue = locked_issue(actor, issue_id)
     check(actor, issue, "long_term_progress")
-    note = require_text(note, "note", _("请填写整改进展。"))
+    note = clean_text(note, "note", _("请填写整改进展。"))
     processed = processed_photos(photos)
     event = write_event(
         issue, actor, IssueAction.LONG_TERM_PROGRESS, from_state=issue.state, to_state=issue.state, comment=note

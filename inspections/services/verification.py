@@ -5,6 +5,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from chuangcheng.servicekit import clean_text
+
 from .. import deadlines
 from ..models import IssueAction, IssueState
 from ..selectors import integrity_flags
@@ -16,7 +18,6 @@ from .common import (
     locked_issue,
     notify,
     refresh_duplicate_flags,
-    require_text,
     write_event,
 )
 from .intake import DISPATCH_FIELDS, _dispatch
@@ -56,7 +57,7 @@ def issue_reject(*, actor, issue_id, reason, deadline=None):
     ``rework_count`` (返工率). The deadline stands unless the verifier gives a new one."""
     issue = locked_issue(actor, issue_id)
     transition = check(actor, issue, "reject")
-    reason = require_text(reason, "reason", _("核查退回时请填写原因。"))
+    reason = clean_text(reason, "reason", _("核查退回时请填写原因。"))
     new_deadline = as_deadline(deadline)
     old_state = issue.state
     changes = {"rework_count": [issue.rework_count, issue.rework_count + 1]}
@@ -80,7 +81,7 @@ def issue_reopen(*, actor, issue_id, reason, responsible_unit=None, deadline=Non
     unit gets it as a new assignment and must sign."""
     issue = locked_issue(actor, issue_id)
     transition = check(actor, issue, "reopen")
-    reason = require_text(reason, "reason", _("反弹重办时请说明情况。"))
+    reason = clean_text(reason, "reason", _("反弹重办时请说明情况。"))
     now = timezone.now()
     old_state = issue.state
     changes = {"recurrence_count": [issue.recurrence_count, issue.recurrence_count + 1]}

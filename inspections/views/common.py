@@ -6,11 +6,12 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from chuangcheng import pages
 from chuangcheng.org.workcalendar import WorkingCalendar
 
 from ..models import (
@@ -173,8 +174,13 @@ def first_before_photos(issue_ids):
     return out
 
 
-def message_page(request, *, status, alert, issue=None):
-    return render(request, "inspections/message.html", {"alert": alert, "issue": issue}, status=status)
+def message_page(request, *, status, alert):
+    """A refusal as a page of its own, with the ways back."""
+    links = [
+        pages.link(reverse("inspections:issue_list"), _("问题清单")),
+        pages.link(reverse("tasks:my_work"), _("我的待办")),
+    ]
+    return pages.message_page(request, status=status, alert=alert, links=links)
 
 
 def _moment(value):

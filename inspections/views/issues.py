@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from chuangcheng import listpages
 from chuangcheng.campaigns.models import Campaign
 from chuangcheng.exceptions import ApplicationError
 from chuangcheng.org.models import Region, RegionLevel
@@ -89,10 +90,7 @@ def _list_filter(request):
     out-of-scope choice is ignored, never an error page); the state is applied last, so the
     same filtered list gives the counts per state for the chips."""
     user = request.user
-    data = request.GET.copy()
-    states = [s for s in data.getlist("state") if s in IssueState.values]
-    for key in ("page", "state"):
-        data.pop(key, None)
+    data, states = listpages.requested_states(request, IssueState.values)
     filterset = IssueFilter(data, queryset=selectors.issue_list(user=user, within=data.get("region")))
     fields = filterset.form.fields
     fields["campaign"].queryset = Campaign.objects.visible_to(user).order_by("-start_date")
@@ -104,11 +102,6 @@ def _list_filter(request):
     fields["inspection"].queryset = Inspection.objects.visible_to(user)
     issues = filterset.qs.filter(state__in=states) if states else filterset.qs
     return filterset, issues, states
-
-
-def state_counts(queryset):
-    """{state: count} plus total and 超期未改 (the figure) for a filtered list, in one query."""
-    return counting.state_counts(queryset)
 
 
 def _filter_choices(filterset, user):
@@ -141,19 +134,14 @@ def issue_list(request):
     page_issues = list(page)
     thumbs = first_before_photos([i.pk for i in page_issues])
     names = region_full_names([i.region for i in page_issues])
-    counts = state_counts(filterset.qs)
-    chips = [{"value": None, "label": _("全部"), "count": counts["total"], "active": not states}]
-    chips += [
-        {"value": value, "label": label, "count": counts[value], "active": states == [value]}
-        for value, label in IssueState.choices
-    ]
+    counts = counting.state_counts(filterset.qs)
     context = {
         "filter": filterset,
         "selects": _filter_choices(filterset, user),
         "states": states,
         "page": page,
         "rows": issue_rows(page_issues, thumbs=thumbs, region_names=names),
-        "chips": chips,
+        "chips": listpages.state_chips(counts, IssueState.choices, states),
         "overdue_count": counts["overdue"],
         "overdue_active": request.GET.get("overdue") == "true",
         "can_capture": can_capture(user),

@@ -19,6 +19,7 @@ from chuangcheng.campaigns.models import Campaign, Indicator
 from chuangcheng.officedates import office_today
 from chuangcheng.org.api.base import LabelField, VisiblePrimaryKeyRelatedField
 from chuangcheng.org.api.representation import CompiledRepresentation
+from chuangcheng.org.api.serializers import UnitRefSerializer
 from chuangcheng.org.models import Region, Unit, User
 from tasks.models import Priority, Recurrence, Task, TaskAction, TaskAttachment, TaskUpdate
 from tasks.workflow import TRANSITIONS, allowed_actions
@@ -37,13 +38,6 @@ def ledger_today() -> dt.date:
 
 
 # --- Output ------------------------------------------------------------------------------------
-
-
-class UnitRefSerializer(CompiledRepresentation, serializers.ModelSerializer):
-    class Meta:
-        model = Unit
-        fields = ["id", "name"]
-        read_only_fields = fields
 
 
 class IndicatorRefSerializer(CompiledRepresentation, serializers.ModelSerializer):

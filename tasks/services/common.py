@@ -1,5 +1,6 @@
-"""What every ledger write shares: the row lock, the workflow and permission check, the
-event row, text and upload checks, the owner unit's notice."""
+"""What every ledger write shares: the row lock, the workflow and permission check and the event
+row (the steps of :mod:`chuangcheng.servicekit`, with the ledger's model and words), the
+progress and upload checks, the owner unit's notice."""
 
 from django.core.files.base import ContentFile
 from django.urls import reverse
@@ -7,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from chuangcheng.exceptions import ApplicationError
 from chuangcheng.notifications.services import notice_send, unit_people
+from chuangcheng.servicekit import check_permission, check_state, locked, record_event
 from chuangcheng.uploads import check_upload, stored_name
 
 from .. import permissions
@@ -22,50 +24,28 @@ ACTION_LABELS = dict(TaskAction.choices)
 
 def _locked(actor, task_id):
     """The task, locked for this transaction, if the actor may see it (else 404)."""
-    task = (
-        Task.objects.visible_to(actor)
-        .select_for_update(of=("self",))
-        .select_related("owner_unit__region", "region", "lead_unit", "campaign")
-        .filter(pk=task_id)
-        .first()
+    return locked(
+        Task.objects.visible_to(actor),
+        task_id,
+        related=("owner_unit__region", "region", "lead_unit", "campaign"),
+        missing=_("任务不存在，或您无权查看。"),
     )
-    if task is None:
-        raise ApplicationError(_("任务不存在，或您无权查看。"), code="not_found")
-    return task
 
 
 def _check(actor, task, action):
-    transition = TRANSITIONS[action]
-    if task.state not in transition.sources:
-        raise ApplicationError(
-            _("任务当前状态为“%(state)s”，不能%(action)s。")
-            % {"state": STATE_LABELS[task.state], "action": ACTION_LABELS[action]},
-            code="conflict",
-            extra={"state": task.state},
-        )
+    transition, label = TRANSITIONS[action], ACTION_LABELS[action]
+    check_state(
+        transition,
+        task.state,
+        _("任务当前状态为“%(state)s”，不能%(action)s。") % {"state": STATE_LABELS[task.state], "action": label},
+    )
     actor.__dict__.pop("_submitted_task_ids", None)  # read the events afresh, under the row lock
-    if not getattr(permissions, transition.permission)(actor, task):
-        raise ApplicationError(permissions.forbidden_text(actor, task, action, ACTION_LABELS[action]), code="forbidden")
+    check_permission(actor, task, transition, permissions, label)
     return transition
 
 
-def _event(task, actor, action, *, from_state="", to_state="", comment="", changes=None):
-    return TaskEvent.objects.create(
-        task=task,
-        actor=actor,
-        action=action,
-        from_state=from_state,
-        to_state=to_state,
-        comment=comment,
-        changes=changes or {},
-    )
-
-
-def _require_text(value, field, message):
-    value = (value or "").strip()
-    if not value:
-        raise ApplicationError(message, field=field)
-    return value
+def _event(task, actor, action, **fields):
+    return record_event(TaskEvent, task=task, actor=actor, action=action, **fields)
 
 
 def _check_progress(progress):

@@ -6,10 +6,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chuangcheng.exceptions import ApplicationError
+from chuangcheng.servicekit import clean_text
 
 from .. import permissions
 from ..models import Recurrence, Task, TaskAction
-from .common import _event, _notify_unit, _require_text
+from .common import _event, _notify_unit
 
 # --- creation ---------------------------------------------------------------------------------
 
@@ -56,7 +57,7 @@ def _create(
     """Validate and create a task with its first event (callers have checked permission:
     ``task_create``, decomposition, the recurrence job and the import). ``notify=False``: the
     caller tells the owner unit itself (the import sends one digest per unit)."""
-    title = _require_text(title, "title", _("请填写任务名称。"))
+    title = clean_text(title, "title", _("请填写任务名称。"))
     start_date = start_date or timezone.localdate()
     if deadline is None:
         raise ApplicationError(_("请填写完成时限。"), field="deadline")

@@ -4,10 +4,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from chuangcheng.exceptions import ApplicationError
+from chuangcheng.servicekit import clean_text
 
 from .. import permissions
 from ..models import Priority, Task, TaskAction, TaskState
-from .common import _check, _event, _locked, _notify_unit, _require_text
+from .common import _check, _event, _locked, _notify_unit
 from .creation import _create
 
 # --- management -------------------------------------------------------------------------------
@@ -17,7 +18,7 @@ from .creation import _create
 def task_change_deadline(*, actor, task_id, deadline, reason):
     task = _locked(actor, task_id)
     _check(actor, task, "change_deadline")
-    reason = _require_text(reason, "reason", _("调整时限时请填写原因。"))
+    reason = clean_text(reason, "reason", _("调整时限时请填写原因。"))
     if deadline is None or deadline < task.start_date:
         raise ApplicationError(_("新的完成时限不能早于开始日期。"), field="deadline")
     old = task.deadline
@@ -32,7 +33,7 @@ def task_change_deadline(*, actor, task_id, deadline, reason):
 def task_reassign(*, actor, task_id, owner_unit, reason):
     task = _locked(actor, task_id)
     _check(actor, task, "reassign")
-    reason = _require_text(reason, "reason", _("调整责任单位时请填写原因。"))
+    reason = clean_text(reason, "reason", _("调整责任单位时请填写原因。"))
     if owner_unit.pk == task.owner_unit_id:
         raise ApplicationError(_("新的责任单位与原单位相同。"), field="owner_unit")
     old = task.owner_unit
@@ -54,7 +55,7 @@ def task_instruct(*, actor, task_id, text):
     """领导批示: stays on the timeline and notifies the owner unit."""
     task = _locked(actor, task_id)
     _check(actor, task, "instruct")
-    text = _require_text(text, "text", _("请填写批示内容。"))
+    text = clean_text(text, "text", _("请填写批示内容。"))
     event = _event(task, actor, TaskAction.INSTRUCT, comment=text)
     _notify_unit(task, task.owner_unit_id, _("领导批示：%(t)s") % {"t": task.title}, text)
     return event
@@ -121,7 +122,7 @@ def task_update(*, actor, task_id, data):
             field=field,
         )
     if "title" in data:
-        data = {**data, "title": _require_text(data["title"], "title", _("请填写任务名称。"))}
+        data = {**data, "title": clean_text(data["title"], "title", _("请填写任务名称。"))}
     if "priority" in data and data["priority"] not in Priority.values:
         raise ApplicationError(_("未知的优先级。"), field="priority")
     changes, fields = {}, []

@@ -5,9 +5,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chuangcheng.exceptions import ApplicationError
+from chuangcheng.servicekit import clean_text
 
 from ..models import TaskAction, TaskUpdate
-from .common import _attach, _check, _check_progress, _checked_files, _event, _locked, _notify_unit, _require_text
+from .common import _attach, _check, _check_progress, _checked_files, _event, _locked, _notify_unit
 
 # --- the owner unit ---------------------------------------------------------------------------
 
@@ -18,7 +19,7 @@ def task_report(*, actor, task_id, progress, note, files=()):
     task = _locked(actor, task_id)
     transition = _check(actor, task, "report")
     progress = _check_progress(progress)
-    note = _require_text(note, "note", _("请填写进展情况。"))
+    note = clean_text(note, "note", _("请填写进展情况。"))
     checked = _checked_files(files)
     update = TaskUpdate.objects.create(task=task, author=actor, progress=progress, note=note)
     _attach(task, update, actor, checked)
@@ -42,7 +43,7 @@ def task_submit(*, actor, task_id, note, files=()):
     """提交验收: the owner unit says the task is done. Evidence is required when the task says so."""
     task = _locked(actor, task_id)
     transition = _check(actor, task, "submit")
-    note = _require_text(note, "note", _("请填写完成情况说明。"))
+    note = clean_text(note, "note", _("请填写完成情况说明。"))
     checked = _checked_files(files)
     if task.evidence_required and not checked and not task.attachments.exists():
         raise ApplicationError(_("该任务要求上传佐证材料（照片或文件）后才能提交验收。"), field="files")
@@ -88,7 +89,7 @@ def task_return(*, actor, task_id, reason):
     """退回: the submission is not good enough; the owner unit gets the reason and works on."""
     task = _locked(actor, task_id)
     transition = _check(actor, task, "return")
-    reason = _require_text(reason, "reason", _("退回时请填写原因。"))
+    reason = clean_text(reason, "reason", _("退回时请填写原因。"))
     # Submitting set the progress to 100; a returned task goes back to what it reported before.
     last_submit = task.events.filter(action=TaskAction.SUBMIT).order_by("-id").values_list("changes", flat=True).first()
     before = (last_submit or {}).get("progress", [task.progress])[0]

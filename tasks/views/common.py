@@ -11,6 +11,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from chuangcheng import pages
 from chuangcheng.exceptions import ApplicationError
 
 from .. import permissions, selectors, services
@@ -140,7 +141,9 @@ def _alert(error):
 
 def message_page(request, *, status, alert, task=None):
     """A refusal as a page of its own (403, 409), with the way back."""
-    return render(request, "tasks/message.html", {"alert": alert, "task": task}, status=status)
+    links = [pages.link(reverse("tasks:detail", args=[task.pk]), _("返回任务页面"), primary=True)] if task else []
+    links.append(pages.link(reverse("tasks:my_work"), _("我的待办")))
+    return pages.message_page(request, status=status, alert=alert, links=links)
 
 
 def _refused(request, task, error, *, partial="card"):

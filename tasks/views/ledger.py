@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from chuangcheng import listpages
 from chuangcheng.campaigns.models import Campaign, Indicator
 from chuangcheng.org.models import Region, RegionLevel, Unit
 from chuangcheng.xlsx import xlsx_response
@@ -26,10 +27,7 @@ def _ledger_filter(request):
     the person can see (an out-of-scope choice is ignored, never an error page). The state is
     applied last, so the same filtered list also gives the counts per state for the chips."""
     user = request.user
-    data = request.GET.copy()
-    states = [s for s in data.getlist("state") if s in TaskState.values]
-    for key in ("page", "state"):
-        data.pop(key, None)
+    data, states = listpages.requested_states(request, TaskState.values)
     filterset = TaskFilter(data, queryset=selectors.task_list(user=user))
     fields = filterset.form.fields
     campaigns = Campaign.objects.visible_to(user)
@@ -54,11 +52,6 @@ def ledger(request):
     page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
     rollups = selectors.task_rollups([t.pk for t in page])
     counts = selectors.state_counts(filterset.qs)
-    chips = [{"value": None, "label": _("全部"), "count": counts["total"], "active": not states}]
-    chips += [
-        {"value": value, "label": label, "count": counts[value], "active": states == [value]}
-        for value, label in TaskState.choices
-    ]
     # Each select's options, read once: a template loop (or list()) over the choices would
     # COUNT the queryset first, then read it.
     fields = filterset.form.fields
@@ -72,7 +65,7 @@ def ledger(request):
         "states": states,
         "page": page,
         "rows": _rows(page, rollups=rollups),
-        "chips": chips,
+        "chips": listpages.state_chips(counts, TaskState.choices, states),
         "overdue_count": counts["overdue"],
         "overdue_active": request.GET.get("overdue") == "true",
         "leader_unlinked_count": counts["leader_unlinked"],

@@ -11,34 +11,13 @@ from accountability import services
 from accountability.models import Commendation, Decision, Interview
 from chuangcheng.notifications.models import Notice
 from tasks.models import Task
-from tests.api_matrix import METHODS, Case, client_for, snapshot
+from tests.api_matrix import METHODS, UNIT_ROLES, Case, client_for, expecting, parametrize, snapshot
 from tests.dossiers.conftest import pdf
 
-ROLES = ["anonymous", "nobody", "staff_b", "staff", "head", "district_supervisor", "supervisor", "leader", "admin"]
+ROLES = UNIT_ROLES
 
 
-def expect(
-    anonymous=403,
-    nobody=404,
-    staff_b=404,
-    staff=404,
-    head=200,
-    district_supervisor=404,
-    supervisor=200,
-    leader=200,
-    admin=200,
-):
-    return dict(
-        anonymous=anonymous,
-        nobody=nobody,
-        staff_b=staff_b,
-        staff=staff,
-        head=head,
-        district_supervisor=district_supervisor,
-        supervisor=supervisor,
-        leader=leader,
-        admin=admin,
-    )
+expect = expecting(ROLES, 200, anonymous=403, nobody=404, staff_b=404, staff=404, district_supervisor=404)
 
 
 LIST = expect(nobody=200, staff_b=200, staff=200, district_supervisor=200)
@@ -72,14 +51,6 @@ PREFIX = {
     "commendation": "/api/v1/commendations/",
 }
 MODELS = {"interview": Interview, "accountability-decision": Decision, "commendation": Commendation}
-
-
-def _params():
-    return [
-        pytest.param(case, role, case.expected[role], id=f"{case.basename}-{case.action}-{case.target}-{role}")
-        for case in MATRIX
-        for role in ROLES
-    ]
 
 
 @pytest.fixture
@@ -169,7 +140,7 @@ def _everything():
     return [snapshot(m) for m in (Interview, Decision, Commendation, Task, Notice)]
 
 
-@pytest.mark.parametrize(("case", "role", "status"), _params())
+@pytest.mark.parametrize(("case", "role", "status"), parametrize(MATRIX))
 def test_permission_matrix(world, case, role, status):
     method = METHODS.get(case.action, "get")
     payload = _payload(world, case)

@@ -10,34 +10,13 @@ from django.conf import settings
 from chuangcheng.notifications.models import Notice
 from dossiers import services
 from dossiers.models import DossierEvent, Material, MaterialVersion, Requirement
-from tests.api_matrix import METHODS, Case, client_for, snapshot
+from tests.api_matrix import METHODS, UNIT_ROLES, Case, client_for, expecting, parametrize, snapshot
 from tests.dossiers.conftest import html_as_pdf, pdf
 
-ROLES = ["anonymous", "nobody", "staff_b", "staff", "head", "district_supervisor", "supervisor", "leader", "admin"]
+ROLES = UNIT_ROLES
 
 
-def expect(
-    anonymous=403,
-    nobody=404,
-    staff_b=404,
-    staff=200,
-    head=200,
-    district_supervisor=200,
-    supervisor=200,
-    leader=200,
-    admin=200,
-):
-    return dict(
-        anonymous=anonymous,
-        nobody=nobody,
-        staff_b=staff_b,
-        staff=staff,
-        head=head,
-        district_supervisor=district_supervisor,
-        supervisor=supervisor,
-        leader=leader,
-        admin=admin,
-    )
+expect = expecting(ROLES, 200, anonymous=403, nobody=404, staff_b=404)
 
 
 LIST = expect(nobody=200, staff_b=200)
@@ -79,14 +58,6 @@ MATRIX = [
 MATRIX_ROUTES = {(c.basename, c.action) for c in MATRIX}
 PATHS = {"upload": "upload", "new_version": "new-version", "approve": "approve", "return_material": "return"}
 MULTIPART = {"upload", "new_version"}
-
-
-def _params():
-    return [
-        pytest.param(case, role, case.expected[role], id=f"{case.basename}-{case.action}-{case.target}-{role}")
-        for case in MATRIX
-        for role in ROLES
-    ]
 
 
 @pytest.fixture
@@ -150,7 +121,7 @@ def _everything():
     return [snapshot(m) for m in (Requirement, Material, MaterialVersion, DossierEvent, Notice)] + [_media_files()]
 
 
-@pytest.mark.parametrize(("case", "role", "status"), _params())
+@pytest.mark.parametrize(("case", "role", "status"), parametrize(MATRIX))
 def test_permission_matrix(world, case, role, status):
     method = METHODS.get(case.action, "get" if case.action in ("file", "get") else "post")
     payload = _payload(world, case.action)

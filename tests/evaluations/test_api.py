@@ -11,34 +11,13 @@ from django.utils import timezone
 from evaluations import scoring, services
 from evaluations.models import Answer, Round, RoundSite
 from inspections.models import Issue
-from tests.api_matrix import METHODS, Case, client_for, snapshot
+from tests.api_matrix import METHODS, UNIT_ROLES, Case, client_for, expecting, parametrize, snapshot
 from tests.evaluations.conftest import jpeg
 
-ROLES = ["anonymous", "nobody", "staff_b", "staff", "head", "district_supervisor", "supervisor", "leader", "admin"]
+ROLES = UNIT_ROLES
 
 
-def expect(
-    anonymous=403,
-    nobody=404,
-    staff_b=404,
-    staff=404,
-    head=404,
-    district_supervisor=200,
-    supervisor=200,
-    leader=200,
-    admin=200,
-):
-    return dict(
-        anonymous=anonymous,
-        nobody=nobody,
-        staff_b=staff_b,
-        staff=staff,
-        head=head,
-        district_supervisor=district_supervisor,
-        supervisor=supervisor,
-        leader=leader,
-        admin=admin,
-    )
+expect = expecting(ROLES, 200, anonymous=403, nobody=404, staff_b=404, staff=404, head=404)
 
 
 LIST = expect(nobody=200, staff_b=200, staff=200, head=200)
@@ -129,7 +108,7 @@ def _payload(w, case):
 
 @pytest.mark.parametrize(
     ("case", "role", "status"),
-    [pytest.param(c, r, c.expected[r], id=f"{c.basename}-{c.action}-{c.target}-{r}") for c in MATRIX for r in ROLES],
+    parametrize(MATRIX),
 )
 def test_permission_matrix(world, case, role, status):
     before = (snapshot(Round), snapshot(Answer), snapshot(Issue))

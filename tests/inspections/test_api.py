@@ -20,45 +20,14 @@ from chuangcheng.org.models import Membership, User
 from inspections import services
 from inspections.models import Inspection, Issue, IssueEvent, IssueState, Photo, PhotoKind
 from inspections.workflow import TRANSITIONS, allowed_actions
-from tests.api_matrix import METHODS, Case, client_for, snapshot
+from tests.api_matrix import METHODS, UNIT_ROLES, Case, client_for, expecting, parametrize, snapshot
 from tests.factories import SiteFactory
 from tests.inspections.conftest import LAT, LNG, raw_upload, upload
 
-ROLES = [
-    "anonymous",
-    "nobody",
-    "staff_b",
-    "staff",
-    "head",
-    "district_supervisor",
-    "supervisor",
-    "leader",
-    "admin",
-]
+ROLES = UNIT_ROLES
 
 
-def expect(
-    anonymous=403,
-    nobody=404,
-    staff_b=404,
-    staff=200,
-    head=200,
-    district_supervisor=200,
-    supervisor=200,
-    leader=200,
-    admin=200,
-):
-    return dict(
-        anonymous=anonymous,
-        nobody=nobody,
-        staff_b=staff_b,
-        staff=staff,
-        head=head,
-        district_supervisor=district_supervisor,
-        supervisor=supervisor,
-        leader=leader,
-        admin=admin,
-    )
+expect = expecting(ROLES, 200, anonymous=403, nobody=404, staff_b=404)
 
 
 # Anonymous callers are refused (403: session authentication first); everyone else lists their scope.
@@ -282,18 +251,10 @@ def _call(client, method, url, payload, multipart):
     return getattr(client, method)(url, payload, format="multipart" if multipart else "json")
 
 
-def _params():
-    return [
-        pytest.param(case, role, case.expected[role], id=f"{case.basename}-{case.action}-{case.target}-{role}")
-        for case in MATRIX
-        for role in ROLES
-    ]
-
-
 READS = {"photos", "photo_file", "events", "integrity"}
 
 
-@pytest.mark.parametrize(("case", "role", "status"), _params())
+@pytest.mark.parametrize(("case", "role", "status"), parametrize(MATRIX))
 def test_permission_matrix(world, case, role, status):
     obj = _target(world, case)
     method = METHODS.get(case.action, "get" if case.action in READS else "post")

@@ -16,46 +16,15 @@ from chuangcheng.org.models import User
 from tasks import services
 from tasks.models import Task, TaskAttachment, TaskEvent, TaskState, TaskUpdate
 from tasks.workflow import allowed_actions
-from tests.api_matrix import METHODS, Case, client_for, snapshot
+from tests.api_matrix import METHODS, UNIT_ROLES, Case, client_for, expecting, parametrize, snapshot
 from tests.factories import IndicatorFactory, MembershipFactory, TaskFactory, UserFactory
 from tests.tasks.conftest import fake_jpg, png
 
 # Everyone the ledger knows: 甲一街道办's staff and head own the 甲 tasks; staff_b works at 乙一街道办.
-ROLES = [
-    "anonymous",
-    "nobody",
-    "staff_b",
-    "staff",
-    "head",
-    "district_supervisor",
-    "supervisor",
-    "leader",
-    "admin",
-]
+ROLES = UNIT_ROLES
 
 
-def expect(
-    anonymous=403,
-    nobody=404,
-    staff_b=404,
-    staff=200,
-    head=200,
-    district_supervisor=200,
-    supervisor=200,
-    leader=200,
-    admin=200,
-):
-    return dict(
-        anonymous=anonymous,
-        nobody=nobody,
-        staff_b=staff_b,
-        staff=staff,
-        head=head,
-        district_supervisor=district_supervisor,
-        supervisor=supervisor,
-        leader=leader,
-        admin=admin,
-    )
+expect = expecting(ROLES, 200, anonymous=403, nobody=404, staff_b=404)
 
 
 # Anonymous callers are refused (403: session authentication first); everyone else lists their scope.
@@ -138,14 +107,6 @@ ACTION_PATHS = {
     "timeline": "timeline",
 }
 MULTIPART = {"report", "submit"}
-
-
-def _params():
-    return [
-        pytest.param(case, role, case.expected[role], id=f"{case.basename}-{case.action}-{case.target}-{role}")
-        for case in MATRIX
-        for role in ROLES
-    ]
 
 
 @pytest.fixture
@@ -259,7 +220,7 @@ def _call(client, method, url, payload, action):
     return getattr(client, method)(url, payload, format="multipart" if action in MULTIPART else "json")
 
 
-@pytest.mark.parametrize(("case", "role", "status"), _params())
+@pytest.mark.parametrize(("case", "role", "status"), parametrize(MATRIX))
 def test_permission_matrix(request, world, case, role, status):
     if case.target in OFFICE_TARGETS:
         request.getfixturevalue("office_tasks")

@@ -397,6 +397,21 @@ def test_ledger_counts_chips_filters_and_rollup(client, people, ledger_tasks):
     assert "<html" not in html(response)  # the results part only
 
 
+def test_filter_checkboxes_stay_ticked_on_a_filtered_page(client, people):
+    """A page opened with 已超期 (a chip's link, a reload) shows the box ticked, so the next 查询
+    keeps it — the ledger and the issue list share the filter card."""
+    client.force_login(people.supervisor)
+    for url, ticked, unticked in [
+        (reverse("tasks:ledger"), ("overdue", "lagging"), ("top_level",)),
+        (reverse("inspections:issue_list"), ("overdue", "urgent"), ("reworked",)),
+    ]:
+        page = html(client.get(url, {name: "true" for name in ticked}))
+        for name in ticked:
+            assert re.search(rf'name="{name}" value="true" checked>', page), name
+        for name in unticked:
+            assert re.search(rf'name="{name}" value="true">', page), name
+
+
 def test_ledger_is_scoped_for_a_district_supervisor(client, people, ledger_tasks):
     client.force_login(people.district_supervisor)
     titles = shown(client.get(reverse("tasks:ledger")), "task-title")

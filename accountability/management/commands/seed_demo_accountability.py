@@ -21,7 +21,7 @@ from chuangcheng.campaigns.models import Campaign, Indicator
 from chuangcheng.org.models import Membership, Unit
 from chuangcheng.reports.models import Briefing
 from dossiers.demo import demo_file
-from inspections.models import CLOCK_STATES, Issue
+from inspections.models import Issue
 
 INTERVIEW_REASON = "问题整改长期超期、多次被通报，按照《创城工作问责办法》进行约谈。"
 DECISION_REASON = "建筑工地扬尘问题反复出现，推诿扯皮，整改不力。"
@@ -69,12 +69,7 @@ class Command(BaseCommand):
     def _interview(self, campaign, actor, today):
         if Interview.objects.filter(campaign=campaign, reason=INTERVIEW_REASON).exists():
             return
-        overdue = Issue.objects.filter(
-            campaign=campaign,
-            state__in=CLOCK_STATES,
-            rectification_deadline__lt=timezone.now(),
-            responsible_unit__kind="territorial",
-        )
+        overdue = Issue.objects.filter(campaign=campaign, responsible_unit__kind="territorial").overdue()
         # The street with the most overdue issues — not the demo clerk's own (jingbanren's
         # 我的待办 is a fixed morning of work; the interview's follow-up task would add to it).
         clerk_units = Membership.objects.filter(user__username="jingbanren").values("unit_id")

@@ -23,6 +23,7 @@ from chuangcheng.org.models import (
 from chuangcheng.org.selectors import region_full_names
 
 from .base import LabelField, VisiblePrimaryKeyRelatedField
+from .representation import CompiledRepresentation
 
 # --- Regions -----------------------------------------------------------------------------------
 
@@ -98,6 +99,16 @@ class RegionUpdateSerializer(serializers.Serializer):
 
 
 # --- Units -------------------------------------------------------------------------------------
+
+
+class UnitRefSerializer(CompiledRepresentation, serializers.ModelSerializer):
+    """A unit as the other apps' answers name it (a task's cooperating units, an issue's
+    responsible unit): its id and name."""
+
+    class Meta:
+        model = Unit
+        fields = ["id", "name"]
+        read_only_fields = fields
 
 
 class UnitSerializer(serializers.ModelSerializer):

@@ -44,7 +44,7 @@ def leader_extras(user, campaign, now=None):
         ],
         "tasks": [
             {"id": t.pk, "title": t.title, "unit": t.owner_unit.name, "deadline": t.deadline.isoformat(),
-             "progress": t.progress, "overdue": t.deadline < day}
+             "progress": t.progress, "overdue": t.is_overdue(day)}
             for t in tasks[:20]
         ],
     }  # fmt: skip

@@ -47,7 +47,6 @@ from .output import (
     IssueRefusalSerializer,
     IssueRegionRefSerializer,
     IssueSerializer,
-    IssueUnitRefSerializer,
     RegionNamesListSerializer,
 )
 
@@ -80,7 +79,6 @@ __all__ = [
     "IssueRequestReassignmentSerializer",
     "IssueSerializer",
     "IssueSubmitSerializer",
-    "IssueUnitRefSerializer",
     "PhotoUploadSerializer",
     "RegionNamesListSerializer",
 ]

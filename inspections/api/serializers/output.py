@@ -11,7 +11,8 @@ from rest_framework import serializers
 
 from chuangcheng.org.api.base import LabelField
 from chuangcheng.org.api.representation import CompiledRepresentation
-from chuangcheng.org.models import Region, Unit, User
+from chuangcheng.org.api.serializers import UnitRefSerializer
+from chuangcheng.org.models import Region, User
 from chuangcheng.org.selectors import region_full_names
 from inspections.models import (
     Inspection,
@@ -33,13 +34,6 @@ def _absolute(request, path):
 
 
 # --- Output: references ------------------------------------------------------------------------
-
-
-class IssueUnitRefSerializer(CompiledRepresentation, serializers.ModelSerializer):
-    class Meta:
-        model = Unit
-        fields = ["id", "name"]
-        read_only_fields = fields
 
 
 class IssueCategoryRefSerializer(CompiledRepresentation, serializers.ModelSerializer):
@@ -189,7 +183,7 @@ class IssueSerializer(CompiledRepresentation, serializers.ModelSerializer):
     source_display = LabelField(source="source")
     state_display = LabelField(source="state")
     region = IssueRegionRefSerializer(read_only=True)
-    responsible_unit = IssueUnitRefSerializer(read_only=True, allow_null=True)
+    responsible_unit = UnitRefSerializer(read_only=True, allow_null=True)
     site_name = serializers.CharField(source="site.name", read_only=True, allow_null=True)
     pending_request_display = LabelField(source="pending_request")
     overdue = serializers.SerializerMethodField(help_text=_("已过整改时限且仍由责任单位整改（已交办或整改中）。"))

@@ -1,0 +1,41 @@
+"""What the filtered list pages share (任务台账, 问题清单): the states asked for, the counts per
+state in one query, and the chips above the table — 全部 and one per state, each with its count
+(``templates/partials/_state_chips.html`` draws them with the page's overdue chip).
+
+The state is applied last: the filter runs over every state, so the same filtered list gives
+the count of each chip.
+"""
+
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+
+
+def requested_states(request, values):
+    """``(data, states)``: the query string without ``page`` and ``state`` (what the filter
+    runs on) and the states asked for among ``values`` (unknown ones dropped)."""
+    data = request.GET.copy()
+    states = [s for s in data.getlist("state") if s in values]
+    for key in ("page", "state"):
+        data.pop(key, None)
+    return data, states
+
+
+def state_counts(queryset, values, **figures):
+    """``{state: count}`` for every state in ``values``, plus ``total`` and each of ``figures``
+    (name → aggregate, e.g. the overdue count), in one query."""
+    return queryset.order_by().aggregate(
+        total=Count("id"),
+        **figures,
+        **{state: Count("id", filter=Q(state=state)) for state in values},
+    )
+
+
+def state_chips(counts, choices, states):
+    """全部, then one chip per state of ``choices``: value, label, count, and whether it is the
+    one asked for."""
+    chips = [{"value": None, "label": _("全部"), "count": counts["total"], "active": not states}]
+    chips += [
+        {"value": value, "label": label, "count": counts[value], "active": states == [value]}
+        for value, label in choices
+    ]
+    return chips
