@@ -330,6 +330,8 @@ class TaskLeader(models.Model):
         return f"{self.leader} → {self.task}（{self.get_kind_display()}）"
 
 
-def assigned_task_ids(user):
+def assigned_task_ids(leader_id):
     """The tasks a leader answers for by 领导包保, in active campaigns (org's scope reads it)."""
-    return TaskLeader.objects.filter(leader=user, task__campaign__status="active").values_list("task_id", flat=True)
+    return TaskLeader.objects.filter(leader_id=leader_id, task__campaign__status="active").values_list(
+        "task_id", flat=True
+    )

@@ -36,9 +36,10 @@ class Scope:
     unit_ids: frozenset = field(default_factory=frozenset)  # units whose objects the person sees as theirs
     roles: frozenset = field(default_factory=frozenset)
     site_ids: frozenset = field(default_factory=frozenset)
-    # What a leader is assigned in apps above this one (("task", frozenset of ids), …): see
-    # :func:`register_assigned`; read with :meth:`assigned_ids`.
-    assigned: tuple = ()
+    # A leader's id, for what apps above this one assign them (:func:`register_assigned`), read
+    # on first use by :meth:`assigned_ids` and kept here (a list that never asks costs nothing).
+    leader_id: int | None = None
+    _assigned: dict = field(default_factory=dict, compare=False, repr=False)
     # The part of ``region_paths`` a person answers for as a leader (领导包保 regions and a leader
     # membership's explicit scope): where they may 批示, as opposed to where they supervise.
     leader_region_paths: tuple = ()
@@ -50,7 +51,11 @@ class Scope:
 
     def assigned_ids(self, kind):
         """Ids of the ``kind`` objects (e.g. "task") this leader is assigned (领导包保)."""
-        return dict(self.assigned).get(kind, frozenset())
+        if self.leader_id is None or kind not in _assigned:
+            return frozenset()
+        if kind not in self._assigned:
+            self._assigned[kind] = frozenset(_assigned[kind](self.leader_id))
+        return self._assigned[kind]
 
     @property
     def ancestor_paths(self):
@@ -114,7 +119,7 @@ def scope_for(user):
 
 
 # Leader-assignable objects of the apps above (tasks: ``TaskLeader``), registered at ready():
-# ``ids(user)`` → the ids assigned to that leader in active campaigns.
+# ``ids(leader_id)`` → the ids assigned to that leader in active campaigns.
 _assigned = {}
 
 
@@ -148,7 +153,7 @@ def _compute(user):
             region_paths.add(scope_path or unit_path)
         else:
             home_paths.add(unit_path)
-    site_ids, assigned = set(), ()
+    site_ids = set()
     if "leader" in roles:
         assignments = LeaderAssignment.objects.filter(leader=user, campaign__status="active")
         for region_path, site_id in assignments.values_list("region__path", "site_id"):
@@ -156,7 +161,6 @@ def _compute(user):
                 leader_paths.add(region_path)
             if site_id:
                 site_ids.add(site_id)
-        assigned = tuple((kind, frozenset(ids(user))) for kind, ids in sorted(_assigned.items()))
     region_paths |= leader_paths
     return Scope(
         covers_all_regions=_covers_all_regions(region_paths),
@@ -165,6 +169,6 @@ def _compute(user):
         unit_ids=_unit_ids(memberships),
         roles=roles,
         site_ids=frozenset(site_ids),
-        assigned=assigned,
+        leader_id=user.pk if "leader" in roles else None,
         leader_region_paths=tuple(sorted(leader_paths)),
     )
