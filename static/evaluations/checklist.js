@@ -2,7 +2,8 @@
 // The form is sent with fetch so that a dropped network loses nothing: what was filled in (and
 // the photos chosen) stays in the page, a banner says so, and the same form is sent again when
 // the phone is back online (or on a tap). The server keys answers on site and item, so sending
-// twice never doubles anything.
+// twice never doubles anything. What is typed is also kept in the browser's IndexedDB
+// (static/inspections/offline.js, <form data-offline>), so a reload or a closed tab keeps it.
 (function () {
   "use strict";
 
@@ -60,7 +61,9 @@
         form.dataset.sending = "";
         form.dataset.pending = "";
         if (r.data.ok) {
-          window.location.assign(r.data.redirect);
+          // What was kept on the phone (static/inspections/offline.js) has arrived: forget it.
+          var kept = window.ccOffline ? window.ccOffline.dropDraft() : Promise.resolve();
+          kept.then(null, function () { /* nothing kept */ }).then(function () { window.location.assign(r.data.redirect); });
           return;
         }
         banner(form, r.data.message, "danger");

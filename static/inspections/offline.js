@@ -1,5 +1,6 @@
-// 创城督办 · forms that must survive a bad signal (`<form data-offline>`): 现场检查登记 and the
-// unit's 提交核查 (rectification with after-photos). Loaded with `defer`.
+// 创城督办 · forms that must survive a bad signal (`<form data-offline>`): 现场检查登记, the
+// unit's 提交核查 (rectification with after-photos) and — its draft only (data-offline="draft":
+// it sends and resends itself) — the 模拟测评 checklist at a site. Loaded with `defer`.
 //
 // - Every record carries a key this page makes (hidden `client_key`): the server keeps one issue
 //   per key and person, so a record sent twice — a retry after a dropped connection — is one issue.
@@ -247,13 +248,17 @@
         });
       });
       if (draft.files.length && window.DataTransfer) {
-        var input = form.querySelector("input[type=file][name=photos]");
-        var transfer = new DataTransfer();
-        draft.files.forEach(function (f) { transfer.items.add(new File([f.blob], f.filename, { type: f.type || "image/jpeg" })); });
-        if (input) {
+        // Each file input gets its own photos back (photos; a checklist's photo_<item>).
+        var byName = {};
+        draft.files.forEach(function (f) { (byName[f.name] = byName[f.name] || []).push(f); });
+        Object.keys(byName).forEach(function (name) {
+          var input = form.querySelector("input[type=file][name='" + name + "']");
+          if (!input) return;
+          var transfer = new DataTransfer();
+          byName[name].forEach(function (f) { transfer.items.add(new File([f.blob], f.filename, { type: f.type || "image/jpeg" })); });
           input.files = transfer.files;
           input.dispatchEvent(new Event("change", { bubbles: true }));
-        }
+        });
       }
       var note = document.querySelector("[data-draft-restored]");
       if (note) note.hidden = false;
@@ -291,6 +296,7 @@
     function (event) {
       var form = event.target;
       if (!(form instanceof HTMLFormElement) || form !== captureForm()) return;
+      if (form.dataset.offline === "draft") return; // it sends (and resends) itself: only the draft is ours
       ensureKey(form);
       lastSnapshot = snapshot(form);
       if (navigator.onLine !== false) return;
@@ -351,6 +357,9 @@
       status.scrollIntoView({ block: "start" });
     }
   }
+
+  // For a form that sends itself (the 模拟测评 checklist): forget the draft once it arrived.
+  window.ccOffline = { dropDraft: dropDraft };
 
   document.addEventListener("DOMContentLoaded", function () {
     ensureKey(captureForm());

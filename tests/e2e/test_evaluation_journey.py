@@ -87,3 +87,38 @@ def test_checklist_on_a_phone_survives_a_dropped_network(
     # The one failed request is the submission sent while the network was cut, on purpose.
     page_log.errors = [e for e in page_log.errors if "ERR_INTERNET_DISCONNECTED" not in e]
     page_log.assert_clean()
+
+
+def test_a_checklist_half_filled_survives_a_reload(new_page, page_log, people, campaign, city, settings, tmp_path):
+    """模拟测评 on a phone: what was answered, photo included, is kept in the browser — a reload
+    (or a closed tab) on a bad signal loses nothing."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    today = timezone.localdate()
+    round_ = services.round_create(
+        actor=people.supervisor,
+        campaign=campaign,
+        name="12月第二轮",
+        region=city.city,
+        starts_on=today,
+        ends_on=today + dt.timedelta(days=3),
+        quotas={"market": 1},
+        seed=5,
+        inspectors=[people.district_supervisor, people.supervisor],
+    )
+    rs = RoundSite.objects.get(round=round_, inspector=people.district_supervisor)
+    photo = tmp_path / "现场.jpg"
+    photo.write_bytes(jpeg(7).read())
+    phone = new_page(viewport=PHONE)
+    sign_in(phone, people.district_supervisor.username, f"/evaluations/sites/{rs.pk}/")
+    items = phone.get_by_test_id("item")
+    card = items.nth(0)
+    card.get_by_text("不合格", exact=True).click()
+    card.locator("input[type=file]").set_input_files(str(photo))
+    card.get_by_label("说明").fill("桥下暴露垃圾")
+    phone.wait_for_timeout(800)  # the draft is kept 300 ms after the last change
+    phone.reload()
+    expect(phone.get_by_test_id("draft-restored")).to_be_visible()
+    card = phone.get_by_test_id("item").nth(0)
+    expect(card.get_by_label("说明")).to_have_value("桥下暴露垃圾")
+    assert phone.evaluate("document.querySelector('[data-item-card] input[type=file]').files.length") == 1
+    page_log.assert_clean()
