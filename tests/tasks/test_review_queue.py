@@ -52,5 +52,5 @@ def test_staff_see_no_review_section(client, people, task):
 def test_leader_home_names_the_assigned_districts(client, people, city):
     client.force_login(people.leader)
     page = html(client.get(reverse("home")))
-    scopes = re.findall(r"管辖范围：([^<]+)<", page)
+    scopes = re.findall(r"包保：([^<]+)<", page)  # a leader answers for their 包保 districts
     assert scopes and all("甲区" in s or "乙区" in s for s in scopes)
