@@ -49,7 +49,9 @@ class TaskLeaderAdmin(ServiceDeletes, admin.ModelAdmin):
             )
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if db_field.name == "task":
-            field.help_text = _("任务的编号：任务页地址 /tasks/编号/ 中的数字。")
+            field.help_text = _(
+                "任务的编号：打开任务页，地址 /tasks/编号/ 中的数字（不是台账里的序号）。保存后核对提示中的任务名称。"
+            )
             field.error_messages["invalid_choice"] = _("没有这个编号的任务。")
         return field
 

@@ -4,7 +4,7 @@
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -264,7 +264,8 @@ def issue_submit(*, actor, issue_id, measures, photos=(), client_key="", based_o
     client_key = (client_key or "").strip()[:64]
     if client_key and submission_received(issue, actor, client_key):
         return issue
-    if based_on is not None and issue.events.filter(pk__gt=based_on).exclude(to_state="").exists():
+    moved_on = issue.events.filter(pk__gt=based_on or 0).exclude(to_state="").exclude(to_state=F("from_state"))
+    if based_on is not None and moved_on.exists():
         raise ApplicationError(
             _("该问题在您填写之后已有变化（如已被核查退回或改派），这份提交没有生效：请刷新页面，核对后重新提交。"),
             code="conflict",

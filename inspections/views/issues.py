@@ -213,7 +213,8 @@ def _detail_page(request, issue, *, bound=None, alert=None, status=200):
         # 提交核查 from a phone on a bad signal (static/inspections/offline.js): a key per
         # submission, and the keys this person's submissions arrived with (a kept draft or a
         # queued copy of one that already arrived is dropped, never sent again).
-        "offline": "submit" in actions,
+        # (the unit's people keep the panel after the state moved on: it says what was sent late)
+        "offline": "submit" in actions or permissions.is_responsible(user, issue),
         "client_key": bound.data.get("client_key", "") if bound is not None else uuid.uuid4().hex,
         "based_on": bound.data.get("based_on", "") if bound is not None else last_state_change(events),
         "received_keys": [
@@ -352,7 +353,7 @@ def _based_on(request):
 
 def last_state_change(events):
     """The id of the last event that changed the issue's state (what a form was filled against)."""
-    return max((e.pk for e in events if e.to_state), default=0)
+    return max((e.pk for e in events if e.to_state and e.to_state != e.from_state), default=0)
 
 
 @login_required

@@ -95,14 +95,29 @@
     return document.querySelector("[data-outbox]");
   }
 
+  // The address this page's records are for: its form's, or — once the form is gone (the issue
+  // moved on) — the one the panel names, so what waits or was refused is still shown here.
+  function here() {
+    var form = captureForm();
+    if (form) return form.action;
+    var panel = box();
+    return panel && panel.dataset.outboxUrl ? new URL(panel.dataset.outboxUrl, location.href).href : null;
+  }
+
   function render() {
     var panel = box();
     if (!panel) return Promise.resolve();
     return run(OUTBOX, "readonly", function (store) { return store.getAll(); }).then(function (records) {
-      records = (records || []).filter(function (r) { return r.url === (captureForm() || {}).action; });
+      records = (records || []).filter(function (r) { return r.url === here(); });
       panel.hidden = records.length === 0;
-      var count = panel.querySelector("[data-outbox-count]");
-      if (count) count.textContent = String(records.length);
+      panel.querySelectorAll("[data-outbox-count]").forEach(function (count) { count.textContent = String(records.length); });
+      var refused = records.length > 0 && records.every(function (r) { return r.error; });
+      var waiting = panel.querySelector("[data-outbox-waiting]");
+      var stopped = panel.querySelector("[data-outbox-refused]");
+      if (waiting) waiting.hidden = refused;
+      if (stopped) stopped.hidden = !refused;
+      panel.classList.toggle("alert-danger", refused);
+      panel.classList.toggle("alert-warning", !refused);
       var list = panel.querySelector("[data-outbox-list]");
       if (!list) return;
       list.innerHTML = "";
@@ -129,6 +144,21 @@
         list.appendChild(item);
       });
     });
+  }
+
+  // Why the server refused a record, in its words (the page it answered with names the field).
+  function refusal(html) {
+    try {
+      var doc = new DOMParser().parseFromString(html, "text/html");
+      var parts = [];
+      doc.querySelectorAll("[data-testid=alert-title], [data-testid=error-form], .invalid-feedback").forEach(function (el) {
+        var text = el.textContent.trim();
+        if (text && parts.indexOf(text) === -1) parts.push(text);
+      });
+      return parts.join(" ");
+    } catch (e) {
+      return "";
+    }
   }
 
   function queue(record) {
@@ -162,11 +192,11 @@
     return run(OUTBOX, "readonly", function (store) { return store.getAll(); })
       .then(function (records) {
         var received = receivedKeys();
-        var here = (captureForm() || {}).action;
+        var url = here();
         // Only this page's records, and not those the server refused: a submission kept for one
         // issue is sent from that issue's page, where its author sees what becomes of it.
         records = (records || [])
-          .filter(function (r) { return r.url === here && !r.error; })
+          .filter(function (r) { return r.url === url && !r.error; })
           .sort(function (a, b) { return a.at - b.at; });
         return records.reduce(function (chain, record) {
           return chain.then(function (stop) {
@@ -187,8 +217,10 @@
                 sent += 1;
                 return run(OUTBOX, "readwrite", function (store) { return store.delete(record.key); }).then(function () { return false; });
               }
-              record.error = (box() && box().dataset.msgRefused) || String(response.status);
-              return queue(record).then(function () { return false; });
+              return response.text().then(function (html) {
+                record.error = refusal(html) || (box() && box().dataset.msgRefused) || String(response.status);
+                return queue(record).then(function () { return false; });
+              });
             }, function () { return true; }); // still no network: try again later
           });
         }, Promise.resolve(false));
@@ -204,7 +236,9 @@
         if (sent) {
           // The page shows what just arrived (the issue's new state, the capture count): reload,
           // and say after the reload what was sent.
-          try { window.sessionStorage.setItem("cc-outbox-sent", String(sent)); } catch (e) { /* private mode */ }
+          try {
+            window.sessionStorage.setItem("cc-outbox-sent", JSON.stringify({ path: location.pathname, n: sent }));
+          } catch (e) { /* private mode */ }
           window.location.reload();
         }
         return render();
@@ -302,6 +336,12 @@
       if (navigator.onLine !== false) return;
       event.preventDefault();
       event.stopImmediatePropagation();
+      var need = form.dataset.needPhoto && form.querySelector("input[type=file][name=photos]");
+      if (need && !need.files.length) {
+        // What the server would refuse is said now, while the person is still at the site.
+        window.alert(form.dataset.needPhoto);
+        return;
+      }
       queue(lastSnapshot).then(dropDraft).then(function () { resetForNext(form); });
     },
     true
@@ -346,8 +386,9 @@
   function announceSent() {
     var sent = null;
     try {
-      sent = window.sessionStorage.getItem("cc-outbox-sent");
+      var note = JSON.parse(window.sessionStorage.getItem("cc-outbox-sent") || "null");
       window.sessionStorage.removeItem("cc-outbox-sent");
+      if (note && note.path === location.pathname) sent = String(note.n); // never on another page
     } catch (e) { /* private mode */ }
     var panel = box();
     var status = document.querySelector("[data-outbox-sent]");

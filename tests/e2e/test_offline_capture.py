@@ -128,6 +128,7 @@ def test_a_rectification_submitted_offline_arrives_once_with_its_photo(
     with page.expect_navigation():  # sent, then the page reloads to show the new state
         page.evaluate("window.dispatchEvent(new Event('online'))")
     expect(page.get_by_text("整改中 → 待核查")).to_be_visible()
+    expect(page.get_by_test_id("outbox-sent")).to_contain_text("已补发 1 条")  # said after the reload
     issue.refresh_from_db()
     assert issue.state == "submitted" and issue.measures == "已清运垃圾并冲洗地面"
     assert Photo.objects.filter(issue=issue, kind="after").count() == 1
@@ -150,3 +151,47 @@ def test_a_rectification_submitted_offline_arrives_once_with_its_photo(
     assert IssueEvent.objects.filter(issue=issue, action="submit").count() == 1
     page_log.errors = [e for e in page_log.errors if "ERR_INTERNET_DISCONNECTED" not in e and "ERR_FAILED" not in e]
     page_log.assert_clean()
+
+
+def test_a_kept_submission_the_server_refuses_says_why_and_is_not_sent_again(
+    new_page,
+    page_log,
+    people,
+    setting,
+    make_issue,  # noqa: F811 (the imported fixture)
+    tmp_path,
+):
+    """Kept while the issue moved on (转长期整改 meanwhile): refused with the server's reason, the
+    panel says it was not accepted, nothing is resent on the next load, and 删除 clears it."""
+    import datetime as dt
+
+    from inspections import services
+    from inspections.models import IssueEvent
+
+    issue = make_issue("rectifying")
+    photo = tmp_path / "整改后.jpg"
+    photo.write_bytes(encode(picture(35, size=(640, 480))))
+    page = new_page(viewport=PHONE)
+    sign_in(page, people.staff.username, f"/inspections/issues/{issue.pk}/?action=submit")
+    form = page.get_by_test_id("form-submit")
+    form.locator("textarea[name=measures]").fill("已清运")
+    form.locator("input[name=photos]").set_input_files(str(photo))
+    page.context.set_offline(True)
+    form.get_by_test_id("submit-submit").click()
+    expect(page.get_by_test_id("outbox")).to_contain_text("1 份整改提交保存在本机")
+
+    # Meanwhile the issue moves on: the supervisor turns it into 长期整改.
+    next_year = dt.date.today().replace(year=dt.date.today().year + 1)
+    services.issue_move_long_term(actor=people.supervisor, issue_id=issue.pk, plan="分两期整改", target_date=next_year)
+    page.context.set_offline(False)
+    page.goto(f"/inspections/issues/{issue.pk}/")
+    panel = page.get_by_test_id("outbox")
+    expect(panel).to_contain_text("服务器没有接受")
+    expect(panel).to_contain_text("已被他人处理")  # the server's own reason (its 409 page)
+    assert not IssueEvent.objects.filter(issue=issue, action="submit").exists()
+    page.reload()
+    expect(page.get_by_test_id("outbox")).to_contain_text("服务器没有接受")
+    assert not IssueEvent.objects.filter(issue=issue, action="submit").exists()  # not sent again
+    page.get_by_test_id("outbox-delete").click()
+    expect(page.get_by_test_id("outbox")).to_be_hidden()
+    page_log.errors = [e for e in page_log.errors if "ERR_INTERNET_DISCONNECTED" not in e and "409" not in e]

@@ -55,3 +55,22 @@ def test_a_submission_filled_in_before_the_issue_moved_on_is_refused(client, peo
     now_based = re.search(r'name="based_on" value="(\d+)"', fresh).group(1)
     ok = client.post(url, {"client_key": "new", "based_on": now_based, "measures": "再次清理", "photos": upload(13)})
     assert ok.status_code == 302
+
+
+def test_an_extension_granted_meanwhile_does_not_refuse_the_kept_submission(client, people, make_issue):
+    """Only a change of state makes a kept submission stale; a new deadline does not."""
+    import datetime as dt
+    import re
+
+    from django.utils import timezone
+
+    issue = make_issue("rectifying")
+    client.force_login(people.staff)
+    page = client.get(reverse("inspections:issue_detail", args=[issue.pk])).content.decode()
+    based_on = re.search(r'name="based_on" value="(\d+)"', page).group(1)
+    later = timezone.now() + dt.timedelta(days=5)
+    services.issue_request_extension(actor=people.staff, issue_id=issue.pk, reason="材料未到", deadline=later)
+    services.issue_approve_extension(actor=people.supervisor, issue_id=issue.pk, deadline=later)
+    url = reverse("inspections:issue_submit", args=[issue.pk])
+    ok = client.post(url, {"client_key": "k", "based_on": based_on, "measures": "已清理", "photos": upload(21)})
+    assert ok.status_code == 302
