@@ -20,15 +20,13 @@ from tests.evaluations.conftest import checklist, jpeg  # noqa: F401  (the fixtu
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("checklist")]
 
 
-def test_checklist_on_a_phone_survives_a_dropped_network(
-    new_page, page_log, people, campaign, city, settings, tmp_path, screenshot
-):
-    settings.MEDIA_ROOT = tmp_path / "media"
+def market_round(people, campaign, city, name):
+    """A round of one 农贸市场, this week; the district's supervisor inspects it."""
     today = timezone.localdate()
     round_ = services.round_create(
         actor=people.supervisor,
         campaign=campaign,
-        name="12月第一轮",
+        name=name,
         region=city.city,
         starts_on=today,
         ends_on=today + dt.timedelta(days=3),
@@ -36,7 +34,14 @@ def test_checklist_on_a_phone_survives_a_dropped_network(
         seed=5,
         inspectors=[people.district_supervisor, people.supervisor],
     )
-    rs = RoundSite.objects.get(round=round_, inspector=people.district_supervisor)
+    return round_, RoundSite.objects.get(round=round_, inspector=people.district_supervisor)
+
+
+def test_checklist_on_a_phone_survives_a_dropped_network(
+    new_page, page_log, people, campaign, city, settings, tmp_path, screenshot
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    round_, rs = market_round(people, campaign, city, "12月第一轮")
     photos = []
     for n in (1, 2):
         path = tmp_path / f"现场{n}.jpg"
@@ -93,19 +98,7 @@ def test_a_checklist_half_filled_survives_a_reload(new_page, page_log, people, c
     """模拟测评 on a phone: what was answered, photo included, is kept in the browser — a reload
     (or a closed tab) on a bad signal loses nothing."""
     settings.MEDIA_ROOT = tmp_path / "media"
-    today = timezone.localdate()
-    round_ = services.round_create(
-        actor=people.supervisor,
-        campaign=campaign,
-        name="12月第二轮",
-        region=city.city,
-        starts_on=today,
-        ends_on=today + dt.timedelta(days=3),
-        quotas={"market": 1},
-        seed=5,
-        inspectors=[people.district_supervisor, people.supervisor],
-    )
-    rs = RoundSite.objects.get(round=round_, inspector=people.district_supervisor)
+    round_, rs = market_round(people, campaign, city, "12月第二轮")
     photo = tmp_path / "现场.jpg"
     photo.write_bytes(jpeg(7).read())
     phone = new_page(viewport=PHONE)
