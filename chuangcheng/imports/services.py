@@ -114,13 +114,15 @@ def _enqueue(batch_id):
         logger.warning("import batch %s not queued (%r); the sweep will run it", batch_id, exc)
 
 
-def _progress_key(batch_id):
-    return f"imports:batch:{batch_id}:progress"
+def _progress_key(batch):
+    # The batch's creation time too: ids start again after a database is restored or recreated
+    # (a test run), and a stale count left in Redis must not pass for this batch's.
+    return f"imports:batch:{batch.pk}:{batch.created_at.timestamp():.6f}:progress"
 
 
-def progress_set(batch_id, done, total):
+def progress_set(batch, done, total):
     try:
-        cache.set(_progress_key(batch_id), [done, total], PROGRESS_SECONDS)
+        cache.set(_progress_key(batch), [done, total], PROGRESS_SECONDS)
     except (OSError, RedisError) as exc:  # progress is a nicety; the import goes on
         logger.info("import progress not recorded: %s", exc)
 
@@ -128,7 +130,7 @@ def progress_set(batch_id, done, total):
 def progress_get(batch):
     """``(done, total)`` rows of a running batch (``(0, total)`` when unknown)."""
     try:
-        value = cache.get(_progress_key(batch.pk))
+        value = cache.get(_progress_key(batch))
     except (OSError, RedisError):
         value = None
     return tuple(value) if value else (0, batch.total_rows)
@@ -149,10 +151,10 @@ def batch_run(*, batch_id, wait=True):
         if batch is None:
             return None
         importer = _importer(batch.kind)
-        progress_set(batch.pk, 0, batch.total_rows)
+        progress_set(batch, 0, batch.total_rows)
         try:
             with transaction.atomic():
-                summary, result = importer.apply(batch, lambda done, total: progress_set(batch.pk, done, total))
+                summary, result = importer.apply(batch, lambda done, total: progress_set(batch, done, total))
         except ImportErrors as exc:
             batch.state, batch.errors = BatchState.FAILED, [[line, str(msg)] for line, msg in exc.errors]
             batch.summary = _("导入时发现错误，未写入任何数据。")
