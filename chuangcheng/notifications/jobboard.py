@@ -73,7 +73,8 @@ def _interval(sched, now):
 
 def describe(sched, interval):
     """每分钟 / 每 5 分钟 / 每天 08:00 / 每周一 09:00 / 每月 1 日 09:00 — in the reader's language."""
-    if isinstance(sched, every):
+    if isinstance(sched, every) or (isinstance(sched, crontab) and interval < dt.timedelta(days=1)):
+        # (a crontab that runs many times a day — minute="*/15" — reads as its interval)
         seconds = int(interval.total_seconds())
         if seconds % 60:
             return _("每 %(n)s 秒") % {"n": seconds}

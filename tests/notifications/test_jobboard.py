@@ -84,3 +84,12 @@ def test_scheduled_jobs_record_their_run_on_success(settings):
 
     heartbeats.heartbeat_after_success(sender=Unscheduled())
     assert not JobHeartbeat.objects.filter(name="notifications.deliver").exists()
+
+
+def test_a_crontab_that_runs_many_times_a_day_reads_as_its_interval():
+    import datetime as dt
+
+    from celery.schedules import crontab
+
+    assert jobboard.describe(crontab(minute="*/15"), dt.timedelta(minutes=15)) == "每 15 分钟"
+    assert jobboard.describe(crontab(hour=8, minute=0), dt.timedelta(days=1)) == "每天 08:00"
