@@ -41,3 +41,8 @@ def test_the_history_list_speaks_chinese(client, root):
     page = client.get(reverse("admin:org_unit_history", args=[unit.pk])).content.decode()
     assert "变更内容" in page and "修改原因" in page
     assert ">Changes<" not in page and ">None<" not in page.replace(" ", "").replace("\n", "")
+
+
+def test_the_add_user_page_speaks_chinese(client, root):
+    page = client.get(reverse("admin:org_user_add")).content.decode()
+    assert "edit more user options" not in page and "创建用户后" in page
