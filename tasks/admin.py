@@ -61,12 +61,11 @@ class TaskLeaderAdmin(ServiceDeletes, admin.ModelAdmin):
         return form
 
     def get_readonly_fields(self, request, obj=None):
-        # An assignment is made or ended, not edited (only its note).
-        return ["task", "leader", "kind"] if obj is not None else []
+        # An assignment is made or ended (through the services), never edited.
+        return ["task", "leader", "kind", "note"] if obj is not None else []
 
     def save_model(self, request, obj, form, change):
-        if change:
-            obj.save(update_fields=["note"])
+        if change:  # nothing editable: nothing to write
             return
         created = services.task_leader_assign(
             actor=request.user, task_id=obj.task_id, leader=obj.leader, kind=obj.kind, note=obj.note
