@@ -1,21 +1,45 @@
-"""API pages: 50 rows by default (``?page_size=`` up to 500), and a count that does not scan.
+"""API pages that cost the same at any depth, and counts that do not scan (issue 18).
 
-Counting every matching row costs what the rows cost: 250 ms for the 50,000 issues that mention
-井盖 among 1,000,000, 30–50 ms for an unfiltered list. The count stops at ``COUNT_CAP``: below it
-the count is exact; above it the answer says ``"count": 10000, "count_capped": true`` (the pages
-show "10,000+") and pages stop there — a filter narrows a result that large better than page 201
-does (the page beyond says so)."""
+**Counts.** Counting every matching row costs what the rows cost: 250 ms for the 50,000 issues
+that mention 井盖 among 1,000,000, 30–50 ms for an unfiltered list. The count stops at
+``COUNT_CAP``: below it the count is exact; above it the answer says ``"count": 10000,
+"count_capped": true`` (the pages show "10,000+").
 
+**Pages.** ``?page=N`` reads N × page_size rows to skip them (OFFSET), so page numbers stop at the
+cap (the page beyond is a 404 that says to narrow the filter). Past that — and for anyone
+walking a whole list — ``?cursor=`` pages by *keyset*: the cursor holds the sort values of the
+last row sent, and the next page is ``WHERE (sort key) > (those values) … LIMIT n``, which an
+index on the sort key serves without reading what it skips. The last page within the cap links
+to the first cursor page, so following ``next`` never ends before the rows do.
+
+**Order.** :class:`StableOrderingFilter` ends every ordering with ``id`` (in the direction of the
+last sort key, so one index on ``(key, id)`` serves it): rows with equal keys keep one order, and
+none repeats or vanishes between pages.
+"""
+
+import base64
+import binascii
+import json
+
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import Paginator
+from django.db import connections
+from django.db.models import Q
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import ParseError
+from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 COUNT_CAP = 10_000
 
 
 class CappedPaginator(Paginator):
+    """Django's paginator with the count stopped at :data:`COUNT_CAP` (``capped`` says so);
+    pages past the cap do not exist. The list pages use it too."""
+
     cap = COUNT_CAP
     capped = False
 
@@ -29,20 +53,178 @@ class CappedPaginator(Paginator):
         return min(found, self.cap)
 
 
+def ordering_with_id(ordering):
+    """``ordering`` (names, ``-`` for descending) ending with ``id``, in the last key's direction."""
+    ordering = [o for o in ordering or () if isinstance(o, str)]
+    if not ordering:
+        return ["-id"]
+    if ordering[-1].lstrip("-") in ("id", "pk"):
+        return ordering
+    return [*ordering, "-id" if ordering[-1].startswith("-") else "id"]
+
+
+class StableOrderingFilter(OrderingFilter):
+    """DRF's ``?ordering=``, with ``id`` as the tie-breaker of every ordering."""
+
+    def get_ordering(self, request, queryset, view):
+        ordering = super().get_ordering(request, queryset, view)
+        return ordering_with_id(ordering) if ordering else ordering
+
+
+# --- keyset ------------------------------------------------------------------------------------
+
+
+def _field(model, path):
+    """The model field at ``path`` (``a__b``), and the attribute path that reads its value."""
+    parts, field = path.split("__"), None
+    for i, name in enumerate(parts):
+        field = model._meta.get_field("id" if name == "pk" else name)
+        if field.is_relation and i < len(parts) - 1:
+            model = field.related_model
+    attrs = [*parts[:-1], field.attname if field.is_relation else field.name]
+    return field, attrs
+
+
+def _exact(value):
+    """JSON for a sort value, to the microsecond (Django's encoder drops microseconds, and a
+    cursor must name the row exactly)."""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)  # Decimal, UUID
+
+
+def _after(keys, values, using="default"):
+    """``Q`` for the rows after ``values`` in the order ``keys`` ((path, descending, field)):
+    the lexicographic comparison, with NULLs where the database puts them (PostgreSQL: last
+    ascending, first descending; SQLite the other way), and a leading bound on the first key so
+    an index range starts at the cursor instead of at the beginning."""
+    nulls_largest = connections[using].features.nulls_order_largest
+    terms, equal = [], Q()
+    for (path, desc, field), value in zip(keys, values, strict=True):
+        null_last = nulls_largest != desc
+        if value is None:
+            beyond = None if null_last else Q(**{f"{path}__isnull": False})
+            same = Q(**{f"{path}__isnull": True})
+        else:
+            beyond = Q(**{f"{path}__lt" if desc else f"{path}__gt": value})
+            if field.null and null_last:
+                beyond |= Q(**{f"{path}__isnull": True})
+            same = Q(**{path: value})
+        if beyond is not None:
+            terms.append(equal & beyond)
+        equal &= same
+    if not terms:
+        return Q(pk__in=[])
+    after = terms[0]
+    for term in terms[1:]:
+        after |= term
+    path, desc, field = keys[0]
+    null_last = nulls_largest != desc
+    if values[0] is not None:
+        bound = Q(**{f"{path}__lte" if desc else f"{path}__gte": values[0]})
+        after &= bound | Q(**{f"{path}__isnull": True}) if field.null and null_last else bound
+    elif null_last:
+        after &= Q(**{f"{path}__isnull": True})
+    return after
+
+
 class StandardPagination(PageNumberPagination):
-    """Pages of 50 by default; ``?page_size=`` up to 500; counts capped at ``COUNT_CAP``."""
+    """Pages of 50 by default; ``?page_size=`` up to 500; counts capped at ``COUNT_CAP``;
+    ``?page=`` up to the cap, ``?cursor=`` at any depth."""
 
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
     django_paginator_class = CappedPaginator
-    invalid_page_message = _("没有这一页。结果超过 1 万条时只能翻到前 1 万条：请加筛选条件缩小范围。")
+    cursor_query_param = "cursor"
+    invalid_page_message = _("没有这一页。页码只能翻到前 1 万条：请加筛选条件缩小范围，或沿“下一页”链接继续翻。")
+    invalid_cursor_message = _("翻页位置（cursor）无效或与排序不符：请从第一页重新开始。")
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request, self.keyset, self.next_cursor = request, None, None
+        self.keys = self._keys(queryset)
+        if self.cursor_query_param in request.query_params:
+            return self._paginate_keyset(queryset, request)
+        rows = super().paginate_queryset(queryset, request, view)
+        if rows and self.keys and not self.page.has_next() and self.page.paginator.capped:
+            self.next_cursor = self._encode(rows[-1])  # past the cap, keyset takes over
+        return rows
+
+    # keys of the queryset's order, which the ordering filter made unique
+
+    def _keys(self, queryset):
+        ordering = list(queryset.query.order_by) or list(queryset.model._meta.ordering or ())
+        if not ordering or ordering[-1].lstrip("-") not in ("id", "pk"):
+            return None  # not a unique order (or an expression): page numbers only
+        keys = []
+        for name in ordering:
+            if not isinstance(name, str) or name.lstrip("-").startswith("?"):
+                return None
+            try:
+                field, attrs = _field(queryset.model, name.lstrip("-"))
+            except FieldDoesNotExist:
+                return None
+            keys.append((name.lstrip("-"), name.startswith("-"), field, attrs))
+        return keys
+
+    def _encode(self, row):
+        values = []
+        for _path, _desc, _f, attrs in self.keys:
+            value = row
+            for attr in attrs:
+                value = getattr(value, attr, None) if value is not None else None
+            values.append(value)
+        order = [("-" if desc else "") + path for path, desc, _f, _a in self.keys]
+        raw = json.dumps({"o": order, "v": values}, default=_exact, ensure_ascii=False)
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    def _decode(self, cursor):
+        try:
+            data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+            order = [("-" if desc else "") + path for path, desc, _f, _a in self.keys]
+            if not isinstance(data, dict) or data.get("o") != order or len(data.get("v") or ()) != len(order):
+                raise ValueError
+            return [
+                None if v is None else field.to_python(v)
+                for (_p, _d, field, _a), v in zip(self.keys, data["v"], strict=True)
+            ]
+        except (ValueError, TypeError, binascii.Error, ValidationError, UnicodeDecodeError) as exc:
+            raise ParseError(self.invalid_cursor_message) from exc
+
+    def _paginate_keyset(self, queryset, request):
+        if not self.keys:
+            raise ParseError(self.invalid_cursor_message)
+        values = self._decode(request.query_params[self.cursor_query_param])
+        size = self.get_page_size(request)
+        after = _after([(path, desc, field) for path, desc, field, _a in self.keys], values, queryset.db)
+        rows = list(queryset.filter(after)[: size + 1])
+        self.keyset = rows[:size]
+        if len(rows) > size:
+            self.next_cursor = self._encode(rows[size - 1])
+        return self.keyset
+
+    def _count(self):
+        if self.keyset is None:
+            return self.page.paginator.count, self.page.paginator.capped
+        return None, None  # a keyset page does not count (the first page did)
+
+    def get_next_link(self):
+        if self.next_cursor is not None:
+            url = remove_query_param(self.request.build_absolute_uri(), self.page_query_param)
+            return replace_query_param(url, self.cursor_query_param, self.next_cursor)
+        if self.keyset is not None:
+            return None
+        return super().get_next_link()
+
+    def get_previous_link(self):
+        return None if self.keyset is not None else super().get_previous_link()
 
     def get_paginated_response(self, data):
+        count, capped = self._count()
         return Response(
             {
-                "count": self.page.paginator.count,
-                "count_capped": self.page.paginator.capped,
+                "count": count,
+                "count_capped": capped,
                 "next": self.get_next_link(),
                 "previous": self.get_previous_link(),
                 "results": data,
@@ -51,8 +233,23 @@ class StandardPagination(PageNumberPagination):
 
     def get_paginated_response_schema(self, schema):
         out = super().get_paginated_response_schema(schema)
+        out["properties"]["count"]["nullable"] = True
         out["properties"]["count_capped"] = {
             "type": "boolean",
-            "description": "true: more rows match than `count` says (the count stops at 10,000)",
+            "nullable": True,
+            "description": "true: more rows match than `count` says (the count stops at 10,000); "
+            "null on a `cursor` page (it does not count)",
         }
         return out
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            *super().get_schema_operation_parameters(view),
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": "Keyset position from a `next` link (pages at any depth; `page` stops at 10,000 rows).",
+                "schema": {"type": "string"},
+            },
+        ]

@@ -350,7 +350,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
         "chuangcheng.org.api.filtering.RequestedFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "chuangcheng.pagination.StableOrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "chuangcheng.pagination.StandardPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -480,3 +480,9 @@ SCENARIOS["dashboard_api"] = Scenario(
     run_dashboard_api,
     sql_dashboard_api,
 )
+
+
+# Deep pages, every ordering, the list page and cold dashboards at each level (issue 18).
+from .scenarios_paths import SCENARIOS as _PATHS  # noqa: E402
+
+SCENARIOS.update(_PATHS)

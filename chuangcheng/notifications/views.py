@@ -5,7 +5,6 @@ schedule with each job's last run."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -13,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from chuangcheng.org.permissions import is_admin
+from chuangcheng.pagination import CappedPaginator as Paginator
 
 from . import preferences
 from .channels import configured_channels

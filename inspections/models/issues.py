@@ -254,6 +254,12 @@ class Issue(models.Model):
             # Bounding-box prefilter for near-duplicates and recurrence (same category, ±50 m).
             models.Index(fields=["category", "latitude", "longitude"], name="insp_issue_category_latlng"),
             models.Index(fields=["closed_at"], name="insp_issue_closed_at"),
+            # The API's orderings, each with id as its tie-breaker (chuangcheng.pagination): a
+            # page at any depth is an index range, never a sort of every visible row.
+            models.Index(fields=["rectification_deadline", "id"], name="insp_issue_order_deadline"),
+            models.Index(fields=["sign_deadline", "id"], name="insp_issue_order_sign"),
+            models.Index(fields=["severity", "id"], name="insp_issue_order_severity"),
+            models.Index(fields=["state", "id"], name="insp_issue_order_state"),
             # 签收超时 reminders: assigned issues waiting to be signed, by sign-by time.
             models.Index(
                 fields=["sign_deadline"],

@@ -6,7 +6,6 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from chuangcheng.exceptions import ApplicationError
 from chuangcheng.org.models import Region
+from chuangcheng.pagination import CappedPaginator as Paginator
 
 from .. import permissions, selectors, services
 from ..forms import (

@@ -9,7 +9,6 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -24,6 +23,7 @@ from chuangcheng.exceptions import ApplicationError
 from chuangcheng.org.models import Region, RegionLevel
 from chuangcheng.org.selectors import region_full_names
 from chuangcheng.org.workcalendar import WorkingCalendar
+from chuangcheng.pagination import CappedPaginator as Paginator
 
 from .. import counting, exports, permissions, selectors, services
 from ..filters import IssueFilter

@@ -1,7 +1,6 @@
 """任务台账: the filtered ledger and its .xlsx export."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -10,6 +9,7 @@ from django.views.decorators.http import require_GET
 from chuangcheng import listpages
 from chuangcheng.campaigns.models import Campaign, Indicator
 from chuangcheng.org.models import Region, RegionLevel, Unit
+from chuangcheng.pagination import CappedPaginator as Paginator
 from chuangcheng.xlsx import xlsx_response
 
 from .. import counting, exports, permissions, selectors

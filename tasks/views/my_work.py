@@ -2,8 +2,9 @@
 verify and requests to decide) and my units' open tasks, with the actions on each card."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import render
+
+from chuangcheng.pagination import CappedPaginator as Paginator
 
 from .. import selectors
 from .common import PAGE_SIZE, ROW_RELATED, _rows

@@ -30,3 +30,60 @@ def test_counts_are_exact_below_the_cap_and_capped_above(api, campaign, units, m
     beyond = api.get("/api/v1/tasks/", {"page_size": 2, "page": 4})
     assert beyond.status_code == 404
     assert "缩小范围" in str(beyond.data["detail"])
+
+
+ORDERINGS = ["deadline", "-deadline", "-progress", "title", "state", "-created_at", "-start_date,title", "id"]
+
+
+@pytest.mark.parametrize("ordering", ORDERINGS)
+def test_following_next_walks_every_row_once_in_order_past_the_cap(api, campaign, units, monkeypatch, ordering):
+    """Page numbers up to the cap, then keyset cursors: every row once, in the ordering's order
+    (ties broken by id), however the rows tie and whether the key is NULL."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    for i in range(11):
+        TaskFactory(
+            campaign=campaign,
+            owner_unit=units.street_a1,
+            deadline=today + dt.timedelta(days=10 + i % 3),
+            progress=(i * 10) % 30,
+            title=f"任务{i % 3}",
+        )
+    everything = api.get("/api/v1/tasks/", {"page_size": 500, "ordering": ordering}).data
+    monkeypatch.setattr(pagination.CappedPaginator, "cap", 4)
+    expected = [row["id"] for row in everything["results"]]
+
+    seen, url, params = [], "/api/v1/tasks/", {"page_size": 3, "ordering": ordering}
+    while url:
+        data = api.get(url, params).data
+        seen += [row["id"] for row in data["results"]]
+        url, params = data["next"], None
+    assert seen == expected
+    assert len(set(seen)) == 11
+
+
+def test_cursor_pages_do_not_count_and_bad_cursors_say_so(api, campaign, units, monkeypatch):
+    for _ in range(5):
+        TaskFactory(campaign=campaign, owner_unit=units.street_a1)
+    monkeypatch.setattr(pagination.CappedPaginator, "cap", 2)
+    first = api.get("/api/v1/tasks/", {"page_size": 2}).data
+    assert first["next"] and "cursor=" in first["next"]
+    second = api.get(first["next"]).data
+    assert second["count"] is None and second["previous"] is None and len(second["results"]) == 2
+
+    for bad in ("garbage", "eyJvIjogWyJ4Il0sICJ2IjogWzFdfQ", ""):
+        response = api.get("/api/v1/tasks/", {"cursor": bad})
+        assert response.status_code == 400, bad
+        assert "重新开始" in str(response.data["detail"])
+    cursor = first["next"].split("cursor=")[1]
+    other_order = api.get("/api/v1/tasks/", {"cursor": cursor, "ordering": "title"})
+    assert other_order.status_code == 400
+
+
+def test_every_ordering_ends_with_id():
+    assert pagination.ordering_with_id(["deadline"]) == ["deadline", "id"]
+    assert pagination.ordering_with_id(["-severity"]) == ["-severity", "-id"]
+    assert pagination.ordering_with_id(["-created_at", "-id"]) == ["-created_at", "-id"]

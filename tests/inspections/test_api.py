@@ -888,3 +888,29 @@ def test_list_and_detail_answer_as_drf_would(world):
         assert client.get("/api/v1/issues/", {"page_size": 100}).json() == compiled
         assert client.get(f"/api/v1/issues/{first}/").json() == detail
     assert None in {r["responsible_unit"] and r["responsible_unit"]["id"] for r in compiled["results"]}
+
+
+@pytest.mark.parametrize(
+    "ordering", ["rectification_deadline", "-rectification_deadline", "-severity", "-sign_deadline", "state"]
+)
+def test_issue_pages_walk_every_row_once_where_keys_are_null(make_issue, people, monkeypatch, ordering):
+    """Keyset pages over nullable sort keys (an unassigned issue has no deadlines): NULLs where
+    PostgreSQL puts them, every issue once, the same order as one big page."""
+    from rest_framework.test import APIClient
+
+    from chuangcheng import pagination
+
+    for state in ["reported", "assigned", "reported", "rectifying", "assigned", "closed", "reported"]:
+        make_issue(state)
+    client = APIClient()
+    client.force_authenticate(people.admin)
+    expected = [
+        r["id"] for r in client.get("/api/v1/issues/", {"page_size": 500, "ordering": ordering}).data["results"]
+    ]
+    monkeypatch.setattr(pagination.CappedPaginator, "cap", 2)
+    seen, url, params = [], "/api/v1/issues/", {"page_size": 2, "ordering": ordering}
+    while url:
+        data = client.get(url, params).data
+        seen += [r["id"] for r in data["results"]]
+        url, params = data["next"], None
+    assert seen == expected and len(expected) == 7
