@@ -54,6 +54,26 @@ def test_dashboard_period_figures_equal_the_weekly_briefing(world, campaign, cit
     assert section["totals"]["issues_closed"] == (3 if district else 4)  # not vacuous
 
 
+def test_a_finished_week_is_read_from_its_briefing_not_recounted(world, campaign, city, people):
+    """Cold cache, 1,000,000 issues: the ranking of a briefed week is one row, not a scan."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from chuangcheng.reports.dashboard import sections
+
+    region = city.a
+    counted = sections.period_figures(campaign, region, world.monday, world.sunday, world.now + dt.timedelta(days=8))
+    cache.clear()
+    briefing, _created = briefing_build(
+        campaign=campaign, kind="weekly", day=world.monday, region=region, now=world.now
+    )
+    with CaptureQueriesContext(connection) as queries:
+        read = sections.period_figures(campaign, region, world.monday, world.sunday, world.now + dt.timedelta(days=8))
+    assert not any("inspections_issue" in q["sql"] for q in queries.captured_queries)
+    assert {k: read[k] for k in sections.FIGURE_SET_KEYS} == {k: counted[k] for k in sections.FIGURE_SET_KEYS}
+    assert read["totals"]["issues_closed"] == 3
+
+
 def test_unit_view_rank_history_reads_published_briefings(world, campaign, people, units):
     draft, _ = briefing_build(campaign=campaign, kind="weekly", day=world.monday, region=campaign.region, now=world.now)
     client = api(people.head)

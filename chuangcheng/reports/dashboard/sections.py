@@ -78,15 +78,48 @@ def period_figures(campaign, region, period_start, period_end, now):
     ranking by group (with red/black flags and who is not ranked), built as ``briefing_content``
     builds them."""
 
+    period = {"start": period_start.isoformat(), "end": period_end.isoformat()}
+
     def compute():
+        if ended and (snapshot := briefed_figures(campaign, region, period_start, period_end)) is not None:
+            return {"period": period, **snapshot}
         fs = figures.figure_set(campaign, period_start, period_end, scope_arg(campaign, region), now=now)
-        return {"period": {"start": period_start.isoformat(), "end": period_end.isoformat()}, **fs.as_dict()}
+        return {"period": period, **fs.as_dict()}
 
     ended = period_end < today(now)  # a finished period's figures only change with late edits
     bucket = "final" if ended else f"{today(now)}:{now.hour}"
     return cache.cached(
         cache.key(campaign.pk, region.pk, "period", period_start, period_end, bucket), compute, cache.FIGURES_SECONDS
     )
+
+
+FIGURE_SET_KEYS = ("totals", "regions", "ranking", "flags", "scoring", "definitions")
+
+
+def briefed_figures(campaign, region, period_start, period_end):
+    """The figure set of a finished week as its weekly briefing snapshotted it (one row read
+    instead of every issue in scope), or ``None`` when no briefing of that week and region
+    holds one. The ranking a unit sees on the dashboard is then the one it was briefed on; an
+    edit made after the briefing was built shows in the next period's figures."""
+    from ..briefings.content import VERSION
+    from ..models import Briefing, BriefingKind, BriefingStatus
+
+    content = (
+        Briefing.objects.filter(
+            campaign=campaign,
+            kind=BriefingKind.WEEKLY,
+            region=region,
+            period_start=period_start,
+            period_end=period_end,
+            status__in=[BriefingStatus.PUBLISHED, BriefingStatus.DRAFT],
+        )
+        .order_by("-status", "-pk")  # published before draft
+        .values_list("content", flat=True)
+        .first()
+    )
+    if not content or content.get("version") != VERSION or any(k not in content for k in FIGURE_SET_KEYS):
+        return None
+    return {k: content[k] for k in FIGURE_SET_KEYS}
 
 
 def ranking_period(now):
