@@ -254,6 +254,7 @@ class Issue(models.Model):
             # Bounding-box prefilter for near-duplicates and recurrence (same category, ±50 m).
             models.Index(fields=["category", "latitude", "longitude"], name="insp_issue_category_latlng"),
             models.Index(fields=["closed_at"], name="insp_issue_closed_at"),
+            models.Index(fields=["assigned_at"], name="insp_issue_assigned_at"),  # 新交办 of a period
             # The API's orderings, each with id as its tie-breaker (chuangcheng.pagination): a
             # page at any depth is an index range, never a sort of every visible row.
             models.Index(fields=["rectification_deadline", "id"], name="insp_issue_order_deadline"),

@@ -129,6 +129,18 @@ def _flow_aggregates(b):
     }
 
 
+def _flow_touched(b):
+    """Issues that can count in any flow of the period: one of its dates falls in it. Every flow
+    predicate implies this, so the counts are the same — read from four index ranges instead of
+    every issue in scope."""
+    return (
+        predicates.in_period("created_at", b)
+        | predicates.in_period("assigned_at", b)
+        | predicates.in_period("closed_at", b)
+        | predicates.in_period("rectification_deadline", b)
+    )
+
+
 def _backlog_aggregates(moment):
     return {name: Count("id", filter=predicates.backlog_q(name, moment)) for name in predicates.BACKLOG}
 
@@ -189,7 +201,7 @@ def collect(campaign, period_start, period_end, scope_path, keys, now=None, task
         action__in=predicates.EVENT_ACTIONS, created_at__gte=b.start, created_at__lt=b.end
     ).annotate(_integrity=predicates.integrity_confirmed())
     parts = [
-        _grouped(issues, keys["issue"], _flow_aggregates(b)),
+        _grouped(issues.filter(_flow_touched(b)), keys["issue"], _flow_aggregates(b)),
         backlog_cells(issues, b.as_of, keys["issue"], keys["fact"], live=b.as_of >= now),
         _grouped(period_events, keys["event"], _event_aggregates()),
         _grouped(tasks, keys["task"], _task_aggregates(b, period_start, period_end)),
