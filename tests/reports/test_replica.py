@@ -29,6 +29,7 @@ from rest_framework.test import APIClient
 from chuangcheng import dbrouting
 from chuangcheng.dbrouting import reads_from_replica
 from chuangcheng.org.models import Region, RegionLevel
+from inspections.models import Issue
 from tests import pgreplica
 from tests.conftest import IS_POSTGRES
 
@@ -132,6 +133,9 @@ def test_dashboard_reads_go_to_the_replica_and_writes_never_do(replica, world, p
         with reads_from_replica():
             made = Region.objects.create(name="新区", code="990103", level=RegionLevel.COUNTY, parent=city.city)
         assert Region.objects.filter(pk=made.pk).exists()
+        # Exports read with .iterator(): a server-side cursor, on the standby.
+        with reads_from_replica():
+            assert len(list(Issue.objects.order_by("pk").iterator(chunk_size=2))) == 6
     tables = " ".join(q["sql"] for q in on_replica.captured_queries)
     assert "inspections_issue" in tables, "the dashboard read its issues from the replica"
     assert "reports_briefing" in tables, "the briefing list read from the replica"
