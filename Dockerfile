@@ -46,7 +46,20 @@ USER app
 
 EXPOSE 8000
 
-# Tune with GUNICORN_CMD_ARGS (e.g. "--workers 4 --threads 4") without rebuilding. No control
-# socket: nothing in the container uses gunicornc, and $HOME (/app) is not writable.
-CMD ["gunicorn", "chuangcheng.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "2", \
+# gunicorn, set explicitly (its defaults are one worker and a 30 s timeout), chosen by measurement
+# (docs/scaling.md, `python -m chuangcheng.bench.gunicorn_choice`): on 2 cores, sync workers served
+# as many requests per second as threaded ones and with a shorter p95, the work being CPU-bound.
+# - sync workers, WEB_CONCURRENCY of them (5 = 2 × cores + 1; more on a bigger box or when
+#   PostgreSQL runs on another one). Behind the reverse proxy, which buffers slow clients.
+# - --timeout 60: no request needs more than a few seconds — large exports and briefing builds
+#   run on the Celery worker, not in a request — so a request still running after 60 s is stuck
+#   and its worker is restarted (a sync worker's timeout covers its one request; a threaded
+#   worker's does not see a stuck thread). --graceful-timeout 30 lets requests in flight finish
+#   on a restart or deploy.
+# Options given here win over GUNICORN_CMD_ARGS, which can add others (e.g. "--max-requests
+# 1000"); docker-compose.yml's web service says the same. No control socket: nothing in the
+# container uses gunicornc, and $HOME (/app) is not writable.
+ENV WEB_CONCURRENCY=5
+CMD ["gunicorn", "chuangcheng.wsgi:application", "--bind", "0.0.0.0:8000", \
+     "--worker-class", "sync", "--timeout", "60", "--graceful-timeout", "30", \
      "--worker-tmp-dir", "/dev/shm", "--no-control-socket", "--access-logfile", "-"]

@@ -125,6 +125,47 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# DATABASE_POOLER=pgbouncer: DATABASE_URL names PgBouncer in transaction pooling mode
+# (docker compose --profile pgbouncer). A server connection then changes hands between
+# transactions, so Django must not keep named cursors open across them (server-side cursors:
+# .iterator() would fail with "cursor does not exist") and gains nothing from keeping its own
+# connections: PgBouncer pools them.
+DATABASE_POOLER = env.str("DATABASE_POOLER", default="")
+if DATABASE_POOLER == "pgbouncer":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+elif DATABASE_POOLER:
+    raise ImproperlyConfigured("DATABASE_POOLER must be empty or 'pgbouncer'.")
+# REPLICA_DATABASE_URL: a PostgreSQL streaming replica of DATABASE_URL. The heavy read-only
+# pages (dashboards, briefing pages, exports, the public track page) read from it while it is
+# up and within REPLICA_MAX_LAG_SECONDS of the primary; everything else, and every write, uses
+# the primary (chuangcheng/dbrouting.py; docs/scaling.md).
+REPLICA_DATABASE_URL = env.str("REPLICA_DATABASE_URL", default="")
+REPLICA_MAX_LAG_SECONDS = env.float("REPLICA_MAX_LAG_SECONDS", default=30)
+REPLICA_CHECK_SECONDS = env.float("REPLICA_CHECK_SECONDS", default=5)
+REPLICA_STICKY_SECONDS = env.int("REPLICA_STICKY_SECONDS", default=int(REPLICA_MAX_LAG_SECONDS))
+DATABASE_ROUTERS = []
+if REPLICA_DATABASE_URL:
+    DATABASES["replica"] = env.db_url_config(REPLICA_DATABASE_URL)
+    if DATABASES["replica"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("REPLICA_DATABASE_URL must name a PostgreSQL server (postgres://…).")
+    DATABASES["replica"]["OPTIONS"] = {
+        # A replica that does not answer costs a request this long, once per check period.
+        "connect_timeout": env.int("REPLICA_CONNECT_TIMEOUT", default=2),
+        **DATABASES["replica"].get("OPTIONS", {}),
+    }
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"].get("CONN_MAX_AGE", 0)
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"]["DISABLE_SERVER_SIDE_CURSORS"] = DATABASE_POOLER == "pgbouncer"
+    # Tests use the default database for it (tests/test_replica.py makes a real one).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["chuangcheng.dbrouting.ReplicaRouter"]
+    # After a POST (a briefing built or published…) that browser reads from the primary for
+    # REPLICA_STICKY_SECONDS: it sees what it just wrote even if the replica has not replayed it.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware") + 1,
+        "chuangcheng.dbrouting.PrimaryAfterWriteMiddleware",
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.User"
 

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from chuangcheng import pages
 from chuangcheng.campaigns.models import Campaign, Indicator
+from chuangcheng.dbrouting import reads_from_replica, replica_iter
 from chuangcheng.exceptions import ApplicationError
 from chuangcheng.org.models import Unit
 
@@ -300,6 +301,7 @@ def requirement_new(request):
 
 @login_required
 @require_GET
+@reads_from_replica
 def export_zip(request):
     """The dossier of the campaign (one standard, or one branch of it) as a streamed zip."""
     user = request.user
@@ -324,6 +326,6 @@ def export_zip(request):
         if standard is None:
             raise Http404
     entries = export.plan(campaign, standard, root)
-    response = StreamingHttpResponse(export.zip_chunks(entries), content_type="application/zip")
+    response = StreamingHttpResponse(replica_iter(export.zip_chunks(entries)), content_type="application/zip")
     response["Content-Disposition"] = content_disposition_header(True, export.export_filename(campaign, root))
     return response

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from chuangcheng.campaigns.models import Campaign
+from chuangcheng.dbrouting import reads_from_replica
 from chuangcheng.exceptions import ApplicationError
 from chuangcheng.org.models import RegionLevel
 
@@ -182,6 +183,7 @@ def report_done(request, code):
 
 
 @require_GET
+@reads_from_replica
 def track(request):
     code = (request.GET.get("code") or "").strip()
     context, status = {"code": code}, 200
@@ -198,6 +200,7 @@ def track(request):
 
 
 @require_GET
+@reads_from_replica
 def photo(request, code, photo_id):
     try:
         found = citizen.citizen_report_photo(code, photo_id)

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from chuangcheng.dbrouting import reads_from_replica
 from chuangcheng.humantime import day, day_range, when, when_short
 from chuangcheng.org.scoping import scope_for
 from chuangcheng.xlsx import append_row
@@ -37,6 +38,7 @@ def _resolve(request):
 
 @login_required
 @require_GET
+@reads_from_replica
 def overview_page(request):
     if not dashboard.can_see_overview(request.user):
         units = dashboard.units_headed(request.user)
@@ -77,6 +79,7 @@ def overview_page(request):
 
 @login_required
 @require_GET
+@reads_from_replica
 def unit_page(request, pk):
     try:
         unit, data = dashboard.unit_for(request.user, pk, request.GET.get("campaign"))
@@ -204,6 +207,7 @@ def overview_workbook(data):
 
 @login_required
 @require_GET
+@reads_from_replica
 def overview_xlsx(request):
     if not dashboard.can_see_overview(request.user):
         raise Http404

@@ -16,6 +16,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from chuangcheng.dbrouting import reads_from_replica
 from chuangcheng.exceptions import ApplicationError
 
 from . import outputs, permissions
@@ -59,6 +60,7 @@ def _list_context(request, form=None):
 
 @login_required
 @require_GET
+@reads_from_replica
 def briefing_list(request):
     return render(request, "reports/briefing_list.html", _list_context(request))
 
@@ -117,6 +119,7 @@ def _detail(request, briefing, *, form=None, status=200):
 
 @login_required
 @require_GET
+@reads_from_replica
 def briefing_detail(request, pk):
     return _detail(request, _visible(request, pk))
 
@@ -152,6 +155,7 @@ def briefing_edit(request, pk):
 
 @login_required
 @require_GET
+@reads_from_replica
 def briefing_download(request, pk, fmt):
     briefing = _visible(request, pk)
     if fmt not in DOWNLOADS:

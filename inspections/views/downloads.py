@@ -10,6 +10,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from chuangcheng.dbrouting import reads_from_replica
 from chuangcheng.xlsx import list_workbook, xlsx_response
 
 from .. import feedback_report, selectors
@@ -49,6 +50,7 @@ def inspection_source(request, pk):
 
 @login_required
 @require_GET
+@reads_from_replica
 def inspection_export(request):
     """The inspection list (what the person may see) as .xlsx."""
     inspections = (

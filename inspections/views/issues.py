@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from chuangcheng import listpages
 from chuangcheng.campaigns.models import Campaign
+from chuangcheng.dbrouting import reads_from_replica
 from chuangcheng.exceptions import ApplicationError
 from chuangcheng.org.models import Region, RegionLevel
 from chuangcheng.org.selectors import region_full_names
@@ -152,6 +153,7 @@ def issue_list(request):
 
 @login_required
 @require_GET
+@reads_from_replica
 def issue_export(request):
     """The list as filtered, all pages, as .xlsx — the same selector and filter as the page."""
     _filterset, issues, _states = _list_filter(request)

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 
 from chuangcheng import listpages
 from chuangcheng.campaigns.models import Campaign, Indicator
+from chuangcheng.dbrouting import reads_from_replica
 from chuangcheng.org.models import Region, RegionLevel, Unit
 from chuangcheng.pagination import CappedPaginator as Paginator
 from chuangcheng.xlsx import xlsx_response
@@ -87,6 +88,7 @@ def _ledger_refused(request):
 
 @login_required
 @require_GET
+@reads_from_replica
 def export(request):
     """The ledger as filtered, all pages, as .xlsx — the same selector and filter as the page."""
     if not can_view_ledger(request.user):

@@ -14,10 +14,13 @@ without a supervisor, leader or admin role get 403 from the overview.
 import datetime as dt
 
 from django.http import Http404
+from django.utils.decorators import method_decorator
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from chuangcheng.dbrouting import reads_from_replica
 
 from .. import dashboard
 
@@ -68,6 +71,7 @@ class DashboardView(APIView):
         parameters=PARAMS,
         responses={200: dict},
     )
+    @method_decorator(reads_from_replica)
     def get(self, request):
         campaign, region = resolve(request)
         params = dashboard_params(request.query_params)
@@ -84,6 +88,7 @@ class DashboardSectionView(APIView):
         parameters=PARAMS,
         responses={200: dict},
     )
+    @method_decorator(reads_from_replica)
     def get(self, request, section):
         if section not in dashboard.SECTIONS:
             raise Http404
@@ -102,6 +107,7 @@ class LeaderDashboardView(APIView):
         operation_id="dashboard_leader",
         responses={200: dict},
     )
+    @method_decorator(reads_from_replica)
     def get(self, request):
         campaign, _region = resolve(request)
         regions = dashboard.top_regions(request.user, campaign)
@@ -117,6 +123,7 @@ class UnitDashboardView(APIView):
     """单位视图: a unit against comparable units, its overdue items and its rank history."""
 
     @extend_schema(tags=["dashboard"], summary="单位视图", operation_id="dashboard_unit", responses={200: dict})
+    @method_decorator(reads_from_replica)
     def get(self, request, pk):
         try:
             return Response(dashboard.unit_for(request.user, pk, request.query_params.get("campaign"))[1])
