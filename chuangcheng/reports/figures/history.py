@@ -17,6 +17,7 @@ nightly summary (:mod:`chuangcheng.reports.stats`) and past periods' figures rea
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db import connections
 from django.db.models import Exists, OuterRef
 
 from inspections.models import IssueEvent
@@ -64,9 +65,42 @@ def _moment(text):
     return dt.datetime.fromisoformat(text) if text else None
 
 
+def _replay_all(events):
+    """``({issue: state}, {issue: deadline}, {issue: unit})`` set by ``events``, in order."""
+    state, deadline, unit = {}, {}, {}
+    rows = events.order_by("issue_id", "created_at", "id").values_list("issue_id", "to_state", "changes")
+    for issue_id, to_state, changes in rows.iterator(chunk_size=5000):
+        if to_state:
+            state[issue_id] = to_state
+        changes = changes or {}
+        if "rectification_deadline" in changes:
+            deadline[issue_id] = _moment(_value(changes, "rectification_deadline"))
+        if "responsible_unit_id" in changes:
+            unit[issue_id] = _value(changes, "responsible_unit_id")
+    return state, deadline, unit
+
+
+def _last_values(events):
+    """The same as :func:`_replay_all`, read as the last event of each issue that set each
+    value (``DISTINCT ON``, PostgreSQL): three small answers instead of every event."""
+
+    def last(queryset):
+        return queryset.order_by("issue_id", "-created_at", "-id").distinct("issue_id")
+
+    state = dict(last(events.filter(to_state__gt="")).values_list("issue_id", "to_state"))
+    deadline, unit = {}, {}
+    for key, into, read in (
+        ("rectification_deadline", deadline, _moment),
+        ("responsible_unit_id", unit, lambda v: v),
+    ):
+        for issue_id, changes in last(events.filter(changes__has_key=key)).values_list("issue_id", "changes"):
+            into[issue_id] = read(_value(changes, key))
+    return state, deadline, unit
+
+
 def replayed(issues, moment):
     """The issues of ``issues`` created before ``moment`` that changed since, as they were at
-    ``moment``: a list of :class:`Fact` (two queries)."""
+    ``moment``: a list of :class:`Fact` (two queries; four on PostgreSQL, each smaller)."""
     changed = issues.filter(created_at__lt=moment).filter(_changed_since(moment))
     rows = {
         r["pk"]: r
@@ -85,20 +119,12 @@ def replayed(issues, moment):
     }
     if not rows:
         return []
-    state, deadline, unit = {}, {}, {}
-    events = (
-        IssueEvent.objects.filter(issue__in=changed.values("pk"), created_at__lt=moment)
-        .order_by("issue_id", "created_at", "id")
-        .values_list("issue_id", "to_state", "changes")
-    )
-    for issue_id, to_state, changes in events.iterator(chunk_size=5000):
-        if to_state:
-            state[issue_id] = to_state
-        changes = changes or {}
-        if "rectification_deadline" in changes:
-            deadline[issue_id] = _moment(_value(changes, "rectification_deadline"))
-        if "responsible_unit_id" in changes:
-            unit[issue_id] = _value(changes, "responsible_unit_id")
+    if connections[changed.db].features.can_distinct_on_fields:  # PostgreSQL: ids, not the subquery again
+        state, deadline, unit = _last_values(IssueEvent.objects.filter(issue__in=list(rows), created_at__lt=moment))
+    else:
+        state, deadline, unit = _replay_all(
+            IssueEvent.objects.filter(issue__in=changed.values("pk"), created_at__lt=moment)
+        )
     out = []
     for pk, r in rows.items():
         out.append(
