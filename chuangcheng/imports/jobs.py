@@ -19,10 +19,11 @@ def resume_batches():
     return services.batches_resume()
 
 
-@shared_task(name="imports.run_export", soft_time_limit=1800, time_limit=1900)
+@shared_task(name="imports.run_export", soft_time_limit=3600, time_limit=3700)
 def run_export(job_id):
     """Write a queued export (后台导出). Idempotent: an export already finished, or being
-    written by another worker, is left alone."""
+    written by another worker, is left alone. An hour at most: a city's million issues
+    take many times the default limit (openpyxl writes each cell in Python)."""
     job = exports.export_run(job_id=job_id)
     return job.state if job is not None else None
 
