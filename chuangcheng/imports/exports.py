@@ -108,7 +108,7 @@ def _claim(job_id, *, skip_locked):
     is nothing to run; a job past ``MAX_ATTEMPTS`` is failed here."""
     with transaction.atomic():
         job = (
-            ExportJob.objects.select_for_update(skip_locked=skip_locked)
+            ExportJob.objects.select_for_update(skip_locked=skip_locked, of=("self",))
             .filter(pk=job_id, state__in=[ExportState.QUEUED, ExportState.RUNNING])
             .select_related("created_by")
             .first()
@@ -135,9 +135,11 @@ def export_run(*, job_id, wait=False):
     skip = not wait and connection.features.has_select_for_update_skip_locked
     if _claim(job_id, skip_locked=skip) is None:
         return None
+    # The job's row stays locked while the file is written (minutes for a city); ``of`` keeps
+    # the requester's user row out of the lock (their sign-in updates it).
     with transaction.atomic():
         job = (
-            ExportJob.objects.select_for_update(skip_locked=skip)
+            ExportJob.objects.select_for_update(skip_locked=skip, of=("self",))
             .filter(pk=job_id, state=ExportState.RUNNING)
             .select_related("created_by")
             .first()

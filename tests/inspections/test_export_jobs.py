@@ -168,6 +168,17 @@ def test_done_once_one_file_one_notice(people, spread, queued, django_capture_on
     )
 
 
+@pytest.mark.postgres
+def test_the_writer_locks_the_job_not_its_requester(people, spread, queued):
+    """The job's row is locked for as long as the file is written; the requester's user row
+    (updated when they sign in) is not."""
+    job = exports.export_create(actor=people.staff, kind="issues", query="")
+    with CaptureQueriesContext(connection) as captured:
+        exports.export_run(job_id=job.pk)
+    locking = [q["sql"] for q in captured.captured_queries if "FOR UPDATE" in q["sql"]]
+    assert len(locking) == 2 and all('FOR UPDATE OF "imports_exportjob"' in sql for sql in locking)
+
+
 def test_a_retry_after_a_dead_worker_writes_one_file(people, spread, queued):
     """A worker died after storing the file but before recording it (the job still says
     running, a file lies in storage): the next run replaces that file, it does not add one."""
