@@ -33,6 +33,11 @@ BEAT_SCHEDULE = {
     # Every 5 minutes: run confirmed imports whose job was lost (broker down at the confirm, or
     # the worker died); a batch being run holds its row lock and is skipped.
     "imports-resume-batches": {"task": "imports.resume_batches", "schedule": 300.0},
+    # Every 5 minutes: queue again background exports whose job was lost (broker down when it
+    # was asked for, or the worker died); an export being written holds its row lock and is skipped.
+    "imports-resume-exports": {"task": "imports.resume_exports", "schedule": 300.0},
+    # 03:20 daily: delete the files of exports finished more than EXPORT_KEEP_DAYS days ago.
+    "imports-expire-exports": {"task": "imports.expire_exports", "schedule": crontab(hour=3, minute=20)},
     # 08:30 daily: 档案资料 still owed (缺项/退回) 3 days and 1 day before their deadline and the
     # day after it → outbox rows to the responsible units (unique per window: re-runs add nothing).
     "dossiers-send-reminders": {"task": "dossiers.send_reminders", "schedule": crontab(hour=8, minute=30)},

@@ -13,7 +13,13 @@ from django.utils.translation import gettext as _
 def requested_states(request, values):
     """``(data, states)``: the query string without ``page`` and ``state`` (what the filter
     runs on) and the states asked for among ``values`` (unknown ones dropped)."""
-    data = request.GET.copy()
+    return query_states(request.GET, values)
+
+
+def query_states(query, values):
+    """:func:`requested_states` of a query string (a QueryDict) — the export job's, kept from
+    the request that asked for it."""
+    data = query.copy()
     states = [s for s in data.getlist("state") if s in values]
     for key in ("page", "state"):
         data.pop(key, None)

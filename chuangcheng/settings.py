@@ -434,6 +434,17 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- List exports ---------------------------------------------------------------------------------
+# A list export (问题清单, 任务台账, 检查清单) of at most this many rows is built within the request;
+# a larger one is written by a job (后台导出, chuangcheng/imports/exports.py) and downloaded from its
+# page when done. Counted with a capped COUNT (LIMIT this + 1), never an exact one.
+EXPORT_INLINE_MAX_ROWS = env.int("EXPORT_INLINE_MAX_ROWS", default=3000)
+# A finished export's file is deleted this many days after it was written (the job row stays).
+EXPORT_KEEP_DAYS = env.int("EXPORT_KEEP_DAYS", default=7)
+# The queue for export jobs (None → Celery's default queue); a separate queue keeps a long export
+# from delaying notifications when a worker serves it alone.
+EXPORT_QUEUE = env.str("EXPORT_QUEUE", default="") or None
+
 # --- Celery ----------------------------------------------------------------------------------------
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL

@@ -26,6 +26,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("chuangcheng.api_urls")),
     path("imports/", include("chuangcheng.imports.urls")),
+    path("exports/", include("chuangcheng.imports.export_urls")),
     path("tasks/", include("tasks.urls")),
     path("inspections/", include("inspections.urls")),
     path("dossiers/", include("dossiers.urls")),

@@ -109,11 +109,16 @@ def workbook_bytes(workbook):
 
 def list_workbook(title, columns, rows):
     """One sheet named ``title`` with ``columns`` and ``rows`` → .xlsx bytes (streaming)."""
+    return workbook_bytes(list_sheets(title, columns, rows))
+
+
+def list_sheets(title, columns, rows):
+    """:func:`list_workbook`'s write-only workbook, not yet saved (a job saves it to a file)."""
     workbook = streaming_workbook()
     writer = SheetWriter(workbook, title, columns)
     for values in rows:
         writer.append(values)
-    return workbook_bytes(workbook)
+    return workbook
 
 
 def xlsx_response(data, filename):

@@ -12,11 +12,12 @@ class InspectionsConfig(AppConfig):
         from chuangcheng.notifications.reminders import register_source
         from chuangcheng.org import home
 
-        from . import reminders
+        from . import exports, reminders
         from .import_page import register_importer
         from .selectors import todo_count
 
         register_importer()
+        exports.register()  # 问题清单 and 检查清单: large ones are written by a job
         home.register_count("issues", todo_count)  # the 我的待办 badge
         register_source("issues", reminders.issue_dues)  # deadlines and overdue steps
         register_source("issues-sign", reminders.sign_dues)  # 签收超时

@@ -1,22 +1,25 @@
-"""The issue list as .xlsx.
+"""The issue list and the inspection list as .xlsx.
 
 The export takes the queryset the list page shows (same selector, same filter, same scope),
 so a spreadsheet never holds a row its reader could not open in the browser. Rows are read in
 chunks and written in openpyxl's streaming mode: a list of 100,000 issues stays small in
-memory, and the region names cost one query per chunk.
+memory, and the region names cost one query per chunk. A list longer than
+``EXPORT_INLINE_MAX_ROWS`` is written by a background job (:mod:`chuangcheng.imports.exports`)
+from the same :func:`export_rows` and :func:`issue_sheets`, registered in :func:`register`.
 """
-
-import io
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from chuangcheng.imports.registry import Exporter, register_exporter
 from chuangcheng.org.selectors import region_full_names
-from chuangcheng.xlsx import append_row
+from chuangcheng.xlsx import append_row, list_sheets, workbook_bytes
 
-from .models import IssueSource, IssueState, Severity
+from . import counting, selectors
+from .models import Inspection, IssueSource, IssueState, Severity
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK = 2000
@@ -77,6 +80,11 @@ def issue_workbook(issues, *, now=None):
     """The rows of ``issues`` (an iterable of issues with the list's relations selected and
     :func:`inspections.counting.annotate`'s ``overdue_now``) as .xlsx bytes, one row per issue in
     the given order."""
+    return workbook_bytes(issue_sheets(issues, now=now))
+
+
+def issue_sheets(issues, *, now=None):
+    """:func:`issue_workbook`'s write-only workbook, not yet saved (the job saves it to a file)."""
     columns = issue_columns()
     context = {"now": now or timezone.now(), "regions": {}}
     workbook = Workbook(write_only=True)
@@ -90,6 +98,83 @@ def issue_workbook(issues, *, now=None):
         context["regions"].update(region_full_names(list(missing.values())))
         for issue in chunk:
             append_row(sheet, [value(issue, context) for _header, _width, value in columns])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return workbook
+
+
+def export_rows(user, query):
+    """What 问题清单 shows ``user`` for ``query``, every page, as the export writes it."""
+    _filterset, issues, _states = selectors.filtered_issues(user=user, query=query)
+    return counting.annotate(issues)
+
+
+# --- the inspection list ----------------------------------------------------------------------------
+
+
+def inspection_rows(user, query=None):
+    """The inspections ``user`` may see, newest first, with their issue counts (as they may see them)."""
+    return (
+        Inspection.objects.visible_to(user)
+        .select_related("campaign", "region", "created_by")
+        .prefetch_related("inspectors")
+        .annotate(**selectors.inspection_issue_counts(user))
+        .order_by("-date", "-id")
+    )
+
+
+def inspection_sheets(inspections):
+    columns = [
+        (_("检查日期"), 12),
+        (_("检查类型"), 12),
+        (_("创建活动"), 24),
+        (_("检查区域"), 16),
+        (_("检查人员"), 24),
+        (_("问题数"), 8),
+        (_("在办问题"), 8),
+        (_("检查情况"), 40),
+        (_("来源文件"), 24),
+        (_("登记人"), 12),
+    ]
+    rows = (
+        [
+            i.date,
+            i.get_kind_display(),
+            i.campaign.name,
+            i.region.name,
+            "、".join(str(p) for p in i.inspectors.all()),
+            i.issue_count,
+            i.open_count,
+            i.summary,
+            i.source_name,
+            str(i.created_by or ""),
+        ]
+        for i in inspections
+    )
+    return list_sheets(_("检查清单"), columns, rows)
+
+
+KIND = "issues"
+INSPECTIONS_KIND = "inspections"
+
+
+def register():
+    """The lists' exports, for the background exports (called in ``AppConfig.ready()``)."""
+    register_exporter(
+        Exporter(
+            kind=KIND,
+            label=gettext_lazy("问题清单"),
+            may_export=lambda user: user.is_authenticated,
+            rows=export_rows,
+            workbook=issue_sheets,
+            list_url="inspections:issue_list",
+        )
+    )
+    register_exporter(
+        Exporter(
+            kind=INSPECTIONS_KIND,
+            label=gettext_lazy("检查清单"),
+            may_export=lambda user: user.is_authenticated,
+            rows=inspection_rows,
+            workbook=inspection_sheets,
+            list_url="inspections:inspection_list",
+        )
+    )

@@ -8,11 +8,24 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chuangcheng.org.models import Unit, UnitKind
+from chuangcheng import listpages
+from chuangcheng.campaigns.models import Campaign
+from chuangcheng.org.models import Region, RegionLevel, Unit, UnitKind
 
 from . import geo
 from .filters import IssueFilter
-from .models import CLOCK_STATES, OPEN_STATES, Issue, IssueAction, IssueState, PendingRequest, Photo
+from .forms import visible_units
+from .models import (
+    CLOCK_STATES,
+    OPEN_STATES,
+    Inspection,
+    Issue,
+    IssueAction,
+    IssueCategory,
+    IssueState,
+    PendingRequest,
+    Photo,
+)
 
 NEAR_DUPLICATE_RADIUS_M = 50  # a report this close to an open issue of its category is "the same"
 RECURRENCE_RADIUS_M = 50  # a new issue this close to one closed recently is a possible 反弹
@@ -46,6 +59,26 @@ def issue_list(*, user, filters=None, within=None):
     if filters is not None:
         queryset = IssueFilter(filters, queryset=queryset).qs
     return queryset.order_by("-created_at", "-id")
+
+
+def filtered_issues(*, user, query):
+    """问题清单 as filtered by ``query`` (the page's query string): ``(filterset, issues, states)``
+    — for the page and for its export (within the request or by the export job), so both hold
+    the same rows. :class:`IssueFilter` runs over :func:`issue_list` (the person's scope) with
+    its choices limited to what the person can see (an out-of-scope choice is ignored, never an
+    error page); the state is applied last, so the same filtered list gives the per-state counts."""
+    data, states = listpages.query_states(query, IssueState.values)
+    filterset = IssueFilter(data, queryset=issue_list(user=user, within=data.get("region")))
+    fields = filterset.form.fields
+    fields["campaign"].queryset = Campaign.objects.visible_to(user).order_by("-start_date")
+    fields["responsible_unit"].queryset = visible_units(user)
+    regions = Region.objects.visible_to(user).filter(level__in=[RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWN])
+    fields["region"].queryset = regions.order_by("path")
+    fields["region"].label_from_instance = lambda r: "\u3000" * max(r.depth - 1, 0) + r.name
+    fields["category"].queryset = IssueCategory.objects.filter(is_active=True)
+    fields["inspection"].queryset = Inspection.objects.visible_to(user)
+    issues = filterset.qs.filter(state__in=states) if states else filterset.qs
+    return filterset, issues, states
 
 
 def my_queue(*, user):

@@ -13,12 +13,13 @@ class TasksConfig(AppConfig):
         from chuangcheng.org import home
         from chuangcheng.org.scoping import register_assigned
 
-        from . import reminders
+        from . import exports, reminders
         from .imports.page import register_importer
         from .models import assigned_task_ids
         from .selectors import todo_count
 
         register_importer()
+        exports.register()  # 任务台账: a large one is written by a job
         home.register_count("tasks", todo_count)  # the 我的待办 badge
         register_source("tasks", reminders.task_dues)  # the reminder pass
         register_assigned("task", assigned_task_ids)  # 领导包保 of a task widens a leader's scope

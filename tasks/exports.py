@@ -7,13 +7,17 @@ so a spreadsheet never holds a row its reader could not open in the browser. Wri
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from chuangcheng.imports.registry import Exporter, register_exporter
 from chuangcheng.xlsx import CONTENT_TYPE, SheetWriter, streaming_workbook, workbook_bytes, write_row
 
+from . import counting, selectors
 from .imports import COLUMNS
 from .models import TaskState
+from .permissions import can_view_ledger
 
 XLSX_CONTENT_TYPE = CONTENT_TYPE
 
@@ -59,13 +63,41 @@ def ledger_workbook(tasks, *, today=None):
     selected, and :func:`tasks.counting.annotate`'s ``measured`` and ``overdue_now``) as .xlsx
     bytes, one row per task in the given order. Written in streaming mode, so a ledger of tens of
     thousands of rows stays small in memory."""
+    return workbook_bytes(ledger_sheets(tasks, today=today))
+
+
+def ledger_sheets(tasks, *, today=None):
+    """:func:`ledger_workbook`'s write-only workbook, not yet saved (the job saves it to a file)."""
     today = today or timezone.localdate()
     columns = ledger_columns()
     workbook = streaming_workbook()
     writer = SheetWriter(workbook, _("任务台账"), [(h, w) for h, w, _v in columns], freeze="C2")
     for task in tasks:
         writer.append([value(task, today) for _header, _width, value in columns])
-    return workbook_bytes(workbook)
+    return workbook
+
+
+def export_rows(user, query):
+    """What 任务台账 shows ``user`` for ``query``, every page, as the export writes it."""
+    _filterset, tasks, _states = selectors.filtered_ledger(user=user, query=query)
+    return counting.annotate(tasks.select_related("responsible_leader"))
+
+
+KIND = "tasks"
+
+
+def register():
+    """The ledger's export, for the background exports (called in ``AppConfig.ready()``)."""
+    register_exporter(
+        Exporter(
+            kind=KIND,
+            label=gettext_lazy("任务台账"),
+            may_export=can_view_ledger,
+            rows=export_rows,
+            workbook=ledger_sheets,
+            list_url="tasks:ledger",
+        )
+    )
 
 
 TEMPLATE_EXAMPLE = [

@@ -8,6 +8,14 @@ from django.utils.translation import gettext as _
 from chuangcheng.org.permissions import works_in
 from chuangcheng.org.scoping import scope_for
 
+LEDGER_ROLES = ("unit_head", "supervisor", "leader", "admin")
+
+
+def can_view_ledger(user):
+    """The ledger (and its export) is for unit heads, supervisors, leaders and admins (staff
+    use 我的待办)."""
+    return user.is_authenticated and user.scope.has_role(*LEDGER_ROLES)
+
 
 def _task_path(task):
     region = task.region if task.region_id else task.owner_unit.region

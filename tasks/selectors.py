@@ -6,6 +6,10 @@ from dataclasses import dataclass, field
 from django.db.models import DateField, DurationField, ExpressionWrapper, F, Q, Value
 from django.utils import timezone
 
+from chuangcheng import listpages
+from chuangcheng.campaigns.models import Campaign, Indicator
+from chuangcheng.org.models import Region, RegionLevel, Unit
+
 from .filters import TaskFilter
 from .models import Task, TaskAction, TaskEvent, TaskState, TaskUpdate
 
@@ -39,6 +43,29 @@ def task_list(*, user, filters=None):
     if filters is not None:
         queryset = TaskFilter(filters, queryset=queryset).qs
     return queryset.order_by("deadline", "id")
+
+
+def filtered_ledger(*, user, query):
+    """任务台账 as filtered by ``query`` (the page's query string): ``(filterset, tasks, states)``
+    — for the page and for its export (within the request or by the export job), so both hold
+    the same rows. :class:`TaskFilter` runs over :func:`task_list` (the person's scope) with its
+    choices limited to what the person can see (an out-of-scope choice is ignored, never an
+    error page). The state is applied last, so the same filtered list also gives the counts
+    per state for the chips."""
+    data, states = listpages.query_states(query, TaskState.values)
+    filterset = TaskFilter(data, queryset=task_list(user=user))
+    fields = filterset.form.fields
+    campaigns = Campaign.objects.visible_to(user)
+    fields["campaign"].queryset = campaigns.order_by("-start_date")
+    fields["unit"].queryset = Unit.objects.visible_to(user).filter(is_active=True).order_by("level", "name")
+    regions = Region.objects.visible_to(user).filter(level__in=[RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWN])
+    fields["region"].queryset = regions.order_by("path")
+    fields["region"].label_from_instance = lambda r: "\u3000" * max(r.depth - 1, 0) + r.name
+    fields["indicator"].queryset = (
+        Indicator.objects.filter(standard__campaigns__in=campaigns).distinct().order_by("standard_id", "sort_key")
+    )
+    tasks = filterset.qs.filter(state__in=states) if states else filterset.qs
+    return filterset, tasks, states
 
 
 def state_counts(queryset):

@@ -1,4 +1,5 @@
-"""One upload on its way in: previewed, then confirmed (once), then done or failed."""
+"""One upload on its way in (previewed, then confirmed once, then done or failed), and one large
+list export on its way out (queued, written by a job, then downloaded until it expires)."""
 
 import uuid
 
@@ -64,3 +65,71 @@ class ImportBatch(models.Model):
 
     def __str__(self):
         return f"{self.original_name} · {self.get_state_display()}"
+
+
+class ExportState(models.TextChoices):
+    QUEUED = "queued", _("排队中")  # asked for; a job will write it
+    RUNNING = "running", _("导出中")  # a worker is writing the file
+    DONE = "done", _("已完成")  # the file is in storage, ready to download
+    FAILED = "failed", _("失败")  # the error says why; no file
+    EXPIRED = "expired", _("已过期")  # done, and its file deleted after EXPORT_KEEP_DAYS
+
+
+def export_path(instance, filename):
+    return f"exports/{instance.created_at:%Y/%m}/{filename}"
+
+
+class ExportJobQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """A person sees the exports they asked for; system administrators all."""
+        if user is None or not user.is_authenticated:
+            return self.none()
+        return self if user.scope.has_role("admin") else self.filter(created_by=user)
+
+
+class ExportJob(models.Model):
+    """后台导出: a list export too large to build within the request (more than
+    ``EXPORT_INLINE_MAX_ROWS`` rows), written by a job.
+
+    It records who asked and for what — the exporter's kind and the list's query string — so
+    the job re-applies the same selector, filter and ``visible_to(user)`` scope the list page
+    applies for that person, at the time it runs: the file never holds a row its reader could
+    not open. The file is kept through the storage API under ``exports/`` with a name fixed by
+    the job's token, so a retried job overwrites its own file rather than adding a second one.
+
+    Invariant: a job is written by one worker at a time — the writer holds the job's row lock
+    until it records the outcome (a second runner skips it); a worker that dies releases the
+    lock and the sweep queues the job again, up to ``MAX_ATTEMPTS`` claims."""
+
+    kind = models.CharField(_("导出类型"), max_length=30)
+    query = models.TextField(_("筛选条件"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("导出人"), on_delete=models.PROTECT, related_name="+"
+    )
+    state = models.CharField(_("状态"), max_length=10, choices=ExportState.choices, default=ExportState.QUEUED)
+    total_rows = models.PositiveIntegerField(_("行数"), default=0)
+    attempts = models.PositiveSmallIntegerField(_("运行次数"), default=0)
+    file = models.FileField(_("文件"), upload_to=export_path, max_length=200, blank=True)
+    error = models.TextField(_("错误"), blank=True)
+    created_at = models.DateTimeField(_("提交时间"), default=timezone.now)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    token = models.UUIDField(_("令牌"), default=uuid.uuid4, unique=True, editable=False)
+
+    objects = ExportJobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("后台导出")
+        verbose_name_plural = _("后台导出")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["state", "created_at"], name="imports_export_state"),
+            models.Index(fields=["created_by", "-created_at"], name="imports_export_owner"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} · {self.get_state_display()}"
+
+    @property
+    def finished(self):
+        return self.state not in (ExportState.QUEUED, ExportState.RUNNING)

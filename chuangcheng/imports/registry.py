@@ -1,4 +1,5 @@
-"""What an app contributes to the import pages: one :class:`Importer` per kind of file.
+"""What an app contributes to the import pages (one :class:`Importer` per kind of file) and to
+the background exports (one :class:`Exporter` per list).
 
 Apps register theirs in ``AppConfig.ready()`` (the lower layer knows only this registry)."""
 
@@ -52,3 +53,57 @@ def get(kind):
 
 def available(user):
     return sorted((i for i in _importers.values() if i.may_import(user)), key=lambda i: (i.order, i.kind))
+
+
+# --- exports ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Exporter:
+    """One list that can be exported as .xlsx (the list page's 导出 button).
+
+    - ``label``: the list's name — the file is ``<label>-YYYYMMDD-HHMM.xlsx``.
+    - ``may_export(user)``: who may export it (the list page's own check).
+    - ``rows(user, query)``: what the list page shows that person for ``query`` (a QueryDict:
+      the page's query string) — its selector, filter and ``visible_to(user)`` scope, every
+      page, ready to iterate (relations selected). Called within the request to decide, and
+      again by the job when it runs.
+    - ``workbook(rows)``: a write-only :class:`openpyxl.Workbook` of those rows (it iterates
+      them once, in order); the caller saves it.
+    - ``list_url``: the list page's URL name (the job page links back to the list as filtered).
+    """
+
+    kind: str
+    label: Any
+    may_export: Callable
+    rows: Callable
+    workbook: Callable
+    list_url: str = ""
+
+
+_exporters = {}
+
+
+def register_exporter(exporter):
+    _exporters[exporter.kind] = exporter
+    return exporter
+
+
+def get_exporter(kind):
+    return _exporters.get(kind)
+
+
+# How a finished export is announced to the person who asked: the notifications app (a higher
+# layer) registers its outbox here — ``notify(*, recipients, kind, subject_key, window, title,
+# body, url)``, one message per (recipient, subject, kind, window) however often it is called.
+_notifiers = []
+
+
+def register_notifier(notify):
+    if notify not in _notifiers:
+        _notifiers.append(notify)
+
+
+def notify(**message):
+    for notifier in _notifiers:
+        notifier(**message)

@@ -102,38 +102,44 @@ def batch_confirm(*, actor, batch_id, now=None):
 
 
 def _enqueue(batch_id):
-    """One broker message for the batch, best effort (one connection attempt, 2 s): when the
-    broker is down the batch stays queued and the ``imports.resume_batches`` sweep runs it."""
     from .jobs import run_batch
 
+    send_job(run_batch, [batch_id], what=f"import batch {batch_id}")
+
+
+def send_job(job, args, *, what, queue=None):
+    """One broker message for ``job``, best effort (one connection attempt, 2 s): when the
+    broker is down the batch or export stays queued and its beat sweep runs it."""
     try:
-        with run_batch.app.connection_for_write() as conn:
+        with job.app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, timeout=2)
-            run_batch.apply_async(args=[batch_id], retry=False, connection=conn)
+            options = {"queue": queue} if queue else {}
+            job.apply_async(args=args, retry=False, connection=conn, **options)
     except (KombuError, OSError, RedisError) as exc:
-        logger.warning("import batch %s not queued (%r); the sweep will run it", batch_id, exc)
+        logger.warning("%s not queued (%r); the sweep will run it", what, exc)
 
 
-def _progress_key(batch):
-    # The batch's creation time too: ids start again after a database is restored or recreated
+def _progress_key(item):
+    # The item's creation time too: ids start again after a database is restored or recreated
     # (a test run), and a stale count left in Redis must not pass for this batch's.
-    return f"imports:batch:{batch.pk}:{batch.created_at.timestamp():.6f}:progress"
+    return f"imports:{item._meta.model_name}:{item.pk}:{item.created_at.timestamp():.6f}:progress"
 
 
-def progress_set(batch, done, total):
+def progress_set(item, done, total):
+    """Record ``done`` of ``total`` rows of a running batch or export job (in the cache)."""
     try:
-        cache.set(_progress_key(batch), [done, total], PROGRESS_SECONDS)
-    except (OSError, RedisError) as exc:  # progress is a nicety; the import goes on
-        logger.info("import progress not recorded: %s", exc)
+        cache.set(_progress_key(item), [done, total], PROGRESS_SECONDS)
+    except (OSError, RedisError) as exc:  # progress is a nicety; the job goes on
+        logger.info("progress not recorded: %s", exc)
 
 
-def progress_get(batch):
-    """``(done, total)`` rows of a running batch (``(0, total)`` when unknown)."""
+def progress_get(item):
+    """``(done, total)`` rows of a running batch or export job (``(0, total)`` when unknown)."""
     try:
-        value = cache.get(_progress_key(batch))
+        value = cache.get(_progress_key(item))
     except (OSError, RedisError):
         value = None
-    return tuple(value) if value else (0, batch.total_rows)
+    return tuple(value) if value else (0, item.total_rows)
 
 
 def batch_run(*, batch_id, wait=True):

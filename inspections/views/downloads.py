@@ -5,15 +5,15 @@ people who can see the inspection (out of scope: 404)."""
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from chuangcheng.dbrouting import reads_from_replica
-from chuangcheng.xlsx import list_workbook, xlsx_response
+from chuangcheng.imports.export_views import export_response
+from chuangcheng.xlsx import xlsx_response
 
-from .. import feedback_report, selectors
+from .. import exports, feedback_report
 from ..models import Inspection
 
 
@@ -52,40 +52,6 @@ def inspection_source(request, pk):
 @require_GET
 @reads_from_replica
 def inspection_export(request):
-    """The inspection list (what the person may see) as .xlsx."""
-    inspections = (
-        Inspection.objects.visible_to(request.user)
-        .select_related("campaign", "region", "created_by")
-        .prefetch_related("inspectors")
-        .annotate(**selectors.inspection_issue_counts(request.user))
-        .order_by("-date", "-id")
-    )
-    columns = [
-        (_("检查日期"), 12),
-        (_("检查类型"), 12),
-        (_("创建活动"), 24),
-        (_("检查区域"), 16),
-        (_("检查人员"), 24),
-        (_("问题数"), 8),
-        (_("在办问题"), 8),
-        (_("检查情况"), 40),
-        (_("来源文件"), 24),
-        (_("登记人"), 12),
-    ]
-    rows = (
-        [
-            i.date,
-            i.get_kind_display(),
-            i.campaign.name,
-            i.region.name,
-            "、".join(str(p) for p in i.inspectors.all()),
-            i.issue_count,
-            i.open_count,
-            i.summary,
-            i.source_name,
-            str(i.created_by or ""),
-        ]
-        for i in inspections.iterator(chunk_size=500)
-    )
-    filename = _("检查清单-%(d)s.xlsx") % {"d": timezone.localdate().strftime("%Y%m%d")}
-    return xlsx_response(list_workbook(_("检查清单"), columns, rows), filename)
+    """The inspection list (what the person may see) as .xlsx — at once when small, else a
+    background export and its page."""
+    return export_response(request, exports.INSPECTIONS_KIND)

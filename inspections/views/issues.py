@@ -9,29 +9,25 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from chuangcheng import listpages
-from chuangcheng.campaigns.models import Campaign
 from chuangcheng.dbrouting import reads_from_replica
 from chuangcheng.exceptions import ApplicationError
-from chuangcheng.org.models import Region, RegionLevel
+from chuangcheng.imports.export_views import export_response
 from chuangcheng.org.selectors import region_full_names
 from chuangcheng.org.workcalendar import WorkingCalendar
 from chuangcheng.pagination import CappedPaginator as Paginator
 
 from .. import counting, exports, permissions, selectors, services
-from ..filters import IssueFilter
 from ..forms import (
     ACTION_LABELS,
     IssueActionForm,
-    visible_units,
 )
 from ..links import issue_links
 from ..models import (
@@ -86,23 +82,9 @@ def _visible_issue(user, pk, related=DETAIL_RELATED):
 
 
 def _list_filter(request):
-    """The list as filtered: ``(filterset, issues, states)``. :class:`IssueFilter` runs over
-    the selector's scoped list with its choices limited to what the person can see (an
-    out-of-scope choice is ignored, never an error page); the state is applied last, so the
-    same filtered list gives the counts per state for the chips."""
-    user = request.user
-    data, states = listpages.requested_states(request, IssueState.values)
-    filterset = IssueFilter(data, queryset=selectors.issue_list(user=user, within=data.get("region")))
-    fields = filterset.form.fields
-    fields["campaign"].queryset = Campaign.objects.visible_to(user).order_by("-start_date")
-    fields["responsible_unit"].queryset = visible_units(user)
-    regions = Region.objects.visible_to(user).filter(level__in=[RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWN])
-    fields["region"].queryset = regions.order_by("path")
-    fields["region"].label_from_instance = lambda r: "\u3000" * max(r.depth - 1, 0) + r.name
-    fields["category"].queryset = IssueCategory.objects.filter(is_active=True)
-    fields["inspection"].queryset = Inspection.objects.visible_to(user)
-    issues = filterset.qs.filter(state__in=states) if states else filterset.qs
-    return filterset, issues, states
+    """The list as filtered: ``(filterset, issues, states)`` (:func:`selectors.filtered_issues`,
+    which the export job applies too)."""
+    return selectors.filtered_issues(user=request.user, query=request.GET)
 
 
 def _filter_choices(filterset, user):
@@ -155,13 +137,9 @@ def issue_list(request):
 @require_GET
 @reads_from_replica
 def issue_export(request):
-    """The list as filtered, all pages, as .xlsx — the same selector and filter as the page."""
-    _filterset, issues, _states = _list_filter(request)
-    data = exports.issue_workbook(counting.annotate(issues).iterator(chunk_size=exports.CHUNK))
-    response = HttpResponse(data, content_type=exports.XLSX_CONTENT_TYPE)
-    filename = _("问题清单-%(d)s.xlsx") % {"d": timezone.localdate().strftime("%Y%m%d")}
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
+    """The list as filtered, all pages, as .xlsx — the same selector and filter as the page
+    (:func:`exports.export_rows`): at once when small, else a background export and its page."""
+    return export_response(request, exports.KIND)
 
 
 # --- the issue page --------------------------------------------------------------------------------

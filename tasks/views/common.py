@@ -19,7 +19,6 @@ from ..models import Task, TaskState
 from ..workflow import TRANSITIONS, allowed_actions
 
 PAGE_SIZE = 50
-LEDGER_ROLES = ("unit_head", "supervisor", "leader", "admin")
 ROW_RELATED = ("campaign", "owner_unit__region", "lead_unit", "region", "parent")
 DETAIL_RELATED = (*ROW_RELATED, "responsible_leader")
 LIGHT_COLORS = {"green": "green", "yellow": "yellow", "red": "red", "done": "secondary"}
@@ -31,9 +30,7 @@ STATE_COLORS = {
 }
 
 
-def can_view_ledger(user):
-    """The ledger is for unit heads, supervisors, leaders and admins (staff use 我的待办)."""
-    return user.scope.has_role(*LEDGER_ROLES)
+can_view_ledger = permissions.can_view_ledger
 
 
 LIGHT_LABELS = {

@@ -2,19 +2,15 @@
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from chuangcheng import listpages
-from chuangcheng.campaigns.models import Campaign, Indicator
 from chuangcheng.dbrouting import reads_from_replica
-from chuangcheng.org.models import Region, RegionLevel, Unit
+from chuangcheng.imports.export_views import export_response
 from chuangcheng.pagination import CappedPaginator as Paginator
-from chuangcheng.xlsx import xlsx_response
 
-from .. import counting, exports, permissions, selectors
-from ..filters import TaskFilter
+from .. import exports, permissions, selectors
 from ..models import TaskState
 from .common import PAGE_SIZE, _rows, can_view_ledger, message_page
 
@@ -22,26 +18,9 @@ from .common import PAGE_SIZE, _rows, can_view_ledger, message_page
 
 
 def _ledger_filter(request):
-    """The ledger as filtered: ``(filterset, tasks, states)``.
-
-    :class:`TaskFilter` runs over the selector's scoped list with its choices limited to what
-    the person can see (an out-of-scope choice is ignored, never an error page). The state is
-    applied last, so the same filtered list also gives the counts per state for the chips."""
-    user = request.user
-    data, states = listpages.requested_states(request, TaskState.values)
-    filterset = TaskFilter(data, queryset=selectors.task_list(user=user))
-    fields = filterset.form.fields
-    campaigns = Campaign.objects.visible_to(user)
-    fields["campaign"].queryset = campaigns.order_by("-start_date")
-    fields["unit"].queryset = Unit.objects.visible_to(user).filter(is_active=True).order_by("level", "name")
-    regions = Region.objects.visible_to(user).filter(level__in=[RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWN])
-    fields["region"].queryset = regions.order_by("path")
-    fields["region"].label_from_instance = lambda r: "\u3000" * max(r.depth - 1, 0) + r.name
-    fields["indicator"].queryset = (
-        Indicator.objects.filter(standard__campaigns__in=campaigns).distinct().order_by("standard_id", "sort_key")
-    )
-    tasks = filterset.qs.filter(state__in=states) if states else filterset.qs
-    return filterset, tasks, states
+    """The ledger as filtered: ``(filterset, tasks, states)`` (:func:`selectors.filtered_ledger`,
+    which the export job applies too)."""
+    return selectors.filtered_ledger(user=request.user, query=request.GET)
 
 
 @login_required
@@ -90,12 +69,8 @@ def _ledger_refused(request):
 @require_GET
 @reads_from_replica
 def export(request):
-    """The ledger as filtered, all pages, as .xlsx — the same selector and filter as the page."""
+    """The ledger as filtered, all pages, as .xlsx — the same selector and filter as the page
+    (:func:`exports.export_rows`): at once when small, else a background export and its page."""
     if not can_view_ledger(request.user):
         return _ledger_refused(request)
-    _filterset, tasks, _states = _ledger_filter(request)
-    data = exports.ledger_workbook(
-        counting.annotate(tasks.select_related("responsible_leader")).iterator(chunk_size=2000)
-    )
-    filename = _("任务台账-%(d)s.xlsx") % {"d": timezone.localdate().strftime("%Y%m%d")}
-    return xlsx_response(data, filename)
+    return export_response(request, exports.KIND)

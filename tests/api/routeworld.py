@@ -14,7 +14,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accountability import services as accountability
-from chuangcheng.imports.models import ImportBatch
+from chuangcheng.imports.models import ExportJob, ExportState, ImportBatch
 from chuangcheng.notifications.models import Notice
 from chuangcheng.reports import periods
 from chuangcheng.reports.briefings.services import briefing_build
@@ -89,6 +89,7 @@ def build(*, people, city, units, campaign, task, make_issue, categories, dossie
     )
     notice = Notice.objects.create(recipient=people.staff, title="新任务", kind="task.assigned", url="/tasks/mine/")
     batch = ImportBatch.objects.create(kind="units", created_by=people.admin, original_name="单位名录.xlsx")
+    export_job = ExportJob.objects.create(kind="issues", created_by=people.admin, state=ExportState.DONE)
 
     report = citizen.citizen_report_create(
         campaign=campaign,
@@ -124,6 +125,7 @@ def build(*, people, city, units, campaign, task, make_issue, categories, dossie
         briefing=briefing.pk,
         notice=notice.pk,
         batch=batch.pk,
+        export_job=export_job.pk,
         unit=units.street_a1.pk,
         code=report.tracking_code,
         citizen_photo=after_photo,

@@ -12,8 +12,8 @@ filled in, a 400 says the clerk got past the access checks to the form; where th
 comes after the form, enough is posted to reach it), the objects its arguments name
 (:mod:`tests.api.routeworld`), and the answer for each caller; ``LOGIN`` is a redirect to the
 login page. The clerk is 甲一街道办事处's 经办人: the unit's tasks, issues, 档案资料 and 举一反三
-sites are theirs; the office's inspection, 模拟测评 round, import batch, and the 约谈 and 问责 of
-the unit (its head's to see) are not. No answer may be a 500.
+sites are theirs; the office's inspection, 模拟测评 round, import batch, background export, and
+the 约谈 and 问责 of the unit (its head's to see) are not. No answer may be a 500.
 """
 
 from dataclasses import dataclass, field
@@ -72,6 +72,7 @@ OWNER = "the task's owner unit"
 REVIEWER = "the task's lead unit, supervisor"
 RESPONSIBLE = "the issue's responsible unit"
 UPLOADER = "who uploaded it, admin"
+REQUESTER = "who asked for it, admin"
 INSPECTORS = "the round's inspectors, supervisor, admin"
 # The task and issue actions check the state first (409 "状态已变化") and then who asks (403); an
 # action not possible in the object's state answers 409 to everyone.
@@ -108,6 +109,11 @@ ROUTES = {
     "imports:batch": page(404, who=UPLOADER, pk="batch"),
     "imports:confirm": post(404, who=UPLOADER, pk="batch"),
     "imports:status": page(404, who=UPLOADER, pk="batch"),
+    # --- background exports (a large list's 导出) -----------------------------------------------------
+    "exports:index": page(),  # the person's own exports
+    "exports:job": page(404, who=REQUESTER, pk="export_job"),
+    "exports:status": page(404, who=REQUESTER, pk="export_job"),
+    "exports:download": page(404, who=REQUESTER, pk="export_job"),
     # --- tasks ---------------------------------------------------------------------------------------
     "tasks:my_work": page(),
     "tasks:ledger": page(403, who=HEADS),
