@@ -20,5 +20,5 @@ class TasksConfig(AppConfig):
 
         register_importer()
         home.register_count("tasks", todo_count)  # the 我的待办 badge
-        register_source("tasks", reminders.task_dues)  # the reminder pass
+        register_source("tasks", reminders.task_windows)  # the reminder pass
         register_assigned("task", assigned_task_ids)  # 领导包保 of a task widens a leader's scope

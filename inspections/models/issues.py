@@ -254,6 +254,9 @@ class Issue(models.Model):
             # Bounding-box prefilter for near-duplicates and recurrence (same category, ±50 m).
             models.Index(fields=["category", "latitude", "longitude"], name="insp_issue_category_latlng"),
             models.Index(fields=["closed_at"], name="insp_issue_closed_at"),
+            # The reminder pass also reads the issues in a window that changed since its last pass
+            # (signed, extended, reopened): those with the clock running, by last change.
+            models.Index(fields=["updated_at"], condition=Q(state__in=CLOCK_STATES), name="insp_issue_clock_updated"),
             # 签收超时 reminders: assigned issues waiting to be signed, by sign-by time.
             models.Index(
                 fields=["sign_deadline"],
