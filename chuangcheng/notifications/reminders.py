@@ -177,6 +177,12 @@ def register_source(name, source):
     _SOURCES[name] = source
 
 
+def window_keys(now=None, rules=None):
+    """Every (source, window key) a pass covers (no query)."""
+    now, rules = now or timezone.now(), rules or settings.REMINDER_RULES
+    return [(name, window.key) for name in sorted(_SOURCES) for window in _SOURCES[name](now, rules)]
+
+
 def dues_at(now, rules, marks=None):
     """The items a pass at ``now`` reads, as :class:`Due` (``backlog`` set), and the watermark
     keys it covers. ``marks``: {(source, window key): passed_at} — none means a first pass."""
