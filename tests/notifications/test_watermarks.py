@@ -273,3 +273,25 @@ def test_a_backlog_becomes_one_digest_per_person_and_what_opened_lately_goes_alo
         f"task:{t.pk}" for t in (*old, *recent, *later)
     }
     assert set(_keys().values()) == {1}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_pass_started_while_another_runs_returns_at_once(make_issue, quiet):
+    from django.db import connections
+
+    now = timezone.now()
+    issue = make_issue("rectifying")
+    Issue.objects.filter(pk=issue.pk).update(rectification_deadline=now + H)
+    Delivery.objects.all().delete()
+    other = connections.create_connection("default")  # another worker's pass, holding the lock
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [reminders.PASS_LOCK_KEY])
+        assert reminders_dispatch(now=now) == {}
+        assert not Delivery.objects.exists() and not ReminderWatermark.objects.exists()
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [reminders.PASS_LOCK_KEY])
+    finally:
+        other.close()
+    assert len(reminders_dispatch(now=now)["issue T-24h"]) == 2 * 2
