@@ -19,5 +19,5 @@ class InspectionsConfig(AppConfig):
         register_importer()
         exports.register()  # 问题清单 and 检查清单: large ones are written by a job
         home.register_count("issues", todo_count)  # the 我的待办 badge
-        register_source("issues", reminders.issue_dues)  # deadlines and overdue steps
-        register_source("issues-sign", reminders.sign_dues)  # 签收超时
+        register_source("issues", reminders.issue_windows)  # deadlines and overdue steps
+        register_source("issues-sign", reminders.sign_windows)  # 签收超时

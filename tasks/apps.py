@@ -21,5 +21,5 @@ class TasksConfig(AppConfig):
         register_importer()
         exports.register()  # 任务台账: a large one is written by a job
         home.register_count("tasks", todo_count)  # the 我的待办 badge
-        register_source("tasks", reminders.task_dues)  # the reminder pass
+        register_source("tasks", reminders.task_windows)  # the reminder pass
         register_assigned("task", assigned_task_ids)  # 领导包保 of a task widens a leader's scope

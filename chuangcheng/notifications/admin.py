@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import services
-from .models import Delivery, JobHeartbeat, NotificationPreference
+from .models import Delivery, JobHeartbeat, NotificationPreference, ReminderWatermark
 from .preferences import GROUPS
 
 
@@ -19,6 +19,23 @@ class JobHeartbeatAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReminderWatermark)
+class ReminderWatermarkAdmin(admin.ModelAdmin):
+    """Read-only: how far the reminder pass has got in each window (moved by the pass only)."""
+
+    list_display = ["source", "window", "passed_at"]
+    readonly_fields = list_display
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

@@ -34,27 +34,42 @@ def _lines(titles):
     return "\n".join(lines)
 
 
-def fold_into_digests(messages, now):
+def fold_into_digests(messages, now, *, backlog=()):
     """Fold each person's backlog in ``messages`` ({rule: [Message]}) into one digest; marks the
     folded ones ``digested`` in place and returns the digest messages (window ``digest/<time>``:
-    at most one per person per pass, none added by a re-run). Urgent items go on their own."""
+    at most one per person per pass, none added by a re-run). Urgent items go on their own.
+
+    ``backlog``: ids of messages whose window opened long ago (a first pass, a worker that was
+    down — see reminders): always folded, whatever the threshold; the person's other new items
+    join them in the same digest when they are more than the threshold."""
     threshold = getattr(settings, "DIGEST_THRESHOLD", 5)
     everything = [m for batch in messages.values() for m in batch]
-    if threshold is None or len(everything) <= threshold:
+    backlog = set(backlog)
+    if not backlog and (threshold is None or len(everything) <= threshold):
         return []
     existing = {key[:4] for key in _existing_keys(everything)}
     fresh = defaultdict(list)
     for message in everything:
         key = (message.recipient.pk, message.subject_key, message.kind, message.window)
-        if not message.urgent and key not in existing:
+        if (id(message) in backlog or not message.urgent) and key not in existing:
             fresh[message.recipient.pk].append(message)
     digests, folded = [], set()
     window = f"digest/{timezone.localtime(now):%Y-%m-%dT%H:%M}"
     for items in fresh.values():
-        if len(items) <= threshold:
-            continue
+        if threshold is None or len(items) <= threshold:
+            items = [m for m in items if id(m) in backlog]
+            if not items:
+                continue
         folded.update(id(m) for m in items)
         user = items[0].recipient
+        late = sum(id(m) in backlog for m in items)
+        lines = _lines([m.title for m in items])
+        if late:
+            lines = (
+                _("其中 %(n)s 项的提醒时间已过去较久（如系统暂停运行期间），不再逐条发送。") % {"n": late}
+                + "\n"
+                + lines
+            )
         digests.append(
             Message(
                 recipient=user,
@@ -62,7 +77,7 @@ def fold_into_digests(messages, now):
                 subject_key=f"digest:{user.pk}",
                 window=window,
                 title=_("待办提醒汇总：%(n)s 项到期或超期") % {"n": len(items)},
-                body=_lines([m.title for m in items]),
+                body=lines,
                 url=reverse("home"),
             )
         )

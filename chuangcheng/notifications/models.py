@@ -2,6 +2,7 @@
 
 - :class:`JobHeartbeat`: proof that beat schedules and a worker executes.
 - :class:`Notice`: an in-app notice (the bell).
+- :class:`ReminderWatermark`: how far the reminder pass has got, per source × window.
 - :class:`Delivery`: the outbox. One row per (recipient, subject, kind, window, channel), unique,
   written in the transaction of the change (or the reminder pass) that causes it and before any
   side effect; a job claims it and sends it (:mod:`chuangcheng.notifications.services`).
@@ -31,6 +32,25 @@ class JobHeartbeat(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class ReminderWatermark(models.Model):
+    """How far the reminder pass has got in one window of one source ("issues", "T-4h:negative_list"):
+    every item whose window opened at or before ``passed_at`` has been handled, so the next pass
+    reads only the deadlines whose window opened since (:mod:`chuangcheng.notifications.reminders`).
+    Moved in the transaction that writes the pass's last deliveries; never backwards."""
+
+    source = models.CharField(_("来源"), max_length=40)
+    window = models.CharField(_("提醒窗口"), max_length=60)
+    passed_at = models.DateTimeField(_("已处理至"))
+
+    class Meta:
+        verbose_name = _("提醒水位")
+        verbose_name_plural = _("提醒水位")
+        constraints = [models.UniqueConstraint(fields=["source", "window"], name="notif_watermark_once")]
+
+    def __str__(self):
+        return f"{self.source} {self.window} @ {self.passed_at:%Y-%m-%d %H:%M}"
 
 
 class NoticeQuerySet(models.QuerySet):

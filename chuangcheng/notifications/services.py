@@ -89,17 +89,27 @@ def _channels_for(names):
     return [get_channel(name) for name in names]
 
 
-def deliveries_create(messages, *, channels=None, now=None):
+def group_mentions(messages, channels=None):
+    """{channel: {(subject, kind, window): "phones"}}: whom each item's one group message mentions;
+    its first row written carries it (popped), so a caller writing in batches passes one map."""
+    return {c.name: _group_mentions(c, messages) for c in _channels_for(channels) if c.per_group}
+
+
+def deliveries_create(messages, *, channels=None, now=None, group_mentions=None):
     """Write the delivery rows for ``messages`` (set-based: one INSERT … ON CONFLICT DO NOTHING
     per thousand rows), complete the immediate (in-app) ones, and enqueue the others after the
-    commit. Returns the rows created by this call."""
+    commit. Returns the rows created by this call. ``group_mentions``: see :func:`group_mentions`
+    (default: made from ``messages``)."""
     now = now or timezone.now()
     batch = uuid.uuid4().hex
     chosen = _channels_for(channels)
     messages = [m for m in messages if m.recipient.is_active]
     existing = _existing_keys(messages)
     prefs = preferences.preferences_for({m.recipient.pk for m in messages})
-    mentions = {c.name: _group_mentions(c, messages) for c in chosen if c.per_group}
+    if group_mentions is None:
+        mentions = {c.name: _group_mentions(c, messages) for c in chosen if c.per_group}
+    else:
+        mentions = {c.name: group_mentions.setdefault(c.name, {}) for c in chosen if c.per_group}
     rows = []
     for message in messages:
         user = message.recipient
@@ -108,6 +118,8 @@ def deliveries_create(messages, *, channels=None, now=None):
                 continue
             key = (user.pk, message.subject_key, message.kind, message.window, channel.name)
             if key in existing:
+                if channel.per_group:  # the item's group message went with the row already there
+                    mentions[channel.name].pop(key[1:4], None)
                 continue
             address, due = channel.address(user), now
             if message.digested:

@@ -261,6 +261,9 @@ class Issue(models.Model):
             models.Index(fields=["sign_deadline", "id"], name="insp_issue_order_sign"),
             models.Index(fields=["severity", "id"], name="insp_issue_order_severity"),
             models.Index(fields=["state", "id"], name="insp_issue_order_state"),
+            # The reminder pass also reads the issues in a window that changed since its last pass
+            # (signed, extended, reopened): those with the clock running, by last change.
+            models.Index(fields=["updated_at"], condition=Q(state__in=CLOCK_STATES), name="insp_issue_clock_updated"),
             # 签收超时 reminders: assigned issues waiting to be signed, by sign-by time.
             models.Index(
                 fields=["sign_deadline"],

@@ -131,3 +131,13 @@ def test_reminder_jobs_are_scheduled():
 
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert {"notifications.send_reminders", "notifications.deliver_due"} <= tasks
+
+
+def test_reminder_watermarks_are_shown_read_only(client, superuser):
+    from chuangcheng.notifications.reminders import reminders_dispatch
+
+    reminders_dispatch()
+    client.force_login(superuser)
+    page = client.get(reverse("admin:notifications_reminderwatermark_changelist")).content.decode()
+    assert "T-24h:*" in page and "issues-sign" in page
+    assert client.get(reverse("admin:notifications_reminderwatermark_add")).status_code == 403
