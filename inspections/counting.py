@@ -18,9 +18,9 @@ from django.db.models import BooleanField, Case, Count, Q, Sum, Value, When
 from django.utils import timezone
 
 from chuangcheng import listpages
-from chuangcheng.org.scoping import scope_for
 
 from .models import CLOCK_STATES, Issue, IssueDueTally, IssueState, IssueTally
+from .models.issues import Visibility, visibility
 from .tally import TALLY_DEPTH, depth
 
 _FIGURES = {}
@@ -133,14 +133,15 @@ def _shape(by_state, overdue, *, overdue_filter):
     return counts
 
 
-def list_counts(filterset, *, user, now=None):
+def list_counts(filterset, *, user, within=None, now=None):
     """The 问题清单's counts (:func:`state_counts` of ``filterset.qs``) for ``user``: from the
     tallies when the filter uses only what they keep (campaign, a region down to 街道,
     severity, 已超期) and the person's regions are 街道 or wider; the units (and 包保 sites,
     deeper regions) a person sees besides their regions add a GROUP BY over just those issues
-    outside the regions. Anything else: the GROUP BY over the filtered rows."""
+    outside the regions. Anything else: the GROUP BY over the filtered rows. ``within``: what
+    the list passed to ``visible_to`` (the region asked for)."""
     now = now or timezone.now()
-    plan = _tally_plan(filterset, user)
+    plan = _tally_plan(filterset, user, within)
     if plan is None:
         return state_counts(filterset.qs, now=now)
     dims_q, regions_q, rest_q, overdue_filter = plan
@@ -151,7 +152,7 @@ def list_counts(filterset, *, user, now=None):
     return counts
 
 
-def _tally_plan(filterset, user):
+def _tally_plan(filterset, user, within=None):
     """``(dims_q, regions_q, rest_q, overdue_filter)`` — the issues the list counts are those of
     ``dims_q & regions_q`` (tallied) plus those of ``rest_q`` outside ``regions_q`` (grouped) —
     or None when the tallies cannot answer."""
@@ -171,28 +172,16 @@ def _tally_plan(filterset, user):
         dims_q &= Q(region__path__startswith=used["region"].path)
     if "severity" in used:
         dims_q &= Q(severity__in=list(used["severity"]))
-    scope = scope_for(user)
-    if scope.sees_all or scope.covers_all_regions:  # as Issue.objects.visible_to
+    seen = visibility(user, within=within)  # what Issue.objects.visible_to filters by
+    if seen.everything:
         return dims_q, Q(), None, used.get("overdue")
-    paths = _minimal(scope.region_paths)
-    wide = [p for p in paths if depth(p) <= TALLY_DEPTH]
+    wide = [p for p in seen.region_paths if depth(p) <= TALLY_DEPTH]
     if not wide:
         return None
-    rest = [Q(region__path__startswith=p) for p in paths if p not in wide]
-    if scope.unit_ids:
-        rest.append(Q(responsible_unit_id__in=scope.unit_ids))
-    if scope.site_ids:
-        rest.append(Q(site_id__in=scope.site_ids))
-    rest_q = None
-    for q in rest:
-        rest_q = q if rest_q is None else rest_q | q
+    rest = Visibility(
+        region_paths=tuple(p for p in seen.region_paths if p not in wide),
+        unit_ids=seen.unit_ids,
+        site_ids=seen.site_ids,
+    )
+    rest_q = rest.q() if rest.region_paths or rest.unit_ids or rest.site_ids else None
     return dims_q, _paths_q(wide), rest_q, used.get("overdue")
-
-
-def _minimal(paths):
-    """The subtrees not inside another one (as :meth:`Scope.region_q` reads them)."""
-    out = []
-    for p in sorted(set(paths), key=len):
-        if not any(p.startswith(q) for q in out):
-            out.append(p)
-    return out

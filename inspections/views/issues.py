@@ -115,7 +115,7 @@ def issue_list(request):
     filterset, issues, states = _list_filter(request)
     # The chips' counts (from the tallies when the filter allows) are exact: the pager's total
     # is theirs, not a second COUNT over the rows.
-    counts = counting.list_counts(filterset, user=user)
+    counts = counting.list_counts(filterset, user=user, within=request.GET.get("region"))
     paginator = Paginator(issues, PAGE_SIZE)
     paginator.count = sum(counts[s] for s in set(states)) if states else counts["total"]
     page = paginator.get_page(request.GET.get("page"))
