@@ -157,6 +157,11 @@ def moved(before, after):
 
 
 def _add(table, rows):
+    _write(table, rows, add=True)
+
+
+def _write(table, rows, *, add):
+    """Upsert ``[(key, n)]``: add ``n`` to each cell, or (``add`` false) set it to ``n``."""
     model = TABLES[table]
     name = model._meta.db_table
     columns = KEY_COLUMNS[table]
@@ -168,7 +173,7 @@ def _add(table, rows):
         params.append(n)
     sql = (
         f"INSERT INTO {name} ({', '.join(columns)}, n) VALUES {values} "
-        f"ON CONFLICT ({', '.join(columns)}) DO UPDATE SET n = {name}.n + EXCLUDED.n"
+        f"ON CONFLICT ({', '.join(columns)}) DO UPDATE SET n = {name + '.n + ' if add else ''}EXCLUDED.n"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -265,17 +270,12 @@ def recompute(*, log=True):
         for table, key, have, want in found:
             if log:
                 logger.warning("issue tally %s %s: stored %s, counted %s — repaired", table, key, have, want)
-            _set(table, key, want)
+        for table in (STATE, DUE):
+            rows = [(key, want) for t, key, _have, want in found if t == table]
+            for start in range(0, len(rows), 1000):
+                _write(table, rows[start : start + 1000], add=False)
         _drop_empty()
     return len(found)
-
-
-def _set(table, key, n):
-    model = TABLES[table]
-    lookup = dict(zip(KEY_COLUMNS[table], key, strict=True))
-    updated = model.objects.filter(**lookup).update(n=n)
-    if not updated and n:
-        model.objects.create(**lookup, n=n)
 
 
 def _drop_empty():
@@ -306,7 +306,7 @@ def check_events(*, sample=20):
     last = (
         IssueEvent.objects.filter(issue_id=OuterRef("pk"))
         .exclude(to_state="")
-        .order_by("-created_at", "-id")
+        .order_by("-id")  # the last one written (append-only; its created_at may be a claimed time)
         .values("to_state")[:1]
     )
     wrong = (

@@ -160,7 +160,10 @@ def test_state_against_the_event_log(make_issue, caplog):
     with caplog.at_level(logging.WARNING, logger="inspections.tally"):
         assert tally.check_events() == (1, [edited.pk])
     assert "differs from its event log for 1 issues" in caplog.text
-    assert fine.pk != edited.pk
+    # The last event written counts, whatever time it claims (the bench's clamped times do).
+    last = fine.events.order_by("-id").first()
+    type(last).objects.filter(pk=last.pk).update(created_at=fine.created_at - dt.timedelta(days=1))
+    assert tally.check_events() == (1, [edited.pk])
 
 
 # --- PostgreSQL: random walks, the nightly job, concurrency ----------------------------------------------
