@@ -275,6 +275,9 @@ def recompute(*, log=True):
             for start in range(0, len(rows), 1000):
                 _write(table, rows[start : start + 1000], add=False)
         _drop_empty()
+        if found and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:  # after a rebuild the planner's row estimates are stale
+                cursor.execute(f"ANALYZE {names}")
     return len(found)
 
 

@@ -312,3 +312,16 @@ def test_two_connections_adding_to_the_same_cells_lose_nothing(campaign, city):
     stored = tally.stored()
     assert stored[a] + stored[b] == 4 * rounds
     assert stored[a] == stored[b] == 2 * rounds
+
+
+def test_the_command_recounts_and_checks_the_event_log(make_issue):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    make_issue("rectifying")
+    IssueTally.objects.filter(state="rectifying").update(n=9)
+    out = StringIO()
+    call_command("recompute_issue_tally", "--quiet", "--events", stdout=out)
+    assert "修正 1 格" in out.getvalue() and "不一致的问题：0 个" in out.getvalue()
+    assert_tally_equals_recount()
