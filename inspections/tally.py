@@ -37,8 +37,11 @@ future (the services stamp it with the time of the write).
 creations call :func:`created`. :func:`moved` applies the differences as one ``INSERT … ON
 CONFLICT DO UPDATE SET n = n + delta`` per table, in the writer's transaction: atomic under
 concurrent writers (no lost increment), rows locked in key order and the state table before the
-day table (two writers cannot deadlock on the tallies). Writes that bypass the services (the
-bench's COPY, the demo seeders' bulk_create) call :func:`recompute` afterwards.
+day table (two writers of one issue each cannot deadlock on the tallies). A transaction that
+writes several issues (an imported 上级反馈 list) takes their cells issue by issue: two such
+imports over the same cells at the same moment can deadlock, and PostgreSQL then cancels one
+whole (nothing half-counted). Writes that bypass the services (the bench's COPY, the demo
+seeders' bulk_create) call :func:`recompute` afterwards.
 
 **Checked and repaired.** :func:`recompute` (nightly job ``inspections.recompute_tally``, command
 ``recompute_issue_tally``) groups the issues once and compares; each mismatch is logged and
@@ -71,6 +74,7 @@ KEY_COLUMNS = {
     DUE: ("campaign_id", "region_id", "severity", "state", "due_day"),
 }
 _MISSING = object()
+LOCK_TIMEOUT = "5s"  # how long the repair waits for the tallies' lock
 
 
 def depth(path):
@@ -265,7 +269,12 @@ def recompute(*, log=True):
         if connection.vendor == "postgresql":
             names = ", ".join(model._meta.db_table for model in TABLES.values())
             with connection.cursor() as cursor:
+                # Writers queue behind a waiting LOCK: give up rather than hold them long (a
+                # transaction that wrote several issues may hold the day table and want the
+                # state table); the error fails this run, the next one repairs.
+                cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
                 cursor.execute(f"LOCK TABLE {names} IN SHARE ROW EXCLUSIVE MODE")
+                cursor.execute("SET LOCAL lock_timeout = DEFAULT")
         found = mismatches(expected(), stored())
         for table, key, have, want in found:
             if log:
