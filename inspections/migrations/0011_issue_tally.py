@@ -78,7 +78,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('campaigns', '0003_indicator_methods_requirements_scores'),
-        ('inspections', '0010_issue_clock_updated_index'),
+        ('inspections', '0009_issue_order_indexes'),
         ('org', '0005_leader_assignment_without_task'),
     ]
 

@@ -114,10 +114,11 @@ def issue_list(request):
     user = request.user
     filterset, issues, states = _list_filter(request)
     # The chips' counts (from the tallies when the filter allows) are exact: the pager's total
-    # is theirs, not a second COUNT over the rows.
+    # is theirs, not a second COUNT over the rows (its pages still stop at the cap).
     counts = counting.list_counts(filterset, user=user, within=request.GET.get("region"))
     paginator = Paginator(issues, PAGE_SIZE)
-    paginator.count = sum(counts[s] for s in set(states)) if states else counts["total"]
+    total = sum(counts[s] for s in set(states)) if states else counts["total"]
+    paginator.count, paginator.capped = min(total, paginator.cap), total > paginator.cap
     page = paginator.get_page(request.GET.get("page"))
     page_issues = list(page)
     thumbs = first_before_photos([i.pk for i in page_issues])
