@@ -10,6 +10,9 @@ BEAT_SCHEDULE = {
     "heartbeat": {"task": "notifications.heartbeat", "schedule": 60.0},
     # 00:10 daily: create this period's occurrence of weekly/monthly (常态化) tasks.
     "tasks-generate-recurring": {"task": "tasks.generate_recurring", "schedule": crontab(hour=0, minute=10)},
+    # 02:30 daily: recount the issue tallies (the list's chips, 超期未改) from the issues, log and
+    # repair any difference; check each issue's state against its event log.
+    "inspections-recompute-tally": {"task": "inspections.recompute_tally", "schedule": crontab(hour=2, minute=30)},
     # 08:00 daily: 日通报 of yesterday, per active campaign, city-wide and per district.
     "reports-daily-briefings": {"task": "reports.build_daily_briefings", "schedule": crontab(hour=8, minute=0)},
     # Mondays 09:00: 周通报 of last Monday–Sunday.

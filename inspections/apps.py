@@ -11,8 +11,9 @@ class InspectionsConfig(AppConfig):
         # What issues contribute to the lower layers, registered (they never import this app).
         from chuangcheng.notifications.reminders import register_source
         from chuangcheng.org import home
+        from chuangcheng.org.services import on_region_move
 
-        from . import exports, reminders
+        from . import exports, reminders, tally
         from .import_page import register_importer
         from .selectors import todo_count
 
@@ -21,3 +22,4 @@ class InspectionsConfig(AppConfig):
         home.register_count("issues", todo_count)  # the 我的待办 badge
         register_source("issues", reminders.issue_windows)  # deadlines and overdue steps
         register_source("issues-sign", reminders.sign_windows)  # 签收超时
+        on_region_move(tally.region_moved)  # a 社区 moved to another 街道: its issues count there

@@ -4,15 +4,24 @@
 rectification deadline). The reports app registers that predicate here when the apps are ready
 (:func:`register`), so the list counts what the dashboards and briefings count; inspections may
 not import reports. Nothing here defines the figure a second time.
+
+The counts per state come from the tallies kept by the writes (:mod:`inspections.tally`) when
+the list is filtered only by what they are kept by (:func:`list_counts`, :func:`tally_counts`),
+else from one GROUP BY over the filtered rows (:func:`state_counts`) — the same numbers either
+way (``tests/inspections/test_tally_counts.py`` compares them).
 """
 
+import datetime as dt
+
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import BooleanField, Case, Count, Value, When
+from django.db.models import BooleanField, Case, Count, Q, Sum, Value, When
 from django.utils import timezone
 
 from chuangcheng import listpages
 
-from .models import IssueState
+from .models import CLOCK_STATES, Issue, IssueDueTally, IssueState, IssueTally
+from .models.issues import Visibility, visibility
+from .tally import TALLY_DEPTH, depth
 
 _FIGURES = {}
 
@@ -41,3 +50,138 @@ def annotate(queryset, *, now=None):
     return queryset.annotate(
         overdue_now=Case(When(overdue_q(now), then=Value(True)), default=Value(False), output_field=BooleanField())
     )
+
+
+# --- from the tallies -----------------------------------------------------------------------------
+
+# The list filters the tallies answer (the rest — keywords, unit, category, dates… — group rows).
+TALLY_FILTERS = {"campaign", "region", "severity", "overdue"}
+EMPTY = (None, "", [], ())
+
+
+def tally_counts(*, campaign=None, region_paths=None, severities=None, now=None):
+    """``{state: n, …, "total": n, "overdue": n}`` for the issues of ``campaign`` (a campaign or
+    its id; None: all) in the union of the region subtrees ``region_paths`` (paths of regions at
+    街道 level or above, e.g. ``["/1/7/"]``; None: everywhere), of ``severities`` (None: all) —
+    exactly what :func:`state_counts` gives for those issues, read from the tallies: a few
+    thousand rows city-wide whatever the number of issues. For the dashboards: a scope is a
+    region path; a deeper region, a unit or a category is not kept (group the rows instead)."""
+    paths = None if region_paths is None else list(region_paths)
+    if paths is not None and any(depth(p) > TALLY_DEPTH for p in paths):
+        raise ValueError("tally_counts: regions below 街道 level are not tallied")
+    q = Q()
+    if campaign is not None:
+        q &= Q(campaign=campaign)
+    if severities is not None:
+        q &= Q(severity__in=list(severities))
+    if paths is not None:
+        q &= _paths_q(paths)
+    return _shape(*_tallied(q, now or timezone.now()), overdue_filter=None)
+
+
+def _paths_q(paths):
+    q = Q(pk__in=[])
+    for path in paths:
+        q |= Q(region__path__startswith=path)
+    return q
+
+
+def _tallied(q, now):
+    """``(by_state, overdue_by_state)`` for the issues matching ``q`` — a filter on the fields
+    the tallies share with issues (campaign, ``region__path``, severity)."""
+    zone = timezone.get_default_timezone()
+    today = timezone.localtime(now, zone).date()
+    # One query: the issues per state; those whose deadline day is today or later (not overdue
+    # yet, or no deadline running: NO_DUE_DAY) — the day table read from today on only; and
+    # those due today.
+    parts = [
+        IssueTally.objects.filter(q),
+        IssueDueTally.objects.filter(q, due_day__gte=today),
+        IssueDueTally.objects.filter(q, due_day=today),
+    ]
+    parts = [rows.values_list("state").annotate(n=Sum("n"), part=Value(i)).order_by() for i, rows in enumerate(parts)]
+    by_state, later, due_today = {}, {}, {}
+    for state, n, part in parts[0].union(*parts[1:], all=True):
+        (by_state, later, due_today)[part][state] = n
+    if not any(by_state.get(s) for s in CLOCK_STATES):
+        return by_state, {}
+    passed_today = {}
+    if any(due_today.values()):
+        # Due today, and the deadline has passed: counted exactly, from one day of deadlines.
+        today_start = timezone.make_aware(dt.datetime.combine(today, dt.time.min), zone)
+        passed_today = dict(
+            Issue.objects.filter(q & overdue_q(now), rectification_deadline__gte=today_start)
+            .values_list("state")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+    overdue = {s: by_state.get(s, 0) - later.get(s, 0) + passed_today.get(s, 0) for s in CLOCK_STATES if s in by_state}
+    return by_state, overdue
+
+
+def _shape(by_state, overdue, *, overdue_filter):
+    """The counts as :func:`state_counts` gives them, for the list filtered by 已超期
+    (``overdue_filter`` True/False) or not (None)."""
+    if overdue_filter is True:
+        counts = {s: overdue.get(s, 0) for s in IssueState.values}
+    elif overdue_filter is False:
+        counts = {s: by_state.get(s, 0) - overdue.get(s, 0) for s in IssueState.values}
+    else:
+        counts = {s: by_state.get(s, 0) for s in IssueState.values}
+    counts["total"] = sum(counts[s] for s in IssueState.values)
+    counts["overdue"] = 0 if overdue_filter is False else sum(overdue.values())
+    return counts
+
+
+def list_counts(filterset, *, user, within=None, now=None):
+    """The 问题清单's counts (:func:`state_counts` of ``filterset.qs``) for ``user``: from the
+    tallies when the filter uses only what they keep (campaign, a region down to 街道,
+    severity, 已超期) and the person's regions are 街道 or wider; the units (and 包保 sites,
+    deeper regions) a person sees besides their regions add a GROUP BY over just those issues
+    outside the regions. Anything else: the GROUP BY over the filtered rows. ``within``: what
+    the list passed to ``visible_to`` (the region asked for)."""
+    now = now or timezone.now()
+    plan = _tally_plan(filterset, user, within)
+    if plan is None:
+        return state_counts(filterset.qs, now=now)
+    dims_q, regions_q, rest_q, overdue_filter = plan
+    counts = _shape(*_tallied(dims_q & regions_q, now), overdue_filter=overdue_filter)
+    if rest_q is not None:
+        rest = state_counts(filterset.filter_queryset(Issue.objects.filter(rest_q).exclude(regions_q)), now=now)
+        counts = {key: n + rest[key] for key, n in counts.items()}
+    return counts
+
+
+def _tally_plan(filterset, user, within=None):
+    """``(dims_q, regions_q, rest_q, overdue_filter)`` — the issues the list counts are those of
+    ``dims_q & regions_q`` (tallied) plus those of ``rest_q`` outside ``regions_q`` (grouped) —
+    or None when the tallies cannot answer."""
+    data = {}
+    if filterset.is_bound:
+        filterset.errors  # noqa: B018 — validates: what is invalid is dropped, as filterset.qs does
+        data = filterset.form.cleaned_data
+    used = {name: value for name, value in data.items() if value not in EMPTY}
+    if not set(used) <= TALLY_FILTERS:
+        return None
+    dims_q = Q()
+    if "campaign" in used:
+        dims_q &= Q(campaign=used["campaign"])
+    if "region" in used:
+        if depth(used["region"].path) > TALLY_DEPTH:
+            return None
+        dims_q &= Q(region__path__startswith=used["region"].path)
+    if "severity" in used:
+        dims_q &= Q(severity__in=list(used["severity"]))
+    seen = visibility(user, within=within)  # what Issue.objects.visible_to filters by
+    if seen.everything:
+        return dims_q, Q(), None, used.get("overdue")
+    wide = [p for p in seen.region_paths if depth(p) <= TALLY_DEPTH]
+    if not wide:
+        return None
+    rest = Visibility(
+        region_paths=tuple(p for p in seen.region_paths if p not in wide),
+        unit_ids=seen.unit_ids,
+        site_ids=seen.site_ids,
+    )
+    rest_q = rest.q() if rest.region_paths or rest.unit_ids or rest.site_ids else None
+    return dims_q, _paths_q(wide), rest_q, used.get("overdue")

@@ -103,6 +103,9 @@ def build_issues(world, *, count, rng, anchor, log):
         log(f"issues: +{n} (left {remaining})")
     for table in ("inspections_issue", "inspections_issueevent", "inspections_photo"):
         reset_sequence(table)
+    from inspections import tally
+
+    tally.rebuild()  # COPY passes by the services: the tallies are counted once, at the end
     log(f"issues: +{count - have} ({total_events} events, {total_photos} photos)")
 
 

@@ -75,6 +75,11 @@ class Scope:
             q |= Q(**{f"{lookup}__startswith": path})
         return q
 
+    @property
+    def subtrees(self):
+        """The supervised subtrees, none inside another (what :meth:`region_q` ORs)."""
+        return tuple(_minimal(self.region_paths))
+
     def has_role(self, *roles):
         return self.sees_all or bool(self.roles.intersection(roles))
 

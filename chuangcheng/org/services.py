@@ -53,6 +53,15 @@ def region_create(*, name, level, parent=None, code=None, area_class=None):
     return region
 
 
+# Called in region_move's transaction with ``old_path`` and ``new_path``: apps above keep data
+# keyed by a region's ancestry (inspections' issue tallies count issues by 街道) and register here.
+_MOVE_HOOKS = []
+
+
+def on_region_move(hook):
+    _MOVE_HOOKS.append(hook)
+
+
 @transaction.atomic
 def region_move(*, region, new_parent):
     """Re-parent a region and rewrite the paths of its whole subtree in one UPDATE."""
@@ -66,6 +75,8 @@ def region_move(*, region, new_parent):
         Region.objects.filter(path__startswith=old_path).update(
             path=Concat(Value(new_path), Substr(F("path"), len(old_path) + 1))
         )
+        for hook in _MOVE_HOOKS:
+            hook(old_path=old_path, new_path=new_path)
     region.refresh_from_db()
     return region
 

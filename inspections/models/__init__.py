@@ -6,11 +6,14 @@
 - :class:`Issue`: one problem, its responsible unit, its deadlines and its counters. The state,
   deadline and unit are facts about the issue; :class:`IssueEvent` rows are its history.
 - :class:`Photo`: before/after/evidence images, re-encoded, with content and perceptual hashes.
+- :class:`IssueTally`, :class:`IssueDueTally`: counts of issues per state (and deadline day), kept
+  by the writes (:mod:`inspections.tally`).
 
 State changes happen only in :mod:`inspections.services`, which follows the table in
 :mod:`inspections.workflow` and writes one :class:`IssueEvent` per move.
 
-One module per seam: :mod:`.categories`, :mod:`.inspections`, :mod:`.issues`, :mod:`.photos`;
+One module per seam: :mod:`.categories`, :mod:`.inspections`, :mod:`.issues`, :mod:`.photos`,
+:mod:`.tally`;
 everything is importable from ``inspections.models`` as before.
 """
 
@@ -31,6 +34,7 @@ from .issues import (
     Severity,
 )
 from .photos import Photo, PhotoKind, PhotoQuerySet, photo_path, thumbnail_path
+from .tally import IssueDueTally, IssueTally
 
 __all__ = [
     "CLOCK_STATES",
@@ -42,6 +46,8 @@ __all__ = [
     "Issue",
     "IssueAction",
     "IssueCategory",
+    "IssueDueTally",
+    "IssueTally",
     "CampaignCategorySet",
     "categories_for",
     "IssueEvent",

@@ -2,6 +2,7 @@
 events are its history and the evidence for accountability."""
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
@@ -66,6 +67,42 @@ class ReassignmentReason(models.TextChoices):
     OWNERSHIP = "ownership", _("权属不清")
 
 
+@dataclass(frozen=True)
+class Visibility:
+    """Which issues a person sees (:func:`visibility`): every one, or those in the region
+    subtrees ``region_paths`` (none inside another), of the units ``unit_ids`` or at the 包保
+    sites ``site_ids``. The list counts (:mod:`inspections.counting`) read the same parts."""
+
+    everything: bool = False
+    region_paths: tuple = ()
+    unit_ids: frozenset = frozenset()
+    site_ids: frozenset = frozenset()
+
+    def q(self):
+        if self.everything:
+            return Q()
+        q = Q(responsible_unit_id__in=self.unit_ids)
+        for path in self.region_paths:
+            q |= Q(region__path__startswith=path)
+        if self.site_ids:
+            q |= Q(site_id__in=self.site_ids)
+        return q
+
+
+def visibility(user, *, within=None):
+    """What :meth:`IssueQuerySet.visible_to` filters by (see there for ``within``)."""
+    scope = scope_for(user)
+    if scope.sees_all or scope.covers_all_regions:  # every issue has a region
+        return Visibility(everything=True)
+    if within is not None and scope.region_paths and str(within).isdigit():
+        from chuangcheng.org.models import Region
+
+        path = Region.objects.filter(pk=int(within)).values_list("path", flat=True).first()
+        if path is not None and scope.covers_path(path):
+            return Visibility(region_paths=(path,))
+    return Visibility(region_paths=scope.subtrees, unit_ids=scope.unit_ids, site_ids=scope.site_ids)
+
+
 class IssueQuerySet(models.QuerySet):
     def visible_to(self, user, *, within=None):
         """Admins all; supervisors and leaders their region subtree (leaders also their 包保
@@ -77,21 +114,8 @@ class IssueQuerySet(models.QuerySet):
         PostgreSQL from the (region, state) index (a district's count at 1,000,000 issues: 275
         ms with the OR, 4 ms without). Otherwise ``within`` is ignored; the caller's own region
         filter still applies, so the rows are the same either way."""
-        scope = scope_for(user)
-        if scope.sees_all or scope.covers_all_regions:  # every issue has a region
-            return self
-        if within is not None and scope.region_paths and str(within).isdigit():
-            from chuangcheng.org.models import Region
-
-            path = Region.objects.filter(pk=int(within)).values_list("path", flat=True).first()
-            if path is not None and scope.covers_path(path):
-                return self.filter(region__path__startswith=path)
-        q = Q(responsible_unit_id__in=scope.unit_ids)
-        if scope.region_paths:
-            q |= scope.region_q("region__path")
-        if scope.site_ids:
-            q |= Q(site_id__in=scope.site_ids)
-        return self.filter(q)
+        seen = visibility(user, within=within)
+        return self if seen.everything else self.filter(seen.q())
 
     def open(self):
         return self.filter(state__in=OPEN_STATES)

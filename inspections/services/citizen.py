@@ -24,7 +24,7 @@ from chuangcheng.notifications.services import notice_send
 from chuangcheng.org.models import Membership, Region, RegionLevel, Role, Site, User
 from chuangcheng.servicekit import clean_text
 
-from .. import geo
+from .. import geo, tally
 from ..models import (
     Issue,
     IssueAction,
@@ -245,6 +245,7 @@ def citizen_report_create(
         created_by=None,
         created_at=now,
     )
+    tally.created(issue)
     event = write_event(issue, None, IssueAction.CREATE, to_state=IssueState.REPORTED, changes={"source": "citizen"})
     store_photos(issue, event, None, processed, PhotoKind.BEFORE)
     notice_send(

@@ -14,7 +14,7 @@ from chuangcheng.org.workcalendar import WorkingCalendar
 from chuangcheng.servicekit import check_permission, check_state, locked, record_event
 from chuangcheng.uploads import stored_name
 
-from .. import permissions
+from .. import permissions, tally
 from ..models import Issue, IssueAction, IssueEvent, IssueState, PendingRequest, Photo, PhotoKind
 from ..photos import find_duplicates, process_photo
 from ..workflow import TRANSITIONS, pending_allows
@@ -30,13 +30,24 @@ ISSUE_RELATED = ("region", "category", "responsible_unit", "campaign", "site")
 
 def locked_issue(actor, issue_id):
     """The issue, locked for this transaction, if the actor may see it (else not_found); a
-    second transaction on the same issue waits and then reads the first one's result."""
-    return locked(
+    second transaction on the same issue waits and then reads the first one's result. Its
+    tally cells are noted (:func:`save_issue` moves it from them)."""
+    issue = locked(
         Issue.objects.visible_to(actor),
         issue_id,
         related=ISSUE_RELATED,
         missing=_("问题不存在，或您无权查看。"),
     )
+    tally.track(issue)
+    return issue
+
+
+def save_issue(issue, fields):
+    """Save ``fields`` of a locked issue and move it in the tallies (:mod:`inspections.tally`) in
+    the same transaction — every change of an issue's state, deadline, region, severity or
+    campaign goes through here."""
+    issue.save(update_fields=fields)
+    tally.settle(issue)
 
 
 def check(actor, issue, action):

@@ -9,7 +9,7 @@ from chuangcheng.campaigns.models import CampaignStatus
 from chuangcheng.exceptions import ApplicationError
 from chuangcheng.servicekit import clean_text
 
-from .. import deadlines, geo, permissions
+from .. import deadlines, geo, permissions, tally
 from ..models import (
     OPEN_STATES,
     Inspection,
@@ -30,6 +30,7 @@ from .common import (
     locked_issue,
     notify,
     processed_photos,
+    save_issue,
     store_photos,
     write_event,
 )
@@ -216,6 +217,7 @@ def issue_create(
             issue, actor, IssueAction.ACCEPT, from_state=IssueState.REPORTED, to_state=issue.state, changes=changes
         )
         notify(issue, "unit", actor=actor, title=_("新交办问题"), body=description)
+    tally.created(issue)  # once, as it ends up: the new row is nobody else's yet
     return issue
 
 
@@ -231,7 +233,7 @@ def issue_accept(*, actor, issue_id, responsible_unit=None, deadline=None, comme
     now = timezone.now()
     changes = _dispatch(issue, actor, unit, deadline, now)
     old_state, issue.state = issue.state, transition.target
-    issue.save(update_fields=["state", *DISPATCH_FIELDS, "updated_at"])
+    save_issue(issue, ["state", *DISPATCH_FIELDS, "updated_at"])
     write_event(
         issue,
         actor,
@@ -271,7 +273,7 @@ def issue_merge(*, actor, issue_id, target_id, comment=""):
     old_state = issue.state
     issue.state, issue.merged_into = transition.target, target
     issue.dismiss_reason = _("与问题 #%(t)s 重复，已合并。") % {"t": target.pk} + (f" {comment}" if comment else "")
-    issue.save(update_fields=["state", "merged_into", "dismiss_reason", "updated_at"])
+    save_issue(issue, ["state", "merged_into", "dismiss_reason", "updated_at"])
     write_event(
         issue,
         actor,
@@ -294,7 +296,7 @@ def issue_dismiss(*, actor, issue_id, reason):
     reason = clean_text(reason, "reason", _("不予立案时请填写理由。"))
     old_state = issue.state
     issue.state, issue.dismiss_reason = transition.target, reason
-    issue.save(update_fields=["state", "dismiss_reason", "updated_at"])
+    save_issue(issue, ["state", "dismiss_reason", "updated_at"])
     write_event(issue, actor, IssueAction.DISMISS, from_state=old_state, to_state=issue.state, comment=reason)
     notify(issue, transition.notifies, actor=actor, title=_("问题不予立案"), body=reason)
     return issue
@@ -317,7 +319,7 @@ def issue_assign(*, actor, issue_id, reason, responsible_unit=None, deadline=Non
         new_deadline = as_deadline(deadline, now=now)
         changes = {"rectification_deadline": [iso(issue.rectification_deadline), iso(new_deadline)]}
         issue.rectification_deadline, issue.deadline_set_by_supervisor = new_deadline, True
-    issue.save(update_fields=[*DISPATCH_FIELDS, "updated_at"])
+    save_issue(issue, [*DISPATCH_FIELDS, "updated_at"])
     write_event(
         issue, actor, IssueAction.ASSIGN, from_state=issue.state, to_state=issue.state, comment=reason, changes=changes
     )

@@ -23,6 +23,7 @@ from .common import (
     locked_issue,
     notify,
     processed_photos,
+    save_issue,
     store_photos,
     write_event,
 )
@@ -60,7 +61,7 @@ def issue_sign(*, actor, issue_id, comment=""):
         changes["limit"] = str(limit)
     changes["rectification_deadline"] = [iso(old_deadline), iso(issue.rectification_deadline)]
     issue.state, issue.signed_at = transition.target, now
-    issue.save(update_fields=["state", "signed_at", "rectification_deadline", *REQUEST_FIELDS, "updated_at"])
+    save_issue(issue, ["state", "signed_at", "rectification_deadline", *REQUEST_FIELDS, "updated_at"])
     write_event(
         issue,
         actor,
@@ -85,7 +86,7 @@ def issue_request_reassignment(*, actor, issue_id, reason, comment, suggested_un
     label = ReassignmentReason(reason).label
     issue.pending_request = PendingRequest.REASSIGNMENT
     issue.request_reason = f"{label}：{comment}"
-    issue.save(update_fields=[*REQUEST_FIELDS, "updated_at"])
+    save_issue(issue, [*REQUEST_FIELDS, "updated_at"])
     changes = {"reason": reason}
     if suggested_unit is not None:
         changes.update(suggested_unit=suggested_unit.name, suggested_unit_id=suggested_unit.pk)
@@ -115,7 +116,7 @@ def issue_reassign(*, actor, issue_id, responsible_unit, comment="", deadline=No
     changes = _dispatch(issue, actor, responsible_unit, deadline, timezone.now())
     changes["request"] = issue.request_reason
     _clear_request(issue)
-    issue.save(update_fields=[*DISPATCH_FIELDS, *REQUEST_FIELDS, "updated_at"])
+    save_issue(issue, [*DISPATCH_FIELDS, *REQUEST_FIELDS, "updated_at"])
     write_event(
         issue,
         actor,
@@ -138,7 +139,7 @@ def issue_insist(*, actor, issue_id, reason):
     reason = clean_text(reason, "reason", _("驳回退回申请时请说明理由。"))
     changes = {"request": issue.request_reason}
     _clear_request(issue)
-    issue.save(update_fields=[*REQUEST_FIELDS, "updated_at"])
+    save_issue(issue, [*REQUEST_FIELDS, "updated_at"])
     write_event(
         issue, actor, IssueAction.INSIST, from_state=issue.state, to_state=issue.state, comment=reason, changes=changes
     )
@@ -178,7 +179,7 @@ def issue_request_extension(*, actor, issue_id, reason, deadline):
     now = timezone.now()
     requested = _check_extension(issue, deadline, now)
     issue.pending_request, issue.request_reason, issue.requested_deadline = PendingRequest.EXTENSION, reason, requested
-    issue.save(update_fields=[*REQUEST_FIELDS, "updated_at"])
+    save_issue(issue, [*REQUEST_FIELDS, "updated_at"])
     write_event(
         issue,
         actor,
@@ -209,7 +210,7 @@ def issue_approve_extension(*, actor, issue_id, deadline=None, comment=""):
     issue.rectification_deadline = new_deadline
     issue.extension_count += 1
     _clear_request(issue)
-    issue.save(update_fields=["rectification_deadline", "extension_count", *REQUEST_FIELDS, "updated_at"])
+    save_issue(issue, ["rectification_deadline", "extension_count", *REQUEST_FIELDS, "updated_at"])
     write_event(
         issue,
         actor,
@@ -237,7 +238,7 @@ def issue_refuse_extension(*, actor, issue_id, reason):
     reason = clean_text(reason, "reason", _("不同意延期时请说明理由。"))
     changes = {"requested_deadline": iso(issue.requested_deadline), "request": issue.request_reason}
     _clear_request(issue)
-    issue.save(update_fields=[*REQUEST_FIELDS, "updated_at"])
+    save_issue(issue, [*REQUEST_FIELDS, "updated_at"])
     write_event(
         issue,
         actor,
@@ -286,7 +287,7 @@ def issue_submit(*, actor, issue_id, measures, photos=(), client_key="", based_o
         changes["withdrawn_request"] = issue.pending_request
         _clear_request(issue)
     issue.state, issue.submitted_at, issue.measures = transition.target, now, measures
-    issue.save(update_fields=["state", "submitted_at", "measures", *REQUEST_FIELDS, "updated_at"])
+    save_issue(issue, ["state", "submitted_at", "measures", *REQUEST_FIELDS, "updated_at"])
     event = write_event(
         issue, actor, IssueAction.SUBMIT, from_state=old_state, to_state=issue.state, comment=measures, changes=changes
     )
@@ -312,7 +313,7 @@ def issue_move_long_term(*, actor, issue_id, plan, target_date):
     old_state = issue.state
     issue.state, issue.long_term_plan, issue.long_term_target_date = transition.target, plan, target_date
     _clear_request(issue)
-    issue.save(update_fields=["state", "long_term_plan", "long_term_target_date", *REQUEST_FIELDS, "updated_at"])
+    save_issue(issue, ["state", "long_term_plan", "long_term_target_date", *REQUEST_FIELDS, "updated_at"])
     write_event(
         issue,
         actor,

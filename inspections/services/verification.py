@@ -18,6 +18,7 @@ from .common import (
     locked_issue,
     notify,
     refresh_duplicate_flags,
+    save_issue,
     write_event,
 )
 from .intake import DISPATCH_FIELDS, _dispatch
@@ -34,7 +35,7 @@ def issue_verify(*, actor, issue_id, comment=""):
     now = timezone.now()
     old_state = issue.state
     issue.state, issue.closed_at, issue.closed_by = transition.target, now, actor
-    issue.save(update_fields=["state", "closed_at", "closed_by", "updated_at"])
+    save_issue(issue, ["state", "closed_at", "closed_by", "updated_at"])
     changes = {"on_time": bool(issue.rectification_deadline is None or now <= issue.rectification_deadline)}
     if flags:
         changes["integrity"] = flags
@@ -66,7 +67,7 @@ def issue_reject(*, actor, issue_id, reason, deadline=None):
     if new_deadline is not None:
         changes["rectification_deadline"] = [iso(issue.rectification_deadline), iso(new_deadline)]
         issue.rectification_deadline = new_deadline
-    issue.save(update_fields=["state", "rework_count", "rectification_deadline", "updated_at"])
+    save_issue(issue, ["state", "rework_count", "rectification_deadline", "updated_at"])
     write_event(
         issue, actor, IssueAction.REJECT, from_state=old_state, to_state=issue.state, comment=reason, changes=changes
     )
@@ -99,7 +100,7 @@ def issue_reopen(*, actor, issue_id, reason, responsible_unit=None, deadline=Non
         issue.state = transition.target
     issue.recurrence_count += 1
     issue.closed_at = issue.closed_by = None
-    issue.save(update_fields=["state", "recurrence_count", "closed_at", "closed_by", *DISPATCH_FIELDS, "updated_at"])
+    save_issue(issue, ["state", "recurrence_count", "closed_at", "closed_by", *DISPATCH_FIELDS, "updated_at"])
     write_event(
         issue, actor, IssueAction.REOPEN, from_state=old_state, to_state=issue.state, comment=reason, changes=changes
     )

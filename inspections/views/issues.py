@@ -113,11 +113,16 @@ def issue_list(request):
     """问题清单: filters, counts per state, 50 rows a page; every row one the person may open."""
     user = request.user
     filterset, issues, states = _list_filter(request)
-    page = Paginator(issues, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The chips' counts (from the tallies when the filter allows) are exact: the pager's total
+    # is theirs, not a second COUNT over the rows (its pages still stop at the cap).
+    counts = counting.list_counts(filterset, user=user, within=request.GET.get("region"))
+    paginator = Paginator(issues, PAGE_SIZE)
+    total = sum(counts[s] for s in set(states)) if states else counts["total"]
+    paginator.count, paginator.capped = min(total, paginator.cap), total > paginator.cap
+    page = paginator.get_page(request.GET.get("page"))
     page_issues = list(page)
     thumbs = first_before_photos([i.pk for i in page_issues])
     names = region_full_names([i.region for i in page_issues])
-    counts = counting.state_counts(filterset.qs)
     context = {
         "filter": filterset,
         "selects": _filter_choices(filterset, user),

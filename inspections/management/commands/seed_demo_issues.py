@@ -38,7 +38,7 @@ from chuangcheng.campaigns.management.commands.seed_demo import DEMO_DISTRICTS, 
 from chuangcheng.campaigns.models import Campaign, Indicator
 from chuangcheng.org.models import Membership, Region, RegionLevel, Role, Site, Unit, UnitKind, UnitLevel, User
 from chuangcheng.org.workcalendar import WorkingCalendar
-from inspections import deadlines
+from inspections import deadlines, tally
 from inspections.models import (
     Inspection,
     InspectionKind,
@@ -706,6 +706,7 @@ class Casebook:
         photos = self.photos(photo_plan)
         # auto_now stamped "now" on insert: the last step's time reads truer.
         Issue.objects.bulk_update(issues, ["updated_at"], batch_size=500)
+        tally.rebuild()  # bulk_create passes by the services: count the new issues in the tallies
         self.issues, self.event_count, self.photo_count = issues, len(events), len(photos)
 
     def merges(self, plans):
