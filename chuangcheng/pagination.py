@@ -135,9 +135,24 @@ class StandardPagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
-    django_paginator_class = CappedPaginator
     cursor_query_param = "cursor"
-    invalid_page_message = _("没有这一页。页码只能翻到前 1 万条：请加筛选条件缩小范围，或沿“下一页”链接继续翻。")
+    capped_page_message = _("没有这一页。页码只能翻到前 1 万条：请加筛选条件缩小范围，或沿“下一页”链接继续翻。")
+    missing_page_message = _("没有这一页。")
+
+    @property
+    def django_paginator_class(self):
+        def make(*args, **kwargs):
+            self._paginator = CappedPaginator(*args, **kwargs)
+            return self._paginator
+
+        return make
+
+    @property
+    def invalid_page_message(self):
+        """The cap is named only when it is why the page is missing."""
+        paginator = getattr(self, "_paginator", None)
+        return self.capped_page_message if paginator is not None and paginator.capped else self.missing_page_message
+
     invalid_cursor_message = _("翻页位置（cursor）无效或与排序不符：请从第一页重新开始。")
 
     def paginate_queryset(self, queryset, request, view=None):

@@ -7,7 +7,7 @@ Thin: the flow is :mod:`chuangcheng.imports.exports`; what a list holds is its e
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -64,13 +64,23 @@ def _list_link(job):
 def index(request):
     """我的导出: this person's recent background exports."""
     jobs = list(ExportJob.objects.filter(created_by=request.user)[:RECENT])
-    rows = [{"job": job, "label": _label(job)} for job in jobs]
+    rows = [{"job": job, "label": _label(job), "filter": filter_text(job)} for job in jobs]
     return render(request, "imports/exports.html", {"rows": rows, "keep_days": settings.EXPORT_KEEP_DAYS})
+
+
+def filter_text(job):
+    """The list's filter as asked, readable (``状态=closed · 关键词=井盖``): what tells two exports
+    of one list apart. Empty values and the page number are left out."""
+    query = QueryDict(job.query)
+    return " · ".join(
+        f"{key}={'、'.join(v for v in values if v)}" for key, values in query.lists() if key != "page" and any(values)
+    )
 
 
 def _context(job):
     return {
         "job": job,
+        "filter": filter_text(job),
         "label": _label(job),
         "progress": exports.export_progress(job),
         "list_url": _list_link(job),

@@ -31,7 +31,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.http import QueryDict
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from chuangcheng.exceptions import ApplicationError
@@ -92,7 +92,9 @@ def export_create(*, actor, kind, query):
         job = pending.first()
         if job is not None:
             return job
-        job = ExportJob.objects.create(kind=kind, query=query_string, created_by=actor)
+        job = ExportJob.objects.create(
+            kind=kind, query=query_string, created_by=actor, language=translation.get_language() or ""
+        )
         transaction.on_commit(lambda: _enqueue(job.pk))
     return job
 
@@ -133,8 +135,14 @@ def export_run(*, job_id, wait=False):
     the announcement — or ``failed`` with the reason (and no file). Returns the job, or ``None``
     when there was nothing to run (finished, or being written by another worker)."""
     skip = not wait and connection.features.has_select_for_update_skip_locked
-    if _claim(job_id, skip_locked=skip) is None:
+    claimed = _claim(job_id, skip_locked=skip)
+    if claimed is None:
         return None
+    with translation.override(claimed.language or settings.LANGUAGE_CODE):  # the asker's language
+        return _run_claimed(job_id, skip)
+
+
+def _run_claimed(job_id, skip):
     # The job's row stays locked while the file is written (minutes for a city); ``of`` keeps
     # the requester's user row out of the lock (their sign-in updates it).
     with transaction.atomic():

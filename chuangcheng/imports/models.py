@@ -115,6 +115,8 @@ class ExportJob(models.Model):
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     token = models.UUIDField(_("令牌"), default=uuid.uuid4, unique=True, editable=False)
+    # The language the person used when asking: the file's headers, sheet and notice are in it.
+    language = models.CharField(_("语言"), max_length=10, blank=True)
 
     objects = ExportJobQuerySet.as_manager()
 

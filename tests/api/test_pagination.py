@@ -87,3 +87,10 @@ def test_every_ordering_ends_with_id():
     assert pagination.ordering_with_id(["deadline"]) == ["deadline", "id"]
     assert pagination.ordering_with_id(["-severity"]) == ["-severity", "-id"]
     assert pagination.ordering_with_id(["-created_at", "-id"]) == ["-created_at", "-id"]
+
+
+def test_a_page_past_the_end_of_a_short_list_does_not_blame_the_cap(api, campaign, units):
+    TaskFactory(campaign=campaign, owner_unit=units.street_a1)
+    response = api.get("/api/v1/tasks/", {"page": 9})
+    assert response.status_code == 404
+    assert str(response.data["detail"]) == "没有这一页。"

@@ -310,3 +310,17 @@ def test_the_inspection_list_export_stays_inline_when_small(client, people, smal
     response = ask(client, people.supervisor, url="inspections:inspection_export")
     assert response.status_code == 200 and quote("检查清单-") in response["Content-Disposition"]
     assert not ExportJob.objects.exists()
+
+
+def test_the_file_is_in_the_language_the_person_asked_in(people, spread, queued):
+    """QA: a small export followed the language switch and a large one did not."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        job = exports.export_create(actor=people.supervisor, kind="issues", query={})
+    exports.export_run(job_id=job.pk)
+    job.refresh_from_db()
+    with job.file.open("rb") as handle:
+        sheet = load_workbook(io.BytesIO(handle.read())).worksheets[0]
+    header = [c.value for c in next(sheet.iter_rows(max_row=1))]
+    assert job.language == "en" and "状态" not in header and "Status" in header
