@@ -3,6 +3,8 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from chuangcheng.org.adminkit import ReadOnlyAdmin
+
 from . import services
 from .models import Delivery, JobHeartbeat, NotificationPreference, ReminderWatermark
 from .preferences import GROUPS
@@ -23,20 +25,11 @@ class JobHeartbeatAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReminderWatermark)
-class ReminderWatermarkAdmin(admin.ModelAdmin):
+class ReminderWatermarkAdmin(ReadOnlyAdmin):
     """Read-only: how far the reminder pass has got in each window (moved by the pass only)."""
 
     list_display = ["source", "window", "passed_at"]
     readonly_fields = list_display
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Delivery)
@@ -134,7 +127,7 @@ class DeliveryAdmin(admin.ModelAdmin):
 
 
 @admin.register(NotificationPreference)
-class NotificationPreferenceAdmin(admin.ModelAdmin):
+class NotificationPreferenceAdmin(ReadOnlyAdmin):
     """Read-only here: each person sets their own on 通知设置 (the service checks who may)."""
 
     list_display = ("user", "turned_off", "daily_digest", "digest_hour", "quiet_start", "quiet_end", "updated_at")
@@ -152,12 +145,3 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):
             )
             or "—"
         )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
