@@ -10,6 +10,7 @@ history`), so a past moment's backlog can be checked against the log and against
 import datetime as dt
 import random
 
+from inspections import tally
 from inspections.models import Issue, IssueAction, IssueEvent, IssueSource, IssueState, Severity
 from tasks.models import Task, TaskState
 
@@ -150,6 +151,7 @@ def build(*, campaign, category, places, now, seed=12, issues=160, tasks=True):
         made.append(issue)
     if tasks:
         _tasks(rng, campaign, places, now)
+    tally.rebuild()  # the rows were written directly, not through the services that keep the tallies
     return made
 
 
