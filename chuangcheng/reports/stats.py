@@ -29,7 +29,7 @@ from chuangcheng.org.models import Region, RegionLevel
 from inspections.models import IssueAction
 
 from .figures import predicates
-from .figures.sets import backlog_cells
+from .figures.sets import backlog_cells, flow_touched
 from .models import DailyStat, StatDimension
 from .periods import bounds
 
@@ -52,10 +52,7 @@ def _flow_aggregates(b):
         "closed_on_time": predicates.issues_closed_on_time(b),
         "due": predicates.issues_due(b),
     }
-    touched = Q()
-    for q in predicates_of.values():
-        touched |= q
-    return {name: Count("id", filter=q) for name, q in predicates_of.items()}, touched
+    return {name: Count("id", filter=q) for name, q in predicates_of.items()}, flow_touched(b)
 
 
 EVENT_FLOWS = {

@@ -129,7 +129,7 @@ def _flow_aggregates(b):
     }
 
 
-def _flow_touched(b):
+def flow_touched(b):
     """Issues that can count in any flow of the period: one of its dates falls in it. Every flow
     predicate implies this, so the counts are the same — read from four index ranges instead of
     every issue in scope."""
@@ -201,7 +201,7 @@ def collect(campaign, period_start, period_end, scope_path, keys, now=None, task
         action__in=predicates.EVENT_ACTIONS, created_at__gte=b.start, created_at__lt=b.end
     ).annotate(_integrity=predicates.integrity_confirmed())
     parts = [
-        _grouped(issues.filter(_flow_touched(b)), keys["issue"], _flow_aggregates(b)),
+        _grouped(issues.filter(flow_touched(b)), keys["issue"], _flow_aggregates(b)),
         backlog_cells(issues, b.as_of, keys["issue"], keys["fact"], live=b.as_of >= now),
         _grouped(period_events, keys["event"], _event_aggregates()),
         _grouped(tasks, keys["task"], _task_aggregates(b, period_start, period_end)),
