@@ -21,7 +21,7 @@ from chuangcheng import listpages
 
 from .models import CLOCK_STATES, Issue, IssueDueTally, IssueState, IssueTally
 from .models.issues import Visibility, visibility
-from .tally import TALLY_DEPTH, depth
+from .tally import KEY_INSPECTIONS, KEY_SOURCES, TALLY_DEPTH, depth
 
 _FIGURES = {}
 
@@ -59,7 +59,7 @@ TALLY_FILTERS = {"campaign", "region", "severity", "overdue"}
 EMPTY = (None, "", [], ())
 
 
-def tally_counts(*, campaign=None, region_paths=None, severities=None, now=None):
+def tally_counts(*, campaign=None, region_paths=None, severities=None, key_source=None, now=None):
     """``{state: n, …, "total": n, "overdue": n}`` for the issues of ``campaign`` (a campaign or
     its id; None: all) in the union of the region subtrees ``region_paths`` (paths of regions at
     街道 level or above, e.g. ``["/1/7/"]``; None: everywhere), of ``severities`` (None: all) —
@@ -76,7 +76,12 @@ def tally_counts(*, campaign=None, region_paths=None, severities=None, now=None)
         q &= Q(severity__in=list(severities))
     if paths is not None:
         q &= _paths_q(paths)
-    return _shape(*_tallied(q, now or timezone.now()), overdue_filter=None)
+    issue_q = q
+    if key_source is not None:  # 重点来源 (or not): a column of the tallies, a predicate on issues
+        key = Q(source__in=KEY_SOURCES) | Q(inspection__kind__in=KEY_INSPECTIONS)
+        issue_q = q & (key if key_source else ~key)
+        q &= Q(key_source=key_source)
+    return _shape(*_tallied(q, now or timezone.now(), issue_q=issue_q), overdue_filter=None)
 
 
 def _paths_q(paths):
@@ -86,9 +91,10 @@ def _paths_q(paths):
     return q
 
 
-def _tallied(q, now):
+def _tallied(q, now, *, issue_q=None):
     """``(by_state, overdue_by_state)`` for the issues matching ``q`` — a filter on the fields
-    the tallies share with issues (campaign, ``region__path``, severity)."""
+    the tallies share with issues (campaign, ``region__path``, severity); ``issue_q``: the same
+    filter on issues, when it is written differently (重点来源)."""
     zone = timezone.get_default_timezone()
     today = timezone.localtime(now, zone).date()
     # One query: the issues per state; those whose deadline day is today or later (not overdue
@@ -110,7 +116,9 @@ def _tallied(q, now):
         # Due today, and the deadline has passed: counted exactly, from one day of deadlines.
         today_start = timezone.make_aware(dt.datetime.combine(today, dt.time.min), zone)
         passed_today = dict(
-            Issue.objects.filter(q & overdue_q(now), rectification_deadline__gte=today_start)
+            Issue.objects.filter(
+                (q if issue_q is None else issue_q) & overdue_q(now), rectification_deadline__gte=today_start
+            )
             .values_list("state")
             .annotate(n=Count("id"))
             .order_by()

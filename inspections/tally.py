@@ -61,7 +61,8 @@ from django.utils import timezone
 
 from chuangcheng.org.models import LEVEL_DEPTH, RegionLevel
 
-from .models import CLOCK_STATES, Issue, IssueDueTally, IssueEvent, IssueTally
+from . import daytally
+from .models import CLOCK_STATES, InspectionKind, Issue, IssueDueTally, IssueEvent, IssueSource, IssueTally
 
 logger = logging.getLogger(__name__)
 
@@ -70,9 +71,13 @@ NO_DUE_DAY = dt.date(9999, 12, 31)  # a clock-state issue no deadline runs again
 STATE, DUE = "state", "due"
 TABLES = {STATE: IssueTally, DUE: IssueDueTally}
 KEY_COLUMNS = {
-    STATE: ("campaign_id", "region_id", "severity", "state"),
-    DUE: ("campaign_id", "region_id", "severity", "state", "due_day"),
+    STATE: ("campaign_id", "region_id", "severity", "state", "key_source"),
+    DUE: ("campaign_id", "region_id", "severity", "state", "key_source", "due_day"),
 }
+# 重点来源: 领导交办, 媒体曝光, or found by an inspection of kind 上级反馈 / 媒体曝光 (the figures'
+# definition, :func:`chuangcheng.reports.figures.predicates.issue_key_source`, reads these).
+KEY_SOURCES = (IssueSource.LEADER, IssueSource.MEDIA)
+KEY_INSPECTIONS = (InspectionKind.HIGHER_FEEDBACK, InspectionKind.MEDIA)
 _MISSING = object()
 LOCK_TIMEOUT = "5s"  # how long the repair waits for the tallies' lock
 
@@ -97,8 +102,19 @@ def due_day(state, assigned_at, deadline):
     return timezone.localtime(deadline, timezone.get_default_timezone()).date()
 
 
-def _cells(campaign_id, path, severity, state, assigned_at, deadline):
-    key = (campaign_id, tally_region_id(path), severity, state)
+def is_key_source(source, inspection_kind):
+    """重点来源, for one issue's source and its inspection's kind."""
+    return source in KEY_SOURCES or inspection_kind in KEY_INSPECTIONS
+
+
+def _inspection_kind(issue):
+    if issue.inspection_id is None:
+        return None
+    return issue.inspection.kind
+
+
+def _cells(campaign_id, path, severity, state, key_source, assigned_at, deadline):
+    key = (campaign_id, tally_region_id(path), severity, state, key_source)
     day = due_day(state, assigned_at, deadline)
     return ((STATE, key),) if day is None else ((STATE, key), (DUE, (*key, day)))
 
@@ -110,6 +126,7 @@ def cells(issue):
         issue.region.path,
         issue.severity,
         issue.state,
+        is_key_source(issue.source, _inspection_kind(issue)),
         issue.assigned_at,
         issue.rectification_deadline,
     )
@@ -119,8 +136,10 @@ def cells(issue):
 
 
 def track(issue):
-    """Note the cells ``issue`` counts in as read (under its row lock), for :func:`settle`."""
+    """Note the cells ``issue`` counts in as read (under its row lock), for :func:`settle` —
+    here and in the day tables (:mod:`inspections.daytally`)."""
     issue._tally_cells = cells(issue)
+    daytally.track(issue)
 
 
 def settle(issue):
@@ -132,12 +151,14 @@ def settle(issue):
     after = cells(issue)
     moved(before, after)
     issue._tally_cells = after
+    daytally.settle(issue)
 
 
 def created(issue):
-    """A new issue counts in its cells."""
+    """A new issue counts in its cells (and its flows, :mod:`inspections.daytally`)."""
     moved((), cells(issue))
     issue._tally_cells = cells(issue)
+    daytally.created(issue)
 
 
 def deleted(issue):
@@ -193,11 +214,11 @@ def _adapt(key):
 def expected():
     """``{(table, key): n}`` for every non-empty cell, from the issues table (one GROUP BY)."""
     out = {}
-    for campaign_id, region_id, severity, state, day, n in _grouped():
-        key = (campaign_id, region_id, severity, state)
+    for campaign_id, region_id, severity, state, key_source, day, n in _grouped():
+        key = (campaign_id, region_id, severity, state, bool(key_source))
         out[(STATE, key)] = out.get((STATE, key), 0) + n
         if day is not None:
-            out[(DUE, (campaign_id, region_id, severity, state, day))] = n
+            out[(DUE, (*key, day))] = n
     return out
 
 
@@ -205,25 +226,36 @@ def _grouped():
     if connection.vendor != "postgresql":
         counts = Counter()
         rows = Issue.objects.values_list(
-            "campaign_id", "region__path", "severity", "state", "assigned_at", "rectification_deadline"
+            "campaign_id",
+            "region__path",
+            "severity",
+            "state",
+            "source",
+            "inspection__kind",
+            "assigned_at",
+            "rectification_deadline",
         )
-        for campaign_id, path, severity, state, assigned_at, deadline in rows.iterator(chunk_size=5000):
+        for campaign_id, path, severity, state, source, kind, assigned_at, deadline in rows.iterator(chunk_size=5000):
             day = due_day(state, assigned_at, deadline)
-            counts[(campaign_id, tally_region_id(path), severity, state, day)] += 1
+            key_source = is_key_source(source, kind)
+            counts[(campaign_id, tally_region_id(path), severity, state, key_source, day)] += 1
         return [(*key, n) for key, n in counts.items()]
     parts = ", ".join(f"NULLIF(split_part(r.path, '/', {k}), '')" for k in range(TALLY_DEPTH + 1, 1, -1))
     clock = ", ".join(["%s"] * len(CLOCK_STATES))
+    sources, kinds = ", ".join(["%s"] * len(KEY_SOURCES)), ", ".join(["%s"] * len(KEY_INSPECTIONS))
     sql = f"""
         SELECT i.campaign_id, COALESCE({parts})::bigint, i.severity, i.state,
+               (i.source IN ({sources}) OR COALESCE(n.kind IN ({kinds}), false)),
                CASE WHEN i.state NOT IN ({clock}) THEN NULL
                     WHEN i.assigned_at IS NULL OR i.rectification_deadline IS NULL THEN %s
                     ELSE (i.rectification_deadline AT TIME ZONE %s)::date END,
                count(*)
         FROM inspections_issue i JOIN org_region r ON r.id = i.region_id
-        GROUP BY 1, 2, 3, 4, 5
+        LEFT JOIN inspections_inspection n ON n.id = i.inspection_id
+        GROUP BY 1, 2, 3, 4, 5, 6
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*CLOCK_STATES, NO_DUE_DAY, settings.TIME_ZONE])
+        cursor.execute(sql, [*KEY_SOURCES, *KEY_INSPECTIONS, *CLOCK_STATES, NO_DUE_DAY, settings.TIME_ZONE])
         return cursor.fetchall()
 
 
@@ -297,8 +329,9 @@ def _drop_empty():
 
 
 def rebuild():
-    """Replace the tallies with the counts of the issues (after a bulk load: nothing is logged)."""
-    return recompute(log=False)
+    """Replace the tallies and the day tables (:mod:`inspections.daytally`) with the counts of
+    the issues and events (after a bulk load: nothing is logged)."""
+    return recompute(log=False) + daytally.recompute(log=False)
 
 
 def region_moved(*, old_path, new_path):
@@ -306,6 +339,7 @@ def region_moved(*, old_path, new_path):
     below 街道 level, its issues now count in another 街道."""
     if depth(old_path) > TALLY_DEPTH or depth(new_path) > TALLY_DEPTH:
         recompute(log=False)
+        daytally.recompute(log=False)
 
 
 # --- checked against the event log ------------------------------------------------------------------

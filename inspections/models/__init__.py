@@ -7,7 +7,8 @@
   deadline and unit are facts about the issue; :class:`IssueEvent` rows are its history.
 - :class:`Photo`: before/after/evidence images, re-encoded, with content and perceptual hashes.
 - :class:`IssueTally`, :class:`IssueDueTally`: counts of issues per state (and deadline day), kept
-  by the writes (:mod:`inspections.tally`).
+  by the writes (:mod:`inspections.tally`); :class:`IssueDayTally`, :class:`IssueEventDayTally`: each
+  day's flows and counted events (:mod:`inspections.daytally`).
 
 State changes happen only in :mod:`inspections.services`, which follows the table in
 :mod:`inspections.workflow` and writes one :class:`IssueEvent` per move.
@@ -34,7 +35,7 @@ from .issues import (
     Severity,
 )
 from .photos import Photo, PhotoKind, PhotoQuerySet, photo_path, thumbnail_path
-from .tally import IssueDueTally, IssueTally
+from .tally import IssueDayTally, IssueDueTally, IssueEventDayTally, IssueTally
 
 __all__ = [
     "CLOCK_STATES",
@@ -47,6 +48,8 @@ __all__ = [
     "IssueAction",
     "IssueCategory",
     "IssueDueTally",
+    "IssueDayTally",
+    "IssueEventDayTally",
     "IssueTally",
     "CampaignCategorySet",
     "categories_for",

@@ -14,7 +14,7 @@ from chuangcheng.org.workcalendar import WorkingCalendar
 from chuangcheng.servicekit import check_permission, check_state, locked, record_event
 from chuangcheng.uploads import stored_name
 
-from .. import permissions, tally
+from .. import daytally, permissions, tally
 from ..models import Issue, IssueAction, IssueEvent, IssueState, PendingRequest, Photo, PhotoKind
 from ..photos import find_duplicates, process_photo
 from ..workflow import TRANSITIONS, pending_allows
@@ -22,7 +22,7 @@ from ..workflow import TRANSITIONS, pending_allows
 STATE_LABELS = dict(IssueState.choices)
 ACTION_LABELS = dict(IssueAction.choices)
 PENDING_LABELS = dict(PendingRequest.choices)
-ISSUE_RELATED = ("region", "category", "responsible_unit", "campaign", "site")
+ISSUE_RELATED = ("region", "category", "responsible_unit", "campaign", "site", "inspection")
 
 
 # --- locking and checking ------------------------------------------------------------------------
@@ -78,7 +78,11 @@ def check(actor, issue, action):
 
 
 def write_event(issue, actor, action, **fields):
-    return record_event(IssueEvent, issue=issue, actor=actor, action=action, **fields)
+    """One event of ``issue`` (counted in its day, :mod:`inspections.daytally`, when it is one
+    the figures count)."""
+    event = record_event(IssueEvent, issue=issue, actor=actor, action=action, **fields)
+    daytally.event_written(issue, event)
+    return event
 
 
 def issue_url(issue):

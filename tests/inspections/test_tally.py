@@ -54,9 +54,9 @@ def test_due_day_is_the_local_day_of_the_deadline_in_the_clock_states():
 
 
 def test_moved_adds_and_takes_away_only_what_changed(campaign, city):
-    a = (tally.STATE, (campaign.pk, city.a1.pk, "general", "reported"))
-    b = (tally.STATE, (campaign.pk, city.a1.pk, "general", "assigned"))
-    day = (tally.DUE, (campaign.pk, city.a1.pk, "general", "assigned", dt.date(2026, 11, 20)))
+    a = (tally.STATE, (campaign.pk, city.a1.pk, "general", "reported", False))
+    b = (tally.STATE, (campaign.pk, city.a1.pk, "general", "assigned", True))
+    day = (tally.DUE, (campaign.pk, city.a1.pk, "general", "assigned", True, dt.date(2026, 11, 20)))
     tally.moved((), (a,))
     tally.moved((), (a,))
     tally.moved((a,), (b, day))
@@ -70,7 +70,7 @@ def test_moved_adds_and_takes_away_only_what_changed(campaign, city):
 def test_every_service_keeps_the_tallies_equal_to_a_recount(make_issue, people, units, city, clock):
     clock.set(local(2026, 11, 16, 9))
     issue = make_issue("reported")
-    assert kept() == {(tally.STATE, (issue.campaign_id, city.a1.pk, "general", "reported")): 1}
+    assert kept() == {(tally.STATE, (issue.campaign_id, city.a1.pk, "general", "reported", False)): 1}
     services.issue_accept(actor=people.supervisor, issue_id=issue.pk)
     assert_tally_equals_recount()
     services.issue_sign(actor=people.staff, issue_id=issue.pk)
@@ -107,7 +107,7 @@ def test_a_citizen_report_counts_at_once(campaign, city, categories, people):
         longitude=LNG,
         region=city.a1v,
     )
-    assert kept() == {(tally.STATE, (campaign.pk, city.a1.pk, issue.severity, "reported")): 1}
+    assert kept() == {(tally.STATE, (campaign.pk, city.a1.pk, issue.severity, "reported", False)): 1}
 
 
 def test_a_refused_action_changes_nothing(make_issue, people):
@@ -273,7 +273,7 @@ def test_the_nightly_job_repairs_a_corrupted_row(make_issue, caplog):
         cursor.execute("UPDATE inspections_issueduetally SET n = 0")
     with caplog.at_level(logging.WARNING, logger="inspections.tally"):
         result = recompute_tally()
-    assert result == {"repaired": 2, "state_differs_from_events": 0}
+    assert result == {"repaired": 2, "day_repaired": 0, "state_differs_from_events": 0}
     assert "stored 4, counted 1" in caplog.text and "stored 0, counted 1" in caplog.text
     assert_tally_equals_recount()
 
@@ -284,8 +284,8 @@ def test_two_connections_adding_to_the_same_cells_lose_nothing(campaign, city):
     """Each thread moves one issue at a time back and forth between two cells, in its own
     transactions, the two threads naming the cells in opposite orders: no increment is lost
     and no deadlock (the rows are locked in key order)."""
-    a = (tally.STATE, (campaign.pk, city.a1.pk, "general", "assigned"))
-    b = (tally.STATE, (campaign.pk, city.b1.pk, "general", "assigned"))
+    a = (tally.STATE, (campaign.pk, city.a1.pk, "general", "assigned", False))
+    b = (tally.STATE, (campaign.pk, city.b1.pk, "general", "assigned", False))
     rounds = 60
     barrier = threading.Barrier(2)
     errors = []

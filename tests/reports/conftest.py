@@ -15,6 +15,7 @@ from django.utils import timezone
 from chuangcheng.campaigns.models import Campaign
 from chuangcheng.reports import periods
 from chuangcheng.reports.models import CampaignScoring
+from inspections import tally
 from inspections.models import Issue, IssueAction, IssueEvent, IssueState, Severity
 from tests.factories import TaskFactory
 from tests.inspections.factories import IssueCategoryFactory
@@ -94,13 +95,16 @@ def make_issue(campaign, category):
         )
         if history:
             write_history(issue, created=created, assigned=assigned, deadline=deadline, closed=closed, state=state)
+        tally.rebuild()  # written straight to the tables: count it in the aggregates the services keep
         return issue
 
     return make
 
 
 def event(issue, action, moment):
-    return IssueEvent.objects.create(issue=issue, action=action, created_at=moment)
+    created = IssueEvent.objects.create(issue=issue, action=action, created_at=moment)
+    tally.rebuild()  # written straight to the log: count it in the day tables
+    return created
 
 
 @pytest.fixture

@@ -19,16 +19,15 @@ from django.db.models import Exists, F, OuterRef, Q
 
 from inspections.models import (
     CLOCK_STATES,
-    InspectionKind,
     Issue,
     IssueAction,
     IssueEvent,
-    IssueSource,
     IssueState,
     Photo,
     PhotoKind,
     Severity,
 )
+from inspections.tally import KEY_INSPECTIONS, KEY_SOURCES
 from tasks.models import Task, TaskState
 
 # --- sources ----------------------------------------------------------------------------------
@@ -107,10 +106,6 @@ def issues_closed_on_time(b):
 def issues_negative_list(b):
     """负面清单问题: assigned in the period with the severity 负面清单."""
     return issues_assigned(b) & Q(severity=Severity.NEGATIVE_LIST)
-
-
-KEY_SOURCES = (IssueSource.LEADER, IssueSource.MEDIA)
-KEY_INSPECTIONS = (InspectionKind.HIGHER_FEEDBACK, InspectionKind.MEDIA)
 
 
 def issue_key_source():

@@ -7,14 +7,18 @@ cells, so they always agree. The backlog of a period that has ended is judged at
 the event log (:mod:`.history`); of a running period, now.
 """
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import Case, Count, DurationField, ExpressionWrapper, F, IntegerField, Q, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chuangcheng.org.models import Region, Unit, UnitKind, UnitLevel
+from inspections import daytally, tally
+from inspections.counting import tally_counts
+from inspections.models import IssueAction, IssueDayTally, IssueEventDayTally
 from tasks.selectors import lagging
 
 from .. import contributions
@@ -186,10 +190,130 @@ def backlog_cells(issues, moment, keys, fact_key, *, live):
     return cells
 
 
+# A period's flows and events from the day tables, its backlog now from the tallies — for a scope
+# the tables are kept for: the campaign's territory or a region at 街道 level or above.
+KEPT_NOW_SLACK = dt.timedelta(seconds=30)  # "now" as the caller took it, a moment before the read
+
+
+def backlog_snapshot(campaign, scope_path, moment):
+    """The backlog of the scope at ``moment`` from the hourly snapshots (:mod:`..backlog`), or
+    ``None`` when none was taken at that moment."""
+    from ..backlog import at
+
+    return at(campaign, scope_path, moment)
+
+
+# figure: the day table's column (close_us: the sum of 交办→销号 durations, in microseconds)
+FLOW_SUMS = {
+    "issues_reported": Sum("reported"),
+    "issues_assigned": Sum("assigned"),
+    "issues_negative_list": Sum("negative_list"),
+    "issues_closed": Sum("closed"),
+    "close_us": Sum("close_us"),
+    "issues_due": Sum("due"),
+    "issues_due_closed": Sum("due_closed"),
+    "issues_closed_on_time": Sum("closed_on_time"),
+}
+EVENT_SUMS = {name: Sum(name) for name in daytally.COUNTERS[daytally.EVENTS]}
+KEPT_PATH_RE = rf"^/(\d+/){{1,{tally.TALLY_DEPTH}}}$"  # the regions cells are kept for: 街道 or above
+
+
+def kept_scope(scope_path):
+    """The day tables and tallies hold this scope whole (``None``: the campaign's territory)."""
+    return scope_path is None or tally.depth(scope_path) <= tally.TALLY_DEPTH
+
+
+def kept_children(scope):
+    """Each child region of ``scope`` is a sum of day-table cells (children at 街道 or above)."""
+    return scope is None or tally.depth(scope.path) < tally.TALLY_DEPTH
+
+
+def kept_regions(campaign, scope_path):
+    """``{region id: path}`` of the regions day-table cells are kept for (街道 or above) in the
+    scope (``None``: the campaign's territory)."""
+    regions = Region.objects.filter(path__startswith=scope_path or campaign.region.path, path__regex=KEPT_PATH_RE)
+    return dict(regions.values_list("pk", "path"))
+
+
+def kept_region_bucket(regions, children):
+    """The child of each kept region (its cell's region lies in it), as a SQL expression over
+    the day tables' ``region_id``: :func:`_region_bucket` for cells."""
+    if not children:
+        return Value(None, output_field=IntegerField())
+    whens = []
+    for child in children:
+        ids = [pk for pk, path in regions.items() if path.startswith(child.path)]
+        if ids:
+            whens.append(When(region_id__in=ids, then=Value(child.pk)))
+    return (
+        Case(*whens, default=None, output_field=IntegerField()) if whens else Value(None, output_field=IntegerField())
+    )
+
+
+def kept_flows(campaign, period_start, period_end, scope_path, keys, regions=None):
+    """``{key: {flow or event figure: n}}`` for the days ``[period_start, period_end]``, summed
+    from the day tables (:mod:`inspections.daytally`) and grouped by ``keys`` (SQL expressions
+    over a cell: ``unit_key``, ``region_id``). Two grouped reads of the period's cells."""
+    out = {}
+    for model, sums in ((IssueDayTally, FLOW_SUMS), (IssueEventDayTally, EVENT_SUMS)):
+        rows = model.objects.filter(campaign=campaign, day__gte=period_start, day__lte=period_end)
+        if scope_path:
+            rows = rows.filter(
+                region_id__in=list(regions if regions is not None else kept_regions(campaign, scope_path))
+            )
+        for key, values in _grouped(rows, keys, sums).items():
+            cell = out.setdefault(key, {})
+            for name, value in values.items():
+                cell[name] = cell.get(name, 0) + (value or 0)
+    for cell in out.values():
+        micros = cell.pop("close_us", 0)
+        cell["close_duration"] = dt.timedelta(microseconds=micros) if micros else None
+    return out
+
+
+def kept_backlog(campaign, scope_path, moment):
+    """The backlog figures (:data:`predicates.BACKLOG`) of the whole scope at ``moment`` (now),
+    from the issue tallies (:func:`inspections.counting.tally_counts`): 在办 and 未销号 by state,
+    超期未改 from the deadline days, 超期未改中重点来源 the same over the key-source cells. The
+    tallies count an issue in its state whenever it was sent; the figures only once it was
+    (``assigned_at`` before the moment): the few that were not — none through the services,
+    which stamp the time of the write — are taken off, read from the index on ``assigned_at``."""
+    paths = None if scope_path is None else [scope_path]
+    every = tally_counts(campaign=campaign, region_paths=paths, now=moment)
+    key = tally_counts(campaign=campaign, region_paths=paths, key_source=True, now=moment)
+    figures = {
+        "issues_in_hand": sum(every[s] for s in predicates.BACKLOG["issues_in_hand"][0]),
+        "issues_open": sum(every[s] for s in predicates.BACKLOG["issues_open"][0]),
+        "issues_overdue_open": every["overdue"],
+        "issues_overdue_key": key["overdue"],
+    }
+    counted_by_tally = {
+        name: Q(state__in=states) & (Q(rectification_deadline__lt=moment) if late else Q())
+        for name, (states, late, _key) in predicates.BACKLOG.items()
+    }
+    counted_by_tally["issues_overdue_key"] &= predicates.issue_key_source()
+    open_issues = predicates.issues_of(campaign, scope_path).filter(state__in=predicates.UNCLOSED_STATES)
+    for unsent, overdue_judged in (
+        # Never sent (the partial index insp_issue_open_unsent): no deadline day in the tallies.
+        (open_issues.filter(assigned_at__isnull=True), False),
+        # Sent after the moment (one range of insp_issue_assigned_at).
+        (open_issues.filter(assigned_at__gte=moment), True),
+    ):
+        extra = unsent.aggregate(**{name: Count("id", filter=q) for name, q in counted_by_tally.items()})
+        for name, n in extra.items():
+            if n and (overdue_judged or name not in ("issues_overdue_open", "issues_overdue_key")):
+                figures[name] -= n
+    return figures
+
+
 def collect(campaign, period_start, period_end, scope_path, keys, now=None, task_annotations=None):
     """The figures of one scope and period, ``{(key values…): Figures}``; ``keys`` maps each
     source ("issue", "event", "task") to its grouping expressions and "fact" to the same key of
-    a replayed issue."""
+    a replayed issue; "kept", when given, to the same key of a day-table cell (``(unit id or
+    None, 街道-level region path) → key``): the flows and events are then summed from the
+    tables the writes keep (:mod:`inspections.daytally`) when the scope allows, and — for
+    the whole scope, grouped by nothing — the backlog now from the tallies, at a past top of
+    the hour from its snapshot (:mod:`chuangcheng.reports.backlog`)."""
     now = now or timezone.now()
     b = bounds(period_start, period_end, now=now)
     issues = predicates.issues_of(campaign, scope_path)
@@ -197,13 +321,40 @@ def collect(campaign, period_start, period_end, scope_path, keys, now=None, task
     tasks = predicates.tasks_of(campaign, scope_path)
     if task_annotations:
         tasks = tasks.annotate(**task_annotations)
-    period_events = events.filter(
-        action__in=predicates.EVENT_ACTIONS, created_at__gte=b.start, created_at__lt=b.end
-    ).annotate(_integrity=predicates.integrity_confirmed())
+    period_events = events.filter(action__in=predicates.EVENT_ACTIONS, created_at__gte=b.start, created_at__lt=b.end)
+    # As of now (a running period judged now): today's rows are the backlog. A moment before
+    # now — a period that ended, or a caller's past "now" — is judged as the issues were then.
+    live = b.as_of >= timezone.now() - KEPT_NOW_SLACK
+    kept = keys.get("kept") if kept_scope(scope_path) else None
+    if kept is not None:
+        flow_parts = [
+            kept_flows(campaign, period_start, period_end, scope_path, kept, keys.get("kept_regions")),
+            # 弄虚作假 (核查确认) depends on the photos an issue had when it was returned: read
+            # from the returns of the period (few; one index range on action and time).
+            _grouped(
+                period_events.filter(action=IssueAction.REJECT).filter(predicates.integrity_confirmed()),
+                keys["event"],
+                {"integrity_flags": Count("id")},
+            ),
+        ]
+    else:
+        flow_parts = [
+            _grouped(issues.filter(flow_touched(b)), keys["issue"], _flow_aggregates(b)),
+            _grouped(
+                period_events.annotate(_integrity=predicates.integrity_confirmed()), keys["event"], _event_aggregates()
+            ),
+        ]
+    backlog = None
+    if kept is not None and keys.get("total"):
+        if live:
+            backlog = {keys["total"]: kept_backlog(campaign, scope_path, b.as_of)}
+        elif (snapshot := backlog_snapshot(campaign, scope_path, b.as_of)) is not None:
+            backlog = {keys["total"]: snapshot}
+    if backlog is None:
+        backlog = backlog_cells(issues, b.as_of, keys["issue"], keys["fact"], live=live)
     parts = [
-        _grouped(issues.filter(flow_touched(b)), keys["issue"], _flow_aggregates(b)),
-        backlog_cells(issues, b.as_of, keys["issue"], keys["fact"], live=b.as_of >= now),
-        _grouped(period_events, keys["event"], _event_aggregates()),
+        *flow_parts,
+        backlog,
         _grouped(tasks, keys["task"], _task_aggregates(b, period_start, period_end)),
         {
             k: {"tasks_lagging": v["n"]}
@@ -274,6 +425,10 @@ def figure_set(campaign, period_start, period_end, scope=None, *, now=None):
         "event": (F("issue__responsible_unit_id"), _region_bucket("issue__region__path", children)),
         "task": (F("owner_unit_id"), _region_bucket("_task_path", children)),
     }
+    if kept_children(scope):
+        regions = kept_regions(campaign, scope.path if scope is not None else None)
+        keys["kept"] = (NullIf(F("unit_key"), 0), kept_region_bucket(regions, children))
+        keys["kept_regions"] = regions
     # Tasks fall in the region they name, or their owner unit's region when they name none.
     with_path = {"_task_path": Coalesce("region__path", "owner_unit__region__path")}
     scope_path = scope.path if scope is not None else None
@@ -312,6 +467,8 @@ def total_figures(campaign, period_start, period_end, scope=None, *, now=None):
         "fact": lambda fact: (campaign.pk,),
         "event": (F("issue__campaign_id"),),
         "task": (F("campaign_id"),),
+        "kept": (Value(campaign.pk, output_field=IntegerField()),),
+        "total": (campaign.pk,),
     }
     return sum(collect(campaign, period_start, period_end, scope_path, keys, now).values(), Figures())
 

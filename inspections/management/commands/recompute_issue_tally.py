@@ -3,12 +3,13 @@ import time
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from inspections import tally
+from inspections import daytally, tally
 
 
 class Command(BaseCommand):
     help = (
-        "按问题表重算问题计数（各状态、各整改时限日的问题数），与计数表逐格比对，修正不一致处"
+        "按问题表重算问题计数（各状态、各整改时限日的问题数）和每日计数（登记、交办、销号、应销号及核查、"
+        "退回、反弹、延期等事件），与计数表逐格比对，修正不一致处"
         "（每处记一条警告日志）。批量导入（COPY、bulk_create）之后运行；每晚的定时作业也做同样的事。"
     )
 
@@ -21,6 +22,11 @@ class Command(BaseCommand):
         repaired = tally.recompute(log=not quiet)
         self.stdout.write(
             _("问题计数：修正 %(n)s 格，用时 %(s).1f 秒。") % {"n": repaired, "s": time.monotonic() - started}
+        )
+        started = time.monotonic()
+        repaired = daytally.recompute(log=not quiet)
+        self.stdout.write(
+            _("每日计数：修正 %(n)s 格，用时 %(s).1f 秒。") % {"n": repaired, "s": time.monotonic() - started}
         )
         if events:
             started = time.monotonic()
