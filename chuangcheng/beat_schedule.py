@@ -6,6 +6,9 @@ from celery.schedules import crontab
 BEAT_SCHEDULE = {
     # Every 5 minutes: the dashboards' daily summary rows (today, yesterday) and cached period figures.
     "reports-refresh-daily-stats": {"task": "reports.refresh_daily_stats", "schedule": 300.0},
+    # Every hour at :01: 整点快照 of the backlog at the top of the hour (the headline's "same moment
+    # last week", a weekly briefing's previous week), and up to three missed hours.
+    "reports-snapshot-backlog": {"task": "reports.snapshot_backlog", "schedule": crontab(minute=1)},
     # Every minute: proves that beat and a worker are alive (shown in the admin and on home).
     "heartbeat": {"task": "notifications.heartbeat", "schedule": 60.0},
     # 00:10 daily: create this period's occurrence of weekly/monthly (常态化) tasks.

@@ -81,6 +81,17 @@ def build_monthly_briefings():
     return build_scheduled("monthly")
 
 
+@shared_task(name="reports.snapshot_backlog")
+def snapshot_backlog():
+    """整点快照: the backlog of each region cell at the top of this hour, and of up to three earlier
+    hours missed (the job was down), per active campaign (beat: every hour at :01). Idempotent:
+    an hour's snapshot is replaced whole and is the event log's replay of that moment."""
+    from . import backlog
+
+    campaigns = list(Campaign.objects.active().select_related("region").order_by("pk"))
+    return {pk: [h.isoformat() for h in hours] for pk, hours in backlog.run(campaigns).items()}
+
+
 @shared_task(name="reports.refresh_daily_stats")
 def refresh_daily_stats():
     """Dashboards' daily summary rows of today and yesterday, then any day of the last 90 never

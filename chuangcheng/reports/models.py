@@ -291,3 +291,32 @@ class DailyStat(models.Model):
 
     def __str__(self):
         return f"{self.day} {self.region_id} {self.dimension}:{self.key}"
+
+
+class BacklogSnapshot(models.Model):
+    """整点快照: what was owed (在办, 未销号, 超期未改, 超期未改中重点来源) in one region cell (街道
+    or above, as the issue tallies cut regions) at ``taken_at`` — taken every hour by the job
+    ``reports.snapshot_backlog`` (:mod:`chuangcheng.reports.backlog`), kept
+    :data:`~chuangcheng.reports.backlog.KEEP_DAYS` days: the dashboard's headline compares this
+    week with the same moment of last week by reading one, not by replaying the week's events.
+    Derived data: a missing hour is computed from the event log instead."""
+
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", verbose_name=_("创建活动"), on_delete=models.CASCADE, related_name="+"
+    )
+    taken_at = models.DateTimeField(_("快照时间"))
+    region = models.ForeignKey("org.Region", verbose_name=_("区域"), on_delete=models.CASCADE, related_name="+")
+    issues_in_hand = models.IntegerField(_("在办问题"), default=0)
+    issues_open = models.IntegerField(_("未销号问题"), default=0)
+    issues_overdue_open = models.IntegerField(_("超期未改"), default=0)
+    issues_overdue_key = models.IntegerField(_("超期未改中重点来源"), default=0)
+
+    class Meta:
+        verbose_name = _("积压快照")
+        verbose_name_plural = _("积压快照")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "taken_at", "region"], name="reports_backlog_snapshot_cell"),
+        ]
+
+    def __str__(self):
+        return f"{self.campaign_id}/{self.taken_at:%Y-%m-%d %H:%M}/{self.region_id}"

@@ -179,7 +179,7 @@ def test_overview_query_budget_and_cache(
                    address=f"加测{n}", state=IssueState.RECTIFYING)  # fmt: skip
     stats.refresh_day(campaign, world.sunday, now=world.now)
     client = api(people.supervisor)
-    with django_assert_max_num_queries(40):
+    with django_assert_max_num_queries(50):
         assert client.get("/api/v1/dashboard/").status_code == 200
     with django_assert_max_num_queries(10):  # cached: scope and campaign lookups only
         assert client.get("/api/v1/dashboard/").status_code == 200

@@ -49,15 +49,17 @@ def week_to_date(now):
 
 
 def headline(campaign, region, now):
-    """This week so far against the same days of last week (figures, both as of their own
-    "now"), so a Wednesday is compared with last Wednesday, not with a whole week."""
+    """This week so far against the same days of last week, so a Wednesday is compared with last
+    Wednesday, not with a whole week: this week's backlog as of now, last week's as of the top
+    of this hour a week ago (an hourly snapshot, :mod:`chuangcheng.reports.backlog`)."""
     monday, day = week_to_date(now)
     week = dt.timedelta(days=7)
     scope = scope_arg(campaign, region)
 
     def compute():
         this = figures.total_figures(campaign, monday, day, scope, now=now)
-        last = figures.total_figures(campaign, monday - week, day - week, scope, now=now - week)
+        last_moment = timezone.localtime(now).replace(minute=0, second=0, microsecond=0) - week
+        last = figures.total_figures(campaign, monday - week, day - week, scope, now=last_moment)
         return {"this": this.as_dict(), "last": last.as_dict()}
 
     pair = cache.cached(cache.key(campaign.pk, region.pk, "headline", day, now.hour), compute, cache.FIGURES_SECONDS)

@@ -1,0 +1,113 @@
+"""整点快照 of what is owed (issue 18): the backlog figures
+(:data:`~chuangcheng.reports.figures.predicates.BACKLOG`: 在办, 未销号, 超期未改, 超期未改中重点来源)
+of each region cell — a region at 街道 level or above, as the issue tallies cut regions
+(:mod:`inspections.tally`) — at the top of each hour, written by the job
+``reports.snapshot_backlog`` a minute after it. A scope at 街道 or above is the sum of its cells.
+
+A snapshot is the figures' own backlog at that moment, replayed from the event log like any past
+moment (:mod:`.figures.history`: the rows unchanged since, in SQL, and the few changed since the
+hour, replayed) — so reading one gives exactly what the replay would. The dashboard's headline
+compares this week so far with the same days of last week as of the top of this hour last week,
+and a weekly briefing's previous week ends at midnight: both read a snapshot (:func:`at`) instead
+of replaying a week of events. Without one (the job was down that hour, or the scope is below
+街道) the figures replay the log as before. Hours missed in the last :data:`CATCH_UP_HOURS` are
+taken on the next runs, a few at a time.
+"""
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from inspections import tally
+
+from .figures import predicates
+from .figures.sets import backlog_cells, kept_regions, kept_scope
+from .models import BacklogSnapshot
+from .periods import local_midnight
+
+FIGURES = tuple(predicates.BACKLOG)
+KEEP_DAYS = 16  # the headline reads last week's, a weekly briefing the week before's end
+CATCH_UP_HOURS = 15 * 24
+CATCH_UP_PER_RUN = 3  # missed hours taken per run (each replays the hour's changes since)
+
+
+def top_of_hour(moment):
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def cells(campaign, moment, *, live):
+    """``{region cell id: {figure: n}}`` at ``moment``: grouped over the issues as they are
+    (``live``: the moment is now) or as they were (replayed from the event log)."""
+    issues = predicates.issues_of(campaign)
+    by_path = backlog_cells(issues, moment, (F("region__path"),), lambda fact: (fact.region_path,), live=live)
+    out = {}
+    for (path,), counts in by_path.items():
+        cell = out.setdefault(tally.tally_region_id(path), dict.fromkeys(FIGURES, 0))
+        for name in FIGURES:
+            cell[name] += counts.get(name) or 0
+    return out
+
+
+def take(campaign, moment):
+    """Write the snapshot of ``campaign`` at ``moment`` (a past top of the hour), replacing one
+    taken at that same moment. Returns the number of cells written."""
+    rows = [
+        BacklogSnapshot(campaign=campaign, taken_at=moment, region_id=region_id, **counts)
+        for region_id, counts in cells(campaign, moment, live=False).items()
+        if any(counts.values())
+    ]
+    with transaction.atomic():
+        BacklogSnapshot.objects.filter(campaign=campaign, taken_at=moment).delete()
+        # A marker row for an hour with nothing owed anywhere: "taken", not "missing".
+        rows = rows or [BacklogSnapshot(campaign=campaign, taken_at=moment, region_id=campaign.region_id)]
+        BacklogSnapshot.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+def missing_hours(campaign, *, now=None, hours=CATCH_UP_HOURS):
+    """The tops of the hours of the last ``hours`` (not before the campaign started) with no
+    snapshot, the most recent first."""
+    now = now or timezone.now()
+    first = max(top_of_hour(now) - dt.timedelta(hours=hours), local_midnight(campaign.start_date))
+    taken = set(
+        BacklogSnapshot.objects.filter(campaign=campaign, taken_at__gte=first)
+        .values_list("taken_at", flat=True)
+        .distinct()
+    )
+    out, hour = [], top_of_hour(now)
+    while hour >= first:
+        if hour not in taken:
+            out.append(hour)
+        hour -= dt.timedelta(hours=1)
+    return out
+
+
+def run(campaigns, *, now=None, per_run=CATCH_UP_PER_RUN):
+    """The job: the snapshot of the hour just begun (if not taken yet) and of up to ``per_run``
+    earlier hours missed, per campaign; snapshots older than :data:`KEEP_DAYS` dropped."""
+    now = now or timezone.now()
+    out = {}
+    for campaign in campaigns:
+        hours = missing_hours(campaign, now=now)[: per_run + 1]
+        for hour in hours:
+            take(campaign, hour)
+        out[campaign.pk] = hours
+    BacklogSnapshot.objects.filter(taken_at__lt=now - dt.timedelta(days=KEEP_DAYS)).delete()
+    return out
+
+
+def at(campaign, scope_path, moment):
+    """The backlog figures of the scope (a region path at 街道 or above; ``None``: the campaign's
+    territory) from the snapshot taken at ``moment``, or ``None`` when there is none (or the
+    scope is below 街道)."""
+    if not kept_scope(scope_path):
+        return None
+    rows = BacklogSnapshot.objects.filter(campaign=campaign, taken_at=moment)
+    if not rows.exists():
+        return None
+    if scope_path:
+        rows = rows.filter(region_id__in=list(kept_regions(campaign, scope_path)))
+    sums = rows.aggregate(**{name: Sum(name) for name in FIGURES})
+    return {name: sums[name] or 0 for name in FIGURES}
