@@ -64,11 +64,27 @@ def ordering_with_id(ordering):
 
 
 class StableOrderingFilter(OrderingFilter):
-    """DRF's ``?ordering=``, with ``id`` as the tie-breaker of every ordering."""
+    """DRF's ``?ordering=``, with ``id`` as the tie-breaker of every ordering.
+
+    A view's ``ordering_columns`` maps a public name to the column it sorts by (the issues'
+    ``severity`` → ``severity_rank``: 一般 < 较重 < 严重 < 负面清单, not the codes' alphabet); the
+    keyset pages then run over that column and its ``(column, id)`` index."""
 
     def get_ordering(self, request, queryset, view):
         ordering = super().get_ordering(request, queryset, view)
-        return ordering_with_id(ordering) if ordering else ordering
+        if not ordering:
+            return ordering
+        columns = getattr(view, "ordering_columns", None) or {}
+        ordering = [_column(term, columns) for term in ordering]
+        return ordering_with_id(ordering)
+
+
+def _column(term, columns):
+    """``term`` (``-`` for descending) with its public name replaced by its column, if mapped."""
+    if not isinstance(term, str):
+        return term
+    desc, name = term.startswith("-"), term.lstrip("-")
+    return ("-" if desc else "") + columns.get(name, name)
 
 
 # --- keyset ------------------------------------------------------------------------------------
@@ -200,7 +216,7 @@ class StandardPagination(PageNumberPagination):
             if not isinstance(data, dict) or data.get("o") != order or len(data.get("v") or ()) != len(order):
                 raise ValueError
             return [
-                None if v is None else field.to_python(v)
+                None if v is None else (field.output_field if field.generated else field).to_python(v)
                 for (_p, _d, field, _a), v in zip(self.keys, data["v"], strict=True)
             ]
         except (ValueError, TypeError, binascii.Error, ValidationError, UnicodeDecodeError) as exc:

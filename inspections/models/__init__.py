@@ -22,6 +22,7 @@ from .inspections import Inspection, InspectionKind, InspectionQuerySet, source_
 from .issues import (
     CLOCK_STATES,
     OPEN_STATES,
+    SEVERITY_RANK,
     Issue,
     IssueAction,
     IssueEvent,
@@ -60,6 +61,7 @@ __all__ = [
     "PhotoKind",
     "PhotoQuerySet",
     "ReassignmentReason",
+    "SEVERITY_RANK",
     "Severity",
     "photo_path",
     "source_document_path",
