@@ -52,6 +52,17 @@ class CappedPaginator(Paginator):
         self.capped = found > self.cap
         return min(found, self.cap)
 
+    def get_page(self, number):
+        """The list pages' ``?page=``: like Django's, a page that is not a number is the first and
+        one past the end the last — and ``0`` or a negative page is the first too (Django's
+        ``get_page`` sends those to the last page, so a stray ``?page=0`` jumped to the end)."""
+        try:
+            if int(number) < 1:
+                number = 1
+        except (TypeError, ValueError, OverflowError):
+            pass  # not a whole number: Django's get_page shows the first page
+        return super().get_page(number)
+
 
 def ordering_with_id(ordering):
     """``ordering`` (names, ``-`` for descending) ending with ``id``, in the last key's direction."""
@@ -165,9 +176,16 @@ class StandardPagination(PageNumberPagination):
 
     @property
     def invalid_page_message(self):
-        """The cap is named only when it is why the page is missing."""
+        """The cap is named only when it is why the page is missing: a page past it (not
+        ``page=0``, a negative page or one that is not a number, which are just 没有这一页)."""
         paginator = getattr(self, "_paginator", None)
-        return self.capped_page_message if paginator is not None and paginator.capped else self.missing_page_message
+        if paginator is None or not paginator.capped:
+            return self.missing_page_message
+        try:
+            past_the_cap = int(self.request.query_params.get(self.page_query_param)) > paginator.num_pages
+        except (TypeError, ValueError, AttributeError):
+            past_the_cap = False
+        return self.capped_page_message if past_the_cap else self.missing_page_message
 
     invalid_cursor_message = _("翻页位置（cursor）无效或与排序不符：请从第一页重新开始。")
 
