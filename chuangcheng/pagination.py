@@ -286,8 +286,7 @@ class StandardPagination(PageNumberPagination):
         out["properties"]["count_capped"] = {
             "type": "boolean",
             "nullable": True,
-            "description": "true: more rows match than `count` says (the count stops at 10,000); "
-            "null on a `cursor` page (it does not count)",
+            "description": _("true：匹配的行比 `count` 说的多（计数到 10,000 为止）；`cursor` 页不计数，为 null"),
         }
         return out
 
@@ -298,7 +297,7 @@ class StandardPagination(PageNumberPagination):
                 "name": self.cursor_query_param,
                 "required": False,
                 "in": "query",
-                "description": "Keyset position from a `next` link (pages at any depth; `page` stops at 10,000 rows).",
+                "description": _("翻页位置，取自 `next` 链接（任意深度都能翻；`page` 只能翻到前 10,000 条）。"),
                 "schema": {"type": "string"},
             },
         ]

@@ -128,3 +128,19 @@ def test_an_api_page_below_one_or_not_a_number_is_missing_without_blaming_the_ca
         assert response.status_code == 404
         assert str(response.data["detail"]) == "没有这一页。"
     assert "缩小范围" in str(api.get("/api/v1/tasks/", {"page_size": 2, "page": 3}).data["detail"])
+
+
+@pytest.mark.parametrize(
+    ("lang", "cursor", "capped"),
+    [
+        (None, "翻页位置，取自 `next` 链接", "计数到 10,000 为止"),
+        ("en", "Keyset position from a `next` link", "the count stops at 10,000"),
+    ],
+)
+def test_the_paging_parameters_are_described_in_chinese_and_in_english(api, lang, cursor, capped):
+    query = {"lang": lang} if lang else {}
+    schema = api.get("/api/v1/schema/", query, HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    parameters = {p["name"]: p for p in schema["paths"]["/api/v1/issues/"]["get"]["parameters"]}
+    assert parameters["cursor"]["description"].startswith(cursor)
+    page = schema["components"]["schemas"]["PaginatedIssueList"]["properties"]["count_capped"]
+    assert capped in page["description"]
