@@ -5,6 +5,7 @@ the query budgets of the list and the detail."""
 
 import datetime as dt
 import io
+import re
 import struct
 import zlib
 from types import SimpleNamespace
@@ -21,7 +22,7 @@ from inspections import services
 from inspections.models import Inspection, Issue, IssueEvent, IssueState, Photo, PhotoKind
 from inspections.workflow import TRANSITIONS, allowed_actions
 from tests.api_matrix import METHODS, UNIT_ROLES, Case, client_for, expecting, parametrize, snapshot
-from tests.factories import SiteFactory
+from tests.factories import SiteFactory, UserFactory
 from tests.inspections.conftest import LAT, LNG, raw_upload, upload
 
 ROLES = UNIT_ROLES
@@ -966,3 +967,17 @@ def test_the_severity_rank_follows_the_severity_however_it_is_written(make_issue
     copy._state.adding = True
     [created] = Issue.objects.bulk_create([copy])
     assert Issue.objects.get(pk=created.pk).severity_rank == 3
+
+
+def test_the_admin_sorts_issues_by_how_serious(client, make_issue):
+    from django.urls import reverse
+
+    made = {make_issue("reported", severity=s).pk: s for s in ["serious", "negative_list", "general", "severe"]}
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    url = reverse("admin:inspections_issue_changelist")
+    from inspections.admin import IssueAdmin
+
+    column = IssueAdmin.list_display.index("severity_label")  # the admin's ?o= counts from 0
+    page = client.get(url, {"o": f"-{column}"}).content.decode()
+    shown = [int(pk) for pk in re.findall(r"/admin/inspections/issue/(\d+)/change/", page)]
+    assert [made[pk] for pk in shown if pk in made] == ["negative_list", "severe", "serious", "general"]
