@@ -52,6 +52,17 @@ class CappedPaginator(Paginator):
         self.capped = found > self.cap
         return min(found, self.cap)
 
+    def get_page(self, number):
+        """The list pages' ``?page=``: like Django's, a page that is not a number is the first and
+        one past the end the last — and ``0`` or a negative page is the first too (Django's
+        ``get_page`` sends those to the last page, so a stray ``?page=0`` jumped to the end)."""
+        try:
+            if int(number) < 1:
+                number = 1
+        except (TypeError, ValueError, OverflowError):
+            pass  # not a whole number: Django's get_page shows the first page
+        return super().get_page(number)
+
 
 def ordering_with_id(ordering):
     """``ordering`` (names, ``-`` for descending) ending with ``id``, in the last key's direction."""
@@ -64,11 +75,27 @@ def ordering_with_id(ordering):
 
 
 class StableOrderingFilter(OrderingFilter):
-    """DRF's ``?ordering=``, with ``id`` as the tie-breaker of every ordering."""
+    """DRF's ``?ordering=``, with ``id`` as the tie-breaker of every ordering.
+
+    A view's ``ordering_columns`` maps a public name to the column it sorts by (the issues'
+    ``severity`` → ``severity_rank``: 一般 < 较重 < 严重 < 负面清单, not the codes' alphabet); the
+    keyset pages then run over that column and its ``(column, id)`` index."""
 
     def get_ordering(self, request, queryset, view):
         ordering = super().get_ordering(request, queryset, view)
-        return ordering_with_id(ordering) if ordering else ordering
+        if not ordering:
+            return ordering
+        columns = getattr(view, "ordering_columns", None) or {}
+        ordering = [_column(term, columns) for term in ordering]
+        return ordering_with_id(ordering)
+
+
+def _column(term, columns):
+    """``term`` (``-`` for descending) with its public name replaced by its column, if mapped."""
+    if not isinstance(term, str):
+        return term
+    desc, name = term.startswith("-"), term.lstrip("-")
+    return ("-" if desc else "") + columns.get(name, name)
 
 
 # --- keyset ------------------------------------------------------------------------------------
@@ -149,9 +176,16 @@ class StandardPagination(PageNumberPagination):
 
     @property
     def invalid_page_message(self):
-        """The cap is named only when it is why the page is missing."""
+        """The cap is named only when it is why the page is missing: a page past it (not
+        ``page=0``, a negative page or one that is not a number, which are just 没有这一页)."""
         paginator = getattr(self, "_paginator", None)
-        return self.capped_page_message if paginator is not None and paginator.capped else self.missing_page_message
+        if paginator is None or not paginator.capped:
+            return self.missing_page_message
+        try:
+            past_the_cap = int(self.request.query_params.get(self.page_query_param)) > paginator.num_pages
+        except (TypeError, ValueError, AttributeError):
+            past_the_cap = False
+        return self.capped_page_message if past_the_cap else self.missing_page_message
 
     invalid_cursor_message = _("翻页位置（cursor）无效或与排序不符：请从第一页重新开始。")
 
@@ -200,7 +234,7 @@ class StandardPagination(PageNumberPagination):
             if not isinstance(data, dict) or data.get("o") != order or len(data.get("v") or ()) != len(order):
                 raise ValueError
             return [
-                None if v is None else field.to_python(v)
+                None if v is None else (field.output_field if field.generated else field).to_python(v)
                 for (_p, _d, field, _a), v in zip(self.keys, data["v"], strict=True)
             ]
         except (ValueError, TypeError, binascii.Error, ValidationError, UnicodeDecodeError) as exc:
@@ -252,8 +286,7 @@ class StandardPagination(PageNumberPagination):
         out["properties"]["count_capped"] = {
             "type": "boolean",
             "nullable": True,
-            "description": "true: more rows match than `count` says (the count stops at 10,000); "
-            "null on a `cursor` page (it does not count)",
+            "description": _("true：匹配的行比 `count` 说的多（计数到 10,000 为止）；`cursor` 页不计数，为 null"),
         }
         return out
 
@@ -264,7 +297,7 @@ class StandardPagination(PageNumberPagination):
                 "name": self.cursor_query_param,
                 "required": False,
                 "in": "query",
-                "description": "Keyset position from a `next` link (pages at any depth; `page` stops at 10,000 rows).",
+                "description": _("翻页位置，取自 `next` 链接（任意深度都能翻；`page` 只能翻到前 10,000 条）。"),
                 "schema": {"type": "string"},
             },
         ]

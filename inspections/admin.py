@@ -55,7 +55,7 @@ class IssueAdmin(ReadOnlyAdmin):
         "category",
         "region",
         "responsible_unit",
-        "severity",
+        "severity_label",
         "state",
         "rectification_deadline",
         "rework_count",
@@ -68,6 +68,11 @@ class IssueAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
     inlines = [IssueEventInline]
     show_full_result_count = False  # a million rows: no COUNT(*) on every page
+
+    @admin.display(description=_("严重程度"), ordering="severity_rank")
+    def severity_label(self, obj):
+        """Sorted by how serious (一般 < 较重 < 严重 < 负面清单), not by the code's alphabet."""
+        return obj.get_severity_display()
 
 
 @admin.register(Photo)

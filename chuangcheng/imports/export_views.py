@@ -45,6 +45,14 @@ def _job(request, pk):
     return get_object_or_404(ExportJob.objects.visible_to(request.user).select_related("created_by"), pk=pk)
 
 
+def _seen(request, job):
+    """The requester has the outcome before them (the finished export's page, or its file): the
+    notice that announced it (which links to the page) is read — not left in the bell. Someone
+    else opening it (a system administrator) reads nobody's notice."""
+    if job.finished and job.created_by_id == request.user.pk:
+        registry.mark_read(recipient=request.user, kind="export", url=reverse("exports:job", args=[job.pk]))
+
+
 def _label(job):
     exporter = registry.get_exporter(job.kind)
     return exporter.label if exporter else job.kind
@@ -92,8 +100,11 @@ def _context(job):
 @login_required
 @require_GET
 def job(request, pk):
-    """One export: its progress while queued or running, then the download (or why it failed)."""
-    return render(request, "imports/export.html", _context(_job(request, pk)))
+    """One export: its progress while queued or running, then the download (or why it failed).
+    Once it has finished, opening it reads the notice that announced it."""
+    found = _job(request, pk)
+    _seen(request, found)
+    return render(request, "imports/export.html", _context(found))
 
 
 @login_required
@@ -120,4 +131,5 @@ def download(request, pk):
         handle = found.file.open("rb")
     except FileNotFoundError:
         raise Http404(_("文件不存在或已过期。")) from None
+    _seen(request, found)
     return FileResponse(handle, as_attachment=True, filename=exports.download_name(found))

@@ -107,3 +107,18 @@ def register_notifier(notify):
 def notify(**message):
     for notifier in _notifiers:
         notifier(**message)
+
+
+# And how the announcement is marked read when the requester opens the export's page or file
+# some other way than through the bell: ``mark_read(*, recipient, url, kind)``.
+_readers = []
+
+
+def register_reader(mark_read):
+    if mark_read not in _readers:
+        _readers.append(mark_read)
+
+
+def mark_read(**notice):
+    for reader in _readers:
+        reader(**notice)

@@ -20,3 +20,4 @@ class NotificationsConfig(AppConfig):
         # A finished background export is announced through the outbox (in-app, and email etc.
         # by the person's settings): the imports app is below this one and only knows its registry.
         imports_registry.register_notifier(services.delivery_create)
+        imports_registry.register_reader(services.notices_mark_read)  # its page or file opened

@@ -28,6 +28,9 @@ attachments=(), channels=None) -> list[Delivery]``
 ``notice_send(*, recipients, title, body="", url="", kind, subject_key="", window=None)``: the
 older helper for event notices, now the same outbox with a fresh window per call.
 
+``notices_mark_read(*, recipient, url, kind="")``: the person opened the page a notice links to
+(not through the bell, which marks it itself): their unread notices to that page are read.
+
 Sending at most once (:func:`delivery_send`): a sender claims a row with one conditional UPDATE
 (pending, or sending with an expired lease → sending, attempts + 1, a lease of
 ``NOTIFICATION_LEASE_SECONDS``), sends, then marks it sent only if its claim still holds. Just
@@ -229,6 +232,18 @@ def notice_send(*, recipients, title, body="", url="", kind, subject_key="", win
     return delivery_create(
         recipients=recipients, kind=kind, subject_key=subject_key, window=window, title=title, body=body, url=url
     )
+
+
+def notices_mark_read(*, recipient, url, kind=""):
+    """Mark ``recipient``'s unread in-app notices that link to ``url`` (of ``kind``, if given)
+    read: the person has opened what they announce another way than through the bell (an
+    export's page). One UPDATE on the person's own notices; returns how many."""
+    from .models import Notice
+
+    notices = Notice.objects.filter(recipient=recipient, read_at__isnull=True, url=url)
+    if kind:
+        notices = notices.filter(kind=kind)
+    return notices.update(read_at=timezone.now())
 
 
 def _unique(users):

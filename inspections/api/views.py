@@ -97,6 +97,7 @@ class IssueViewSet(ServiceCreateMixin, ScopedViewSet):
     write_predicate = staticmethod(is_signed_in)  # who may do what to which issue: IssuePermission
     permission_classes = [*ScopedViewSet.permission_classes, IssuePermission]
     ordering_fields = ["created_at", "rectification_deadline", "sign_deadline", "severity", "state", "id"]
+    ordering_columns = {"severity": "severity_rank"}  # by how serious, not by the code's alphabet
     ordering = ["-created_at", "-id"]
     action_input_serializers = {
         "accept": s.IssueAcceptSerializer,

@@ -23,6 +23,7 @@ from .inspections import Inspection, InspectionKind, InspectionQuerySet, source_
 from .issues import (
     CLOCK_STATES,
     OPEN_STATES,
+    SEVERITY_RANK,
     Issue,
     IssueAction,
     IssueEvent,
@@ -63,6 +64,7 @@ __all__ = [
     "PhotoKind",
     "PhotoQuerySet",
     "ReassignmentReason",
+    "SEVERITY_RANK",
     "Severity",
     "photo_path",
     "source_document_path",

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -54,6 +54,11 @@ class Severity(models.TextChoices):
     SERIOUS = "serious", _("较重")  # the category's limit (ranked higher in briefings)
     SEVERE = "severe", _("严重")  # half the category's limit
     NEGATIVE_LIST = "negative_list", _("负面清单")  # 立行立改: by the end of the working day
+
+
+# How serious each severity is, in the choices' order (一般 1 < 较重 2 < 严重 3 < 负面清单 4): what
+# ``?ordering=severity`` sorts by — the stored codes sort alphabetically, which means nothing.
+SEVERITY_RANK = {value: rank for rank, value in enumerate(Severity.values, start=1)}
 
 
 class PendingRequest(models.TextChoices):
@@ -165,6 +170,17 @@ class Issue(models.Model):
         "org.Region", verbose_name=_("所在区域"), on_delete=models.PROTECT, related_name="issues", db_index=False
     )
     severity = models.CharField(_("严重程度"), max_length=15, choices=Severity.choices, default=Severity.GENERAL)
+    # The severity as a number (:data:`SEVERITY_RANK`), computed by the database from ``severity``
+    # on every write — save, bulk_create, update(), COPY — so it cannot drift from it.
+    severity_rank = models.GeneratedField(
+        verbose_name=_("严重程度等级"),
+        expression=Case(
+            *(When(severity=value, then=Value(rank)) for value, rank in SEVERITY_RANK.items()),
+            default=Value(0),
+        ),
+        output_field=models.PositiveSmallIntegerField(),
+        db_persist=True,
+    )
     urgent = models.BooleanField(_("紧急"), default=False)
 
     responsible_unit = models.ForeignKey(
@@ -290,7 +306,7 @@ class Issue(models.Model):
             # page at any depth is an index range, never a sort of every visible row.
             models.Index(fields=["rectification_deadline", "id"], name="insp_issue_order_deadline"),
             models.Index(fields=["sign_deadline", "id"], name="insp_issue_order_sign"),
-            models.Index(fields=["severity", "id"], name="insp_issue_order_severity"),
+            models.Index(fields=["severity_rank", "id"], name="insp_issue_order_severity_rank"),
             models.Index(fields=["state", "id"], name="insp_issue_order_state"),
             # The reminder pass also reads the issues in a window that changed since its last pass
             # (signed, extended, reopened): those with the clock running, by last change.
@@ -347,6 +363,14 @@ class Issue(models.Model):
 
     def __str__(self):
         return f"#{self.pk} {self.category.name if self.category_id else ''} {self.address}".strip()
+
+    def save(self, *args, **kwargs):
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        if not adding:
+            # An UPDATE does not read back what the database computed (an INSERT does): forget
+            # the old rank, so the next read loads the one that goes with the saved severity.
+            self.__dict__.pop("severity_rank", None)
 
     @property
     def is_open(self):

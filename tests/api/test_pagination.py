@@ -94,3 +94,53 @@ def test_a_page_past_the_end_of_a_short_list_does_not_blame_the_cap(api, campaig
     response = api.get("/api/v1/tasks/", {"page": 9})
     assert response.status_code == 404
     assert str(response.data["detail"]) == "没有这一页。"
+
+
+@pytest.mark.parametrize("number", ["0", "-3", "abc", "1.5", "", None])
+def test_on_a_list_page_a_page_below_one_or_not_a_number_is_the_first(number):
+    """Django's get_page sends page 0 and negative pages to the *last* page; the list pages
+    show the first, as for a page that is not a number. Past the end is still the last."""
+    paginator = pagination.CappedPaginator(list(range(25)), 10)
+    assert paginator.get_page(number).number == 1
+    assert paginator.get_page("9").number == 3
+
+
+def test_page_zero_of_the_ledger_is_its_first_page(client, people, campaign, units, monkeypatch):
+    import sys
+
+    monkeypatch.setattr(sys.modules["tasks.views.ledger"], "PAGE_SIZE", 2)
+    for _ in range(5):
+        TaskFactory(campaign=campaign, owner_unit=units.street_a1)
+    client.force_login(people.admin)
+    for number in ("0", "-1", "x"):
+        response = client.get("/tasks/", {"page": number})
+        assert response.status_code == 200
+        assert (response.context["page"].number, response.context["page"].paginator.num_pages) == (1, 3), number
+    assert client.get("/tasks/", {"page": "9"}).context["page"].number == 3  # past the end: the last
+
+
+def test_an_api_page_below_one_or_not_a_number_is_missing_without_blaming_the_cap(api, campaign, units, monkeypatch):
+    for _ in range(5):
+        TaskFactory(campaign=campaign, owner_unit=units.street_a1)
+    monkeypatch.setattr(pagination.CappedPaginator, "cap", 3)
+    for number in ("0", "-1", "x"):
+        response = api.get("/api/v1/tasks/", {"page_size": 2, "page": number})
+        assert response.status_code == 404
+        assert str(response.data["detail"]) == "没有这一页。"
+    assert "缩小范围" in str(api.get("/api/v1/tasks/", {"page_size": 2, "page": 3}).data["detail"])
+
+
+@pytest.mark.parametrize(
+    ("lang", "cursor", "capped"),
+    [
+        (None, "翻页位置，取自 `next` 链接", "计数到 10,000 为止"),
+        ("en", "Keyset position from a `next` link", "the count stops at 10,000"),
+    ],
+)
+def test_the_paging_parameters_are_described_in_chinese_and_in_english(api, lang, cursor, capped):
+    query = {"lang": lang} if lang else {}
+    schema = api.get("/api/v1/schema/", query, HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    parameters = {p["name"]: p for p in schema["paths"]["/api/v1/issues/"]["get"]["parameters"]}
+    assert parameters["cursor"]["description"].startswith(cursor)
+    page = schema["components"]["schemas"]["PaginatedIssueList"]["properties"]["count_capped"]
+    assert capped in page["description"]

@@ -5,6 +5,7 @@ the query budgets of the list and the detail."""
 
 import datetime as dt
 import io
+import re
 import struct
 import zlib
 from types import SimpleNamespace
@@ -21,7 +22,7 @@ from inspections import services
 from inspections.models import Inspection, Issue, IssueEvent, IssueState, Photo, PhotoKind
 from inspections.workflow import TRANSITIONS, allowed_actions
 from tests.api_matrix import METHODS, UNIT_ROLES, Case, client_for, expecting, parametrize, snapshot
-from tests.factories import SiteFactory
+from tests.factories import SiteFactory, UserFactory
 from tests.inspections.conftest import LAT, LNG, raw_upload, upload
 
 ROLES = UNIT_ROLES
@@ -891,7 +892,8 @@ def test_list_and_detail_answer_as_drf_would(world):
 
 
 @pytest.mark.parametrize(
-    "ordering", ["rectification_deadline", "-rectification_deadline", "-severity", "-sign_deadline", "state"]
+    "ordering",
+    ["rectification_deadline", "-rectification_deadline", "severity", "-severity", "-sign_deadline", "state"],
 )
 def test_issue_pages_walk_every_row_once_where_keys_are_null(make_issue, people, monkeypatch, ordering):
     """Keyset pages over nullable sort keys (an unassigned issue has no deadlines): NULLs where
@@ -900,8 +902,11 @@ def test_issue_pages_walk_every_row_once_where_keys_are_null(make_issue, people,
 
     from chuangcheng import pagination
 
-    for state in ["reported", "assigned", "reported", "rectifying", "assigned", "closed", "reported"]:
-        make_issue(state)
+    severities = ["severe", "general", "negative_list", "serious", "general", "severe", "negative_list"]
+    for state, severity in zip(
+        ["reported", "assigned", "reported", "rectifying", "assigned", "closed", "reported"], severities, strict=True
+    ):
+        make_issue(state, severity=severity)
     client = APIClient()
     client.force_authenticate(people.admin)
     expected = [
@@ -914,3 +919,65 @@ def test_issue_pages_walk_every_row_once_where_keys_are_null(make_issue, people,
         seen += [r["id"] for r in data["results"]]
         url, params = data["next"], None
     assert seen == expected and len(expected) == 7
+
+
+def test_ordering_by_severity_ranks_the_most_serious_first_and_pages_every_row_once(make_issue, people, monkeypatch):
+    """``ordering=-severity`` is by how serious (负面清单, 严重, 较重, 一般), not by the codes'
+    alphabet (严重, 较重, 负面清单, 一般); the keyset pages past the cap run over the rank and
+    give every issue once, ties in id order."""
+    from rest_framework.test import APIClient
+
+    from chuangcheng import pagination
+
+    made = {}
+    for severity in ["general", "negative_list", "serious", "severe", "general", "negative_list", "severe", "serious"]:
+        made[make_issue("reported", severity=severity).pk] = severity
+    client = APIClient()
+    client.force_authenticate(people.admin)
+    by_rank = ["general", "serious", "severe", "negative_list"]
+    ascending = client.get("/api/v1/issues/", {"page_size": 500, "ordering": "severity"}).data["results"]
+    assert [r["severity"] for r in ascending] == [s for s in by_rank for _ in range(2)]
+
+    monkeypatch.setattr(pagination.CappedPaginator, "cap", 3)
+    seen, url, params = [], "/api/v1/issues/", {"page_size": 2, "ordering": "-severity"}
+    while url:
+        data = client.get(url, params).data
+        seen += [(r["id"], r["severity"]) for r in data["results"]]
+        url, params = data["next"], None
+    rank = {"negative_list": 4, "severe": 3, "serious": 2, "general": 1}
+    assert [pk for pk, _s in seen] == sorted(made, key=lambda pk: (-rank[made[pk]], -pk))
+    assert [s for _pk, s in seen[:4]] == ["negative_list", "negative_list", "severe", "severe"]
+    assert len({pk for pk, _s in seen}) == len(made) == 8
+
+
+def test_the_severity_rank_follows_the_severity_however_it_is_written(make_issue):
+    """The rank is the database's (a generated column): save, update() and bulk_create alike."""
+    from inspections.models import SEVERITY_RANK, Issue
+
+    assert list(SEVERITY_RANK) == ["general", "serious", "severe", "negative_list"]
+    issue = make_issue("reported")
+    assert issue.severity_rank == 1
+    issue.severity = "negative_list"
+    issue.save(update_fields=["severity"])
+    assert issue.severity_rank == 4  # read again after the UPDATE, not the old 1
+    Issue.objects.filter(pk=issue.pk).update(severity="serious")
+    assert Issue.objects.get(pk=issue.pk).severity_rank == 2
+    copy = Issue.objects.get(pk=issue.pk)
+    copy.pk, copy.tracking_code, copy.client_key, copy.severity = None, "", "", "severe"
+    copy._state.adding = True
+    [created] = Issue.objects.bulk_create([copy])
+    assert Issue.objects.get(pk=created.pk).severity_rank == 3
+
+
+def test_the_admin_sorts_issues_by_how_serious(client, make_issue):
+    from django.urls import reverse
+
+    made = {make_issue("reported", severity=s).pk: s for s in ["serious", "negative_list", "general", "severe"]}
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    url = reverse("admin:inspections_issue_changelist")
+    from inspections.admin import IssueAdmin
+
+    column = IssueAdmin.list_display.index("severity_label")  # the admin's ?o= counts from 0
+    page = client.get(url, {"o": f"-{column}"}).content.decode()
+    shown = [int(pk) for pk in re.findall(r"/admin/inspections/issue/(\d+)/change/", page)]
+    assert [made[pk] for pk in shown if pk in made] == ["negative_list", "severe", "serious", "general"]

@@ -270,6 +270,43 @@ def test_only_the_requester_or_an_admin_downloads(client, people, done_job):
     assert client.get(url).status_code == 302
 
 
+def test_opening_the_export_reads_its_notice_for_the_requester_only(client, people, spread, queued):
+    """The notice says the file is ready and links to the export's page: once the requester has
+    that page (or the file) before them, it is read — not left in the bell. An administrator
+    opening someone's export reads nothing of theirs; another notice stays unread."""
+    first = exports.export_create(actor=people.staff, kind="issues", query="")
+    exports.export_run(job_id=first.pk)
+    second = exports.export_create(actor=people.staff, kind="issues", query="state=submitted")
+    exports.export_run(job_id=second.pk)
+    notices = {n.url: n for n in Notice.objects.filter(recipient=people.staff, kind="export")}
+    page, other = reverse("exports:job", args=[first.pk]), reverse("exports:job", args=[second.pk])
+    assert set(notices) == {page, other} and all(n.read_at is None for n in notices.values())
+
+    client.force_login(people.admin)
+    assert client.get(page).status_code == 200
+    assert client.get(reverse("exports:download", args=[first.pk])).status_code == 200
+    assert Notice.objects.get(pk=notices[page].pk).read_at is None
+
+    client.force_login(people.staff)
+    response = client.get(page)
+    assert response.status_code == 200
+    assert Notice.objects.get(pk=notices[page].pk).read_at is not None
+    assert Notice.objects.get(pk=notices[other].pk).read_at is None
+
+    response = client.get(reverse("exports:download", args=[second.pk]))
+    assert response.status_code == 200
+    b"".join(response.streaming_content)
+    assert Notice.objects.get(pk=notices[other].pk).read_at is not None
+
+
+def test_a_running_export_page_reads_no_notice(client, people, spread, queued):
+    job = exports.export_create(actor=people.staff, kind="issues", query="")
+    client.force_login(people.staff)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("exports:job", args=[job.pk])).status_code == 200
+    assert not [q for q in queries.captured_queries if "notifications_notice" in q["sql"] and "UPDATE" in q["sql"]]
+
+
 def test_the_download_is_named_after_the_list_and_the_time(done_job):
     stamp = timezone.localtime(done_job.created_at).strftime("%Y%m%d-%H%M")
     assert exports.download_name(done_job) == f"问题清单-{stamp}.xlsx"

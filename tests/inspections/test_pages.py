@@ -562,3 +562,16 @@ def test_my_queue_query_budget(client, people, campaign, categories, city, units
     few = _queries(client, url, **HTMX)
     _bulk_issues(300, **bulk, photos=False)
     assert _queries(client, url, **HTMX) == few <= 6
+
+
+def test_page_zero_of_the_issue_list_is_the_first_page_not_the_last(client, people, make_issue, monkeypatch):
+    import sys
+
+    monkeypatch.setattr(sys.modules["inspections.views.issues"], "PAGE_SIZE", 2)
+    newest_first = [make_issue("reported").pk for _ in range(5)][::-1]
+    client.force_login(people.supervisor)
+    for number in ("0", "-2", "abc"):
+        response = client.get(reverse("inspections:issue_list"), {"page": number})
+        assert issue_ids(response) == newest_first[:2], number
+        assert "第 1 / 3 页" in html(response)
+    assert issue_ids(client.get(reverse("inspections:issue_list"), {"page": "7"})) == newest_first[4:]

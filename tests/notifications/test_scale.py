@@ -22,7 +22,7 @@ DUE = 5000
 
 
 def clone_issues(template, *, count, deadline_sql, state_sql, closed_sql):
-    columns = [f.column for f in Issue._meta.concrete_fields if f.column != "id"]
+    columns = [f.column for f in Issue._meta.concrete_fields if f.column != "id" and not f.generated]
     varied = {
         "rectification_deadline": deadline_sql,
         "state": state_sql,
