@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('campaigns', '0003_indicator_methods_requirements_scores'),
-        ('inspections', '0011_issue_tally'),
+        ('inspections', '0013_issue_open_unsent_index'),
         ('org', '0005_leader_assignment_without_task'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
