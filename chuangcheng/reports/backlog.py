@@ -20,11 +20,11 @@ from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
-from inspections import tally
+from inspections import daytally, tally
 
 from .figures import predicates
-from .figures.sets import backlog_cells, kept_regions, kept_scope
-from .models import BacklogSnapshot
+from .figures.sets import backlog_cells, kept_regions, tallied_scope
+from .models import BacklogSnapshot, UnitBacklogSnapshot
 from .periods import local_midnight
 
 FIGURES = tuple(predicates.BACKLOG)
@@ -37,33 +37,55 @@ def top_of_hour(moment):
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
-def cells(campaign, moment, *, live):
-    """``{region cell id: {figure: n}}`` at ``moment``: grouped over the issues as they are
-    (``live``: the moment is now) or as they were (replayed from the event log)."""
+def cells(campaign, moment, *, live, cut=tally.tally_region_id, by_unit=False):
+    """``{(region cell id, unit_key) or region cell id: {figure: n}}`` at ``moment``: grouped over
+    the issues as they are (``live``: the moment is now) or as they were (replayed from the
+    event log); regions cut by ``cut`` (to 街道, or to 社区 for the per-unit snapshot)."""
     issues = predicates.issues_of(campaign)
-    by_path = backlog_cells(issues, moment, (F("region__path"),), lambda fact: (fact.region_path,), live=live)
+    keys = (F("region__path"), F("responsible_unit_id"))
+    by_path = backlog_cells(issues, moment, keys, lambda fact: (fact.region_path, fact.unit_id), live=live)
     out = {}
-    for (path,), counts in by_path.items():
-        cell = out.setdefault(tally.tally_region_id(path), dict.fromkeys(FIGURES, 0))
+    for (path, unit_id), counts in by_path.items():
+        key = (cut(path), unit_id or 0) if by_unit else cut(path)
+        cell = out.setdefault(key, dict.fromkeys(FIGURES, 0))
         for name in FIGURES:
             cell[name] += counts.get(name) or 0
     return out
 
 
+def is_midnight(moment):
+    local = timezone.localtime(moment)
+    return (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0)
+
+
 def take(campaign, moment):
     """Write the snapshot of ``campaign`` at ``moment`` (a past top of the hour), replacing one
-    taken at that same moment. Returns the number of cells written."""
+    taken at that same moment — and at local midnight the per-unit one too. Returns the number
+    of cells written."""
     rows = [
         BacklogSnapshot(campaign=campaign, taken_at=moment, region_id=region_id, **counts)
         for region_id, counts in cells(campaign, moment, live=False).items()
         if any(counts.values())
     ]
+    # A marker row for an hour with nothing owed anywhere: "taken", not "missing".
+    rows = rows or [BacklogSnapshot(campaign=campaign, taken_at=moment, region_id=campaign.region_id)]
+    unit_rows = []
+    if is_midnight(moment):
+        unit_rows = [
+            UnitBacklogSnapshot(campaign=campaign, taken_at=moment, region_id=region_id, unit_key=unit_key, **counts)
+            for (region_id, unit_key), counts in cells(
+                campaign, moment, live=False, cut=daytally.region_cell, by_unit=True
+            ).items()
+            if any(counts.values())
+        ]
+        unit_rows = unit_rows or [UnitBacklogSnapshot(campaign=campaign, taken_at=moment, region_id=campaign.region_id)]
     with transaction.atomic():
         BacklogSnapshot.objects.filter(campaign=campaign, taken_at=moment).delete()
-        # A marker row for an hour with nothing owed anywhere: "taken", not "missing".
-        rows = rows or [BacklogSnapshot(campaign=campaign, taken_at=moment, region_id=campaign.region_id)]
         BacklogSnapshot.objects.bulk_create(rows, batch_size=2000)
-    return len(rows)
+        if unit_rows:
+            UnitBacklogSnapshot.objects.filter(campaign=campaign, taken_at=moment).delete()
+            UnitBacklogSnapshot.objects.bulk_create(unit_rows, batch_size=2000)
+    return len(rows) + len(unit_rows)
 
 
 def missing_hours(campaign, *, now=None, hours=CATCH_UP_HOURS):
@@ -95,6 +117,7 @@ def run(campaigns, *, now=None, per_run=CATCH_UP_PER_RUN):
             take(campaign, hour)
         out[campaign.pk] = hours
     BacklogSnapshot.objects.filter(taken_at__lt=now - dt.timedelta(days=KEEP_DAYS)).delete()
+    UnitBacklogSnapshot.objects.filter(taken_at__lt=now - dt.timedelta(days=KEEP_DAYS)).delete()
     return out
 
 
@@ -102,12 +125,29 @@ def at(campaign, scope_path, moment):
     """The backlog figures of the scope (a region path at 街道 or above; ``None``: the campaign's
     territory) from the snapshot taken at ``moment``, or ``None`` when there is none (or the
     scope is below 街道)."""
-    if not kept_scope(scope_path):
+    if not tallied_scope(scope_path):
         return None
     rows = BacklogSnapshot.objects.filter(campaign=campaign, taken_at=moment)
     if not rows.exists():
         return None
     if scope_path:
-        rows = rows.filter(region_id__in=list(kept_regions(campaign, scope_path)))
+        rows = rows.filter(region_id__in=list(kept_regions(campaign, scope_path, tally.TALLY_DEPTH)))
     sums = rows.aggregate(**{name: Sum(name) for name in FIGURES})
     return {name: sums[name] or 0 for name in FIGURES}
+
+
+def unit_cells(campaign, scope_path, moment, keys, regions):
+    """``{key: {figure: n}}`` at ``moment`` (a local midnight) from the per-unit snapshot,
+    grouped by ``keys`` (SQL expressions over ``unit_key`` and ``region_id``) over the cells in
+    ``regions`` (``{id: path}`` of the scope's 社区-level cells), or ``None`` when none was taken
+    then."""
+    from .figures.sets import _grouped
+
+    if not is_midnight(moment):
+        return None
+    rows = UnitBacklogSnapshot.objects.filter(campaign=campaign, taken_at=moment)
+    if not rows.exists():
+        return None
+    if scope_path:
+        rows = rows.filter(region_id__in=list(regions))
+    return _grouped(rows, keys, {name: Sum(name) for name in FIGURES})

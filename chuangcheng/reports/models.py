@@ -320,3 +320,34 @@ class BacklogSnapshot(models.Model):
 
     def __str__(self):
         return f"{self.campaign_id}/{self.taken_at:%Y-%m-%d %H:%M}/{self.region_id}"
+
+
+class UnitBacklogSnapshot(models.Model):
+    """零点快照: what was owed at local midnight (the end of a day, a week, a month) in one region
+    cell (社区 or above) by one responsible unit (``unit_key``, 0 for none) — what a finished
+    period's figure set (the ranking, a briefing) reads for its backlog instead of replaying the
+    period's events. Taken with the hourly snapshot at midnight
+    (:mod:`chuangcheng.reports.backlog`), kept as long."""
+
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", verbose_name=_("创建活动"), on_delete=models.CASCADE, related_name="+"
+    )
+    taken_at = models.DateTimeField(_("快照时间"))
+    region = models.ForeignKey("org.Region", verbose_name=_("区域"), on_delete=models.CASCADE, related_name="+")
+    unit_key = models.IntegerField(_("责任单位"), default=0)
+    issues_in_hand = models.IntegerField(_("在办问题"), default=0)
+    issues_open = models.IntegerField(_("未销号问题"), default=0)
+    issues_overdue_open = models.IntegerField(_("超期未改"), default=0)
+    issues_overdue_key = models.IntegerField(_("超期未改中重点来源"), default=0)
+
+    class Meta:
+        verbose_name = _("单位积压快照")
+        verbose_name_plural = _("单位积压快照")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "taken_at", "region", "unit_key"], name="reports_unit_backlog_snapshot_cell"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.campaign_id}/{self.taken_at:%Y-%m-%d %H:%M}/{self.region_id}/{self.unit_key}"

@@ -71,7 +71,7 @@ class IssueDueTally(models.Model):
 
 class IssueDayTally(models.Model):
     """One day's flows (登记, 交办, 销号, 应销号…) of the issues of ``campaign`` in ``region`` (cut
-    to 街道 level, as in :class:`IssueTally`) sent to one unit (``unit_key``: the responsible
+    to 社区 level: a grid's issues count in its community) sent to one unit (``unit_key``: the responsible
     unit's id, 0 for none) — what a period's flow figures sum instead of reading every issue
     touched in the period. An issue counts on the local day of each of its dates (registered,
     assigned, closed, deadline), under its current region and unit. Kept by the writes
@@ -105,7 +105,7 @@ class IssueDayTally(models.Model):
 
 class IssueEventDayTally(models.Model):
     """One day's counted issue events (核查, 核查退回, 反弹, 同意延期, 驳回退回申请) of the issues of
-    ``campaign`` in ``region`` (街道 level) now sent to one unit (``unit_key``, 0 for none): an
+    ``campaign`` in ``region`` (社区 level) now sent to one unit (``unit_key``, 0 for none): an
     event counts on its own local day, under its issue's current region and unit. Apart from
     :class:`IssueDayTally` so that a write takes its rows table by table in one order (the
     issue's flows when it is saved, then its event). Kept by the writes (:mod:`inspections.daytally`)."""

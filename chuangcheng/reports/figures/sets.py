@@ -195,6 +195,14 @@ def backlog_cells(issues, moment, keys, fact_key, *, live):
 KEPT_NOW_SLACK = dt.timedelta(seconds=30)  # "now" as the caller took it, a moment before the read
 
 
+def unit_backlog_snapshot(campaign, scope_path, moment, keys, regions):
+    """The backlog at ``moment`` grouped by ``keys`` from the midnight per-unit snapshot, or
+    ``None`` when none was taken at that moment."""
+    from ..backlog import unit_cells
+
+    return unit_cells(campaign, scope_path, moment, keys, regions)
+
+
 def backlog_snapshot(campaign, scope_path, moment):
     """The backlog of the scope at ``moment`` from the hourly snapshots (:mod:`..backlog`), or
     ``None`` when none was taken at that moment."""
@@ -215,23 +223,30 @@ FLOW_SUMS = {
     "issues_closed_on_time": Sum("closed_on_time"),
 }
 EVENT_SUMS = {name: Sum(name) for name in daytally.COUNTERS[daytally.EVENTS]}
-KEPT_PATH_RE = rf"^/(\d+/){{1,{tally.TALLY_DEPTH}}}$"  # the regions cells are kept for: 街道 or above
 
 
 def kept_scope(scope_path):
-    """The day tables and tallies hold this scope whole (``None``: the campaign's territory)."""
+    """The day tables hold this scope whole (``None``: the campaign's territory): a region at
+    社区 level or above."""
+    return scope_path is None or tally.depth(scope_path) <= daytally.DAY_DEPTH
+
+
+def tallied_scope(scope_path):
+    """The issue tallies (and the hourly backlog snapshots) hold this scope whole: 街道 or above."""
     return scope_path is None or tally.depth(scope_path) <= tally.TALLY_DEPTH
 
 
 def kept_children(scope):
-    """Each child region of ``scope`` is a sum of day-table cells (children at 街道 or above)."""
-    return scope is None or tally.depth(scope.path) < tally.TALLY_DEPTH
+    """Each child region of ``scope`` is a sum of day-table cells (children at 社区 or above)."""
+    return scope is None or tally.depth(scope.path) < daytally.DAY_DEPTH
 
 
-def kept_regions(campaign, scope_path):
-    """``{region id: path}`` of the regions day-table cells are kept for (街道 or above) in the
+def kept_regions(campaign, scope_path, depth=daytally.DAY_DEPTH):
+    """``{region id: path}`` of the regions cells are kept for — at ``depth`` or above — in the
     scope (``None``: the campaign's territory)."""
-    regions = Region.objects.filter(path__startswith=scope_path or campaign.region.path, path__regex=KEPT_PATH_RE)
+    regions = Region.objects.filter(
+        path__startswith=scope_path or campaign.region.path, path__regex=rf"^/(\d+/){{1,{depth}}}$"
+    )
     return dict(regions.values_list("pk", "path"))
 
 
@@ -345,11 +360,17 @@ def collect(campaign, period_start, period_end, scope_path, keys, now=None, task
             ),
         ]
     backlog = None
-    if kept is not None and keys.get("total"):
+    if kept is not None and keys.get("total") and tallied_scope(scope_path):
         if live:
             backlog = {keys["total"]: kept_backlog(campaign, scope_path, b.as_of)}
         elif (snapshot := backlog_snapshot(campaign, scope_path, b.as_of)) is not None:
             backlog = {keys["total"]: snapshot}
+    if backlog is None and kept is not None and not live:
+        # A period that ended at midnight: the per-unit snapshot taken then, if there is one.
+        regions = keys.get("kept_regions")
+        if regions is None and scope_path:
+            regions = kept_regions(campaign, scope_path)
+        backlog = unit_backlog_snapshot(campaign, scope_path, b.as_of, kept, regions)
     if backlog is None:
         backlog = backlog_cells(issues, b.as_of, keys["issue"], keys["fact"], live=live)
     parts = [
