@@ -189,7 +189,7 @@ def test_query_count_does_not_grow_with_units(campaign, city, world, make_issue,
         make_issue(
             unit, city.a1v, assigned=at(world.monday), deadline=at(world.monday, 18), state=IssueState.RECTIFYING
         )
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(14):
         fs = figures.figure_set(campaign, world.monday, world.sunday, now=world.now)
     assert fs.totals.issues_assigned == 36
     community = [r for r in fs.units if r.group == "territorial:community"]
