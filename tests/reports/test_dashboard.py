@@ -293,3 +293,17 @@ def test_the_refresh_job_builds_days_it_missed_from_the_log(world, campaign):
     )  # fmt: skip
     assert rebuilt.open_end == 2  # 甲一's late and still-open issues, as they were that evening
     assert stats.missing_days(campaign) == []
+
+
+def test_a_long_negative_list_counts_from_the_tallies_what_the_rows_hold(world, campaign, make_issue, units, city):
+    for n in range(55):
+        make_issue(units.street_a1, city.a1v, assigned=world.now, deadline=world.now, severity=Severity.NEGATIVE_LIST,
+                   address=f"负面{n}", state=IssueState.RECTIFYING if n % 2 else IssueState.SUBMITTED)  # fmt: skip
+    cache.clear()
+    for region in (campaign.region, city.a, city.a1, city.a1v):
+        section = dashboard.negative_list(campaign, region, world.now)
+        rows = dashboard.sections.predicates.issues_of(
+            campaign, None if region == campaign.region else region.path
+        ).filter(severity=Severity.NEGATIVE_LIST, state__in=dashboard.sections.predicates.UNCLOSED_STATES)
+        assert len(section["items"]) == 50
+        assert section["count"] == rows.count() >= 55, region

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from chuangcheng.campaigns.models import Indicator
 from chuangcheng.org.models import Region, RegionLevel
+from inspections.counting import tally_counts
 from inspections.models import IssueCategory, Severity
 
 from .. import contributions, figures, periods, stats
@@ -323,7 +324,15 @@ def negative_list(campaign, region, now):
             *ISSUE_COLUMNS, "rectification_deadline"
         )
         items = [present.issue_item(r, now) for r in rows[:LIST_LIMIT]]
-        return {"count": len(items) if len(items) < LIST_LIMIT else open_items.count(), "items": items}
+        if len(items) < LIST_LIMIT:
+            count = len(items)
+        elif figures.sets.tallied_scope(scope_path):  # the issue tallies, not a count of the rows
+            paths = None if scope_path is None else [scope_path]
+            kept = tally_counts(campaign=campaign, region_paths=paths, severities=[Severity.NEGATIVE_LIST])
+            count = sum(kept[state] for state in predicates.UNCLOSED_STATES)
+        else:
+            count = open_items.count()
+        return {"count": count, "items": items}
 
     return cache.cached(cache.key(campaign.pk, region.pk, "negative", today(now), now.minute // 5), compute)
 

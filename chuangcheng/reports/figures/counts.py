@@ -40,7 +40,11 @@ class Figures:
     tasks_lagging: int = 0
 
     def __add__(self, other):
-        return Figures(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
+        # Field by field, without the dataclass machinery: a figure set adds thousands of cells.
+        total = object.__new__(Figures)
+        theirs = other.__dict__
+        total.__dict__ = {name: mine + theirs[name] for name, mine in self.__dict__.items()}
+        return total
 
     @property
     def on_time_rate(self):
