@@ -72,6 +72,12 @@ def main(argv=None):
     parser.add_argument("--load", action="store_true", help="also run the concurrent load scenario")
     parser.add_argument("--load-seconds", type=int, default=30)
     parser.add_argument("--load-workers", type=int, default=4)
+    parser.add_argument(
+        "--load-mix",
+        action="store_true",
+        help="also run the mixed load (issue lists, issue pages, dashboards, 提交核查/核查销号 and task reports)",
+    )
+    parser.add_argument("--load-clients", type=int, default=16)
     parser.add_argument("--command", default="", help="the command line to record next to the figures")
     args = parser.parse_args(argv)
     if connection.vendor != "postgresql":
@@ -97,6 +103,12 @@ def main(argv=None):
         load = run_load(seconds=args.load_seconds, workers=args.load_workers)
         load_text = load.markdown()
         print(load_text)
+    if args.load_mix:
+        from .load_mix import run_mix
+
+        mix = run_mix(seconds=args.load_seconds, workers=args.load_workers, clients=args.load_clients)
+        load_text = "\n\n".join(t for t in (load_text, mix.markdown()) if t)
+        print(mix.markdown())
 
     if args.write:
         label = args.label or "default"

@@ -96,27 +96,9 @@ def run_load(*, seconds=30, workers=4, clients=None):
     picks = _pick_clerks(clients)
     run_id = uuid.uuid4().hex[:8]
     port = _free_port()
-    env = {
-        **os.environ,
-        "DEBUG": "0",
-        "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-" + uuid.uuid4().hex * 2),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",
-        "SESSION_COOKIE_SECURE": "0",
-        "CSRF_COOKIE_SECURE": "0",
-        "SECURE_HSTS_SECONDS": "0",
-        "LOG_LEVEL": "WARNING",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "chuangcheng.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}"],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    server = _start_server(port, workers)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(base, server)
         result = LoadResult(seconds=seconds, workers=workers, clients=len(picks))
         acknowledged = []
         lock = threading.Lock()
@@ -165,8 +147,41 @@ def run_load(*, seconds=30, workers=4, clients=None):
         _verify(result, acknowledged, run_id)
         return result
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        _stop_server(server)
+
+
+def _start_server(port, workers, env=None):
+    """gunicorn with ``workers`` sync workers on 127.0.0.1:``port``, answering (or an error);
+    ``env``: the server's environment (the benchmark's own when ``None``)."""
+    env = env or {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-" + uuid.uuid4().hex * 2),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+        "SESSION_COOKIE_SECURE": "0",
+        "CSRF_COOKIE_SECURE": "0",
+        "SECURE_HSTS_SECONDS": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "chuangcheng.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        _wait_ready(f"http://127.0.0.1:{port}", server)
+    except Exception:
+        _stop_server(server)
+        raise
+    return server
+
+
+def _stop_server(server):
+    server.terminate()
+    server.wait(timeout=30)
 
 
 def _wait_ready(base, server):
