@@ -39,7 +39,7 @@ import logging
 from collections import Counter, defaultdict
 
 from django.db import connection, transaction
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Min, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -219,27 +219,31 @@ def _day(field):
     return TruncDate(field, tzinfo=timezone.get_default_timezone())
 
 
-def expected():
-    """``{(table, key): Counter}`` for every non-empty cell, from the issues (four grouped
-    queries, one per date) and the event log (one)."""
+def expected(window=None):
+    """``{(table, key): Counter}`` for every non-empty cell (of the days in ``window``, a pair
+    ``[first, after)`` of dates, when given), from the issues (four grouped queries, one per
+    date, each an index range) and the event log (one)."""
     issues = Issue.objects.order_by()
     group = ("campaign_id", "_day", "region__path", "responsible_unit_id")
     to_close = ExpressionWrapper(F("closed_at") - F("assigned_at"), output_field=DurationField())
     closed = Q(state=IssueState.CLOSED)
+
+    def within(queryset, field):
+        if window is None:
+            return queryset.filter(**{f"{field}__isnull": False})
+        return queryset.filter(**{f"{field}__gte": _midnight(window[0]), f"{field}__lt": _midnight(window[1])})
+
     queries = [
-        issues.filter(created_at__isnull=False)
-        .annotate(_day=_day("created_at"))
-        .values(*group)
-        .annotate(reported=Count("id")),
-        issues.filter(assigned_at__isnull=False)
+        within(issues, "created_at").annotate(_day=_day("created_at")).values(*group).annotate(reported=Count("id")),
+        within(issues, "assigned_at")
         .annotate(_day=_day("assigned_at"))
         .values(*group)
         .annotate(assigned=Count("id"), negative_list=Count("id", filter=Q(severity=Severity.NEGATIVE_LIST))),
-        issues.filter(closed, closed_at__isnull=False)
+        within(issues.filter(closed), "closed_at")
         .annotate(_day=_day("closed_at"))
         .values(*group)
         .annotate(closed=Count("id"), close_duration=Sum(to_close, filter=Q(assigned_at__isnull=False))),
-        issues.filter(rectification_deadline__isnull=False)
+        within(issues, "rectification_deadline")
         .exclude(state__in=NOT_DUE)
         .annotate(_day=_day("rectification_deadline"))
         .values(*group)
@@ -259,7 +263,7 @@ def expected():
                 row["close_us"] = duration // MICROSECOND
             out[(FLOWS, key)].update({k: v for k, v in row.items() if v})
     events = (
-        IssueEvent.objects.filter(action__in=list(EVENT_COUNTS))
+        within(IssueEvent.objects.filter(action__in=list(EVENT_COUNTS)), "created_at")
         .order_by()
         .annotate(_day=_day("created_at"))
         .values("issue__campaign_id", "_day", "issue__region__path", "issue__responsible_unit_id", "action")
@@ -273,12 +277,16 @@ def expected():
     return {cell: counts for cell, counts in out.items() if any(counts.values())}
 
 
-def stored():
-    """``{(table, key): Counter}`` as the tables hold them (empty cells left out)."""
+def stored(window=None):
+    """``{(table, key): Counter}`` as the tables hold them (of the days in ``window`` when
+    given; empty cells left out)."""
     out = {}
     for table, model in TABLES.items():
         counters = COUNTERS[table]
-        for row in model.objects.values_list(*KEY, *counters).iterator(chunk_size=10000):
+        rows = model.objects.all()
+        if window is not None:
+            rows = rows.filter(day__gte=window[0], day__lt=window[1])
+        for row in rows.values_list(*KEY, *counters).iterator(chunk_size=10000):
             counts = Counter({c: v for c, v in zip(counters, row[len(KEY) :], strict=True) if v})
             if counts:
                 out[(table, tuple(row[: len(KEY)]))] = counts
@@ -303,7 +311,7 @@ def recompute(*, log=True):
         with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            found = mismatches(expected(), stored())
+            found = _compare()
         if not found:
             _drop_empty()
             return 0
@@ -314,7 +322,7 @@ def recompute(*, log=True):
                 cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
                 cursor.execute(f"LOCK TABLE {names} IN SHARE ROW EXCLUSIVE MODE")
                 cursor.execute("SET LOCAL lock_timeout = DEFAULT")
-        found = mismatches(expected(), stored())
+        found = _compare()
         for table, key, have, want in found:
             if log:
                 logger.warning(
@@ -329,6 +337,45 @@ def recompute(*, log=True):
             with connection.cursor() as cursor:
                 cursor.execute(f"ANALYZE {names}")
     return len(found)
+
+
+WINDOW_DAYS = 14  # compared a fortnight at a time: memory follows a fortnight's cells, not a year's
+
+
+def _midnight(day):
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min), timezone.get_default_timezone())
+
+
+def windows():
+    """``[first, after)`` pairs of :data:`WINDOW_DAYS` days covering every day an issue date,
+    an event or a stored cell falls on (nothing when there are none)."""
+    ends = []
+    for model, fields in (
+        (Issue, ("created_at", "assigned_at", "closed_at", "rectification_deadline")),
+        (IssueEvent, ("created_at",)),
+    ):
+        found = model.objects.aggregate(**{f"min_{f}": Min(f) for f in fields}, **{f"max_{f}": Max(f) for f in fields})
+        ends += [local_day(v) for v in found.values() if v is not None]
+    for model in TABLES.values():
+        found = model.objects.aggregate(first=Min("day"), last=Max("day"))
+        ends += [v for v in found.values() if v is not None]
+    if not ends:
+        return []
+    first, last = min(ends), max(ends)
+    step = dt.timedelta(days=WINDOW_DAYS)
+    out, day = [], first
+    while day <= last:
+        out.append((day, day + step))
+        day += step
+    return out
+
+
+def _compare():
+    """Every mismatch, window by window."""
+    found = []
+    for window in windows():
+        found += mismatches(expected(window), stored(window))
+    return found
 
 
 def _drop_empty():
