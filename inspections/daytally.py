@@ -38,7 +38,7 @@ import datetime as dt
 import logging
 from collections import Counter, defaultdict
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Min, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -66,7 +66,6 @@ EVENT_COUNTS = {
     IssueAction.INSIST: ("refused_reassignments",),
 }
 NOT_DUE = (IssueState.LONG_TERM, IssueState.DISMISSED)
-LOCK_TIMEOUT = "5s"
 _MISSING = object()
 MICROSECOND = dt.timedelta(microseconds=1)
 
@@ -304,39 +303,21 @@ def mismatches(want, have):
 
 def recompute(*, log=True):
     """Compare both tables with the issues and the event log and repair every cell that differs;
-    returns how many were repaired (each logged unless ``log`` is false). As
-    :func:`inspections.tally.recompute`: first in one snapshot without a lock; on a difference,
-    again with the tables locked against writers (reads go on), and repaired."""
-    if connection.vendor == "postgresql" and not connection.in_atomic_block:
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            found = _compare()
-        if not found:
-            _drop_empty()
-            return 0
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            names = ", ".join(model._meta.db_table for model in TABLES.values())
-            with connection.cursor() as cursor:
-                cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
-                cursor.execute(f"LOCK TABLE {names} IN SHARE ROW EXCLUSIVE MODE")
-                cursor.execute("SET LOCAL lock_timeout = DEFAULT")
-        found = _compare()
-        for table, key, have, want in found:
-            if log:
-                logger.warning(
-                    "issue day tally %s %s: stored %s, counted %s — repaired", table, key, dict(have), dict(want)
-                )
-        for table in TABLES:
-            rows = [(key, want) for t, key, _have, want in found if t == table]
-            for start in range(0, len(rows), 500):
-                _apply(table, dict(rows[start : start + 500]), add=False)
-        _drop_empty()
-        if found and connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(f"ANALYZE {names}")
-    return len(found)
+    returns how many were repaired (each logged unless ``log`` is false), the two passes of
+    :func:`inspections.tally.recount`."""
+    from .tally import recount
+
+    def report(table, key, have, want):
+        logger.warning("issue day tally %s %s: stored %s, counted %s — repaired", table, key, dict(have), dict(want))
+
+    return recount(TABLES.values(), _compare, _repair, drop_empty=_drop_empty, log=log and report)
+
+
+def _repair(found):
+    for table in TABLES:
+        rows = [(key, want) for t, key, _have, want in found if t == table]
+        for start in range(0, len(rows), 500):
+            _apply(table, dict(rows[start : start + 500]), add=False)
 
 
 WINDOW_DAYS = 14  # compared a fortnight at a time: memory follows a fortnight's cells, not a year's

@@ -280,42 +280,61 @@ def mismatches(want, have):
 
 
 def recompute(*, log=True):
-    """Compare the tallies with the issues and repair every cell that differs; returns how many
-    were repaired. Each repaired cell is logged (a warning with both values) unless ``log`` is
-    false (after a bulk load, where the tallies are expected to be behind).
+    """Compare the tallies with the issues and repair every cell that differs (the two passes
+    of :func:`recount`); returns how many were repaired. Each repaired cell is logged (a warning
+    with both values) unless ``log`` is false (after a bulk load, where the tallies are expected
+    to be behind)."""
 
-    First without a lock, in one snapshot (REPEATABLE READ, so a write that committed is seen
-    in both its issue and its tally, one in flight in neither): no difference, nothing more to
-    do. Otherwise the tallies are locked against writers (SHARE ROW EXCLUSIVE: reads go on;
-    a writer waits at its tally update, its issue change not yet visible), grouped again, and
-    repaired. Inside a caller's transaction (a region move) only the locked pass runs."""
+    def report(table, key, have, want):
+        logger.warning("issue tally %s %s: stored %s, counted %s — repaired", table, key, have, want)
+
+    return recount(
+        TABLES.values(), lambda: mismatches(expected(), stored()), _repair, drop_empty=_drop_empty, log=log and report
+    )
+
+
+def _repair(found):
+    for table in (STATE, DUE):
+        rows = [(key, want) for t, key, _have, want in found if t == table]
+        for start in range(0, len(rows), 1000):
+            _write(table, rows[start : start + 1000], add=False)
+
+
+def recount(models, compare, repair, *, drop_empty, log):
+    """Compare kept counts with a recount and repair what differs — shared by the tallies and the
+    day tables (:mod:`inspections.daytally`). ``compare()`` gives ``[(table, key, stored,
+    counted)]``, ``repair(found)`` writes the counted values, ``log(table, key, stored,
+    counted)`` (or false) reports each. Returns how many cells were repaired.
+
+    First without a lock, in one snapshot (REPEATABLE READ: a write that committed is seen in
+    both its rows and its counts, one in flight in neither): no difference, nothing more to do.
+    Otherwise the tables are locked against writers (SHARE ROW EXCLUSIVE: reads go on; a writer
+    waits at its count update, its change not yet visible), compared again and repaired. Inside
+    a caller's transaction (a region move) only the locked pass runs."""
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            found = mismatches(expected(), stored())
+            found = compare()
         if not found:
-            _drop_empty()
+            drop_empty()
             return 0
+    names = ", ".join(model._meta.db_table for model in models)
     with transaction.atomic():
         if connection.vendor == "postgresql":
-            names = ", ".join(model._meta.db_table for model in TABLES.values())
             with connection.cursor() as cursor:
                 # Writers queue behind a waiting LOCK: give up rather than hold them long (a
-                # transaction that wrote several issues may hold the day table and want the
-                # state table); the error fails this run, the next one repairs.
+                # transaction that wrote several issues may hold one table and want another);
+                # the error fails this run, the next one repairs.
                 cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
                 cursor.execute(f"LOCK TABLE {names} IN SHARE ROW EXCLUSIVE MODE")
                 cursor.execute("SET LOCAL lock_timeout = DEFAULT")
-        found = mismatches(expected(), stored())
+        found = compare()
         for table, key, have, want in found:
             if log:
-                logger.warning("issue tally %s %s: stored %s, counted %s — repaired", table, key, have, want)
-        for table in (STATE, DUE):
-            rows = [(key, want) for t, key, _have, want in found if t == table]
-            for start in range(0, len(rows), 1000):
-                _write(table, rows[start : start + 1000], add=False)
-        _drop_empty()
+                log(table, key, have, want)
+        repair(found)
+        drop_empty()
         if found and connection.vendor == "postgresql":
             with connection.cursor() as cursor:  # after a rebuild the planner's row estimates are stale
                 cursor.execute(f"ANALYZE {names}")

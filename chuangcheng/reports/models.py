@@ -293,7 +293,19 @@ class DailyStat(models.Model):
         return f"{self.day} {self.region_id} {self.dimension}:{self.key}"
 
 
-class BacklogSnapshot(models.Model):
+class BacklogFigures(models.Model):
+    """The backlog figures a snapshot holds (:data:`chuangcheng.reports.figures.predicates.BACKLOG`)."""
+
+    issues_in_hand = models.IntegerField(_("在办问题"), default=0)
+    issues_open = models.IntegerField(_("未销号问题"), default=0)
+    issues_overdue_open = models.IntegerField(_("超期未改"), default=0)
+    issues_overdue_key = models.IntegerField(_("超期未改中重点来源"), default=0)
+
+    class Meta:
+        abstract = True
+
+
+class BacklogSnapshot(BacklogFigures):
     """整点快照: what was owed (在办, 未销号, 超期未改, 超期未改中重点来源) in one region cell (街道
     or above, as the issue tallies cut regions) at ``taken_at`` — taken every hour by the job
     ``reports.snapshot_backlog`` (:mod:`chuangcheng.reports.backlog`), kept
@@ -306,10 +318,6 @@ class BacklogSnapshot(models.Model):
     )
     taken_at = models.DateTimeField(_("快照时间"))
     region = models.ForeignKey("org.Region", verbose_name=_("区域"), on_delete=models.CASCADE, related_name="+")
-    issues_in_hand = models.IntegerField(_("在办问题"), default=0)
-    issues_open = models.IntegerField(_("未销号问题"), default=0)
-    issues_overdue_open = models.IntegerField(_("超期未改"), default=0)
-    issues_overdue_key = models.IntegerField(_("超期未改中重点来源"), default=0)
 
     class Meta:
         verbose_name = _("积压快照")
@@ -322,7 +330,7 @@ class BacklogSnapshot(models.Model):
         return f"{self.campaign_id}/{self.taken_at:%Y-%m-%d %H:%M}/{self.region_id}"
 
 
-class UnitBacklogSnapshot(models.Model):
+class UnitBacklogSnapshot(BacklogFigures):
     """零点快照: what was owed at local midnight (the end of a day, a week, a month) in one region
     cell (社区 or above) by one responsible unit (``unit_key``, 0 for none) — what a finished
     period's figure set (the ranking, a briefing) reads for its backlog instead of replaying the
@@ -335,10 +343,6 @@ class UnitBacklogSnapshot(models.Model):
     taken_at = models.DateTimeField(_("快照时间"))
     region = models.ForeignKey("org.Region", verbose_name=_("区域"), on_delete=models.CASCADE, related_name="+")
     unit_key = models.IntegerField(_("责任单位"), default=0)
-    issues_in_hand = models.IntegerField(_("在办问题"), default=0)
-    issues_open = models.IntegerField(_("未销号问题"), default=0)
-    issues_overdue_open = models.IntegerField(_("超期未改"), default=0)
-    issues_overdue_key = models.IntegerField(_("超期未改中重点来源"), default=0)
 
     class Meta:
         verbose_name = _("单位积压快照")

@@ -4,7 +4,6 @@ any sequence of actions, and repaired (and reported) by the nightly job when the
 
 import datetime as dt
 import logging
-import random
 from collections import Counter
 
 import pytest
@@ -16,7 +15,7 @@ from inspections import daytally, services
 from inspections.jobs import recompute_tally
 from inspections.models import IssueDayTally, IssueEventDayTally
 from tests.inspections.conftest import local, upload
-from tests.inspections.test_tally import _random_walk
+from tests.inspections.test_tally import random_walks
 
 pytestmark = pytest.mark.django_db
 
@@ -110,22 +109,10 @@ def test_a_region_move_keeps_a_communitys_flows_in_its_cell(make_issue, city):
 
 @pytest.mark.parametrize("seed", [3, 4])
 def test_random_walks_end_equal_to_a_recount(seed, make_issue, people, units, city, clock):
-    rng = random.Random(seed)
-    moment = clock.set(local(2026, 11, 16, 9))
-    issues = []
-    for n in range(8):
-        state = rng.choice(["reported", "assigned", "rectifying", "submitted"])
-        region = rng.choice([city.a1v, city.b1v]) if state == "reported" else city.a1v
-        severity = rng.choice(["general", "serious", "severe", "negative_list"])
-        issues.append(make_issue(state, region=region, severity=severity, seed=seed * 1000 + n).pk)
-    moved = 0
-    for step in range(40):
-        moment = clock.set(moment + dt.timedelta(hours=rng.randint(1, 30)))
-        moved += _random_walk(rng, issues, people, units, clock, moment) is not None
-        if step % 10 == 0:
-            assert_equal_to_a_recount()
+    moved = random_walks(
+        seed, make_issue, people, units, city, clock, steps=40, check=assert_equal_to_a_recount, every=10
+    )
     assert moved >= 12, moved
-    assert_equal_to_a_recount()
     assert daytally.recompute() == 0
 
 

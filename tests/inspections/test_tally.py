@@ -241,9 +241,9 @@ def _random_walk(rng, issues, people, units, clock, moment):
         return None
 
 
-@pytest.mark.postgres
-@pytest.mark.parametrize("seed", [1, 2])
-def test_random_walks_end_equal_to_a_recount(seed, make_issue, people, units, city, clock):
+def random_walks(seed, make_issue, people, units, city, clock, *, steps, check, every):
+    """Eight issues in random states, then ``steps`` random actions through the services,
+    ``check()`` every ``every`` steps and at the end. Returns how many actions went through."""
     rng = random.Random(seed)
     moment = clock.set(local(2026, 11, 16, 9))
     issues = []
@@ -253,13 +253,22 @@ def test_random_walks_end_equal_to_a_recount(seed, make_issue, people, units, ci
         severity = rng.choice(["general", "serious", "severe", "negative_list"])
         issues.append(make_issue(state, region=region, severity=severity, seed=seed * 1000 + n).pk)
     moved = 0
-    for _step in range(45):
+    for step in range(steps):
         moment = clock.set(moment + dt.timedelta(hours=rng.randint(1, 30)))
         moved += _random_walk(rng, issues, people, units, clock, moment) is not None
-        if _step % 15 == 0:
-            assert_tally_equals_recount()
+        if step % every == 0:
+            check()
+    check()
+    return moved
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("seed", [1, 2])
+def test_random_walks_end_equal_to_a_recount(seed, make_issue, people, units, city, clock):
+    moved = random_walks(
+        seed, make_issue, people, units, city, clock, steps=45, check=assert_tally_equals_recount, every=15
+    )
     assert moved >= 15, moved  # the walk went somewhere
-    assert_tally_equals_recount()
     assert tally.recompute() == 0
 
 
