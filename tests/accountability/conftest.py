@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from chuangcheng.reports.models import Briefing
+from inspections import tally
 from inspections.models import Issue, IssueState, Severity
 from tests.inspections.factories import IssueCategoryFactory
 
@@ -27,7 +28,7 @@ def make_issue(campaign, db):
     category = IssueCategoryFactory(code="200102", name="暴露垃圾")
 
     def make(unit, region, *, deadline, state=IssueState.RECTIFYING, **kw):
-        return Issue.objects.create(
+        issue = Issue.objects.create(
             campaign=kw.pop("campaign", campaign),
             source="patrol",
             category=category,
@@ -41,6 +42,8 @@ def make_issue(campaign, db):
             rectification_deadline=deadline,
             **kw,
         )
+        tally.rebuild()  # written straight to the table: count it in the aggregates the services keep
+        return issue
 
     return make
 
