@@ -288,7 +288,7 @@ def _pinned_items(campaign, region, now, rows, pinned):
     """Each pinned indicator's nearest deadlines, in one query: a UNION ALL of one index range
     per indicator (insp_issue_open_indicator), not a sort of all of them."""
     scope_path = None if region.pk == campaign.region_id else region.path
-    open_items = predicates.issues_of(campaign, scope_path).filter(state__in=predicates.UNCLOSED_STATES)
+    open_items = issues_in(campaign, scope_path).filter(state__in=predicates.UNCLOSED_STATES)
     parts = [
         open_items.filter(indicator_id=pk)
         .order_by(F("rectification_deadline").asc(nulls_last=True), "pk")
@@ -305,6 +305,16 @@ def _pinned_items(campaign, region, now, rows, pinned):
         by_id[item["indicator_id"]]["items"].append(present.issue_item(item, now))
 
 
+def issues_in(campaign, scope_path):
+    """:func:`predicates.issues_of` for the lists (the first items by deadline): the scope as
+    the ids of its regions, so PostgreSQL combines the region index with the list's own instead
+    of walking the city's open items in deadline order for the few in a street (58 → 5 ms)."""
+    if scope_path is None:
+        return predicates.issues_of(campaign)
+    ids = list(Region.objects.filter(path__startswith=scope_path).values_list("pk", flat=True))
+    return predicates.issues_of(campaign).filter(region_id__in=ids)
+
+
 def weak_spot_definition():
     return _(
         "预计失分 = 指标分值 × （每个未销号问题 %(o)s%% ＋ 每个超期未改问题或超期未完成任务 %(d)s%%），不超过分值；"
@@ -317,7 +327,7 @@ def negative_list(campaign, region, now):
 
     def compute():
         scope_path = None if region.pk == campaign.region_id else region.path
-        open_items = predicates.issues_of(campaign, scope_path).filter(
+        open_items = issues_in(campaign, scope_path).filter(
             severity=Severity.NEGATIVE_LIST, state__in=predicates.UNCLOSED_STATES
         )
         rows = open_items.order_by(F("rectification_deadline").asc(nulls_last=True), "pk").values(
