@@ -307,3 +307,19 @@ def test_a_long_negative_list_counts_from_the_tallies_what_the_rows_hold(world, 
         ).filter(severity=Severity.NEGATIVE_LIST, state__in=dashboard.sections.predicates.UNCLOSED_STATES)
         assert len(section["items"]) == 50
         assert section["count"] == rows.count() >= 55, region
+
+
+def test_the_headline_is_at_most_five_minutes_behind_the_writes(world, campaign, make_issue, units, city):
+    from django.utils import timezone
+
+    now = timezone.now().replace(minute=1, second=0, microsecond=0)
+    cache.clear()
+
+    def in_hand(moment):
+        items = dashboard.headline(campaign, city.a, moment)["items"]
+        return next(i["value"] for i in items if i["key"] == "issues_in_hand")
+
+    before = in_hand(now)
+    make_issue(units.street_a1, city.a1v, assigned=now - dt.timedelta(hours=1), deadline=now + dt.timedelta(days=2))
+    assert in_hand(now + dt.timedelta(minutes=2)) == before  # the same five minutes: cached
+    assert in_hand(now + dt.timedelta(minutes=5)) == before + 1  # the next five: counted again

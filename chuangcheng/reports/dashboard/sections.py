@@ -63,7 +63,10 @@ def headline(campaign, region, now):
         last = figures.total_figures(campaign, monday - week, day - week, scope, now=last_moment)
         return {"this": this.as_dict(), "last": last.as_dict()}
 
-    pair = cache.cached(cache.key(campaign.pk, region.pk, "headline", day, now.hour), compute, cache.FIGURES_SECONDS)
+    # Five minutes at most behind the writes (it is read from the kept counts: ~0.2 s cold at 1M
+    # issues), whether or not the warming job runs — the page says 每 5 分钟刷新.
+    bucket = (day, now.hour, now.minute // 5)
+    pair = cache.cached(cache.key(campaign.pk, region.pk, "headline", *bucket), compute, cache.FIGURES_SECONDS)
     definitions = present.definitions_of([k for k, *_rest in present.HEADLINE])
     items = present.headline_items(pair, definitions)
     for figure in contributions.figures():  # e.g. 材料完成率 (dossiers): as of now, not by week
@@ -380,7 +383,7 @@ def warm(campaign, *, now=None):
     now = now or timezone.now()
     for region in [campaign.region, *Region.objects.filter(parent=campaign.region).order_by("code")]:
         stale = [
-            cache.key(campaign.pk, region.pk, "headline", today(now), now.hour),
+            cache.key(campaign.pk, region.pk, "headline", today(now), now.hour, now.minute // 5),
             cache.key(campaign.pk, region.pk, "period", *ranking_period(now), "final"),
         ]
         if not cache.delete(stale):
