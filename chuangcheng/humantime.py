@@ -18,6 +18,12 @@ from django.utils import timezone, translation
 
 register = template.Library()
 
+
+def local_midnight(day):
+    """The start of ``day`` in Asia/Shanghai, as an aware datetime (where a day's range begins)."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min), timezone.get_default_timezone())
+
+
 MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 

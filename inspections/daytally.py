@@ -43,6 +43,7 @@ from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Mi
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from chuangcheng.humantime import local_midnight
 from chuangcheng.org.models import LEVEL_DEPTH, RegionLevel
 
 from .models import Issue, IssueAction, IssueDayTally, IssueEvent, IssueEventDayTally, IssueState, Severity
@@ -77,8 +78,9 @@ def local_day(moment):
 def region_cell(path):
     """The region an issue with this region path is counted in: its ancestor at 社区 level, or
     the region itself when it is higher (a grid's issues count in its community)."""
-    ids = [int(p) for p in path.strip("/").split("/") if p]
-    return ids[min(len(ids), DAY_DEPTH) - 1]
+    from .tally import cut_region_id
+
+    return cut_region_id(path, DAY_DEPTH)
 
 
 def where(issue):
@@ -230,7 +232,9 @@ def expected(window=None):
     def within(queryset, field):
         if window is None:
             return queryset.filter(**{f"{field}__isnull": False})
-        return queryset.filter(**{f"{field}__gte": _midnight(window[0]), f"{field}__lt": _midnight(window[1])})
+        return queryset.filter(
+            **{f"{field}__gte": local_midnight(window[0]), f"{field}__lt": local_midnight(window[1])}
+        )
 
     queries = [
         within(issues, "created_at").annotate(_day=_day("created_at")).values(*group).annotate(reported=Count("id")),
@@ -321,10 +325,6 @@ def _repair(found):
 
 
 WINDOW_DAYS = 14  # compared a fortnight at a time: memory follows a fortnight's cells, not a year's
-
-
-def _midnight(day):
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min), timezone.get_default_timezone())
 
 
 def windows():

@@ -3,10 +3,10 @@
 import datetime as dt
 
 import django_filters
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from chuangcheng.campaigns.models import Campaign, Indicator
+from chuangcheng.humantime import local_midnight
 from chuangcheng.org.models import Region, Site, Unit
 
 from .models import Inspection, Issue, IssueCategory, IssueSource, IssueState, PendingRequest, Severity
@@ -74,11 +74,7 @@ class IssueFilter(django_filters.FilterSet):
     # Dates are days in Asia/Shanghai: compare against the local day's bounds, so the filter
     # uses the created_at index instead of a per-row date conversion.
     def filter_created_from(self, queryset, name, value):
-        return queryset.filter(created_at__gte=_local_midnight(value)) if value else queryset
+        return queryset.filter(created_at__gte=local_midnight(value)) if value else queryset
 
     def filter_created_to(self, queryset, name, value):
-        return queryset.filter(created_at__lt=_local_midnight(value + dt.timedelta(days=1))) if value else queryset
-
-
-def _local_midnight(day):
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min), timezone.get_default_timezone())
+        return queryset.filter(created_at__lt=local_midnight(value + dt.timedelta(days=1))) if value else queryset

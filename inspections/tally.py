@@ -86,11 +86,17 @@ def depth(path):
     return len([p for p in path.strip("/").split("/") if p])
 
 
+def cut_region_id(path, depth):
+    """The id of the region at ``depth`` on this region path: its ancestor there, or the region
+    itself when it is higher."""
+    ids = [int(p) for p in path.strip("/").split("/") if p]
+    return ids[min(len(ids), depth) - 1]
+
+
 def tally_region_id(path):
     """The region an issue with this region path is counted in: its ancestor at 街道 level, or
     the region itself when it is higher."""
-    ids = [int(p) for p in path.strip("/").split("/") if p]
-    return ids[min(len(ids), TALLY_DEPTH) - 1]
+    return cut_region_id(path, TALLY_DEPTH)
 
 
 def due_day(state, assigned_at, deadline):

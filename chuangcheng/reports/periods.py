@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
+from chuangcheng.humantime import local_midnight
+
 DAILY, WEEKLY, MONTHLY = "daily", "weekly", "monthly"
 KINDS = (DAILY, WEEKLY, MONTHLY)
 
@@ -23,10 +25,6 @@ class Bounds:
     end: dt.datetime
     as_of: dt.datetime
     as_of_date: dt.date  # the day after the period (or today): Task.is_overdue(today=as_of_date)
-
-
-def local_midnight(day):
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min), timezone.get_default_timezone())
 
 
 def bounds(period_start, period_end, *, now=None):

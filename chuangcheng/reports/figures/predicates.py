@@ -17,6 +17,7 @@ writes later) may change; what it *means* is decided here.
 
 from django.db.models import Exists, F, OuterRef, Q
 
+from inspections import tally
 from inspections.models import (
     CLOCK_STATES,
     Issue,
@@ -115,7 +116,7 @@ def issue_key_source():
 
 def is_key_source(source, inspection_kind):
     """:func:`issue_key_source` for one replayed issue (the same two lists)."""
-    return source in KEY_SOURCES or inspection_kind in KEY_INSPECTIONS
+    return tally.is_key_source(source, inspection_kind)
 
 
 # --- issues: what is owed at a moment (backlog) -------------------------------------------------
