@@ -24,7 +24,7 @@ from inspections import daytally, tally
 
 from .figures import predicates
 from .figures.sets import backlog_cells, kept_regions, tallied_scope
-from .models import BacklogSnapshot, UnitBacklogSnapshot
+from .models import BacklogSnapshot, KindBacklogSnapshot, UnitBacklogSnapshot
 from .periods import local_midnight
 
 FIGURES = tuple(predicates.BACKLOG)
@@ -37,20 +37,36 @@ def top_of_hour(moment):
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
+def _by_path(campaign, moment, *, live, kinds=False):
+    """``{(region path, unit id[, 点位 type, indicator id]): {figure: n}}`` at ``moment``: grouped
+    over the issues as they are (``live``: the moment is now) or as they were (replayed from the
+    event log)."""
+    issues = predicates.issues_of(campaign)
+    if kinds:
+        keys = (F("region__path"), F("responsible_unit_id"), F("site__site_type"), F("indicator_id"))
+        return backlog_cells(
+            issues, moment, keys, lambda f: (f.region_path, f.unit_id, f.site_type, f.indicator_id), live=live
+        )
+    keys = (F("region__path"), F("responsible_unit_id"))
+    return backlog_cells(issues, moment, keys, lambda fact: (fact.region_path, fact.unit_id), live=live)
+
+
+def _summed(by_path, key):
+    """The cells of ``by_path`` summed by ``key(path key)``."""
+    out = {}
+    for k, counts in by_path.items():
+        cell = out.setdefault(key(k), dict.fromkeys(FIGURES, 0))
+        for name in FIGURES:
+            cell[name] += counts.get(name) or 0
+    return out
+
+
 def cells(campaign, moment, *, live, cut=tally.tally_region_id, by_unit=False):
     """``{(region cell id, unit_key) or region cell id: {figure: n}}`` at ``moment``: grouped over
     the issues as they are (``live``: the moment is now) or as they were (replayed from the
     event log); regions cut by ``cut`` (to 街道, or to 社区 for the per-unit snapshot)."""
-    issues = predicates.issues_of(campaign)
-    keys = (F("region__path"), F("responsible_unit_id"))
-    by_path = backlog_cells(issues, moment, keys, lambda fact: (fact.region_path, fact.unit_id), live=live)
-    out = {}
-    for (path, unit_id), counts in by_path.items():
-        key = (cut(path), unit_id or 0) if by_unit else cut(path)
-        cell = out.setdefault(key, dict.fromkeys(FIGURES, 0))
-        for name in FIGURES:
-            cell[name] += counts.get(name) or 0
-    return out
+    by_path = _by_path(campaign, moment, live=live)
+    return _summed(by_path, (lambda k: (cut(k[0]), k[1] or 0)) if by_unit else (lambda k: cut(k[0])))
 
 
 def is_midnight(moment):
@@ -58,34 +74,49 @@ def is_midnight(moment):
     return (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0)
 
 
-def take(campaign, moment):
-    """Write the snapshot of ``campaign`` at ``moment`` (a past top of the hour), replacing one
-    taken at that same moment — and at local midnight the per-unit one too. Returns the number
-    of cells written."""
+def _rows(model, campaign, moment, cells, fields):
+    """Snapshot rows of the cells with something owed — or one marker row for a moment with
+    nothing owed anywhere: "taken", not "missing"."""
     rows = [
-        BacklogSnapshot(campaign=campaign, taken_at=moment, region_id=region_id, **counts)
-        for region_id, counts in cells(campaign, moment, live=False).items()
+        model(campaign=campaign, taken_at=moment, **dict(zip(fields, key, strict=True)), **counts)
+        for key, counts in cells.items()
         if any(counts.values())
     ]
-    # A marker row for an hour with nothing owed anywhere: "taken", not "missing".
-    rows = rows or [BacklogSnapshot(campaign=campaign, taken_at=moment, region_id=campaign.region_id)]
-    unit_rows = []
+    return rows or [model(campaign=campaign, taken_at=moment, region_id=campaign.region_id)]
+
+
+def take(campaign, moment):
+    """Write the snapshot of ``campaign`` at ``moment`` (a past top of the hour), replacing one
+    taken at that same moment — and at local midnight the per-unit and the per-kind ones too,
+    from the same replay. Returns the number of rows written."""
+    snapshots = []
     if is_midnight(moment):
-        unit_rows = [
-            UnitBacklogSnapshot(campaign=campaign, taken_at=moment, region_id=region_id, unit_key=unit_key, **counts)
-            for (region_id, unit_key), counts in cells(
-                campaign, moment, live=False, cut=daytally.region_cell, by_unit=True
-            ).items()
-            if any(counts.values())
+        fine = _by_path(campaign, moment, live=False, kinds=True)
+        cut = tally.tally_region_id
+        snapshots = [
+            (BacklogSnapshot, _summed(fine, lambda k: (cut(k[0]),)), ("region_id",)),
+            (
+                UnitBacklogSnapshot,
+                _summed(fine, lambda k: (daytally.region_cell(k[0]), k[1] or 0)),
+                ("region_id", "unit_key"),
+            ),
+            (
+                KindBacklogSnapshot,
+                _summed(fine, lambda k: (cut(k[0]), k[2] or "", k[3] or 0)),
+                ("region_id", "site_type", "indicator_key"),
+            ),
         ]
-        unit_rows = unit_rows or [UnitBacklogSnapshot(campaign=campaign, taken_at=moment, region_id=campaign.region_id)]
+    else:
+        by_region = {(region_id,): counts for region_id, counts in cells(campaign, moment, live=False).items()}
+        snapshots = [(BacklogSnapshot, by_region, ("region_id",))]
+    written = 0
     with transaction.atomic():
-        BacklogSnapshot.objects.filter(campaign=campaign, taken_at=moment).delete()
-        BacklogSnapshot.objects.bulk_create(rows, batch_size=2000)
-        if unit_rows:
-            UnitBacklogSnapshot.objects.filter(campaign=campaign, taken_at=moment).delete()
-            UnitBacklogSnapshot.objects.bulk_create(unit_rows, batch_size=2000)
-    return len(rows) + len(unit_rows)
+        for model, by_key, fields in snapshots:
+            rows = _rows(model, campaign, moment, by_key, fields)
+            model.objects.filter(campaign=campaign, taken_at=moment).delete()
+            model.objects.bulk_create(rows, batch_size=2000)
+            written += len(rows)
+    return written
 
 
 def missing_hours(campaign, *, now=None, hours=CATCH_UP_HOURS):
@@ -118,6 +149,7 @@ def run(campaigns, *, now=None, per_run=CATCH_UP_PER_RUN):
         out[campaign.pk] = hours
     BacklogSnapshot.objects.filter(taken_at__lt=now - dt.timedelta(days=KEEP_DAYS)).delete()
     UnitBacklogSnapshot.objects.filter(taken_at__lt=now - dt.timedelta(days=KEEP_DAYS)).delete()
+    KindBacklogSnapshot.objects.filter(taken_at__lt=now - dt.timedelta(days=KEEP_DAYS)).delete()
     return out
 
 
@@ -151,3 +183,21 @@ def unit_cells(campaign, scope_path, moment, keys, regions):
     if scope_path:
         rows = rows.filter(region_id__in=list(regions))
     return _grouped(rows, keys, {name: Sum(name) for name in FIGURES})
+
+
+def kind_cells(campaign, scope_path, moment):
+    """``{(点位 type or None, indicator id or None): {figure: n}}`` of the scope (a region path at
+    街道 or above; ``None``: the campaign's territory) at ``moment`` (a local midnight) from the
+    per-kind snapshot, or ``None`` when none was taken then."""
+    if not is_midnight(moment) or not tallied_scope(scope_path):
+        return None
+    rows = KindBacklogSnapshot.objects.filter(campaign=campaign, taken_at=moment)
+    if not rows.exists():
+        return None
+    if scope_path:
+        rows = rows.filter(region_id__in=list(kept_regions(campaign, scope_path, tally.TALLY_DEPTH)))
+    out = {}
+    for row in rows.values("site_type", "indicator_key").annotate(**{name: Sum(name) for name in FIGURES}):
+        key = (row.pop("site_type") or None, row.pop("indicator_key") or None)
+        out[key] = {name: row[name] or 0 for name in FIGURES}
+    return out

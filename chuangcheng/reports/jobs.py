@@ -46,12 +46,13 @@ def build_scheduled(kind, *, today=None, now=None):
                     "region_id", flat=True
                 )
             )
+            shared = {}  # the regions of one period share reads (the city's flows by kind)
             for region in regions:
                 if region.pk in have and not latest:
                     continue
                 try:
                     briefing, created = briefing_build(
-                        campaign=campaign, kind=kind, day=start, region=region, publish=publish, now=now
+                        campaign=campaign, kind=kind, day=start, region=region, publish=publish, now=now, shared=shared
                     )
                 except ApplicationError as error:  # e.g. a campaign that starts after the period
                     logger.info("briefing %s %s %s skipped: %s", kind, campaign.pk, region.pk, error.message)

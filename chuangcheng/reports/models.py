@@ -355,3 +355,34 @@ class UnitBacklogSnapshot(BacklogFigures):
 
     def __str__(self):
         return f"{self.campaign_id}/{self.taken_at:%Y-%m-%d %H:%M}/{self.region_id}/{self.unit_key}"
+
+
+class KindBacklogSnapshot(BacklogFigures):
+    """零点快照 by kind: what was owed at local midnight in one region cell (街道 or above) for
+    one 点位 type (``site_type``, empty for an issue at no 测评点位) and one 测评指标
+    (``indicator_key``, 0 for none) — what a finished period's briefing reads for its breakdowns
+    by 点位 type and by indicator instead of replaying the period's events. Taken with the
+    per-unit snapshot at midnight (:mod:`chuangcheng.reports.backlog`), kept as long."""
+
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", verbose_name=_("创建活动"), on_delete=models.CASCADE, related_name="+"
+    )
+    taken_at = models.DateTimeField(_("快照时间"))
+    region = models.ForeignKey("org.Region", verbose_name=_("区域"), on_delete=models.CASCADE, related_name="+")
+    site_type = models.CharField(_("点位类型"), max_length=20, blank=True, default="")
+    indicator_key = models.IntegerField(_("测评指标"), default=0)
+
+    class Meta:
+        verbose_name = _("分类积压快照")
+        verbose_name_plural = _("分类积压快照")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "taken_at", "region", "site_type", "indicator_key"],
+                name="reports_kind_backlog_snapshot_cell",
+            ),
+        ]
+
+    def __str__(self):
+        return (
+            f"{self.campaign_id}/{self.taken_at:%Y-%m-%d %H:%M}/{self.region_id}/{self.site_type}/{self.indicator_key}"
+        )

@@ -283,6 +283,13 @@ class Issue(models.Model):
                 condition=Q(severity="negative_list", state__in=OPEN_STATES),
                 name="insp_issue_open_negative",
             ),
+            # 负面清单 sent in a period (a briefing's list, the week's count): a few percent of
+            # the period's assignments, without reading the others' rows.
+            models.Index(
+                fields=["campaign", "assigned_at"],
+                condition=Q(severity="negative_list"),
+                name="insp_issue_negative_assigned",
+            ),
             models.Index(
                 fields=["indicator", "rectification_deadline"],
                 condition=Q(indicator__isnull=False, state__in=OPEN_STATES),

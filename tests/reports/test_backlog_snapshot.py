@@ -102,3 +102,63 @@ def comparable(figure_set):
     out = figure_set.as_dict()
     out.pop("definitions")
     return out
+
+
+@pytest.fixture
+def kinds(data, campaign, city, units):  # noqa: F811
+    """Some of the random world's issues at 测评点位 of two types and under two indicators."""
+    from chuangcheng.org.models import SiteType
+    from inspections.models import Issue
+    from tests.factories import IndicatorFactory, SiteFactory
+
+    sites = [
+        SiteFactory(site_type=SiteType.MARKET, region=city.a1, responsible_unit=units.street_a1),
+        SiteFactory(site_type=SiteType.SCHOOL, region=city.b1, responsible_unit=units.cgj),
+    ]
+    first = IndicatorFactory()
+    indicators = [first, IndicatorFactory(standard=first.standard)]
+    for i, pk in enumerate(Issue.objects.filter(campaign=campaign).order_by("pk").values_list("pk", flat=True)):
+        if i % 4:
+            Issue.objects.filter(pk=pk).update(
+                site=sites[i % 2] if i % 3 else None, indicator=indicators[i % 2] if i % 5 else None
+            )
+    return sites, indicators
+
+
+def test_a_finished_weeks_breakdowns_read_the_midnight_snapshot_and_equal_the_replay(kinds, campaign, city, now):  # noqa: F811
+    """The briefing's 点位 type and indicator breakdowns: the same with the per-kind snapshot, with
+    the replay, and with one city-wide read shared by a build over several regions."""
+    from chuangcheng.reports.briefings import content
+    from chuangcheng.reports.models import KindBacklogSnapshot
+
+    start, end = periods.last_finished_period("weekly", timezone.localtime(now).date())
+    midnight = periods.local_midnight(end + dt.timedelta(days=1))
+    regions = (campaign.region, city.a, city.b, city.a1)
+
+    def breakdowns(shared=None):
+        return {
+            r.pk: (
+                content.by_site_type(cells := content.breakdown_cells(campaign, r, start, end, now, shared)),
+                content.by_indicator(cells),
+            )
+            for r in regions
+        }
+
+    replayed = breakdowns()
+    assert any(row["issues_overdue_open"] for row in replayed[campaign.region.pk][1])  # something to compare
+    assert len(replayed[campaign.region.pk][0]) >= 2  # both 点位 types (and 非测评点位)
+    assert backlog.kind_cells(campaign, None, midnight) is None  # not taken yet
+    backlog.take(campaign, midnight)
+    assert KindBacklogSnapshot.objects.filter(taken_at=midnight).exists()
+    with CaptureQueriesContext(connection) as queries:
+        assert breakdowns() == replayed
+    assert any("reports_kindbacklogsnapshot" in q["sql"] for q in queries.captured_queries)
+    assert not any('FROM "inspections_issueevent"' in q["sql"] for q in queries.captured_queries)  # no replay
+    shared = {}
+    with CaptureQueriesContext(connection) as queries:
+        assert breakdowns(shared) == replayed
+    flows = [q for q in queries.captured_queries if "issues_closed_on_time" in q["sql"]]
+    assert len(flows) == 1, "one read of the period's flows for every region of the build"
+    # A moment without a snapshot (not midnight, or none taken) falls back to the replay.
+    assert backlog.kind_cells(campaign, None, midnight + dt.timedelta(hours=1)) is None
+    assert backlog.kind_cells(campaign, city.a1v.path, midnight) is None  # below 街道: not kept

@@ -51,13 +51,16 @@ def _lock_campaign(campaign):
     Campaign.objects.select_for_update(no_key=True).filter(pk=campaign.pk).first()
 
 
-def briefing_build(*, campaign, kind, day=None, region=None, actor=None, now=None, publish=False, requirements=""):
+def briefing_build(
+    *, campaign, kind, day=None, region=None, actor=None, now=None, publish=False, requirements="", shared=None
+):
     """Build (or find) the ``kind`` briefing of the period containing ``day`` (default: the
     period that ended most recently) for ``region`` (default: the campaign's territory).
 
     Returns ``(briefing, created)``. ``actor`` is the person asking (checked against
     :func:`permissions.can_build_briefing`); ``None`` for the scheduled job. ``requirements``:
-    the 下步工作要求 a published-at-once briefing carries (a command's standing text)."""
+    the 下步工作要求 a published-at-once briefing carries (a command's standing text). ``shared``:
+    one dict passed to each build of a run over several regions (reads they share)."""
     now = now or timezone.now()
     today = timezone.localtime(now).date()
     region = region or campaign.region
@@ -71,7 +74,7 @@ def briefing_build(*, campaign, kind, day=None, region=None, actor=None, now=Non
         return existing, False
     # The figures take a while on a big city: computed before taking the lock, so builds of
     # other periods (and issue writes) never wait on them.
-    content = briefing_content(campaign, kind, period_start, period_end, region, now=now)
+    content = briefing_content(campaign, kind, period_start, period_end, region, now=now, shared=shared)
     empty = not content["has_content"]
     try:
         with transaction.atomic():

@@ -51,10 +51,17 @@ class Command(BaseCommand):
         failures = 0
         for c in campaigns:
             publishes = publish or (not draft and scoring_for(c).auto_publishes(kind))
+            shared = {}  # the regions of one period share reads (the city's flows by kind)
             for r in [target] if target else scheduled_regions(c):
                 try:
                     briefing, created = briefing_build(
-                        campaign=c, kind=kind, day=day, region=r, publish=publishes, requirements=requirements
+                        campaign=c,
+                        kind=kind,
+                        day=day,
+                        region=r,
+                        publish=publishes,
+                        requirements=requirements,
+                        shared=shared,
                     )
                 except ApplicationError as error:
                     failures += 1
