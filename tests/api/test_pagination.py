@@ -32,6 +32,28 @@ def test_counts_are_exact_below_the_cap_and_capped_above(api, campaign, units, m
     assert "缩小范围" in str(beyond.data["detail"])
 
 
+def test_a_text_search_counts_to_the_search_cap_then_pages_by_cursor(api, campaign, units, monkeypatch):
+    """``?q=`` stops counting at ``SEARCH_COUNT_CAP`` (its matches are rechecked one by one);
+    the page past it says so with that number, and ``next`` goes on by cursor to every match."""
+    for i in range(7):
+        TaskFactory(campaign=campaign, owner_unit=units.street_a1, title=f"背街小巷整治{i}")
+    TaskFactory(campaign=campaign, owner_unit=units.street_a1, title="其他任务")
+    monkeypatch.setattr(pagination, "SEARCH_COUNT_CAP", 4)
+    data = api.get("/api/v1/tasks/", {"page_size": 2}).data
+    assert (data["count"], data["count_capped"]) == (8, False)  # no search: the usual cap
+    data = api.get("/api/v1/tasks/", {"page_size": 2, "q": "背街"}).data
+    assert (data["count"], data["count_capped"]) == (4, True)
+    beyond = api.get("/api/v1/tasks/", {"page_size": 2, "q": "背街", "page": 3})
+    assert beyond.status_code == 404
+    assert "前 4 条" in str(beyond.data["detail"])
+    seen, url, params = [], "/api/v1/tasks/", {"page_size": 2, "q": "背街"}
+    while url:
+        page = api.get(url, params).data
+        seen += [row["id"] for row in page["results"]]
+        url, params = page["next"], None
+    assert len(seen) == len(set(seen)) == 7
+
+
 ORDERINGS = ["deadline", "-deadline", "-progress", "title", "state", "-created_at", "-start_date,title", "id"]
 
 
