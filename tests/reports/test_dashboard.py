@@ -323,3 +323,25 @@ def test_the_headline_is_at_most_five_minutes_behind_the_writes(world, campaign,
     make_issue(units.street_a1, city.a1v, assigned=now - dt.timedelta(hours=1), deadline=now + dt.timedelta(days=2))
     assert in_hand(now + dt.timedelta(minutes=2)) == before  # the same five minutes: cached
     assert in_hand(now + dt.timedelta(minutes=5)) == before + 1  # the next five: counted again
+
+
+def test_the_negative_list_box_shows_each_issues_state(world, client, people, make_issue, units, city):
+    """A past deadline of a 待核查 or 长期整改 issue is off the clock, not a missed 超期 mark: the
+    box says the state next to it (the page and the .xlsx)."""
+    past = world.now - dt.timedelta(days=3)
+    make_issue(units.street_a1, city.a1v, assigned=past, deadline=past, severity=Severity.NEGATIVE_LIST,
+               state=IssueState.SUBMITTED, address="负面待核查路")  # fmt: skip
+    make_issue(units.street_a1, city.a1v, assigned=past, deadline=past, severity=Severity.NEGATIVE_LIST,
+               state=IssueState.RECTIFYING, address="负面整改路")  # fmt: skip
+    client.force_login(people.supervisor)
+    text = client.get("/dashboard/", {"region": city.a.pk}).content.decode()
+    box = text[text.index('data-testid="negative-list"') : text.index('data-testid="headline"')]
+    assert "<th>状态</th>" in box
+    assert box.count('data-testid="negative-state">待核查<') == 1
+    assert box.count('data-testid="negative-state">整改中<') == 1
+    sheet = load_workbook(BytesIO(client.get("/dashboard/export.xlsx", {"region": city.a.pk}).content))["负面清单"]
+    header = [c.value for c in sheet[1]]
+    states = {
+        row[header.index("地址")]: row[header.index("状态")] for row in sheet.iter_rows(min_row=2, values_only=True)
+    }
+    assert states["负面待核查路"] == "待核查" and states["负面整改路"] == "整改中"
