@@ -345,3 +345,16 @@ def test_the_negative_list_box_shows_each_issues_state(world, client, people, ma
         row[header.index("地址")]: row[header.index("状态")] for row in sheet.iter_rows(min_row=2, values_only=True)
     }
     assert states["负面待核查路"] == "待核查" and states["负面整改路"] == "整改中"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/dashboard/", "/api/v1/dashboard/trend/"])
+def test_a_bad_days_or_period_is_a_400_that_says_what_is_allowed(world, people, path):
+    client = api(people.supervisor)
+    response = client.get(path, {"days": 7})
+    assert response.status_code == 400
+    assert response.json()["days"] == "天数只能是 30 或 90（收到“7”）。"
+    bad_date = client.get("/api/v1/dashboard/ranking/", {"start": "2026-3-2", "end": "2026-03-08"})
+    assert bad_date.status_code == 400 and "YYYY-MM-DD" in bad_date.json()["start"]
+    reversed_ = client.get("/api/v1/dashboard/ranking/", {"start": "2026-03-08", "end": "2026-03-02"})
+    assert reversed_.status_code == 400 and "不能早于开始日期" in reversed_.json()["end"]
+    assert client.get(path, {"days": 90}).status_code == 200
