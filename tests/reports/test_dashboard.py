@@ -2,6 +2,7 @@
 matrix for /api/v1/dashboard/), the cache's fallback, query budgets, pages and the .xlsx."""
 
 import datetime as dt
+import re
 from io import BytesIO
 from unittest import mock
 
@@ -358,3 +359,14 @@ def test_a_bad_days_or_period_is_a_400_that_says_what_is_allowed(world, people, 
     reversed_ = client.get("/api/v1/dashboard/ranking/", {"start": "2026-03-08", "end": "2026-03-02"})
     assert reversed_.status_code == 400 and "不能早于开始日期" in reversed_.json()["end"]
     assert client.get(path, {"days": 90}).status_code == 200
+
+
+def test_the_dashboard_prints_rates_with_one_decimal(world, client, people, city):
+    from chuangcheng.reports.templatetags.dashboard_ui import figure
+
+    assert [figure(v, "%") for v in (10.54, 38.7, 40, 10.55, -2.31)] == ["10.5", "38.7", "40.0", "10.6", "-2.3"]
+    assert figure(None, "%") is None and figure(12, "") == 12 and figure(3.25) == 3.25
+    client.force_login(people.supervisor)
+    text = client.get("/dashboard/").content.decode()
+    rates = re.findall(r'data-testid="headline-\w+_rate">([^<]*)<', text)
+    assert rates and all(re.fullmatch(r"—|-?\d+\.\d%", r) for r in rates), rates
