@@ -133,6 +133,8 @@ def issue_list(request):
         "overdue_count": counts["overdue"],
         "overdue_active": request.GET.get("overdue") == "true",
         "can_capture": can_capture(user),
+        "orderings": [(key, label) for key, (label, _columns) in selectors.ISSUE_ORDERINGS.items()],
+        "ordering": selectors.issue_ordering(request.GET),
     }
     template = "inspections/partials/_issue_results.html" if request.htmx else "inspections/issue_list.html"
     return render(request, template, context)

@@ -148,6 +148,41 @@ def test_list_filters_state_keyword_unit_and_region(client, people, make_issue, 
     assert issue_ids(htmx) == [other.pk] and "<html" not in html(htmx)
 
 
+def test_list_sorts_by_newest_deadline_or_severity_and_keeps_the_sort_in_its_links(client, people, make_issue, issue):
+    """The sort select (?ordering=, the API's names): 最新登记 by default, 整改期限 nearest first
+    with the undated last, 严重程度 worst first; the pager and the export keep it."""
+    later = make_issue("assigned", description="期限晚的")
+    soon = make_issue("assigned", description="期限早的", severity="negative_list")
+    undated = make_issue("reported", description="待受理的")
+    now = timezone.now()
+    Issue.objects.filter(pk=later.pk).update(rectification_deadline=now + dt.timedelta(days=5))
+    Issue.objects.filter(pk=soon.pk).update(rectification_deadline=now + dt.timedelta(days=1))
+    Issue.objects.filter(pk=issue.pk).update(rectification_deadline=now + dt.timedelta(days=3), severity="serious")
+    client.force_login(people.supervisor)
+    url = reverse("inspections:issue_list")
+    newest = [undated.pk, soon.pk, later.pk, issue.pk]
+    page = client.get(url)
+    assert issue_ids(page) == newest
+    select = re.search(r'<select name="ordering".*?</select>', html(page), re.S).group(0)
+    assert re.findall(r'<option value="([^"]*)"', select) == ["-created_at", "rectification_deadline", "-severity"]
+    assert "最新登记" in select and 'value="-created_at" selected' in select
+    assert issue_ids(client.get(url, {"ordering": "rectification_deadline"})) == [
+        soon.pk,
+        issue.pk,
+        later.pk,
+        undated.pk,
+    ]
+    by_severity = client.get(url, {"ordering": "-severity"})
+    assert issue_ids(by_severity)[:2] == [soon.pk, issue.pk]  # 负面清单, then 较重, then the 一般 ones
+    assert issue_ids(client.get(url, {"ordering": "description"})) == newest  # not a sort: ignored
+    chosen = html(client.get(url, {"ordering": "rectification_deadline"}))
+    assert 'value="rectification_deadline" selected' in chosen
+    assert 'href="/inspections/issues/export/?ordering=rectification_deadline"' in chosen
+    export = client.get(reverse("inspections:issue_export"), {"ordering": "rectification_deadline"})
+    rows = list(load_workbook(io.BytesIO(export.content)).active.values)
+    assert [r[0] for r in rows[1:]] == [soon.pk, issue.pk, later.pk, undated.pk]
+
+
 def test_export_is_the_filtered_list(client, people, make_issue, city, issue):
     make_issue("reported", region=city.b1v, description="乙区的问题")
     client.force_login(people.supervisor)
