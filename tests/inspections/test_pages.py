@@ -183,6 +183,30 @@ def test_list_sorts_by_newest_deadline_or_severity_and_keeps_the_sort_in_its_lin
     assert [r[0] for r in rows[1:]] == [soon.pk, issue.pk, later.pk, undated.pk]
 
 
+def test_the_category_filter_tells_apart_categories_of_the_same_name(client, people, issue):
+    """Two code lists name 上水井盖 (and 交通信号灯 twice within one major class): each such option
+    says its major class and code; a name given once stays bare; each is its own choice."""
+    from tests.inspections.factories import IssueCategoryFactory
+
+    kw = {"kind": "component", "time_limit_hours": None, "time_limit_days": 5}
+    first = IssueCategoryFactory(code="100101", major="公共设施", name="上水井盖", **kw)
+    second = IssueCategoryFactory(code="BJ0101", major="公用设施", name="上水井盖", **kw)
+    IssueCategoryFactory(code="100214", major="道路交通", name="交通信号灯", **kw)
+    IssueCategoryFactory(code="BJ0210", major="道路交通", name="交通信号灯", **kw)
+    client.force_login(people.supervisor)
+    page = html(client.get(reverse("inspections:issue_list")))
+    select = re.search(r'<select name="category".*?</select>', page, re.S).group(0)
+    options = dict(re.findall(r'<option value="(\d+)"[^>]*>([^<]*)</option>', select))
+    labels = list(options.values())
+    assert len(labels) == len(set(labels)), labels
+    assert options[str(first.pk)] == "公共设施 / 上水井盖（100101）"
+    assert options[str(second.pk)] == "公用设施 / 上水井盖（BJ0101）"
+    assert {"道路交通 / 交通信号灯（100214）", "道路交通 / 交通信号灯（BJ0210）"} <= set(labels)
+    assert options[str(issue.category_id)] == "暴露垃圾"
+    filtered = client.get(reverse("inspections:issue_list"), {"category": second.pk})
+    assert "selected>公用设施 / 上水井盖（BJ0101）" in html(filtered)
+
+
 def test_export_is_the_filtered_list(client, people, make_issue, city, issue):
     make_issue("reported", region=city.b1v, description="乙区的问题")
     client.force_login(people.supervisor)
