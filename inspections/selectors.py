@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from chuangcheng import listpages
 from chuangcheng.campaigns.models import Campaign
@@ -65,12 +65,12 @@ def issue_list(*, user, filters=None, within=None):
 # 问题清单's sorts: the page's ``?ordering=``, named as the API's (severity is 严重程度's rank, not
 # the codes' alphabet); each ends with ``id`` and has an index (``insp_issue_order_*``).
 ISSUE_ORDERINGS = {
-    "-created_at": (_lazy("最新登记"), ("-created_at", "-id")),
+    "-created_at": (gettext_lazy("最新登记"), ("-created_at", "-id")),
     "rectification_deadline": (
-        _lazy("整改期限（最近在前）"),
+        gettext_lazy("整改期限（最近在前）"),
         (F("rectification_deadline").asc(nulls_last=True), "id"),  # no deadline yet (待受理): last
     ),
-    "-severity": (_lazy("严重程度（最重在前）"), ("-severity_rank", "-id")),
+    "-severity": (gettext_lazy("严重程度（最重在前）"), ("-severity_rank", "-id")),
 }
 DEFAULT_ISSUE_ORDERING = "-created_at"
 

@@ -634,3 +634,23 @@ def test_page_zero_of_the_issue_list_is_the_first_page_not_the_last(client, peop
         assert issue_ids(response) == newest_first[:2], number
         assert "第 1 / 3 页" in html(response)
     assert issue_ids(client.get(reverse("inspections:issue_list"), {"page": "7"})) == newest_first[4:]
+
+
+def test_a_recorded_time_limit_reads_in_the_readers_language():
+    """An event keeps the limit in the words of the moment ("2 工作时"); the timeline says it in
+    the reader's language, whichever language wrote it."""
+    from django.utils import translation
+
+    from inspections.views.common import change_lines
+
+    def limit_line(written):
+        return [(line["label"], line["new"]) for line in change_lines(IssueEvent(changes={"limit": written}))]
+
+    with translation.override("en"):
+        assert limit_line("2 工作时") == [("Time limit", "2 working hours")]
+        assert limit_line("5 工作日") == [("Time limit", "5 working days")]
+        assert limit_line("立行立改（当日）") == [("Time limit", "Fix at once (same day)")]
+        assert limit_line("按约定") == [("Time limit", "按约定")]  # words it cannot read stay
+    with translation.override("zh-hans"):
+        assert limit_line("2 working hours") == [("处置时限", "2 工作时")]
+        assert limit_line("Fix at once (same day)") == [("处置时限", "立行立改（当日）")]

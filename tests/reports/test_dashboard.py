@@ -2,6 +2,7 @@
 matrix for /api/v1/dashboard/), the cache's fallback, query budgets, pages and the .xlsx."""
 
 import datetime as dt
+import json
 import re
 from io import BytesIO
 from unittest import mock
@@ -370,3 +371,24 @@ def test_the_dashboard_prints_rates_with_one_decimal(world, client, people, city
     text = client.get("/dashboard/").content.decode()
     rates = re.findall(r'data-testid="headline-\w+_rate">([^<]*)<', text)
     assert rates and all(re.fullmatch(r"—|-?\d+\.\d%", r) for r in rates), rates
+
+
+def test_an_english_page_after_a_chinese_one_reads_english(world, client, people, city):
+    """The sections that hold words (severity names, the ranking's groups) are not served in the
+    language of whoever filled the cache; the headline's labels are in the catalogue."""
+
+    def severities(text):
+        data = json.loads(re.search(r'<script id="dash-data" type="application/json">(.*?)</script>', text, re.S)[1])
+        return [row["name"] for row in data["severities"]]
+
+    client.force_login(people.supervisor)
+    chinese = client.get("/dashboard/", {"region": city.a.pk}).content.decode()
+    assert severities(chinese) == ["一般", "较重", "严重", "负面清单"] and "本周销号" in chinese
+    client.cookies["django_language"] = "en"
+    english = client.get("/dashboard/", {"region": city.a.pk}).content.decode()
+    assert severities(english) == ["Normal", "Serious", "Severe", "Negative list"]
+    assert "Closed this week" in english and "Tasks completed this week" in english
+    assert "本周销号" not in english and "本周完成任务" not in english
+    assert ">Issues</a>" in english
+    groups = re.findall(r'<summary class="h3 d-inline">([^<]*)<', english)
+    assert groups and not any(re.search(r"[\u4e00-\u9fff]", g) for g in groups), groups
