@@ -67,10 +67,10 @@ def issue_list(*, user, filters=None, within=None):
 ISSUE_ORDERINGS = {
     "-created_at": (gettext_lazy("最新登记"), ("-created_at", "-id")),
     "rectification_deadline": (
-        gettext_lazy("整改期限（最近在前）"),
+        gettext_lazy("整改期限最近"),
         (F("rectification_deadline").asc(nulls_last=True), "id"),  # no deadline yet (待受理): last
     ),
-    "-severity": (gettext_lazy("严重程度（最重在前）"), ("-severity_rank", "-id")),
+    "-severity": (gettext_lazy("最严重"), ("-severity_rank", "-id")),
 }
 DEFAULT_ISSUE_ORDERING = "-created_at"
 
