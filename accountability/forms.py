@@ -2,7 +2,7 @@
 person can see, recent briefings to tick), the services decide."""
 
 from django import forms
-from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from chuangcheng.org.models import Unit
@@ -32,7 +32,7 @@ class IdsField(forms.CharField):
             if not part:
                 continue
             if not part.isdigit():
-                raise forms.ValidationError(_gettext("请填写编号，用逗号分隔。"))
+                raise forms.ValidationError(gettext("请填写编号，用逗号分隔。"))
             ids.append(int(part))
         return ids
 
@@ -61,7 +61,7 @@ class RecordForm(forms.Form):
         missing = sorted(set(ids) - {o.pk for o in found})
         if missing:
             self.add_error(
-                name, _gettext("找不到编号 %(ids)s（或不属于本活动）。") % {"ids": "、".join(map(str, missing))}
+                name, gettext("找不到编号 %(ids)s（或不属于本活动）。") % {"ids": "、".join(map(str, missing))}
             )
         return found
 

@@ -29,7 +29,8 @@ def measured_losses(campaign, scope):
         return None
     score = round_score_for(round_, path)
     return {
-        "label": _("实测失分（%(r)s）") % {"r": round_.name},
+        # the round's number, not its name: a name is data, written in one language
+        "label": _("实测失分（第%(n)s轮）") % {"n": round_.number},
         "definition": _("本范围内该轮测评点位的平均扣分。") + str(scoring.SCORE_RULE),
         "losses": {pk: ind.lost for pk, ind in score.city.indicators.items()},
     }

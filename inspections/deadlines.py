@@ -62,8 +62,8 @@ class Limit:
 
 DEFAULT_LIMIT = Limit(days=5)
 
-_HOURS = re.compile(r"^(\d+)\s*(?:个)?(?:工作时|工作小时|小时|h|hours?)$", re.IGNORECASE)
-_DAYS = re.compile(r"^(\d+)\s*(?:个)?(?:工作日|天|日|d|days?)$", re.IGNORECASE)
+_HOURS = re.compile(r"^(\d+)\s*(?:个)?(?:工作时|工作小时|小时|h|(?:working\s+)?hours?)$", re.IGNORECASE)
+_DAYS = re.compile(r"^(\d+)\s*(?:个)?(?:工作日|天|日|d|(?:working\s+)?days?)$", re.IGNORECASE)
 _CLASS_PART = re.compile(r"^([ABC])\s*[:：类]?\s*(.+)$", re.IGNORECASE)
 
 

@@ -80,7 +80,9 @@ CAMPAIGN_CATEGORIES = [
     ("CC04", "占道经营", H(2), {"C": H(4)}, UnitKind.TERRITORIAL, ""),
     ("CC05", "暴露垃圾", H(4), {"A": H(2), "C": H(8)}, UnitKind.TERRITORIAL, ""),
     ("CC06", "绿地养护", D(5), {}, UnitKind.FUNCTIONAL, "园林"),
+    ("CC99", "其他", D(3), {}, UnitKind.TERRITORIAL, ""),  # nothing more specific fits
 ]
+OTHER_CATEGORY_CODE = "CC99"
 
 DATA_FIELDS = ["kind", "major", "minor", "name", "source"]
 LIMIT_FIELDS = ["time_limit_hours", "time_limit_days", "area_class_limits"]
@@ -230,3 +232,26 @@ def ensure_campaign_categories():
         )
     IssueCategory.objects.bulk_create(added)
     return len(added)
+
+
+def other_category():
+    """The neutral 其他 category, for an issue no more specific category fits (a 模拟测评 failure
+    whose check item names none): found by its code, else by its name, else created — never an
+    arbitrary first row (that was 上水井盖)."""
+    found = (
+        IssueCategory.objects.filter(code=OTHER_CATEGORY_CODE).first()
+        or IssueCategory.objects.filter(is_active=True, name="其他").order_by("code").first()
+    )
+    if found is not None:
+        return found
+    code, name, base, per_class, unit_kind, hint = next(c for c in CAMPAIGN_CATEGORIES if c[0] == OTHER_CATEGORY_CODE)
+    return IssueCategory.objects.create(
+        code=code,
+        kind=CategoryKind.CAMPAIGN,
+        major=CAMPAIGN_MAJOR,
+        name=name,
+        source="campaign",
+        default_unit_kind=unit_kind,
+        unit_hint=hint,
+        **limit_fields(base, per_class),
+    )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from chuangcheng import listpages
 from chuangcheng.campaigns.models import Campaign
@@ -61,12 +62,33 @@ def issue_list(*, user, filters=None, within=None):
     return queryset.order_by("-created_at", "-id")
 
 
+# 问题清单's sorts: the page's ``?ordering=``, named as the API's (severity is 严重程度's rank, not
+# the codes' alphabet); each ends with ``id`` and has an index (``insp_issue_order_*``).
+ISSUE_ORDERINGS = {
+    "-created_at": (gettext_lazy("最新登记"), ("-created_at", "-id")),
+    "rectification_deadline": (
+        gettext_lazy("整改期限最近"),
+        (F("rectification_deadline").asc(nulls_last=True), "id"),  # no deadline yet (待受理): last
+    ),
+    "-severity": (gettext_lazy("最严重"), ("-severity_rank", "-id")),
+}
+DEFAULT_ISSUE_ORDERING = "-created_at"
+
+
+def issue_ordering(query):
+    """The sort asked for in ``query``, or the default (an unknown one is ignored, like an
+    out-of-scope choice)."""
+    wanted = query.get("ordering") or ""
+    return wanted if wanted in ISSUE_ORDERINGS else DEFAULT_ISSUE_ORDERING
+
+
 def filtered_issues(*, user, query):
     """问题清单 as filtered by ``query`` (the page's query string): ``(filterset, issues, states)``
     — for the page and for its export (within the request or by the export job), so both hold
     the same rows. :class:`IssueFilter` runs over :func:`issue_list` (the person's scope) with
     its choices limited to what the person can see (an out-of-scope choice is ignored, never an
-    error page); the state is applied last, so the same filtered list gives the per-state counts."""
+    error page); the state is applied last, so the same filtered list gives the per-state counts;
+    the rows come in the sort asked for (:data:`ISSUE_ORDERINGS`)."""
     data, states = listpages.query_states(query, IssueState.values)
     filterset = IssueFilter(data, queryset=issue_list(user=user, within=data.get("region")))
     fields = filterset.form.fields
@@ -78,7 +100,7 @@ def filtered_issues(*, user, query):
     fields["category"].queryset = IssueCategory.objects.filter(is_active=True)
     fields["inspection"].queryset = Inspection.objects.visible_to(user)
     issues = filterset.qs.filter(state__in=states) if states else filterset.qs
-    return filterset, issues, states
+    return filterset, issues.order_by(*ISSUE_ORDERINGS[issue_ordering(query)][1]), states
 
 
 def my_queue(*, user):

@@ -19,6 +19,7 @@ from chuangcheng.dbrouting import reads_from_replica
 from chuangcheng.humantime import day, day_range, when, when_short
 from chuangcheng.org.scoping import scope_for
 from chuangcheng.xlsx import append_row
+from inspections.models import IssueState
 
 from . import dashboard
 
@@ -52,8 +53,13 @@ def overview_page(request):
     leader = None
     if "leader" in scope.roles and not scope.sees_all:
         leader = dashboard.leader_extras(request.user, campaign)
+    states = dict(IssueState.choices)
     context = {
         "data": data,
+        # 待核查 and 长期整改 are off the rectification clock: the state says why a past deadline is not 超期.
+        "negative_items": [
+            {**i, "state_label": states.get(i["state"], i["state"])} for i in data["negative_list"]["items"][:10]
+        ],
         "campaign": campaign,
         "region": region,
         "days": days,
@@ -190,13 +196,14 @@ def overview_workbook(data):
             for r in data["weak_spots"]["rows"]
         ],
     )  # fmt: skip
+    states = dict(IssueState.choices)
     _sheet(
         wb,
         _("负面清单"),
-        ["ID", _("类别"), _("地址"), _("区划"), _("责任单位"), _("整改时限"), _("超期未改")],
+        ["ID", _("类别"), _("地址"), _("区划"), _("责任单位"), _("状态"), _("整改时限"), _("超期未改")],
         [
-            (i["id"], i["category"], i["address"], i["region"], i["unit"], when_short(i["deadline"]),
-             _("是") if i["overdue"] else "")
+            (i["id"], i["category"], i["address"], i["region"], i["unit"], states.get(i["state"], i["state"]),
+             when_short(i["deadline"]), _("是") if i["overdue"] else "")
             for i in data["negative_list"]["items"]
         ],
     )  # fmt: skip

@@ -11,7 +11,8 @@ from chuangcheng.exceptions import ApplicationError
 from chuangcheng.servicekit import locked
 from chuangcheng.uploads import stored_name
 from inspections import geo
-from inspections.models import InspectionKind, IssueSource, Severity
+from inspections.imports import other_category
+from inspections.models import InspectionKind, IssueSource, Severity, categories_for
 from inspections.permissions import supervises_path
 from inspections.photos import process_photo
 from inspections.services import inspection_create, issue_create
@@ -31,6 +32,16 @@ def checklist(round_site):
         .select_related("indicator", "category")
         .order_by("order", "pk")
     )
+
+
+def _category_for(item, offered):
+    """The category of a failed check item that names none (and none was chosen): the longest
+    category name in the item's text, else in its indicator's name, else the neutral 其他."""
+    for text in (item.text, item.indicator.name if item.indicator_id else ""):
+        named = [c for c in offered if c.name in text]
+        if named:
+            return max(named, key=lambda c: (len(c.name), c.kind == "campaign", -c.pk))
+    return other_category()
 
 
 def _locked_round_site(round_site_id):
@@ -130,9 +141,9 @@ def _photo_upload(field_file):
 @transaction.atomic
 def site_generate_issues(*, actor, round_site_id, category=None):
     """生成问题: every 不合格 answer of the site that has no issue yet becomes one — its check
-    item, indicator, site, category (the item's, else ``category``) and photo — recorded in a
-    模拟测评 inspection of the site and dispatched by the usual rules (the site's responsible
-    unit). Running it again creates nothing new. Returns the issues created."""
+    item, indicator, site, category (:func:`_category_for`) and photo — recorded in a 模拟测评
+    inspection of the site and dispatched by the usual rules (the site's responsible unit).
+    Running it again creates nothing new. Returns the issues created."""
     round_site = _locked_round_site(round_site_id)
     if not permissions.can_generate_issues(actor, round_site):
         if round_site.round.state == RoundState.CLOSED:
@@ -143,14 +154,12 @@ def site_generate_issues(*, actor, round_site_id, category=None):
         .filter(result=Result.FAIL, issue__isnull=True)
         .select_related("item", "item__indicator", "item__category")
     )
-    missing = [a.item.text for a in failed if a.item.category_id is None and category is None]
-    if missing:
-        raise ApplicationError(
-            _("以下考察内容未设问题类别，请选择类别：%(items)s") % {"items": "；".join(missing)}, field="category"
-        )
     if not failed:
         return []
     site, round_ = round_site.site, round_site.round
+    offered = []  # what a failure without a category is matched against; a one-character name matches anything
+    if category is None and any(a.item.category_id is None for a in failed):
+        offered = [c for c in categories_for(round_.campaign) if len(c.name) >= 2]
     if round_site.inspection_id is None:
         round_site.inspection = inspection_create(
             actor=actor,
@@ -171,7 +180,7 @@ def site_generate_issues(*, actor, round_site_id, category=None):
         issue = issue_create(
             actor=actor,
             campaign=round_.campaign,
-            category=item.category or category,
+            category=item.category or category or _category_for(item, offered),
             description=text,
             region=site.region,
             source=IssueSource.MOCK,

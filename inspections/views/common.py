@@ -6,14 +6,16 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from chuangcheng import pages
 from chuangcheng.org.workcalendar import WorkingCalendar
 
+from ..deadlines import Limit, parse_limit
 from ..models import (
     CLOCK_STATES,
     Issue,
@@ -192,6 +194,22 @@ def _moment(value):
         return str(value)
 
 
+def _limit_text(value):
+    """A time limit an event recorded, as words of the language it was written in ("2 工作时"),
+    in the reader's language; words it cannot read stay as they are."""
+    text, same_day = str(value).strip(), Limit(same_day=True)
+    written = set()
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            written.add(str(same_day))
+    if text in written:
+        return str(same_day)
+    try:
+        return str(parse_limit(text))
+    except ValueError:
+        return text
+
+
 def change_lines(event):
     """The values an event changed, as (label, old, new) lines a person reads."""
     changes, lines = event.changes or {}, []
@@ -210,7 +228,7 @@ def change_lines(event):
     pair("rectification_deadline", _("整改时限"), _moment)
     pair("requested_deadline", _("申请延期至"), _moment)
     pair("long_term_target_date", _("目标日期"))
-    pair("limit", _("处置时限"))
+    pair("limit", _("处置时限"), _limit_text)
     pair("suggested_unit", _("建议责任单位"))
     if "merged_into" in changes:
         lines.append({"label": _("合并至"), "old": "", "new": f"#{changes['merged_into']}"})

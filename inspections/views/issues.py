@@ -6,6 +6,7 @@ the field it names (400), as a message (403), or as "已被他人处理" with th
 """
 
 import uuid
+from collections import Counter
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -93,11 +94,16 @@ def _filter_choices(filterset, user):
     fields = filterset.form.fields
     selects = {name: [c for c in fields[name].choices] for name in ("campaign", "responsible_unit", "region")}
     kinds = dict(IssueCategory._meta.get_field("kind").choices)
+    rows = list(
+        fields["category"].queryset.order_by("kind", "major", "code").values_list("pk", "kind", "major", "name", "code")
+    )
+    # Two code lists name the same class (上水井盖 100101 and BJ0101, once even within one major
+    # class): such a name says its major class and its code, so the closed select tells them apart.
+    named = Counter(name for _pk, _kind, _major, name, _code in rows)
     groups = {}
-    for pk, kind, major, name in (
-        fields["category"].queryset.order_by("kind", "major", "code").values_list("pk", "kind", "major", "name")
-    ):
-        groups.setdefault(f"{kinds.get(kind, kind)} · {major}", []).append((pk, name))
+    for pk, kind, major, name, code in rows:
+        label = name if named[name] == 1 else f"{major} / {name}（{code}）"
+        groups.setdefault(f"{kinds.get(kind, kind)} · {major}", []).append((pk, label))
     selects["category"] = list(groups.items())
     inspections = list(Inspection.objects.visible_to(user).select_related("region").order_by("-date", "-id")[:50])
     chosen = filterset.form.cleaned_data.get("inspection") if filterset.form.is_valid() else None
@@ -133,6 +139,8 @@ def issue_list(request):
         "overdue_count": counts["overdue"],
         "overdue_active": request.GET.get("overdue") == "true",
         "can_capture": can_capture(user),
+        "orderings": [(key, label) for key, (label, _columns) in selectors.ISSUE_ORDERINGS.items()],
+        "ordering": selectors.issue_ordering(request.GET),
     }
     template = "inspections/partials/_issue_results.html" if request.htmx else "inspections/issue_list.html"
     return render(request, template, context)

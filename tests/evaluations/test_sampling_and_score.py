@@ -11,9 +11,11 @@ from django.utils import timezone
 from chuangcheng.exceptions import ApplicationError
 from chuangcheng.org.models import SiteType
 from evaluations import sampling, scoring, services
-from evaluations.models import Result, RoundSite
+from evaluations.models import CheckItem, Result, RoundSite
+from inspections.models import IssueCategory
 from tests.evaluations.conftest import jpeg
 from tests.factories import SiteFactory
+from tests.inspections.factories import IssueCategoryFactory
 
 
 def test_the_same_seed_draws_the_same_sites_and_quotas_hold():
@@ -183,6 +185,33 @@ def test_generating_issues_sends_each_failure_once_and_the_score_moves_by_its_po
     assert services.site_generate_issues(actor=people.supervisor, round_site_id=rs.pk) == []
     with pytest.raises(ApplicationError):  # an answer that became an issue cannot be turned to 合格
         answer(people, rs, ["pass", "fail", "pass"])
+
+
+def test_a_failure_without_a_category_gets_the_one_its_text_names_else_other_never_the_first_row(
+    people, campaign, city, checklist
+):
+    IssueCategoryFactory(code="000001", kind="component", major="公共设施", name="上水井盖")  # the first row
+    IssueCategoryFactory(code="000002", name="市")  # one character: would match any text
+    CheckItem.objects.filter(pk__in=[checklist.items.m1.pk, checklist.items.m2.pk]).update(category=None)
+    r = _round(people, campaign, city, {"market": 1})
+    rs = r.sites.select_related("site", "round").get(site__region__path__startswith=city.b.path)
+    answer(people, rs, ["fail", "fail", "pass"])  # 市场内无暴露垃圾; 划行归市、无占道经营
+    issues = services.site_generate_issues(actor=people.supervisor, round_site_id=rs.pk)
+    by_text = {i.description.split("（")[0]: i.category for i in issues}
+    assert by_text["市场内无暴露垃圾"] == checklist.garbage
+    other = by_text["划行归市、无占道经营"]
+    assert (other.code, other.name, other.kind) == ("CC99", "其他", "campaign") and other.time_limit_days == 3
+    assert IssueCategory.objects.filter(name="其他").count() == 1
+
+
+def test_a_chosen_category_is_used_for_the_items_without_one(people, campaign, city, checklist):
+    chosen = IssueCategoryFactory(code="CC04", name="占道经营")
+    CheckItem.objects.filter(pk=checklist.items.m2.pk).update(category=None)
+    r = _round(people, campaign, city, {"market": 1})
+    rs = r.sites.select_related("site", "round").get(site__region__path__startswith=city.b.path)
+    answer(people, rs, ["fail", "fail", "pass"])
+    issues = services.site_generate_issues(actor=people.supervisor, round_site_id=rs.pk, category=chosen)
+    assert sorted(i.category.name for i in issues) == ["占道经营", "暴露垃圾"]  # the item's own category stays
 
 
 def test_a_closed_round_refuses_answers(people, campaign, city, checklist):

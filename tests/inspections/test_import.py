@@ -25,13 +25,14 @@ def test_shipped_file_imports_once(settings):
     assert IssueCategory.objects.exclude(kind="campaign").count() == 268
     assert not IssueCategory.objects.filter(major__contains="地方扩展").exists()
     assert IssueCategory.objects.get(code="100131").name == "沟槽厕所盖板"  # the source's typo (烩…) fixed
-    # 暴露垃圾 is already a 数字城管 event: only five campaign categories are added.
+    # 暴露垃圾 is already a 数字城管 event: only five campaign categories are added, and 其他.
     assert set(IssueCategory.objects.filter(kind="campaign").values_list("name", flat=True)) == {
         "公益广告",
         "病媒生物",
         "门前三包",
         "占道经营",
         "绿地养护",
+        "其他",
     }
     garbage = IssueCategory.objects.get(name="暴露垃圾")
     assert (garbage.time_limit_hours, garbage.area_class_limits) == (4, {"A": {"hours": 2}, "C": {"hours": 8}})

@@ -148,6 +148,65 @@ def test_list_filters_state_keyword_unit_and_region(client, people, make_issue, 
     assert issue_ids(htmx) == [other.pk] and "<html" not in html(htmx)
 
 
+def test_list_sorts_by_newest_deadline_or_severity_and_keeps_the_sort_in_its_links(client, people, make_issue, issue):
+    """The sort select (?ordering=, the API's names): 最新登记 by default, 整改期限 nearest first
+    with the undated last, 严重程度 worst first; the pager and the export keep it."""
+    later = make_issue("assigned", description="期限晚的")
+    soon = make_issue("assigned", description="期限早的", severity="negative_list")
+    undated = make_issue("reported", description="待受理的")
+    now = timezone.now()
+    Issue.objects.filter(pk=later.pk).update(rectification_deadline=now + dt.timedelta(days=5))
+    Issue.objects.filter(pk=soon.pk).update(rectification_deadline=now + dt.timedelta(days=1))
+    Issue.objects.filter(pk=issue.pk).update(rectification_deadline=now + dt.timedelta(days=3), severity="serious")
+    client.force_login(people.supervisor)
+    url = reverse("inspections:issue_list")
+    newest = [undated.pk, soon.pk, later.pk, issue.pk]
+    page = client.get(url)
+    assert issue_ids(page) == newest
+    select = re.search(r'<select name="ordering".*?</select>', html(page), re.S).group(0)
+    assert re.findall(r'<option value="([^"]*)"', select) == ["-created_at", "rectification_deadline", "-severity"]
+    assert "最新登记" in select and 'value="-created_at" selected' in select
+    assert issue_ids(client.get(url, {"ordering": "rectification_deadline"})) == [
+        soon.pk,
+        issue.pk,
+        later.pk,
+        undated.pk,
+    ]
+    by_severity = client.get(url, {"ordering": "-severity"})
+    assert issue_ids(by_severity)[:2] == [soon.pk, issue.pk]  # 负面清单, then 较重, then the 一般 ones
+    assert issue_ids(client.get(url, {"ordering": "description"})) == newest  # not a sort: ignored
+    chosen = html(client.get(url, {"ordering": "rectification_deadline"}))
+    assert 'value="rectification_deadline" selected' in chosen
+    assert 'href="/inspections/issues/export/?ordering=rectification_deadline"' in chosen
+    export = client.get(reverse("inspections:issue_export"), {"ordering": "rectification_deadline"})
+    rows = list(load_workbook(io.BytesIO(export.content)).active.values)
+    assert [r[0] for r in rows[1:]] == [soon.pk, issue.pk, later.pk, undated.pk]
+
+
+def test_the_category_filter_tells_apart_categories_of_the_same_name(client, people, issue):
+    """Two code lists name 上水井盖 (and 交通信号灯 twice within one major class): each such option
+    says its major class and code; a name given once stays bare; each is its own choice."""
+    from tests.inspections.factories import IssueCategoryFactory
+
+    kw = {"kind": "component", "time_limit_hours": None, "time_limit_days": 5}
+    first = IssueCategoryFactory(code="100101", major="公共设施", name="上水井盖", **kw)
+    second = IssueCategoryFactory(code="BJ0101", major="公用设施", name="上水井盖", **kw)
+    IssueCategoryFactory(code="100214", major="道路交通", name="交通信号灯", **kw)
+    IssueCategoryFactory(code="BJ0210", major="道路交通", name="交通信号灯", **kw)
+    client.force_login(people.supervisor)
+    page = html(client.get(reverse("inspections:issue_list")))
+    select = re.search(r'<select name="category".*?</select>', page, re.S).group(0)
+    options = dict(re.findall(r'<option value="(\d+)"[^>]*>([^<]*)</option>', select))
+    labels = list(options.values())
+    assert len(labels) == len(set(labels)), labels
+    assert options[str(first.pk)] == "公共设施 / 上水井盖（100101）"
+    assert options[str(second.pk)] == "公用设施 / 上水井盖（BJ0101）"
+    assert {"道路交通 / 交通信号灯（100214）", "道路交通 / 交通信号灯（BJ0210）"} <= set(labels)
+    assert options[str(issue.category_id)] == "暴露垃圾"
+    filtered = client.get(reverse("inspections:issue_list"), {"category": second.pk})
+    assert "selected>公用设施 / 上水井盖（BJ0101）" in html(filtered)
+
+
 def test_export_is_the_filtered_list(client, people, make_issue, city, issue):
     make_issue("reported", region=city.b1v, description="乙区的问题")
     client.force_login(people.supervisor)
@@ -575,3 +634,23 @@ def test_page_zero_of_the_issue_list_is_the_first_page_not_the_last(client, peop
         assert issue_ids(response) == newest_first[:2], number
         assert "第 1 / 3 页" in html(response)
     assert issue_ids(client.get(reverse("inspections:issue_list"), {"page": "7"})) == newest_first[4:]
+
+
+def test_a_recorded_time_limit_reads_in_the_readers_language():
+    """An event keeps the limit in the words of the moment ("2 工作时"); the timeline says it in
+    the reader's language, whichever language wrote it."""
+    from django.utils import translation
+
+    from inspections.views.common import change_lines
+
+    def limit_line(written):
+        return [(line["label"], line["new"]) for line in change_lines(IssueEvent(changes={"limit": written}))]
+
+    with translation.override("en"):
+        assert limit_line("2 工作时") == [("Time limit", "2 working hours")]
+        assert limit_line("5 工作日") == [("Time limit", "5 working days")]
+        assert limit_line("立行立改（当日）") == [("Time limit", "Fix at once (same day)")]
+        assert limit_line("按约定") == [("Time limit", "按约定")]  # words it cannot read stay
+    with translation.override("zh-hans"):
+        assert limit_line("2 working hours") == [("处置时限", "2 工作时")]
+        assert limit_line("Fix at once (same day)") == [("处置时限", "立行立改（当日）")]

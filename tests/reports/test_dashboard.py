@@ -2,6 +2,8 @@
 matrix for /api/v1/dashboard/), the cache's fallback, query budgets, pages and the .xlsx."""
 
 import datetime as dt
+import json
+import re
 from io import BytesIO
 from unittest import mock
 
@@ -323,3 +325,70 @@ def test_the_headline_is_at_most_five_minutes_behind_the_writes(world, campaign,
     make_issue(units.street_a1, city.a1v, assigned=now - dt.timedelta(hours=1), deadline=now + dt.timedelta(days=2))
     assert in_hand(now + dt.timedelta(minutes=2)) == before  # the same five minutes: cached
     assert in_hand(now + dt.timedelta(minutes=5)) == before + 1  # the next five: counted again
+
+
+def test_the_negative_list_box_shows_each_issues_state(world, client, people, make_issue, units, city):
+    """A past deadline of a 待核查 or 长期整改 issue is off the clock, not a missed 超期 mark: the
+    box says the state next to it (the page and the .xlsx)."""
+    past = world.now - dt.timedelta(days=3)
+    make_issue(units.street_a1, city.a1v, assigned=past, deadline=past, severity=Severity.NEGATIVE_LIST,
+               state=IssueState.SUBMITTED, address="负面待核查路")  # fmt: skip
+    make_issue(units.street_a1, city.a1v, assigned=past, deadline=past, severity=Severity.NEGATIVE_LIST,
+               state=IssueState.RECTIFYING, address="负面整改路")  # fmt: skip
+    client.force_login(people.supervisor)
+    text = client.get("/dashboard/", {"region": city.a.pk}).content.decode()
+    box = text[text.index('data-testid="negative-list"') : text.index('data-testid="headline"')]
+    assert "<th>状态</th>" in box
+    assert box.count('data-testid="negative-state">待核查<') == 1
+    assert box.count('data-testid="negative-state">整改中<') == 1
+    sheet = load_workbook(BytesIO(client.get("/dashboard/export.xlsx", {"region": city.a.pk}).content))["负面清单"]
+    header = [c.value for c in sheet[1]]
+    states = {
+        row[header.index("地址")]: row[header.index("状态")] for row in sheet.iter_rows(min_row=2, values_only=True)
+    }
+    assert states["负面待核查路"] == "待核查" and states["负面整改路"] == "整改中"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/dashboard/", "/api/v1/dashboard/trend/"])
+def test_a_bad_days_or_period_is_a_400_that_says_what_is_allowed(world, people, path):
+    client = api(people.supervisor)
+    response = client.get(path, {"days": 7})
+    assert response.status_code == 400
+    assert response.json()["days"] == "天数只能是 30 或 90（收到“7”）。"
+    bad_date = client.get("/api/v1/dashboard/ranking/", {"start": "2026-3-2", "end": "2026-03-08"})
+    assert bad_date.status_code == 400 and "YYYY-MM-DD" in bad_date.json()["start"]
+    reversed_ = client.get("/api/v1/dashboard/ranking/", {"start": "2026-03-08", "end": "2026-03-02"})
+    assert reversed_.status_code == 400 and "不能早于开始日期" in reversed_.json()["end"]
+    assert client.get(path, {"days": 90}).status_code == 200
+
+
+def test_the_dashboard_prints_rates_with_one_decimal(world, client, people, city):
+    from chuangcheng.reports.templatetags.dashboard_ui import figure
+
+    assert [figure(v, "%") for v in (10.54, 38.7, 40, 10.55, -2.31)] == ["10.5", "38.7", "40.0", "10.6", "-2.3"]
+    assert figure(None, "%") is None and figure(12, "") == 12 and figure(3.25) == 3.25
+    client.force_login(people.supervisor)
+    text = client.get("/dashboard/").content.decode()
+    rates = re.findall(r'data-testid="headline-\w+_rate">([^<]*)<', text)
+    assert rates and all(re.fullmatch(r"—|-?\d+\.\d%", r) for r in rates), rates
+
+
+def test_an_english_page_after_a_chinese_one_reads_english(world, client, people, city):
+    """The sections that hold words (severity names, the ranking's groups) are not served in the
+    language of whoever filled the cache; the headline's labels are in the catalogue."""
+
+    def severities(text):
+        data = json.loads(re.search(r'<script id="dash-data" type="application/json">(.*?)</script>', text, re.S)[1])
+        return [row["name"] for row in data["severities"]]
+
+    client.force_login(people.supervisor)
+    chinese = client.get("/dashboard/", {"region": city.a.pk}).content.decode()
+    assert severities(chinese) == ["一般", "较重", "严重", "负面清单"] and "本周销号" in chinese
+    client.cookies["django_language"] = "en"
+    english = client.get("/dashboard/", {"region": city.a.pk}).content.decode()
+    assert severities(english) == ["Normal", "Serious", "Severe", "Negative list"]
+    assert "Closed this week" in english and "Tasks completed this week" in english
+    assert "本周销号" not in english and "本周完成任务" not in english
+    assert ">Issues</a>" in english
+    groups = re.findall(r'<summary class="h3 d-inline">([^<]*)<', english)
+    assert groups and not any(re.search(r"[\u4e00-\u9fff]", g) for g in groups), groups

@@ -15,6 +15,7 @@ import datetime as dt
 
 from django.http import Http404
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
@@ -37,16 +38,17 @@ def dashboard_params(query):
     days = query.get("days")
     if days:
         if days not in ("30", "90"):
-            raise ValidationError({"days": "30 | 90"})
+            raise ValidationError({"days": _("天数只能是 30 或 90（收到“%(v)s”）。") % {"v": days[:20]}})
         params["days"] = int(days)
     start, end = query.get("start"), query.get("end")
     if start or end:
         try:
             period = (dt.date.fromisoformat(start or ""), dt.date.fromisoformat(end or ""))
         except ValueError:
-            raise ValidationError({"start": "YYYY-MM-DD", "end": "YYYY-MM-DD"}) from None
+            message = _("请同时给出开始和结束日期，格式为 YYYY-MM-DD，如 2026-03-02。")
+            raise ValidationError({"start": message, "end": message}) from None
         if period[1] < period[0] or (period[1] - period[0]).days > 366:
-            raise ValidationError({"end": "end ≥ start, at most a year"})
+            raise ValidationError({"end": _("结束日期不能早于开始日期，统计期最长一年。")})
         params["period"] = period
     return params
 

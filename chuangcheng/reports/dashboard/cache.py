@@ -4,7 +4,9 @@ skipped, never fatal: the value is computed from the database."""
 
 import logging
 
+from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import get_language
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +23,13 @@ FIGURES_SECONDS = 15 * 60  # period figures: re-warmed by the job every 5 minute
 
 def key(*parts):
     return "dash:v2:" + ":".join(str(p) for p in parts)
+
+
+def worded_key(*parts, language=None):
+    """:func:`key` of a section whose value holds words (severity names, definitions, column
+    labels): one entry per language, so an English page is never served the Chinese words a
+    Chinese page cached (nor the reverse)."""
+    return key(*parts, language or get_language() or settings.LANGUAGE_CODE)
 
 
 def cached(name, compute, seconds=SECTION_SECONDS):

@@ -3,7 +3,7 @@ the countdown. Plain JSON-ready dicts (times stay ISO for the API; pages and fil
 people with :mod:`chuangcheng.humantime`)."""
 
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from inspections.models import CLOCK_STATES
 
@@ -11,26 +11,26 @@ from .. import figures
 
 # (key, label, unit, higher is better); each key is a figure with a printed definition.
 HEADLINE = (
-    ("issues_in_hand", _lazy("在办问题"), "", False),
-    ("issues_open", _lazy("未销号问题"), "", False),
-    ("issues_overdue_open", _lazy("超期未改"), "", False),
-    ("issues_closed", _lazy("本周销号"), "", True),
-    ("on_time_rate", _lazy("按期销号率"), "%", True),
-    ("rework_rate", _lazy("返工率"), "%", False),
-    ("extension_rate", _lazy("延期率"), "%", False),
-    ("tasks_done", _lazy("本周完成任务"), "", True),
-    ("tasks_overdue", _lazy("超期未完成任务"), "", False),
-    ("tasks_lagging", _lazy("进度滞后任务"), "", False),
+    ("issues_in_hand", gettext_lazy("在办问题"), "", False),
+    ("issues_open", gettext_lazy("未销号问题"), "", False),
+    ("issues_overdue_open", gettext_lazy("超期未改"), "", False),
+    ("issues_closed", gettext_lazy("本周销号"), "", True),
+    ("on_time_rate", gettext_lazy("按期销号率"), "%", True),
+    ("rework_rate", gettext_lazy("返工率"), "%", False),
+    ("extension_rate", gettext_lazy("延期率"), "%", False),
+    ("tasks_done", gettext_lazy("本周完成任务"), "", True),
+    ("tasks_overdue", gettext_lazy("超期未完成任务"), "", False),
+    ("tasks_lagging", gettext_lazy("进度滞后任务"), "", False),
 )
 
 UNIT_COMPARE = (
-    ("score", _lazy("综合得分")),
-    ("on_time_rate", _lazy("按期销号率")),
-    ("not_overdue_rate", _lazy("在办问题未超期率")),
-    ("rework_rate", _lazy("返工率")),
-    ("extension_rate", _lazy("延期率")),
-    ("issues_overdue_open", _lazy("超期未改")),
-    ("tasks_overdue", _lazy("超期未完成任务")),
+    ("score", gettext_lazy("综合得分")),
+    ("on_time_rate", gettext_lazy("按期销号率")),
+    ("not_overdue_rate", gettext_lazy("在办问题未超期率")),
+    ("rework_rate", gettext_lazy("返工率")),
+    ("extension_rate", gettext_lazy("延期率")),
+    ("issues_overdue_open", gettext_lazy("超期未改")),
+    ("tasks_overdue", gettext_lazy("超期未完成任务")),
 )
 
 ISSUE_COLUMNS = ("pk", "category__name", "address", "region__name", "responsible_unit__name", "state")

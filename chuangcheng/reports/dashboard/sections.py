@@ -16,6 +16,7 @@ never what a figure means.
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Count, F
 from django.utils import timezone
@@ -94,9 +95,13 @@ def period_figures(campaign, region, period_start, period_end, now):
 
     ended = period_end < today(now)  # a finished period's figures only change with late edits
     bucket = "final" if ended else f"{today(now)}:{now.hour}"
-    return cache.cached(
+    value = cache.cached(
         cache.key(campaign.pk, region.pk, "period", period_start, period_end, bucket), compute, cache.FIGURES_SECONDS
     )
+    # The groups' names in the reader's language: the cached (or briefed) set holds the words of
+    # whoever computed it. (Its definitions do too; they depend on the snapshotted scoring rule.)
+    labels = dict(figures.unit_groups())
+    return {**value, "ranking": [{**g, "label": str(labels.get(g["group"], g["label"]))} for g in value["ranking"]]}
 
 
 FIGURE_SET_KEYS = ("totals", "regions", "ranking", "flags", "scoring", "definitions")
@@ -215,7 +220,7 @@ def by_severity(campaign, region, now, days=30):
         rows = [{"key": v, "name": str(label), **present.counts(counts.get(v, {}))} for v, label in Severity.choices]
         return {"days": days, "rows": rows}
 
-    return cache.cached(cache.key(campaign.pk, region.pk, "severity", days, end), compute)
+    return cache.cached(cache.worded_key(campaign.pk, region.pk, "severity", days, end), compute)
 
 
 def _overdue_tasks_by_indicator(campaign, region, now):
@@ -284,7 +289,7 @@ def weak_spots(campaign, region, now, limit=15):
             ],
         }
 
-    return cache.cached(cache.key(campaign.pk, region.pk, "weak", day), compute)
+    return cache.cached(cache.worded_key(campaign.pk, region.pk, "weak", day), compute)
 
 
 def _pinned_items(campaign, region, now, rows, pinned):
@@ -368,11 +373,13 @@ def forget(campaign, region, now=None):
     day = today(now)
     names = [
         cache.key(campaign.pk, region.pk, name, d, day)
-        for name in ("trend", "breakdown", "category", "severity")
+        for name in ("trend", "breakdown", "category")
         for d in TREND_DAYS
     ]
+    for language, _name in settings.LANGUAGES:
+        names += [cache.worded_key(campaign.pk, region.pk, "severity", d, day, language=language) for d in TREND_DAYS]
+        names.append(cache.worded_key(campaign.pk, region.pk, "weak", day, language=language))
     names += [
-        cache.key(campaign.pk, region.pk, "weak", day),
         cache.key(campaign.pk, region.pk, "negative", day, now.minute // 5),
     ]
     cache.delete(names)

@@ -18,7 +18,6 @@ from PIL import Image, ImageDraw
 
 from chuangcheng.campaigns.models import Campaign
 from chuangcheng.org.models import User
-from inspections.models import IssueCategory
 
 from ... import services
 from ...imports import import_checklist
@@ -55,10 +54,6 @@ class Command(BaseCommand):
         rng = random.Random(2026)
         photos = 0
         created = []
-        fallback = (
-            IssueCategory.objects.filter(is_active=True, name__contains="其他").order_by("code").first()
-            or IssueCategory.objects.filter(is_active=True).order_by("code").first()
-        )
         with transaction.atomic():
             for number, days_ago in ((1, 42), (2, 14)):
                 start = today - dt.timedelta(days=days_ago)
@@ -94,7 +89,8 @@ class Command(BaseCommand):
                         round=round_, district__name="金水区", answers__result=Result.FAIL
                     ).distinct()
                     for rs in jinshui:
-                        created += services.site_generate_issues(actor=city_dc, round_site_id=rs.pk, category=fallback)
+                        # an item without a category gets the one its text names, else 其他
+                        created += services.site_generate_issues(actor=city_dc, round_site_id=rs.pk)
                 services.round_transition(actor=city_dc, round_id=round_.pk, action="close")
                 Round.objects.filter(pk=round_.pk).update(closed_at=when + dt.timedelta(days=2))
             sweep = None
