@@ -218,20 +218,23 @@ def ensure_campaign_categories():
     for code, name, base, per_class, unit_kind, hint in CAMPAIGN_CATEGORIES:
         if code in codes or name in names:
             continue
-        added.append(
-            IssueCategory(
-                code=code,
-                kind=CategoryKind.CAMPAIGN,
-                major=CAMPAIGN_MAJOR,
-                name=name,
-                source="campaign",
-                default_unit_kind=unit_kind,
-                unit_hint=hint,
-                **limit_fields(base, per_class),
-            )
-        )
+        added.append(_campaign_category(code, name, base, per_class, unit_kind, hint))
     IssueCategory.objects.bulk_create(added)
     return len(added)
+
+
+def _campaign_category(code, name, base, per_class, unit_kind, hint):
+    """An unsaved category of :data:`CAMPAIGN_CATEGORIES` (one row of it)."""
+    return IssueCategory(
+        code=code,
+        kind=CategoryKind.CAMPAIGN,
+        major=CAMPAIGN_MAJOR,
+        name=name,
+        source="campaign",
+        default_unit_kind=unit_kind,
+        unit_hint=hint,
+        **limit_fields(base, per_class),
+    )
 
 
 def other_category():
@@ -244,14 +247,6 @@ def other_category():
     )
     if found is not None:
         return found
-    code, name, base, per_class, unit_kind, hint = next(c for c in CAMPAIGN_CATEGORIES if c[0] == OTHER_CATEGORY_CODE)
-    return IssueCategory.objects.create(
-        code=code,
-        kind=CategoryKind.CAMPAIGN,
-        major=CAMPAIGN_MAJOR,
-        name=name,
-        source="campaign",
-        default_unit_kind=unit_kind,
-        unit_hint=hint,
-        **limit_fields(base, per_class),
-    )
+    other = _campaign_category(*next(c for c in CAMPAIGN_CATEGORIES if c[0] == OTHER_CATEGORY_CODE))
+    other.save()
+    return other
