@@ -233,7 +233,7 @@ def _flows_by_kind(campaign, scope_path, b, keys, shared):
     flows = {k: v for k, v in _flow_aggregates(b).items() if k in BREAKDOWN_FLOWS}
     if shared is None:
         return _grouped(predicates.issues_of(campaign, scope_path).filter(flow_touched(b)), keys, flows)
-    memo = ("breakdown_flows", campaign.pk, b.start, b.end)
+    memo = ("breakdown_flows", campaign.pk, b.start, b.end, b.as_of)
     if memo not in shared:
         issues = predicates.issues_of(campaign).filter(flow_touched(b))
         shared[memo] = _grouped(issues, (F("region__path"), *keys), flows)
