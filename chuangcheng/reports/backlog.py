@@ -23,7 +23,7 @@ from django.utils import timezone
 from inspections import daytally, tally
 
 from .figures import predicates
-from .figures.sets import backlog_cells, kept_regions, tallied_scope
+from .figures.sets import backlog_cells, in_kept_scope, tallied_scope
 from .models import BacklogSnapshot, KindBacklogSnapshot, UnitBacklogSnapshot
 from .periods import local_midnight
 
@@ -162,8 +162,7 @@ def at(campaign, scope_path, moment):
     rows = BacklogSnapshot.objects.filter(campaign=campaign, taken_at=moment)
     if not rows.exists():
         return None
-    if scope_path:
-        rows = rows.filter(region_id__in=list(kept_regions(campaign, scope_path, tally.TALLY_DEPTH)))
+    rows = in_kept_scope(rows, scope_path)
     sums = rows.aggregate(**{name: Sum(name) for name in FIGURES})
     return {name: sums[name] or 0 for name in FIGURES}
 
@@ -171,8 +170,8 @@ def at(campaign, scope_path, moment):
 def unit_cells(campaign, scope_path, moment, keys, regions):
     """``{key: {figure: n}}`` at ``moment`` (a local midnight) from the per-unit snapshot,
     grouped by ``keys`` (SQL expressions over ``unit_key`` and ``region_id``) over the cells in
-    ``regions`` (``{id: path}`` of the scope's 社区-level cells), or ``None`` when none was taken
-    then."""
+    ``regions`` (``{id: path}`` of the scope's 社区-level cells; ``None``: those under its path),
+    or ``None`` when none was taken then."""
     from .figures.sets import _grouped
 
     if not is_midnight(moment):
@@ -180,8 +179,7 @@ def unit_cells(campaign, scope_path, moment, keys, regions):
     rows = UnitBacklogSnapshot.objects.filter(campaign=campaign, taken_at=moment)
     if not rows.exists():
         return None
-    if scope_path:
-        rows = rows.filter(region_id__in=list(regions))
+    rows = in_kept_scope(rows, scope_path, regions)
     return _grouped(rows, keys, {name: Sum(name) for name in FIGURES})
 
 
@@ -194,8 +192,7 @@ def kind_cells(campaign, scope_path, moment):
     rows = KindBacklogSnapshot.objects.filter(campaign=campaign, taken_at=moment)
     if not rows.exists():
         return None
-    if scope_path:
-        rows = rows.filter(region_id__in=list(kept_regions(campaign, scope_path, tally.TALLY_DEPTH)))
+    rows = in_kept_scope(rows, scope_path)
     out = {}
     for row in rows.values("site_type", "indicator_key").annotate(**{name: Sum(name) for name in FIGURES}):
         key = (row.pop("site_type") or None, row.pop("indicator_key") or None)

@@ -250,6 +250,18 @@ def kept_regions(campaign, scope_path, depth=daytally.DAY_DEPTH):
     return dict(regions.values_list("pk", "path"))
 
 
+def in_kept_scope(cells, scope_path, regions=None):
+    """The cells (rows of a table kept per region cell) of the scope: those whose cell region is
+    in ``regions`` (``{id: path}``) when the caller has them, else those whose region's path
+    starts with the scope's — the same rows, since a cell is cut at or above the scope's depth
+    (a join on the region's path index, not a list of ids read first)."""
+    if not scope_path:
+        return cells
+    if regions is not None:
+        return cells.filter(region_id__in=list(regions))
+    return cells.filter(region__path__startswith=scope_path)
+
+
 def kept_region_bucket(regions, children):
     """The child of each kept region (its cell's region lies in it), as a SQL expression over
     the day tables' ``region_id``: :func:`_region_bucket` for cells."""
@@ -272,10 +284,7 @@ def kept_flows(campaign, period_start, period_end, scope_path, keys, regions=Non
     out = {}
     for model, sums in ((IssueDayTally, FLOW_SUMS), (IssueEventDayTally, EVENT_SUMS)):
         rows = model.objects.filter(campaign=campaign, day__gte=period_start, day__lte=period_end)
-        if scope_path:
-            rows = rows.filter(
-                region_id__in=list(regions if regions is not None else kept_regions(campaign, scope_path))
-            )
+        rows = in_kept_scope(rows, scope_path, regions)
         for key, values in _grouped(rows, keys, sums).items():
             cell = out.setdefault(key, {})
             for name, value in values.items():
@@ -367,10 +376,7 @@ def collect(campaign, period_start, period_end, scope_path, keys, now=None, task
             backlog = {keys["total"]: snapshot}
     if backlog is None and kept is not None and not live:
         # A period that ended at midnight: the per-unit snapshot taken then, if there is one.
-        regions = keys.get("kept_regions")
-        if regions is None and scope_path:
-            regions = kept_regions(campaign, scope_path)
-        backlog = unit_backlog_snapshot(campaign, scope_path, b.as_of, kept, regions)
+        backlog = unit_backlog_snapshot(campaign, scope_path, b.as_of, kept, keys.get("kept_regions"))
     if backlog is None:
         backlog = backlog_cells(issues, b.as_of, keys["issue"], keys["fact"], live=live)
     parts = [
