@@ -4,7 +4,8 @@ integrity and proximity reads take an issue the caller may already see."""
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q
+from django.db.models import Case, Count, DateTimeField, F, Q, Value, When
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,6 +27,7 @@ from .models import (
     IssueState,
     PendingRequest,
     Photo,
+    Severity,
 )
 
 NEAR_DUPLICATE_RADIUS_M = 50  # a report this close to an open issue of its category is "the same"
@@ -103,16 +105,32 @@ def filtered_issues(*, user, query):
     return filterset, issues.order_by(*ISSUE_ORDERINGS[issue_ordering(query)][1]), states
 
 
+# What an item of 我的待办 is due by: to sign, its sign-by time; long-term, its target date;
+# else its rectification deadline.
+QUEUE_DUE = Case(
+    When(state=IssueState.ASSIGNED, then=F("sign_deadline")),
+    When(state=IssueState.LONG_TERM, then=Cast("long_term_target_date", DateTimeField())),
+    default=F("rectification_deadline"),
+    output_field=DateTimeField(),
+)
+
+
 def my_queue(*, user):
     """我的待办 for unit people: issues to sign, to rectify (including returned for rework) and
-    long-term ones, of the user's units, the nearest deadline first."""
+    long-term ones, of the user's units — 负面清单 (立行立改) first, then by what each is due by
+    (an issue to sign by its sign-by time, a long-term one by its target date), the nearest
+    first: an issue overdue or about to be is never below one due in months."""
     return (
         Issue.objects.filter(
             responsible_unit_id__in=user.scope.unit_ids,
             state__in=[*CLOCK_STATES, IssueState.LONG_TERM],
         )
         .select_related(*LIST_RELATED)
-        .order_by(F("rectification_deadline").asc(nulls_last=True), F("sign_deadline").asc(nulls_last=True), "id")
+        .order_by(
+            Case(When(severity=Severity.NEGATIVE_LIST, then=Value(0)), default=Value(1)),
+            QUEUE_DUE.asc(nulls_last=True),
+            "id",
+        )
     )
 
 

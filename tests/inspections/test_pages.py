@@ -513,6 +513,7 @@ def test_my_queue_lists_sign_rectify_rework_and_long_term_by_deadline(client, pe
     response = client.get(reverse("inspections:my_queue"), **HTMX)
     got = [int(n) for n in re.findall(r'data-testid="queue-issue" data-issue="(\d+)"', html(response))]
     assert got[0] == rework.pk and set(got) == {issue.pk, rectifying.pk, rework.pk, long_term.pk}
+    assert got[-1] == long_term.pk  # due in 60 days: below the ones to sign and to rectify
     labels = dict(zip(got, shown(response, "queue-label"), strict=True))
     assert labels[rework.pk] == "返工" and labels[issue.pk] == "待签收"
     assert labels[rectifying.pk] == "整改中" and labels[long_term.pk] == "长期整改"
@@ -613,6 +614,28 @@ def test_issue_page_query_budget(client, people, campaign, categories, city, uni
     assert _queries(client, url) == few <= 13  # 13: + the issues the supervisor took part in (own work)
     client.force_login(people.staff)
     assert _queries(client, url) == few_staff <= 12
+
+
+def test_my_queue_puts_the_negative_list_and_the_sign_by_time_before_far_deadlines(client, people, make_issue):
+    """QA: a 负面清单 issue to sign within the hour sat below long-term issues due in months,
+    and issues to sign (no rectification deadline yet) sank to the end."""
+    far = make_issue("rectifying")
+    Issue.objects.filter(pk=far.pk).update(rectification_deadline=timezone.now() + dt.timedelta(days=20))
+    to_sign = make_issue("assigned")
+    Issue.objects.filter(pk=to_sign.pk).update(sign_deadline=timezone.now() + dt.timedelta(hours=2))
+    negative = make_issue("assigned", severity="negative_list")
+    long_term = make_issue("rectifying")
+    services.issue_move_long_term(
+        actor=people.supervisor,
+        issue_id=long_term.pk,
+        plan="改造",
+        target_date=timezone.localdate() + dt.timedelta(days=90),
+    )
+    Issue.objects.filter(pk=long_term.pk).update(rectification_deadline=timezone.now() - dt.timedelta(days=30))
+    client.force_login(people.staff)
+    response = client.get(reverse("inspections:my_queue"), **HTMX)
+    got = [int(n) for n in re.findall(r'data-testid="queue-issue" data-issue="(\d+)"', html(response))]
+    assert got == [negative.pk, to_sign.pk, far.pk, long_term.pk]
 
 
 def test_my_queue_query_budget(client, people, campaign, categories, city, units):
