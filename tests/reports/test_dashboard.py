@@ -2,6 +2,7 @@
 matrix for /api/v1/dashboard/), the cache's fallback, query budgets, pages and the .xlsx."""
 
 import datetime as dt
+import html
 import json
 import re
 from io import BytesIO
@@ -392,3 +393,23 @@ def test_an_english_page_after_a_chinese_one_reads_english(world, client, people
     assert ">Issues</a>" in english
     groups = re.findall(r'<summary class="h3 d-inline">([^<]*)<', english)
     assert groups and not any(re.search(r"[\u4e00-\u9fff]", g) for g in groups), groups
+
+
+def test_the_negative_list_box_links_to_all_of_them_when_it_shows_a_few(
+    world, client, people, make_issue, units, city, monkeypatch
+):
+    """QA: the badge said 31 and the box listed 10, with no way to the rest."""
+    from chuangcheng.reports.dashboard import sections
+
+    monkeypatch.setattr(sections, "LIST_LIMIT", 2)
+    past = world.now - dt.timedelta(days=3)
+    for state in (IssueState.SUBMITTED, IssueState.RECTIFYING, IssueState.LONG_TERM):
+        make_issue(units.street_a1, city.a1v, assigned=past, deadline=past, severity=Severity.NEGATIVE_LIST,
+                   state=state, long_term_target_date=world.now.date() + dt.timedelta(days=30))  # fmt: skip
+    cache.clear()
+    client.force_login(people.supervisor)
+    text = client.get("/dashboard/", {"region": city.a.pk}).content.decode()
+    link = re.search(r'<a href="([^"]+)" data-testid="negative-all">', text)
+    assert link, "a link to the whole list"
+    listed = client.get(html.unescape(link.group(1))).content.decode()
+    assert listed.count('data-testid="issue-row"') == 3
