@@ -145,6 +145,10 @@ def test_a_finished_weeks_breakdowns_read_the_midnight_snapshot_and_equal_the_re
         }
 
     replayed = breakdowns()
+    for by_type, by_ind in replayed.values():  # both tables add up to the same issues (unlinked rows included)
+        for name in ("issues_assigned", "issues_due", "issues_overdue_open"):
+            assert sum(r[name] for r in by_type) == sum(r[name] for r in by_ind), name
+    assert any(r["name"] == "未关联测评指标" for r in replayed[campaign.region.pk][1])
     assert any(row["issues_overdue_open"] for row in replayed[campaign.region.pk][1])  # something to compare
     assert len(replayed[campaign.region.pk][0]) >= 2  # both 点位 types (and 非测评点位)
     assert backlog.kind_cells(campaign, None, midnight) is None  # not taken yet

@@ -303,7 +303,8 @@ def by_site_type(cells):
 
 def by_indicator(cells, limit=20):
     """The period's issues and overdue tasks by 测评指标 (a task counts under each of its
-    indicators), the most overdue first, from :func:`breakdown_cells`."""
+    indicators), the most overdue first, and those linked to none last, from
+    :func:`breakdown_cells`."""
     from chuangcheng.campaigns.models import Indicator
 
     by_ind = _summed(cells, 1)
@@ -314,7 +315,11 @@ def by_indicator(cells, limit=20):
         if k in names and (f.issues_assigned or f.issues_overdue_open or f.issues_due or f.tasks_overdue)
     ]
     rows.sort(key=lambda r: (-(r["issues_overdue_open"] + r["tasks_overdue"]), -r["issues_assigned"], r["name"]))
-    return rows[:limit]
+    rows = rows[:limit]
+    none = by_ind.get(None)  # issues and tasks linked to no indicator: the table adds up to the totals
+    if none is not None and (none.issues_assigned or none.issues_overdue_open or none.issues_due or none.tasks_overdue):
+        rows.append(_breakdown_row("", _("未关联测评指标"), none, "tasks_overdue"))
+    return rows
 
 
 # --- the snapshot -----------------------------------------------------------------------------------
