@@ -247,12 +247,14 @@ class DailyStat(models.Model):
     own region and each ancestor), so a region's trend is one row per day however many issues
     it holds; per unit, for the campaign's whole territory. Flow counts (reported … extended)
     are additive over days; ``in_hand_end``, ``open_end`` and ``overdue_end`` are the backlog
-    at the end of the day, replayed from the event log (for today: at ``refreshed_at``) — a
+    at the end of the day, replayed from the event log (for today: at the last refresh) — a
     past day's backlog never comes from today's rows. The campaign's own region has a total
     row for every day built, even an empty one: a missing day is one nobody built yet.
 
-    Written only by :func:`chuangcheng.reports.stats.refresh_day`, which replaces a whole
-    (campaign, day) at once; derived data, so it may be rebuilt at any time."""
+    Written only by :func:`chuangcheng.reports.stats.refresh_day`, which brings a whole
+    (campaign, day) to its computed cells at once, writing only those that changed
+    (``refreshed_at``: when a row's counts last changed); derived data, so it may be rebuilt at
+    any time."""
 
     campaign = models.ForeignKey(
         "campaigns.Campaign", verbose_name=_("创建活动"), on_delete=models.CASCADE, related_name="+"
