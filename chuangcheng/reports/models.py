@@ -307,19 +307,26 @@ class BacklogFigures(models.Model):
         abstract = True
 
 
-class BacklogSnapshot(BacklogFigures):
-    """整点快照: what was owed (在办, 未销号, 超期未改, 超期未改中重点来源) in one region cell (街道
-    or above, as the issue tallies cut regions) at ``taken_at`` — taken every hour by the job
-    ``reports.snapshot_backlog`` (:mod:`chuangcheng.reports.backlog`), kept
-    :data:`~chuangcheng.reports.backlog.KEEP_DAYS` days: the dashboard's headline compares this
-    week with the same moment of last week by reading one, not by replaying the week's events.
-    Derived data: a missing hour is computed from the event log instead."""
+class SnapshotCell(BacklogFigures):
+    """One region cell of a snapshot of ``campaign`` taken at ``taken_at``."""
 
     campaign = models.ForeignKey(
         "campaigns.Campaign", verbose_name=_("创建活动"), on_delete=models.CASCADE, related_name="+"
     )
     taken_at = models.DateTimeField(_("快照时间"))
     region = models.ForeignKey("org.Region", verbose_name=_("区域"), on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        abstract = True
+
+
+class BacklogSnapshot(SnapshotCell):
+    """整点快照: what was owed (在办, 未销号, 超期未改, 超期未改中重点来源) in one region cell (街道
+    or above, as the issue tallies cut regions) at ``taken_at`` — taken every hour by the job
+    ``reports.snapshot_backlog`` (:mod:`chuangcheng.reports.backlog`), kept
+    :data:`~chuangcheng.reports.backlog.KEEP_DAYS` days: the dashboard's headline compares this
+    week with the same moment of last week by reading one, not by replaying the week's events.
+    Derived data: a missing hour is computed from the event log instead."""
 
     class Meta:
         verbose_name = _("积压快照")
@@ -332,18 +339,13 @@ class BacklogSnapshot(BacklogFigures):
         return f"{self.campaign_id}/{self.taken_at:%Y-%m-%d %H:%M}/{self.region_id}"
 
 
-class UnitBacklogSnapshot(BacklogFigures):
+class UnitBacklogSnapshot(SnapshotCell):
     """零点快照: what was owed at local midnight (the end of a day, a week, a month) in one region
     cell (社区 or above) by one responsible unit (``unit_key``, 0 for none) — what a finished
     period's figure set (the ranking, a briefing) reads for its backlog instead of replaying the
     period's events. Taken with the hourly snapshot at midnight
     (:mod:`chuangcheng.reports.backlog`), kept as long."""
 
-    campaign = models.ForeignKey(
-        "campaigns.Campaign", verbose_name=_("创建活动"), on_delete=models.CASCADE, related_name="+"
-    )
-    taken_at = models.DateTimeField(_("快照时间"))
-    region = models.ForeignKey("org.Region", verbose_name=_("区域"), on_delete=models.CASCADE, related_name="+")
     unit_key = models.IntegerField(_("责任单位"), default=0)
 
     class Meta:
@@ -359,18 +361,13 @@ class UnitBacklogSnapshot(BacklogFigures):
         return f"{self.campaign_id}/{self.taken_at:%Y-%m-%d %H:%M}/{self.region_id}/{self.unit_key}"
 
 
-class KindBacklogSnapshot(BacklogFigures):
+class KindBacklogSnapshot(SnapshotCell):
     """零点快照 by kind: what was owed at local midnight in one region cell (街道 or above) for
     one 点位 type (``site_type``, empty for an issue at no 测评点位) and one 测评指标
     (``indicator_key``, 0 for none) — what a finished period's briefing reads for its breakdowns
     by 点位 type and by indicator instead of replaying the period's events. Taken with the
     per-unit snapshot at midnight (:mod:`chuangcheng.reports.backlog`), kept as long."""
 
-    campaign = models.ForeignKey(
-        "campaigns.Campaign", verbose_name=_("创建活动"), on_delete=models.CASCADE, related_name="+"
-    )
-    taken_at = models.DateTimeField(_("快照时间"))
-    region = models.ForeignKey("org.Region", verbose_name=_("区域"), on_delete=models.CASCADE, related_name="+")
     site_type = models.CharField(_("点位类型"), max_length=20, blank=True, default="")
     indicator_key = models.IntegerField(_("测评指标"), default=0)
 
