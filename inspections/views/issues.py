@@ -26,6 +26,7 @@ from chuangcheng.org.workcalendar import WorkingCalendar
 from chuangcheng.pagination import CappedPaginator as Paginator
 
 from .. import counting, exports, permissions, selectors, services
+from ..deadlines import rectification_limit
 from ..forms import (
     ACTION_LABELS,
     IssueActionForm,
@@ -190,6 +191,8 @@ def _detail_page(request, issue, *, bound=None, alert=None, status=200):
         if issue.assigned_at
         else [],
         "issue": issue,
+        # The time limit that applies (category, area class, severity: 负面清单 is 立行立改).
+        "limit": rectification_limit(issue),
         "row": issue_rows([issue])[0],
         "region_name": region_full_names([issue.region])[issue.region_id],
         "before": [p for p in photos if p.kind == PhotoKind.BEFORE],

@@ -679,3 +679,11 @@ def test_a_recorded_time_limit_reads_in_the_readers_language():
     with translation.override("zh-hans"):
         assert limit_line("2 working hours") == [("处置时限", "2 工作时")]
         assert limit_line("Fix at once (same day)") == [("处置时限", "立行立改（当日）")]
+
+
+def test_the_issue_page_shows_the_limit_that_applies_not_the_categorys(client, people, make_issue):
+    """QA: a 负面清单 issue's page said "3 工作日" (its category's limit) beside 立行立改."""
+    negative = make_issue("assigned", severity="negative_list")
+    client.force_login(people.supervisor)
+    page = html(client.get(reverse("inspections:issue_detail", args=[negative.pk])))
+    assert re.search(r'data-testid="issue-limit">立行立改（当日）<', page)
