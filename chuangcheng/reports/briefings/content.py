@@ -7,7 +7,7 @@ by 测评指标 (the figures grouped another way, through the same predicates).
 """
 
 from django.conf import settings
-from django.db.models import Case, Count, F, IntegerField, Value, When, Window
+from django.db.models import Case, F, IntegerField, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,9 +17,8 @@ from inspections.models import CLOCK_STATES, IssueAction, Photo, PhotoKind, Seve
 from tasks.models import TaskState
 
 from .. import contributions, figures, periods
-from ..backlog import kind_cells
 from ..figures import predicates
-from ..figures.sets import KEPT_NOW_SLACK, _flow_aggregates, _grouped, backlog_cells, flow_touched
+from ..figures.sets import kind_figures, sum_by
 from . import words
 
 VERSION = 2
@@ -222,73 +221,16 @@ def _breakdown_row(key, name, f, *extra):
     return row
 
 
-BREAKDOWN_FLOWS = ("issues_assigned", "issues_closed", "issues_due", "issues_due_closed", "issues_closed_on_time")
-
-
-def _flows_by_kind(campaign, scope_path, b, keys, shared):
-    """The period's flows by ``keys``. ``shared``: a dict that one build of several scopes (the
-    city and its districts) passes to each — the campaign's territory is read once, grouped by
-    region too, and each scope sums the rows of its regions (the same counts: a scope's issues
-    are those whose region path starts with its own)."""
-    flows = {k: v for k, v in _flow_aggregates(b).items() if k in BREAKDOWN_FLOWS}
-    if shared is None:
-        return _grouped(predicates.issues_of(campaign, scope_path).filter(flow_touched(b)), keys, flows)
-    memo = ("breakdown_flows", campaign.pk, b.start, b.end, b.as_of)
-    if memo not in shared:
-        issues = predicates.issues_of(campaign).filter(flow_touched(b))
-        shared[memo] = _grouped(issues, (F("region__path"), *keys), flows)
-    out = {}
-    for (path, *key), values in shared[memo].items():
-        if scope_path is None or path.startswith(scope_path):
-            cell = out.setdefault(tuple(key), dict.fromkeys(values, 0))
-            for name, n in values.items():
-                cell[name] += n or 0
-    return out
-
-
 def breakdown_cells(campaign, region, period_start, period_end, now, shared=None):
-    """``{(点位 type or None, indicator id or None): Figures}`` of the period — the flows of the
-    issues it touched (one grouped read), what was owed at its end (the midnight snapshot by
-    kind, :func:`..backlog.kind_cells`, else replayed from the event log), and the tasks overdue
-    by indicator (a task under each of its indicators, no 点位 type). The figures' own
-    predicates, grouped both ways at once: :func:`by_site_type` and :func:`by_indicator` sum
-    the same cells."""
-    scope_path = _scope_path(campaign, region)
-    b = periods.bounds(period_start, period_end, now=now)
-    issues = predicates.issues_of(campaign, scope_path)
-    keys = (F("site__site_type"), F("indicator_id"))
-    live = b.as_of >= timezone.now() - KEPT_NOW_SLACK
-    backlog = None if live else kind_cells(campaign, scope_path, b.as_of)
-    if backlog is None:
-        backlog = backlog_cells(issues, b.as_of, keys, lambda fact: (fact.site_type, fact.indicator_id), live=live)
-    tasks = predicates.tasks_of(campaign, scope_path)
-    parts = [
-        _flows_by_kind(campaign, scope_path, b, keys, shared),
-        {k: {"issues_overdue_open": v.get("issues_overdue_open") or 0} for k, v in backlog.items()},
-        _grouped(
-            tasks,
-            (Value(None, output_field=IntegerField()), F("indicators")),
-            {"tasks_overdue": Count("id", filter=predicates.tasks_overdue(b.as_of_date, b.as_of))},
-        ),
-    ]
-    out = {}
-    for part in parts:
-        for k, values in part.items():
-            out.setdefault(k, {}).update(values)
-    return {k: figures.Figures(**{name: n or 0 for name, n in v.items()}) for k, v in out.items()}
-
-
-def _summed(cells, index):
-    out = {}
-    for key, f in cells.items():
-        out[key[index]] = out.get(key[index], figures.Figures()) + f
-    return out
+    """The period's figures by (点位 type, indicator) for the briefing's two breakdowns:
+    :func:`figures.sets.kind_figures` of the region's scope."""
+    return kind_figures(campaign, period_start, period_end, _scope_path(campaign, region), now, shared)
 
 
 def by_site_type(cells):
     """The period's issues by 点位 type (issues at no 测评点位 last), from :func:`breakdown_cells`."""
     labels = dict(SiteType.choices)
-    by_type = _summed(cells, 0)
+    by_type = sum_by(cells, 0)
     rows = [
         _breakdown_row(k, str(labels.get(k, k)), f)
         for k, f in by_type.items()
@@ -307,7 +249,7 @@ def by_indicator(cells, limit=20):
     :func:`breakdown_cells`."""
     from chuangcheng.campaigns.models import Indicator
 
-    by_ind = _summed(cells, 1)
+    by_ind = sum_by(cells, 1)
     names = {i["pk"]: i for i in Indicator.objects.filter(pk__in=[k for k in by_ind if k]).values("pk", "code", "name")}
     rows = [
         _breakdown_row(k, f"{names[k]['code']} {names[k]['name']}", f, "tasks_overdue")

@@ -414,11 +414,71 @@ def _path_bucket(children):
     return bucket
 
 
-def _sum_by(cells, index):
+def sum_by(cells, index):
+    """``{key[index]: Figures}``: the cells summed by one part of their key."""
     out = {}
     for key, figures in cells.items():
         out[key[index]] = out.get(key[index], Figures()) + figures
     return out
+
+
+# --- by 点位 type and indicator (the briefing's breakdowns) ----------------------------------------
+
+BREAKDOWN_FLOWS = ("issues_assigned", "issues_closed", "issues_due", "issues_due_closed", "issues_closed_on_time")
+
+
+def _kind_flows(campaign, scope_path, b, keys, shared):
+    """The period's flows by ``keys``. ``shared``: a dict that one build of several scopes (the
+    city and its districts) passes to each — the campaign's territory is read once, grouped by
+    region too, and each scope sums the rows of its regions (the same counts: a scope's issues
+    are those whose region path starts with its own)."""
+    flows = {k: v for k, v in _flow_aggregates(b).items() if k in BREAKDOWN_FLOWS}
+    if shared is None:
+        return _grouped(predicates.issues_of(campaign, scope_path).filter(flow_touched(b)), keys, flows)
+    memo = ("breakdown_flows", campaign.pk, b.start, b.end, b.as_of)
+    if memo not in shared:
+        issues = predicates.issues_of(campaign).filter(flow_touched(b))
+        shared[memo] = _grouped(issues, (F("region__path"), *keys), flows)
+    out = {}
+    for (path, *key), values in shared[memo].items():
+        if scope_path is None or path.startswith(scope_path):
+            cell = out.setdefault(tuple(key), dict.fromkeys(values, 0))
+            for name, n in values.items():
+                cell[name] += n or 0
+    return out
+
+
+def kind_figures(campaign, period_start, period_end, scope_path, now, shared=None):
+    """``{(点位 type or None, indicator id or None): Figures}`` of the period — the flows of the
+    issues it touched (one grouped read), what was owed at its end (the midnight snapshot by
+    kind, :func:`..backlog.kind_cells`, else replayed from the event log), and the tasks overdue
+    by indicator (a task under each of its indicators, no 点位 type). The figures' own
+    predicates, grouped both ways at once: the briefing's tables by 点位 type and by indicator
+    sum the same cells (:func:`sum_by`)."""
+    from ..backlog import kind_cells
+
+    b = bounds(period_start, period_end, now=now)
+    issues = predicates.issues_of(campaign, scope_path)
+    keys = (F("site__site_type"), F("indicator_id"))
+    live = b.as_of >= timezone.now() - KEPT_NOW_SLACK
+    backlog = None if live else kind_cells(campaign, scope_path, b.as_of)
+    if backlog is None:
+        backlog = backlog_cells(issues, b.as_of, keys, lambda fact: (fact.site_type, fact.indicator_id), live=live)
+    tasks = predicates.tasks_of(campaign, scope_path)
+    parts = [
+        _kind_flows(campaign, scope_path, b, keys, shared),
+        {k: {"issues_overdue_open": v.get("issues_overdue_open") or 0} for k, v in backlog.items()},
+        _grouped(
+            tasks,
+            (Value(None, output_field=IntegerField()), F("indicators")),
+            {"tasks_overdue": Count("id", filter=predicates.tasks_overdue(b.as_of_date, b.as_of))},
+        ),
+    ]
+    out = {}
+    for part in parts:
+        for k, values in part.items():
+            out.setdefault(k, {}).update(values)
+    return {k: Figures(**{name: n or 0 for name, n in v.items()}) for k, v in out.items()}
 
 
 # --- the public API -------------------------------------------------------------------------------
@@ -460,7 +520,7 @@ def figure_set(campaign, period_start, period_end, scope=None, *, now=None):
     with_path = {"_task_path": Coalesce("region__path", "owner_unit__region__path")}
     scope_path = scope.path if scope is not None else None
     cells = collect(campaign, period_start, period_end, scope_path, keys, now, task_annotations=with_path)
-    by_unit, by_region = _sum_by(cells, 0), _sum_by(cells, 1)
+    by_unit, by_region = sum_by(cells, 0), sum_by(cells, 1)
     return FigureSet(
         period_start=period_start,
         period_end=period_end,
