@@ -12,13 +12,13 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chuangcheng.org.models import SiteType
+from chuangcheng.org.models import Region, SiteType
 from inspections.models import CLOCK_STATES, IssueAction, Photo, PhotoKind, Severity
 from tasks.models import TaskState
 
 from .. import contributions, figures, periods
 from ..figures import predicates
-from ..figures.sets import kind_figures, sum_by
+from ..figures.sets import kind_figures, region_bucket, sum_by
 from . import words
 
 VERSION = 2
@@ -60,18 +60,56 @@ def _issue_item(row, **extra):
 # --- lists ----------------------------------------------------------------------------------------
 
 
-def overdue_by_unit(campaign, region, bounds, counts):
+def _top(issues, order_by, limit, partition=()):
+    """The first ``limit`` issues in ``order_by`` — within each ``partition`` when given (a
+    window numbering the rows of each, the numbers kept as ``_n``)."""
+    if not partition:
+        return issues.order_by(*order_by)[:limit]
+    ranked = issues.annotate(_n=Window(RowNumber(), partition_by=list(partition), order_by=list(order_by)))
+    return ranked.filter(_n__lte=limit).order_by(*partition, "_n")
+
+
+def _shared_rows(shared, memo, campaign, region, rows_of):
+    """The rows of a list for ``region`` from ``rows_of(issues, partition)`` (``issues``: the
+    scope's issues; ``partition``: expressions to rank within, the district's among them).
+
+    In a build of several regions (``shared``: the dict each build of one period is given), a
+    district of the campaign's territory takes its rows from one read of the whole territory
+    ranked per district, split by the district each row falls in — the same rows as its own
+    read (a district's issues are those whose region path starts with its own)."""
+    if shared is None or region.parent_id != campaign.region_id:
+        return list(rows_of(predicates.issues_of(campaign, _scope_path(campaign, region)), ()))
+    key = ("districts", campaign.pk)
+    if key not in shared:
+        shared[key] = list(Region.objects.filter(parent_id=campaign.region_id).only("pk", "path"))
+    memo = (*memo, campaign.pk)
+    if memo not in shared:
+        bucket = region_bucket("region__path", shared[key])
+        split = {}
+        for row in rows_of(predicates.issues_of(campaign).annotate(_district=bucket), (F("_district"),)):
+            split.setdefault(row.pop("_district"), []).append(row)
+        shared[memo] = split
+    return shared[memo].get(region.pk, [])
+
+
+def _columns(rows, *columns, per_district):
+    """``values(*columns)`` of ``rows``, with the district each falls in when they are ranked
+    per district (``per_district``: the partition :func:`_shared_rows` passes, empty or not)."""
+    return rows.values(*columns, *(("_district",) if per_district else ()))
+
+
+def overdue_by_unit(campaign, region, bounds, counts, shared=None):
     """超期未改 by unit: every unit with overdue issues (the count from the figures), and its most
     overdue ones still open when the briefing was built (``BRIEFING_OVERDUE_PER_UNIT``)."""
     per_unit = _setting("BRIEFING_OVERDUE_PER_UNIT", 3)
-    overdue = predicates.issues_of(campaign, _scope_path(campaign, region)).filter(
-        predicates.issues_overdue_open(bounds.as_of)
-    )
-    ranked = overdue.annotate(
-        _n=Window(RowNumber(), partition_by=[F("responsible_unit_id")], order_by=[F("rectification_deadline").asc()])
-    )
+
+    def rows_of(issues, partition):
+        overdue = issues.filter(predicates.issues_overdue_open(bounds.as_of))
+        ranked = _top(overdue, ("rectification_deadline", "pk"), per_unit, (*partition, F("responsible_unit_id")))
+        return _columns(ranked, *ISSUE_COLUMNS, "responsible_unit_id", "rectification_deadline", per_district=partition)
+
     items = {}
-    for row in ranked.filter(_n__lte=per_unit).values(*ISSUE_COLUMNS, "responsible_unit_id", "rectification_deadline"):
+    for row in _shared_rows(shared, ("overdue_by_unit", bounds.as_of), campaign, region, rows_of):
         days = (bounds.as_of - row["rectification_deadline"]).days
         items.setdefault(row["responsible_unit_id"], []).append(
             _issue_item(row, deadline=_iso(row["rectification_deadline"]), days_overdue=days)
@@ -84,14 +122,20 @@ def overdue_by_unit(campaign, region, bounds, counts):
     return sorted(out, key=lambda u: (-u["count"], u["unit"]))
 
 
-def negative_list_items(campaign, region, bounds, limit):
+def negative_list_items(campaign, region, bounds, limit, shared=None):
     """负面清单 (立行立改) issues assigned in the period, and older ones still overdue."""
-    rows = (
-        predicates.issues_of(campaign, _scope_path(campaign, region))
-        .filter(severity=Severity.NEGATIVE_LIST)
-        .filter(predicates.issues_assigned(bounds) | predicates.issues_overdue_open(bounds.as_of))
-        .order_by("assigned_at", "pk")
-        .values(*ISSUE_COLUMNS, "assigned_at", "rectification_deadline", "closed_at")[:limit]
+
+    def rows_of(issues, partition):
+        negative = issues.filter(severity=Severity.NEGATIVE_LIST).filter(
+            predicates.issues_assigned(bounds) | predicates.issues_overdue_open(bounds.as_of)
+        )
+        first = _top(negative, ("assigned_at", "pk"), limit, partition)
+        return _columns(
+            first, *ISSUE_COLUMNS, "assigned_at", "rectification_deadline", "closed_at", per_district=partition
+        )
+
+    rows = _shared_rows(
+        shared, ("negative_list", bounds.start, bounds.end, bounds.as_of, limit), campaign, region, rows_of
     )
     return [
         _issue_item(
@@ -173,24 +217,28 @@ def _photos(issue_ids):
     return out
 
 
-def typical_issues(campaign, region, bounds, limit=None):
+def typical_issues(campaign, region, bounds, limit=None, shared=None):
     """典型问题: the worst open items (overdue at the end of the period, 负面清单 and 严重 first,
     longest overdue first) and the best closed ones (closed on time in the period, most severe
     and quickest first), each with its before/after photos."""
     limit = limit or _setting("BRIEFING_TYPICAL_COUNT", 3)
-    issues = predicates.issues_of(campaign, _scope_path(campaign, region)).annotate(_sev=SEVERITY_ORDER)
     columns = (*ISSUE_COLUMNS, "description", "rectification_deadline", "assigned_at", "closed_at", "measures")
-    worst = list(
-        issues.filter(predicates.issues_overdue_open(bounds.as_of))
-        .order_by("_sev", "rectification_deadline", "pk")
-        .values(*columns)[:limit]
-    )
-    best = list(
-        issues.filter(predicates.issues_closed_on_time(bounds))
-        .annotate(_took=F("closed_at") - F("assigned_at"))
-        .order_by("_sev", "_took", "pk")
-        .values(*columns)[:limit]
-    )
+
+    def worst_of(issues, partition):
+        overdue = issues.filter(predicates.issues_overdue_open(bounds.as_of)).annotate(_sev=SEVERITY_ORDER)
+        return _columns(
+            _top(overdue, ("_sev", "rectification_deadline", "pk"), limit, partition), *columns, per_district=partition
+        )
+
+    def best_of(issues, partition):
+        closed = issues.filter(predicates.issues_closed_on_time(bounds)).annotate(
+            _sev=SEVERITY_ORDER, _took=F("closed_at") - F("assigned_at")
+        )
+        return _columns(_top(closed, ("_sev", "_took", "pk"), limit, partition), *columns, per_district=partition)
+
+    memo = ("typical", bounds.start, bounds.end, bounds.as_of, limit)
+    worst = _shared_rows(shared, (*memo, "worst"), campaign, region, worst_of)
+    best = _shared_rows(shared, (*memo, "best"), campaign, region, best_of)
     photos = _photos([r["pk"] for r in worst + best])
 
     def item(row, kind):
@@ -274,9 +322,9 @@ def briefing_content(campaign, kind, period_start, period_end, region, *, now=No
     now = now or timezone.now()
     scope = None if region.pk == campaign.region_id else region
     limit = _setting("BRIEFING_LIST_LIMIT", 100)
-    fs = figures.figure_set(campaign, period_start, period_end, scope, now=now)
+    fs = figures.figure_set(campaign, period_start, period_end, scope, now=now, shared=shared)
     prev_start, prev_end = periods.previous_period(kind, period_start)
-    previous = figures.total_figures(campaign, prev_start, prev_end, scope, now=now)
+    previous = figures.total_figures(campaign, prev_start, prev_end, scope, now=now, shared=shared)
     b = periods.bounds(period_start, period_end, now=now)
     snapshot = fs.as_dict()
     flags = snapshot["flags"]
@@ -296,11 +344,11 @@ def briefing_content(campaign, kind, period_start, period_end, region, *, now=No
         **snapshot,
         "previous": previous.as_dict(),
         "unranked_count": sum(1 for r in fs.units if not r.ranked),
-        "overdue_by_unit": overdue_by_unit(campaign, region, b, counts),
-        "negative_list": negative_list_items(campaign, region, b, limit),
+        "overdue_by_unit": overdue_by_unit(campaign, region, b, counts, shared),
+        "negative_list": negative_list_items(campaign, region, b, limit, shared),
         "recurrences": recurrence_items(campaign, region, b, limit),
         "tasks_due_next": tasks_due_next(campaign, region, kind, period_end, limit),
-        "typical": typical_issues(campaign, region, b),
+        "typical": typical_issues(campaign, region, b, shared=shared),
         "by_site_type": by_site_type(breakdowns),
         "by_indicator": by_indicator(breakdowns),
         # 档案资料, 约谈问责与表扬…: sections registered by the apps above this layer.

@@ -8,6 +8,8 @@ of ranked units, and a tie across that boundary gets no flag rather than more fl
 """
 
 import math
+from bisect import bisect_right
+from collections import Counter
 from dataclasses import asdict, dataclass, fields
 from decimal import Decimal
 
@@ -148,9 +150,10 @@ def rank_rows(rows, *, scoring=None, flags=True):
         n = scoring.flags_for(len(members)) if (flags and scoring is not None) else 0
         if not n:
             continue
-        for row in members:
-            tied = sum(1 for r in members if _order_key(r) == _order_key(row))
-            from_bottom = 1 + sum(1 for r in members if _order_key(r) > _order_key(row))
+        tied_with = Counter(keys)  # the keys are in order: those above a key are past its last
+        for row, key in zip(members, keys, strict=True):
+            tied = tied_with[key]
+            from_bottom = 1 + len(keys) - bisect_right(keys, key)
             red = row.rank + tied - 1 <= n
             black = from_bottom + tied - 1 <= n
             row.flag = "red" if red and not black else "black" if black and not red else ""

@@ -264,7 +264,7 @@ def in_kept_scope(cells, scope_path, regions=None):
 
 def kept_region_bucket(regions, children):
     """The child of each kept region (its cell's region lies in it), as a SQL expression over
-    the day tables' ``region_id``: :func:`_region_bucket` for cells."""
+    the day tables' ``region_id``: :func:`region_bucket` for cells."""
     if not children:
         return Value(None, output_field=IntegerField())
     whens = []
@@ -330,7 +330,48 @@ def kept_backlog(campaign, scope_path, moment):
     return figures
 
 
-def collect(campaign, period_start, period_end, scope_path, keys, now=None, task_annotations=None):
+TASK_PATH = Coalesce("region__path", "owner_unit__region__path")  # a task's region: :func:`predicates.task_region_q`
+
+
+def _task_parts(campaign, scope_path, keys, b, period_start, period_end, shared):
+    """The task figures (:func:`_task_aggregates` and 滞后) of the scope grouped by ``keys``
+    ("task": expressions over a task — annotated with its region's path, ``_task_path``, when
+    "task_by_path" is set; "task_fact": the same key from its owner unit's id and region path).
+    ``shared``: the dict one build of several scopes passes to each — the campaign's tasks are
+    then read once, grouped by (owner unit, region path), and each scope sums the groups whose
+    path starts with its own (the same tasks as :func:`predicates.task_region_q`)."""
+    aggregates = _task_aggregates(b, period_start, period_end)
+    if shared is None:
+        tasks = predicates.tasks_of(campaign, scope_path)
+        if keys.get("task_by_path"):
+            tasks = tasks.annotate(_task_path=TASK_PATH)
+        lag = lagging(tasks, today=b.as_of_date)
+        return [
+            _grouped(tasks, keys["task"], aggregates),
+            {k: {"tasks_lagging": v["n"]} for k, v in _grouped(lag, keys["task"], {"n": Count("id")}).items()},
+        ]
+    memo = ("task_figures", campaign.pk, period_start, period_end, b.as_of)
+    if memo not in shared:
+        tasks = predicates.tasks_of(campaign).annotate(_task_path=TASK_PATH)
+        by = (F("owner_unit_id"), F("_task_path"))
+        lag = lagging(tasks, today=b.as_of_date)
+        shared[memo] = (
+            _grouped(tasks, by, aggregates),
+            {k: {"tasks_lagging": v["n"]} for k, v in _grouped(lag, by, {"n": Count("id")}).items()},
+        )
+    parts = []
+    for rows in shared[memo]:
+        part = {}
+        for (unit_id, path), values in rows.items():
+            if scope_path is None or (path or "").startswith(scope_path):
+                cell = part.setdefault(keys["task_fact"](unit_id, path), dict.fromkeys(values, 0))
+                for name, n in values.items():
+                    cell[name] += n or 0
+        parts.append(part)
+    return parts
+
+
+def collect(campaign, period_start, period_end, scope_path, keys, now=None, shared=None):
     """The figures of one scope and period, ``{(key values…): Figures}``; ``keys`` maps each
     source ("issue", "event", "task") to its grouping expressions and "fact" to the same key of
     a replayed issue; "kept", when given, to the same key of a day-table cell (``(unit id or
@@ -342,9 +383,6 @@ def collect(campaign, period_start, period_end, scope_path, keys, now=None, task
     b = bounds(period_start, period_end, now=now)
     issues = predicates.issues_of(campaign, scope_path)
     events = predicates.events_of(campaign, scope_path)
-    tasks = predicates.tasks_of(campaign, scope_path)
-    if task_annotations:
-        tasks = tasks.annotate(**task_annotations)
     period_events = events.filter(action__in=predicates.EVENT_ACTIONS, created_at__gte=b.start, created_at__lt=b.end)
     # As of now (a running period judged now): today's rows are the backlog. A moment before
     # now — a period that ended, or a caller's past "now" — is judged as the issues were then.
@@ -382,11 +420,7 @@ def collect(campaign, period_start, period_end, scope_path, keys, now=None, task
     parts = [
         *flow_parts,
         backlog,
-        _grouped(tasks, keys["task"], _task_aggregates(b, period_start, period_end)),
-        {
-            k: {"tasks_lagging": v["n"]}
-            for k, v in _grouped(lagging(tasks, today=b.as_of_date), keys["task"], {"n": Count("id")}).items()
-        },
+        *_task_parts(campaign, scope_path, keys, b, period_start, period_end, shared),
     ]
     out = {}
     for part in parts:
@@ -401,7 +435,8 @@ def _figures(values):
     return Figures(close_seconds=seconds, **{k: v or 0 for k, v in values.items()})
 
 
-def _region_bucket(path_field, children):
+def region_bucket(path_field, children):
+    """The pk of the child (of ``children``) whose subtree holds the row's region, else ``None``."""
     if not children:
         return Value(None, output_field=IntegerField())
     return Case(*[When(**{f"{path_field}__startswith": c.path}, then=c.pk) for c in children], default=None)
@@ -448,6 +483,28 @@ def _kind_flows(campaign, scope_path, b, keys, shared):
     return out
 
 
+def _tasks_overdue_by_indicator(campaign, scope_path, b, shared):
+    """``{(None, indicator id or None): {"tasks_overdue": n}}`` — a task under each of its
+    indicators; with ``shared``, read once for the campaign by region path (:func:`_task_parts`)."""
+    overdue = {"tasks_overdue": Count("id", filter=predicates.tasks_overdue(b.as_of_date, b.as_of))}
+    if shared is None:
+        return _grouped(
+            predicates.tasks_of(campaign, scope_path),
+            (Value(None, output_field=IntegerField()), F("indicators")),
+            overdue,
+        )
+    memo = ("tasks_overdue_by_indicator", campaign.pk, b.as_of)
+    if memo not in shared:
+        tasks = predicates.tasks_of(campaign).annotate(_task_path=TASK_PATH)
+        shared[memo] = _grouped(tasks, (F("_task_path"), F("indicators")), overdue)
+    out = {}
+    for (path, indicator), values in shared[memo].items():
+        if scope_path is None or (path or "").startswith(scope_path):
+            cell = out.setdefault((None, indicator), {"tasks_overdue": 0})
+            cell["tasks_overdue"] += values["tasks_overdue"] or 0
+    return out
+
+
 def kind_figures(campaign, period_start, period_end, scope_path, now, shared=None):
     """``{(点位 type or None, indicator id or None): Figures}`` of the period — the flows of the
     issues it touched (one grouped read), what was owed at its end (the midnight snapshot by
@@ -464,15 +521,10 @@ def kind_figures(campaign, period_start, period_end, scope_path, now, shared=Non
     backlog = None if live else kind_cells(campaign, scope_path, b.as_of)
     if backlog is None:
         backlog = backlog_cells(issues, b.as_of, keys, lambda fact: (fact.site_type, fact.indicator_id), live=live)
-    tasks = predicates.tasks_of(campaign, scope_path)
     parts = [
         _kind_flows(campaign, scope_path, b, keys, shared),
         {k: {"issues_overdue_open": v.get("issues_overdue_open") or 0} for k, v in backlog.items()},
-        _grouped(
-            tasks,
-            (Value(None, output_field=IntegerField()), F("indicators")),
-            {"tasks_overdue": Count("id", filter=predicates.tasks_overdue(b.as_of_date, b.as_of))},
-        ),
+        _tasks_overdue_by_indicator(campaign, scope_path, b, shared),
     ]
     out = {}
     for part in parts:
@@ -498,7 +550,7 @@ def unit_groups():
     ]
 
 
-def figure_set(campaign, period_start, period_end, scope=None, *, now=None):
+def figure_set(campaign, period_start, period_end, scope=None, *, now=None, shared=None):
     """Units, regions and the total of one scope (a region, or ``None`` for the campaign's
     territory) and period — from one set of grouped queries keyed on (responsible unit, child
     region), so units, regions and the total are sums of the same cells and always agree."""
@@ -507,19 +559,19 @@ def figure_set(campaign, period_start, period_end, scope=None, *, now=None):
     children = list(Region.objects.filter(parent=parent).order_by("code", "name"))
     bucket = _path_bucket(children)
     keys = {
-        "issue": (F("responsible_unit_id"), _region_bucket("region__path", children)),
+        "issue": (F("responsible_unit_id"), region_bucket("region__path", children)),
         "fact": lambda fact: (fact.unit_id, bucket(fact.region_path)),
-        "event": (F("issue__responsible_unit_id"), _region_bucket("issue__region__path", children)),
-        "task": (F("owner_unit_id"), _region_bucket("_task_path", children)),
+        "event": (F("issue__responsible_unit_id"), region_bucket("issue__region__path", children)),
+        "task": (F("owner_unit_id"), region_bucket("_task_path", children)),
+        "task_fact": lambda unit_id, path: (unit_id, bucket(path or "")),
+        "task_by_path": True,
     }
     if kept_children(scope):
         regions = kept_regions(campaign, scope.path if scope is not None else None)
         keys["kept"] = (NullIf(F("unit_key"), 0), kept_region_bucket(regions, children))
         keys["kept_regions"] = regions
-    # Tasks fall in the region they name, or their owner unit's region when they name none.
-    with_path = {"_task_path": Coalesce("region__path", "owner_unit__region__path")}
     scope_path = scope.path if scope is not None else None
-    cells = collect(campaign, period_start, period_end, scope_path, keys, now, task_annotations=with_path)
+    cells = collect(campaign, period_start, period_end, scope_path, keys, now, shared)
     by_unit, by_region = sum_by(cells, 0), sum_by(cells, 1)
     return FigureSet(
         period_start=period_start,
@@ -546,7 +598,7 @@ def region_figures(campaign, period_start, period_end, scope=None, *, now=None):
     return figure_set(campaign, period_start, period_end, scope, now=now).regions
 
 
-def total_figures(campaign, period_start, period_end, scope=None, *, now=None):
+def total_figures(campaign, period_start, period_end, scope=None, *, now=None, shared=None):
     """The whole scope in one :class:`Figures` (no grouping)."""
     scope_path = scope.path if scope is not None else None
     keys = {
@@ -554,10 +606,11 @@ def total_figures(campaign, period_start, period_end, scope=None, *, now=None):
         "fact": lambda fact: (campaign.pk,),
         "event": (F("issue__campaign_id"),),
         "task": (F("campaign_id"),),
+        "task_fact": lambda unit_id, path: (campaign.pk,),
         "kept": (Value(campaign.pk, output_field=IntegerField()),),
         "total": (campaign.pk,),
     }
-    return sum(collect(campaign, period_start, period_end, scope_path, keys, now).values(), Figures())
+    return sum(collect(campaign, period_start, period_end, scope_path, keys, now, shared).values(), Figures())
 
 
 def _scored(row, scoring, extra_deductions=()):
