@@ -196,6 +196,19 @@ class StandardPagination(PageNumberPagination):
         return self.capped_page_message % {"n": f"{paginator.cap:,}"} if past_the_cap else self.missing_page_message
 
     invalid_cursor_message = _("翻页位置（cursor）无效或与排序不符：请从第一页重新开始。")
+    invalid_page_size_message = _("每页条数（page_size）应为 1 到 %(max)s 之间的整数，收到：%(value)s。")
+
+    def get_page_size(self, request):
+        """``?page_size=`` must be a whole number from 1 (more than the maximum is cut to it); a
+        value that is not one is a 400 naming the parameter, not silently the default."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is not None and raw.strip() != "":
+            try:
+                if int(raw) < 1:
+                    raise ValueError
+            except ValueError:
+                raise ParseError(self.invalid_page_size_message % {"max": self.max_page_size, "value": raw}) from None
+        return super().get_page_size(request)
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request, self.keyset, self.next_cursor = request, None, None

@@ -166,3 +166,12 @@ def test_the_paging_parameters_are_described_in_chinese_and_in_english(api, lang
     assert parameters["cursor"]["description"].startswith(cursor)
     page = schema["components"]["schemas"]["PaginatedIssueList"]["properties"]["count_capped"]
     assert capped in page["description"]
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-3", "2.5"])
+def test_a_page_size_that_is_not_a_whole_number_is_a_400_naming_it(api, campaign, units, value):
+    TaskFactory(campaign=campaign, owner_unit=units.street_a1)
+    answer = api.get("/api/v1/tasks/", {"page_size": value})
+    assert answer.status_code == 400
+    assert "page_size" in str(answer.data["detail"]) and value in str(answer.data["detail"])
+    assert api.get("/api/v1/tasks/", {"page_size": "900"}).data["count"] == 1  # above the maximum: cut to it
