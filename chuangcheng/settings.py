@@ -125,6 +125,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# PostgreSQL's JIT compiles the expressions of any plan over jit_above_cost: 80–110 ms a query
+# for the briefings' and dashboards' reads of a big city, which run in 100–500 ms without it
+# (docs/performance.md). Off for the app's connections unless DATABASE_JIT=1. Through PgBouncer
+# the startup option is dropped: set jit = off on the server (docker-compose.yml does).
+DATABASE_JIT = env.bool("DATABASE_JIT", default=False)
+
+
+def _postgres_options(config):
+    if config["ENGINE"] == "django.db.backends.postgresql" and not DATABASE_JIT:
+        options = config.setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+
+
+_postgres_options(DATABASES["default"])
 # DATABASE_POOLER=pgbouncer: DATABASE_URL names PgBouncer in transaction pooling mode
 # (docker compose --profile pgbouncer). A server connection then changes hands between
 # transactions, so Django must not keep named cursors open across them (server-side cursors:
@@ -154,6 +168,7 @@ if REPLICA_DATABASE_URL:
         "connect_timeout": env.int("REPLICA_CONNECT_TIMEOUT", default=2),
         **DATABASES["replica"].get("OPTIONS", {}),
     }
+    _postgres_options(DATABASES["replica"])
     DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"].get("CONN_MAX_AGE", 0)
     DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["replica"]["DISABLE_SERVER_SIDE_CURSORS"] = DATABASE_POOLER == "pgbouncer"

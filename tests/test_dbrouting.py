@@ -169,3 +169,15 @@ def test_after_a_write_that_browser_reads_from_the_primary(replica, settings):
     expired.COOKIES[STICKY_COOKIE] = "1"
     middleware(expired)
     assert seen[-1] == "replica"
+
+
+@pytest.mark.django_db
+def test_the_apps_postgresql_connections_run_without_jit():
+    """JIT costs the big reads more than it saves (docs/performance.md): off unless DATABASE_JIT=1."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"

@@ -162,7 +162,7 @@ def test_a_finished_weeks_breakdowns_read_the_midnight_snapshot_and_equal_the_re
     with CaptureQueriesContext(connection) as queries:
         assert breakdowns(shared) == replayed
     flows = [q for q in queries.captured_queries if "issues_closed_on_time" in q["sql"]]
-    assert len(flows) == 1, "one read of the period's flows for every region of the build"
+    assert len(flows) == 2, "one read of the period's flows for the territory and its districts, one for the street"
     # A moment without a snapshot (not midnight, or none taken) falls back to the replay.
     assert backlog.kind_cells(campaign, None, midnight + dt.timedelta(hours=1)) is None
     assert backlog.kind_cells(campaign, city.a1v.path, midnight) is None  # below 街道: not kept

@@ -12,13 +12,13 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chuangcheng.org.models import Region, SiteType
+from chuangcheng.org.models import SiteType
 from inspections.models import CLOCK_STATES, IssueAction, Photo, PhotoKind, Severity
 from tasks.models import TaskState
 
 from .. import contributions, figures, periods
 from ..figures import predicates
-from ..figures.sets import kind_figures, region_bucket, sum_by
+from ..figures.sets import kind_figures, region_bucket, shared_districts, sum_by
 from . import words
 
 VERSION = 2
@@ -60,56 +60,69 @@ def _issue_item(row, **extra):
 # --- lists ----------------------------------------------------------------------------------------
 
 
-def _top(issues, order_by, limit, partition=()):
-    """The first ``limit`` issues in ``order_by`` — within each ``partition`` when given (a
-    window numbering the rows of each, the numbers kept as ``_n``)."""
+def _first(issues, order, limit, columns, partition=()):
+    """``values(*columns)`` of the first ``limit`` issues in ``order`` (field names, ascending,
+    ``pk`` last) — within each value of ``partition`` (field names) when given, by a window
+    numbering the rows of each."""
     if not partition:
-        return issues.order_by(*order_by)[:limit]
-    ranked = issues.annotate(_n=Window(RowNumber(), partition_by=list(partition), order_by=list(order_by)))
-    return ranked.filter(_n__lte=limit).order_by(*partition, "_n")
+        return list(issues.order_by(*order).values(*columns)[:limit])
+    ranked = issues.annotate(_n=Window(RowNumber(), partition_by=[F(p) for p in partition], order_by=list(order)))
+    return list(ranked.filter(_n__lte=limit).order_by(*partition, "_n").values(*dict.fromkeys((*columns, *partition))))
 
 
-def _shared_rows(shared, memo, campaign, region, rows_of):
-    """The rows of a list for ``region`` from ``rows_of(issues, partition)`` (``issues``: the
-    scope's issues; ``partition``: expressions to rank within, the district's among them).
+def _merged(rows, order, limit, per=None):
+    """The first ``limit`` of ``rows`` in ``order`` — within each value of ``per`` when given —
+    as the database orders them (ascending, empty values last)."""
+    firsts = {}
+    for row in sorted(rows, key=lambda r: tuple((r[k] is None, r[k]) for k in order)):
+        group = firsts.setdefault(row[per] if per else None, [])
+        if len(group) < limit:
+            group.append(row)
+    return [row for group in firsts.values() for row in group]
 
-    In a build of several regions (``shared``: the dict each build of one period is given), a
-    district of the campaign's territory takes its rows from one read of the whole territory
-    ranked per district, split by the district each row falls in — the same rows as its own
-    read (a district's issues are those whose region path starts with its own)."""
-    if shared is None or region.parent_id != campaign.region_id:
-        return list(rows_of(predicates.issues_of(campaign, _scope_path(campaign, region)), ()))
-    key = ("districts", campaign.pk)
-    if key not in shared:
-        shared[key] = list(Region.objects.filter(parent_id=campaign.region_id).only("pk", "path"))
+
+def _listed(shared, memo, campaign, region, select, order, limit, columns, per=None):
+    """The rows of a list: ``values(*columns)`` of the first ``limit`` of ``select(issues)`` in
+    ``order`` (within each value of the field ``per`` when given) for ``region``.
+
+    In a build of several regions (``shared``: the dict each build of one period is given),
+    the whole territory is read once, ranked per district, and split by the district each row
+    falls in: a district takes its own part (its issues are those whose region path starts with
+    its own), the territory the first of all parts merged — the same rows as their own reads."""
+    partition = (per,) if per else ()
+    city, district = region.pk == campaign.region_id, region.parent_id == campaign.region_id
+    if shared is None or not (city or district):
+        issues = predicates.issues_of(campaign, _scope_path(campaign, region))
+        return _first(select(issues), order, limit, columns, partition)
     memo = (*memo, campaign.pk)
     if memo not in shared:
-        bucket = region_bucket("region__path", shared[key])
+        districts = shared_districts(campaign, shared)
+        issues = predicates.issues_of(campaign).annotate(_district=region_bucket("region__path", districts))
         split = {}
-        for row in rows_of(predicates.issues_of(campaign).annotate(_district=bucket), (F("_district"),)):
+        for row in _first(select(issues), order, limit, columns, ("_district", *partition)):
             split.setdefault(row.pop("_district"), []).append(row)
         shared[memo] = split
+    if city:
+        return _merged([row for rows in shared[memo].values() for row in rows], order, limit, per)
     return shared[memo].get(region.pk, [])
-
-
-def _columns(rows, *columns, per_district):
-    """``values(*columns)`` of ``rows``, with the district each falls in when they are ranked
-    per district (``per_district``: the partition :func:`_shared_rows` passes, empty or not)."""
-    return rows.values(*columns, *(("_district",) if per_district else ()))
 
 
 def overdue_by_unit(campaign, region, bounds, counts, shared=None):
     """超期未改 by unit: every unit with overdue issues (the count from the figures), and its most
     overdue ones still open when the briefing was built (``BRIEFING_OVERDUE_PER_UNIT``)."""
-    per_unit = _setting("BRIEFING_OVERDUE_PER_UNIT", 3)
-
-    def rows_of(issues, partition):
-        overdue = issues.filter(predicates.issues_overdue_open(bounds.as_of))
-        ranked = _top(overdue, ("rectification_deadline", "pk"), per_unit, (*partition, F("responsible_unit_id")))
-        return _columns(ranked, *ISSUE_COLUMNS, "responsible_unit_id", "rectification_deadline", per_district=partition)
-
+    rows = _listed(
+        shared,
+        ("overdue_by_unit", bounds.as_of),
+        campaign,
+        region,
+        lambda issues: issues.filter(predicates.issues_overdue_open(bounds.as_of)),
+        ("rectification_deadline", "pk"),
+        _setting("BRIEFING_OVERDUE_PER_UNIT", 3),
+        (*ISSUE_COLUMNS, "responsible_unit_id", "rectification_deadline"),
+        per="responsible_unit_id",
+    )
     items = {}
-    for row in _shared_rows(shared, ("overdue_by_unit", bounds.as_of), campaign, region, rows_of):
+    for row in rows:
         days = (bounds.as_of - row["rectification_deadline"]).days
         items.setdefault(row["responsible_unit_id"], []).append(
             _issue_item(row, deadline=_iso(row["rectification_deadline"]), days_overdue=days)
@@ -124,18 +137,17 @@ def overdue_by_unit(campaign, region, bounds, counts, shared=None):
 
 def negative_list_items(campaign, region, bounds, limit, shared=None):
     """负面清单 (立行立改) issues assigned in the period, and older ones still overdue."""
-
-    def rows_of(issues, partition):
-        negative = issues.filter(severity=Severity.NEGATIVE_LIST).filter(
+    rows = _listed(
+        shared,
+        ("negative_list", bounds.start, bounds.end, bounds.as_of, limit),
+        campaign,
+        region,
+        lambda issues: issues.filter(severity=Severity.NEGATIVE_LIST).filter(
             predicates.issues_assigned(bounds) | predicates.issues_overdue_open(bounds.as_of)
-        )
-        first = _top(negative, ("assigned_at", "pk"), limit, partition)
-        return _columns(
-            first, *ISSUE_COLUMNS, "assigned_at", "rectification_deadline", "closed_at", per_district=partition
-        )
-
-    rows = _shared_rows(
-        shared, ("negative_list", bounds.start, bounds.end, bounds.as_of, limit), campaign, region, rows_of
+        ),
+        ("assigned_at", "pk"),
+        limit,
+        (*ISSUE_COLUMNS, "assigned_at", "rectification_deadline", "closed_at"),
     )
     return [
         _issue_item(
@@ -223,22 +235,29 @@ def typical_issues(campaign, region, bounds, limit=None, shared=None):
     and quickest first), each with its before/after photos."""
     limit = limit or _setting("BRIEFING_TYPICAL_COUNT", 3)
     columns = (*ISSUE_COLUMNS, "description", "rectification_deadline", "assigned_at", "closed_at", "measures")
-
-    def worst_of(issues, partition):
-        overdue = issues.filter(predicates.issues_overdue_open(bounds.as_of)).annotate(_sev=SEVERITY_ORDER)
-        return _columns(
-            _top(overdue, ("_sev", "rectification_deadline", "pk"), limit, partition), *columns, per_district=partition
-        )
-
-    def best_of(issues, partition):
-        closed = issues.filter(predicates.issues_closed_on_time(bounds)).annotate(
-            _sev=SEVERITY_ORDER, _took=F("closed_at") - F("assigned_at")
-        )
-        return _columns(_top(closed, ("_sev", "_took", "pk"), limit, partition), *columns, per_district=partition)
-
     memo = ("typical", bounds.start, bounds.end, bounds.as_of, limit)
-    worst = _shared_rows(shared, (*memo, "worst"), campaign, region, worst_of)
-    best = _shared_rows(shared, (*memo, "best"), campaign, region, best_of)
+    worst = _listed(
+        shared,
+        (*memo, "worst"),
+        campaign,
+        region,
+        lambda issues: issues.filter(predicates.issues_overdue_open(bounds.as_of)).annotate(_sev=SEVERITY_ORDER),
+        ("_sev", "rectification_deadline", "pk"),
+        limit,
+        (*columns, "_sev"),
+    )
+    best = _listed(
+        shared,
+        (*memo, "best"),
+        campaign,
+        region,
+        lambda issues: issues.filter(predicates.issues_closed_on_time(bounds)).annotate(
+            _sev=SEVERITY_ORDER, _took=F("closed_at") - F("assigned_at")
+        ),
+        ("_sev", "_took", "pk"),
+        limit,
+        (*columns, "_sev", "_took"),
+    )
     photos = _photos([r["pk"] for r in worst + best])
 
     def item(row, kind):

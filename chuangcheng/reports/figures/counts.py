@@ -4,7 +4,7 @@ Counts are additive (a total is the sum of its parts); rates are recomputed from
 counts, never averaged. A rate whose base is zero is ``None`` (printed "—"), never 0 or 100.
 """
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 
 
 def pct(part, whole):
@@ -38,6 +38,19 @@ class Figures:
     tasks_overdue: int = 0
     tasks_in_progress: int = 0
     tasks_lagging: int = 0
+
+    @classmethod
+    def total(cls, items):
+        """The sum of ``items`` (Figures), column by column at C speed: a figure set sums
+        tens of thousands of cells."""
+        items = list(items)
+        if not items:
+            return cls()
+        total = object.__new__(cls)
+        names = list(items[0].__dict__)
+        columns = zip(*(f.__dict__.values() for f in items), strict=True)
+        total.__dict__ = dict(zip(names, map(sum, columns), strict=True))
+        return total
 
     def __add__(self, other):
         # Field by field, without the dataclass machinery: a figure set adds thousands of cells.
@@ -107,7 +120,7 @@ class Figures:
     )
 
     def as_dict(self):
-        out = asdict(self)
+        out = dict(self.__dict__)  # the fields, all numbers: no deep copy (asdict) needed
         out["close_seconds"] = round(out["close_seconds"], 1)
         out.update({name: getattr(self, name) for name in self.RATES})
         return out

@@ -451,10 +451,10 @@ def _path_bucket(children):
 
 def sum_by(cells, index):
     """``{key[index]: Figures}``: the cells summed by one part of their key."""
-    out = {}
+    groups = {}
     for key, figures in cells.items():
-        out[key[index]] = out.get(key[index], Figures()) + figures
-    return out
+        groups.setdefault(key[index], []).append(figures)
+    return {k: Figures.total(items) for k, items in groups.items()}
 
 
 # --- by 点位 type and indicator (the briefing's breakdowns) ----------------------------------------
@@ -462,21 +462,44 @@ def sum_by(cells, index):
 BREAKDOWN_FLOWS = ("issues_assigned", "issues_closed", "issues_due", "issues_due_closed", "issues_closed_on_time")
 
 
+def shared_districts(campaign, shared):
+    """The districts of the campaign's territory (its region's children), read once per
+    ``shared`` build."""
+    key = ("districts", campaign.pk)
+    if key not in shared:
+        shared[key] = list(Region.objects.filter(parent_id=campaign.region_id).only("pk", "path"))
+    return shared[key]
+
+
+def shared_scope(campaign, scope_path, shared):
+    """``(read once?, the district's pk or None)`` for a scope of a ``shared`` build: the
+    territory and each district of it sum the parts of one read grouped by district; any other
+    scope (or no ``shared``) reads its own."""
+    if shared is None:
+        return False, None
+    if scope_path is None:
+        return True, None
+    district = next((d.pk for d in shared_districts(campaign, shared) if d.path == scope_path), None)
+    return district is not None, district
+
+
 def _kind_flows(campaign, scope_path, b, keys, shared):
     """The period's flows by ``keys``. ``shared``: a dict that one build of several scopes (the
     city and its districts) passes to each — the campaign's territory is read once, grouped by
-    region too, and each scope sums the rows of its regions (the same counts: a scope's issues
-    are those whose region path starts with its own)."""
+    district too, and the territory sums every district's rows, a district takes its own (the
+    same counts: a district's issues are those whose region path starts with its own)."""
     flows = {k: v for k, v in _flow_aggregates(b).items() if k in BREAKDOWN_FLOWS}
-    if shared is None:
+    once, district = shared_scope(campaign, scope_path, shared)
+    if not once:
         return _grouped(predicates.issues_of(campaign, scope_path).filter(flow_touched(b)), keys, flows)
     memo = ("breakdown_flows", campaign.pk, b.start, b.end, b.as_of)
     if memo not in shared:
         issues = predicates.issues_of(campaign).filter(flow_touched(b))
-        shared[memo] = _grouped(issues, (F("region__path"), *keys), flows)
+        bucket = region_bucket("region__path", shared_districts(campaign, shared))
+        shared[memo] = _grouped(issues, (bucket, *keys), flows)
     out = {}
-    for (path, *key), values in shared[memo].items():
-        if scope_path is None or path.startswith(scope_path):
+    for (bucket, *key), values in shared[memo].items():
+        if scope_path is None or bucket == district:
             cell = out.setdefault(tuple(key), dict.fromkeys(values, 0))
             for name, n in values.items():
                 cell[name] += n or 0
@@ -578,7 +601,7 @@ def figure_set(campaign, period_start, period_end, scope=None, *, now=None, shar
         period_end=period_end,
         scope_id=scope.pk if scope is not None else None,
         scoring=scoring,
-        totals=sum(cells.values(), Figures()),
+        totals=Figures.total(cells.values()),
         units=_unit_rows(
             campaign, scope_path, by_unit, scoring, contributions.deduction_items(campaign, period_start, period_end)
         ),
@@ -610,7 +633,7 @@ def total_figures(campaign, period_start, period_end, scope=None, *, now=None, s
         "kept": (Value(campaign.pk, output_field=IntegerField()),),
         "total": (campaign.pk,),
     }
-    return sum(collect(campaign, period_start, period_end, scope_path, keys, now, shared).values(), Figures())
+    return Figures.total(collect(campaign, period_start, period_end, scope_path, keys, now, shared).values())
 
 
 def _scored(row, scoring, extra_deductions=()):
