@@ -62,12 +62,15 @@ def _issue_item(row, **extra):
 
 def _first(issues, order, limit, columns, partition=()):
     """``values(*columns)`` of the first ``limit`` issues in ``order`` (field names, ascending,
-    ``pk`` last) — within each value of ``partition`` (field names) when given, by a window
-    numbering the rows of each."""
+    ``pk`` last) — within each value of ``partition`` (field names) when given: a window
+    numbering the rows of each picks the issues by what it orders and partitions on alone
+    (served from an index where one covers them), then one read by id fetches their columns."""
     if not partition:
         return list(issues.order_by(*order).values(*columns)[:limit])
     ranked = issues.annotate(_n=Window(RowNumber(), partition_by=[F(p) for p in partition], order_by=list(order)))
-    return list(ranked.filter(_n__lte=limit).order_by(*partition, "_n").values(*dict.fromkeys((*columns, *partition))))
+    picked = list(ranked.filter(_n__lte=limit).order_by(*partition, "_n").values("pk", *partition))
+    rows = {row["pk"]: row for row in issues.filter(pk__in=[p["pk"] for p in picked]).order_by().values(*columns)}
+    return [{**rows[p["pk"]], **p} for p in picked]
 
 
 def _merged(rows, order, limit, per=None):
