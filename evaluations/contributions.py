@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from chuangcheng.reports import contributions
+from chuangcheng.reports.templatetags.dashboard_ui import figure
 
 from . import scoring
 from .models import Sweep, SweepResult
@@ -72,7 +73,7 @@ def briefing_section(campaign, region, start, end):
                 "a": city.sites_answered,
                 "s": fmt(city.score),
                 "l": city.lost,
-                "p": fmt(city.pass_rate),
+                "p": fmt(figure(city.pass_rate, "%")),
             }
         )
         prior = {d.key: d for d in before.districts} if before else {}
@@ -87,7 +88,7 @@ def briefing_section(campaign, region, start, end):
                         f"{d.sites_answered}/{d.sites_total}",
                         fmt(d.score),
                         str(d.lost),
-                        fmt(d.pass_rate),
+                        fmt(figure(d.pass_rate, "%")),
                         signed(scoring.change(d.score, prior[d.key].score if d.key in prior else None)),
                     ]
                     for rank, d in scoring.ranked(score.districts)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from chuangcheng.exceptions import ApplicationError
 from chuangcheng.reports.outputs.pdf import pdf_problem, photo_path
+from chuangcheng.reports.templatetags.dashboard_ui import figure
 
 from . import scoring
 from .models import Answer, Result
@@ -142,7 +143,7 @@ def report_docx(round_):
             % {
                 "s": fmt(city.score),
                 "l": city.lost,
-                "p": fmt(city.pass_rate, "%"),
+                "p": fmt(figure(city.pass_rate, "%"), "%"),
                 "c": signed(data["city_change"]),
             }
         )
@@ -163,7 +164,7 @@ def report_docx(round_):
                 f"{d.sites_answered}/{d.sites_total}",
                 fmt(d.score),
                 d.lost,
-                fmt(d.pass_rate, "%"),
+                fmt(figure(d.pass_rate, "%"), "%"),
                 signed(row["change"]),
             ]
             for cell, value in zip(cells, values, strict=True):
@@ -178,7 +179,14 @@ def report_docx(round_):
         for row in data["indicators"]:
             i = row["score"]
             cells = table.add_row().cells
-            values = [f"{i.code} {i.name}", i.full, i.score, i.lost, fmt(i.pass_rate, "%"), signed(row["change"])]
+            values = [
+                f"{i.code} {i.name}",
+                i.full,
+                i.score,
+                i.lost,
+                fmt(figure(i.pass_rate, "%"), "%"),
+                signed(row["change"]),
+            ]
             for cell, value in zip(cells, values, strict=True):
                 cell.text = str(value)
         doc.add_heading(_("四、问题较多的考察内容"), level=1)

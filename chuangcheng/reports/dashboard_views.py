@@ -3,6 +3,7 @@
 :mod:`chuangcheng.reports.dashboard`; charts are drawn by ``static/reports/dashboard.js`` from
 the same data embedded with ``json_script`` (no inline script runs, as the CSP requires)."""
 
+from decimal import Decimal
 from io import BytesIO
 
 from django.contrib.auth.decorators import login_required
@@ -11,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -22,6 +24,7 @@ from chuangcheng.xlsx import append_row
 from inspections.models import IssueState
 
 from . import dashboard
+from .templatetags.dashboard_ui import figure
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -109,14 +112,26 @@ def unit_page(request, pk):
 # --- .xlsx ---------------------------------------------------------------------------------------
 
 
-def _sheet(wb, title, header, rows):
+def _sheet(wb, title, header, rows, *, rates=()):
+    """``rates``: the columns holding :func:`_rate` values, shown with their one decimal (40.0, not 40)."""
     ws = wb.create_sheet(title[:31])
     append_row(ws, header, bold=True)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in rows:
         append_row(ws, list(row))
+        for column in rates:
+            cell = ws.cell(row=ws.max_row, column=column + 1)
+            if isinstance(cell.value, Decimal):
+                cell.number_format = "0.0"
     ws.freeze_panes = "A2"
+
+
+def _rate(value, unit="%"):
+    """A rate as the page shows it, one decimal (a number the reader can still sum and sort);
+    anything else as it is."""
+    shown = figure(value, unit)
+    return Decimal(shown) if unit == "%" and shown is not None else value
 
 
 def overview_workbook(data):
@@ -132,19 +147,31 @@ def overview_workbook(data):
         (_("本周"), day_range(h["period"]["start"], h["period"]["end"])),
         (_("单位排名统计期"), day_range(data["ranking"]["period"]["start"], data["ranking"]["period"]["end"])),
     ]
-    about += [(d["label"], f"{d['formula']}；{d['counts']}；{d['period']}") for d in h["definitions"].values()]
+    sep = pgettext("clause separator", "；")
+    about += [(d["label"], sep.join((d["formula"], d["counts"], d["period"]))) for d in h["definitions"].values()]
     _sheet(wb, _("说明"), [_("项目"), _("内容")], about)
     _sheet(
         wb,
         _("核心指标"),
         [_("指标"), _("本周"), _("上周同期"), _("变化")],
-        [(i["label"], i["value"], i["previous"], i["change"]) for i in h["items"]],
+        [
+            (i["label"], _rate(i["value"], i["unit"]), _rate(i["previous"], i["unit"]), _rate(i["change"], i["unit"]))
+            for i in h["items"]
+        ],
+        rates=(1, 2, 3),
     )
     t = data["trend"]
     _sheet(
         wb,
         _("趋势"),
-        [_("日期"), _("登记"), _("销号"), _("在办（日末）"), _("未销号（日末）"), _("超期未改（日末）")],
+        [
+            _("日期"),
+            pgettext("issues counted", "登记"),
+            _("销号"),
+            _("在办（日末）"),
+            _("未销号（日末）"),
+            _("超期未改（日末）"),
+        ],
         zip(
             map(day, t["days"]),
             t["reported"],
@@ -155,7 +182,16 @@ def overview_workbook(data):
             strict=True,
         ),
     )
-    counts = [_("在办"), _("超期未改"), _("未销号"), _("登记"), _("销号"), _("应销号"), _("按期销号"), _("延期")]
+    counts = [
+        _("在办"),
+        _("超期未改"),
+        _("未销号"),
+        pgettext("issues counted", "登记"),
+        _("销号"),
+        _("应销号"),
+        _("按期销号"),
+        _("延期"),
+    ]
 
     def count_row(r):
         return (
@@ -170,7 +206,8 @@ def overview_workbook(data):
     )
     flags = {"red": _("红旗"), "black": _("黑旗"), "": ""}
     ranking_rows = [
-        (g["label"], r["rank"], r["name"], r["score"], r["on_time_rate"], r["extension_rate"], r["issues_overdue_open"],
+        (g["label"], r["rank"], r["name"], r["score"], _rate(r["on_time_rate"]), _rate(r["extension_rate"]),
+         r["issues_overdue_open"],
          flags[r["flag"]])
         for g in data["ranking"]["ranking"]
         for r in g["rows"]
@@ -185,6 +222,7 @@ def overview_workbook(data):
         _("单位排名"),
         [_("类别"), _("名次"), _("单位"), _("综合得分"), _("按期销号率"), _("延期率"), _("超期未改"), _("红黑旗")],
         ranking_rows,
+        rates=(4, 5),
     )
     _sheet(
         wb,

@@ -7,6 +7,7 @@ words it was built with, so an old briefing explains its own numbers.
 from dataclasses import asdict, dataclass
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from tasks.selectors import LAG_THRESHOLD
 
@@ -35,7 +36,7 @@ def definitions(s):
     by_deadline = _("以整改时限定期")
     tasks_at_end = _("统计期末（统计期未结束时为当前）；是否完成以验收通过时间判断")
     items = [
-        ("issues_reported", _("登记问题"), _("登记时间在统计期内的问题数"),
+        ("issues_reported", pgettext("figure", "登记问题"), _("登记时间在统计期内的问题数"),
          _("含待受理、不予立案等各状态；与问题清单按登记日期筛选的结果一致"), in_period),
         ("issues_assigned", _("新交办问题"), _("交办时间在统计期内的问题数"),
          _("立案交办、改派或反弹改派，均以最近一次交办时间为准"), in_period),

@@ -74,7 +74,18 @@
           // The legend takes a series' colour: orange like the bars; 负面清单 indicators (red bars)
           // get their own legend entry from an empty series of that colour.
           name: el.dataset.label, type: "bar", color: COLORS.orange, stack: "loss",
-          data: rows.map(function (r) { return { value: r.projected_loss, itemStyle: { color: r.negative_list ? COLORS.red : COLORS.orange } }; }),
+          data: rows.map(function (r) {
+            var item = { value: r.projected_loss, itemStyle: { color: r.negative_list ? COLORS.red : COLORS.orange } };
+            if (r.negative_list && !(Number(r.projected_loss) > 0)) {
+              // A 负面清单 indicator has no 分值 to lose (0), so no bar: say why, with its open issues,
+              // instead of an empty row.
+              item.label = {
+                show: true, position: "right", color: COLORS.red,
+                formatter: (el.dataset.labelNegativeZero || "").replace("{n}", r.open_issues),
+              };
+            }
+            return item;
+          }),
         },
         { name: el.dataset.labelNegative, type: "bar", color: COLORS.red, stack: "loss", data: [] },
       ]);

@@ -5,6 +5,8 @@ the report as PDF and Word, 举一反三 from a failed item, the unit answering 
 
 import datetime as dt
 import io
+import re
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.core.cache import cache
@@ -178,3 +180,16 @@ def test_the_office_draws_a_round_on_the_page(client, people, campaign, city, ch
     }
     client.force_login(people.district_supervisor)  # 甲区's supervisor: no 新建 form
     assert 'data-testid="round-new"' not in client.get(reverse("evaluations:rounds")).content.decode()
+
+
+def test_pass_rates_read_with_one_decimal(client, people, world):
+    round_, jia, items = world
+    answers = [{"item": items[1].pk, "result": "fail", "photo": jpeg(7)}]
+    answers += [{"item": i.pk, "result": "pass"} for i in [items[0], *items[2:3]]]
+    services.site_answer(actor=people.supervisor, round_site_id=jia.pk, answers=answers)
+    passed = len(answers) - 1
+    expected = f"{Decimal(100 * passed / len(answers)).quantize(Decimal('0.1'), ROUND_HALF_UP)}%"  # 66.7% / 50.0%
+    client.force_login(people.supervisor)
+    for url in (reverse("evaluations:round", args=[round_.pk]), reverse("evaluations:rounds")):
+        page = client.get(url).content.decode()
+        assert expected in page and not re.search(r"\d\.\d\d%", page), url

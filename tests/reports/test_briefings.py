@@ -46,10 +46,10 @@ def test_weekly_briefing_snapshot(campaign, world):
 
 def test_summary_paragraph(campaign, world):
     briefing, _ = build(campaign, day=world.monday)
-    assert briefing.summary.startswith("本周新交办问题 6 个，销号 4 个，按期销号率 50.00%")
+    assert briefing.summary.startswith("本周新交办问题 6 个，销号 4 个，按期销号率 50.0%")
     assert "超期未改问题 2 个" in briefing.summary
-    assert "返工率 20.00%" in briefing.summary  # 1 rejection in 5 verifications
-    assert "延期率 0.00%" in briefing.summary
+    assert "返工率 20.0%" in briefing.summary  # 1 rejection in 5 verifications
+    assert "延期率 0.0%" in briefing.summary
     assert "红旗单位：乙一街道办事处。" in briefing.summary
     assert "黑旗单位：甲一街道办事处。" in briefing.summary
 
@@ -65,7 +65,7 @@ def test_summary_compares_with_the_previous_week(campaign, world, make_issue, un
         units.street_a1, city.a1v, state="closed", assigned=at(before), deadline=at(before, 18), closed=at(before, 20)
     )
     briefing, _ = build(campaign, day=world.monday)
-    assert "按期销号率 50.00%，与上周持平" in briefing.summary
+    assert "按期销号率 50.0%，与上周持平" in briefing.summary
 
 
 def test_building_the_same_period_twice_yields_the_same_briefing(campaign, world):
@@ -380,3 +380,13 @@ def test_summary_shortens_long_flag_lists():
     text = summary_text("weekly", Figures(), Figures(), names, ["黑一"])
     assert "红旗单位：单位0、单位1、单位2、单位3、单位4、单位5等 9 个单位。" in text
     assert "黑旗单位：黑一。" in text
+
+
+def test_the_summary_prints_rates_and_their_change_with_one_decimal():
+    from chuangcheng.reports.briefings.words import _change_words, pct_text
+
+    assert [pct_text(v) for v in (87.5, 87.54, 40, None)] == ["87.5%", "87.5%", "40.0%", "—"]
+    # the change is the difference of the printed rates: 23.0 − 20.3, not 23.03 − 20.25 = 2.78
+    assert _change_words(23.03, 20.25, "上周") == "，较上周上升 2.7 个百分点"
+    assert _change_words(20.25, 23.03, "上周") == "，较上周下降 2.7 个百分点"
+    assert _change_words(50.04, 49.96, "上周") == "，与上周持平"

@@ -10,6 +10,7 @@ from unittest import mock
 
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 from openpyxl import load_workbook
 from redis.exceptions import ConnectionError as RedisConnectionError
 from rest_framework.test import APIClient
@@ -413,3 +414,27 @@ def test_the_negative_list_box_links_to_all_of_them_when_it_shows_a_few(
     assert link, "a link to the whole list"
     listed = client.get(html.unescape(link.group(1))).content.decode()
     assert listed.count('data-testid="issue-row"') == 3
+
+
+def test_the_workbook_rates_have_one_decimal_and_its_notes_read_in_english(world, client, people, city):
+    client.force_login(people.supervisor)
+    wb = load_workbook(BytesIO(client.get("/dashboard/export.xlsx", {"region": city.a.pk}).content))
+    rates = [
+        c
+        for row in wb["核心指标"].iter_rows(min_row=2, min_col=2)
+        for c in row
+        if isinstance(c.value, int | float) and c.number_format == "0.0"
+    ]
+    assert rates and all(round(c.value, 1) == c.value for c in rates)
+    ranked = [row[4] for row in wb["单位排名"].iter_rows(min_row=2) if isinstance(row[4].value, int | float)]
+    assert ranked and all(c.number_format == "0.0" and round(c.value, 1) == c.value for c in ranked)
+    with translation.override("en"):
+        client.cookies["django_language"] = "en"
+        english = load_workbook(BytesIO(client.get("/dashboard/export.xlsx", {"region": city.a.pk}).content))
+        page = client.get("/dashboard/", {"region": city.a.pk}).content.decode()
+    notes = [row[1] for row in english.worksheets[0].iter_rows(values_only=True)][6:]
+    assert notes and all("；" not in n and "; " in n for n in notes), notes
+    assert english["Trend"]["B1"].value == "Reported"
+    assert 'data-label-reported="Reported"' in page and ">Record<" not in page
+    if 'data-chart="weak"' in page:  # the 短板 chart's label for a 负面清单 indicator with 分值 0
+        assert 'data-label-negative-zero="Negative list: weight 0, open issues: {n}"' in page

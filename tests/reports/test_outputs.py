@@ -160,7 +160,7 @@ def test_xlsx_has_the_tables(briefing):
     unranked = [row for row in ranking[1:] if row[2] == "示范市城管局"]
     assert unranked and unranked[0][3] == "不参与排名（样本不足）"
     summary = [row for row in workbook["概况"].iter_rows(values_only=True) if row and row[0] == "按期销号率"]
-    assert summary[0][1] == "50.00%（3/6）"
+    assert summary[0][1] == "50.0%（3/6）"
     assert "不晚于整改时限" in summary[0][4]
 
 

@@ -59,7 +59,7 @@ def test_detail_shows_figures_with_definitions(client, people, briefings, django
     assert "示范市创建国家卫生城市工作指挥部办公室" in page
     assert "按期销号率" in page and "按期销号数 ÷ 应销号问题数 × 100%" in page
     assert "延期率" in page and "同意延期次数 ÷ 新交办问题数 × 100%" in page
-    assert "50.00%（3/6）" in page
+    assert "50.0%（3/6）" in page
     assert "乙一街道办事处" in page and "红旗" in page
     assert "不参与排名（样本不足）" in page  # the 城管局, one issue due
     assert 'data-testid="draft-form"' not in page
@@ -179,3 +179,17 @@ def test_review_and_publish_on_the_page(client, people, draft):
     assert "不能再修改" in again.content.decode()
     draft.refresh_from_db()
     assert draft.requirements == "限期整改。"
+
+
+def test_the_detail_page_reads_in_english(client, people, briefings):
+    """The body is frozen in Chinese when built; read in English, its summary is worded again from
+    its figures, its labels and definitions come from the catalogue, and nothing joins with ；."""
+    client.force_login(people.staff)
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("reports:detail", args=[briefings[0].pk])).content.decode()
+    summary = page.split('data-testid="summary">', 1)[1].split("</p>", 1)[0]
+    assert summary.startswith("This week: 6 new issues assigned") and "50.0%" in summary, summary
+    assert "按期销号率" not in page and "On-time closure rate" in page
+    assert "Issues reported" in page and "Record an issue" not in page
+    definitions = page.split('data-testid="figures"', 1)[1].split("</table>", 1)[0]
+    assert "；" not in definitions and "50.0%（3/6）" in definitions

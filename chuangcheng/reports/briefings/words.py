@@ -1,10 +1,13 @@
 """How a briefing words things: its period, 文号, issuer (红头), title and summary paragraph."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext, pgettext_lazy
 
 from ..models import BriefingKind
+from ..templatetags.dashboard_ui import figure
 
 KIND_WORDS = {  # (this period, the previous one) as the summary says them
     BriefingKind.DAILY: (pgettext_lazy("briefing period", "当日"), pgettext_lazy("briefing period", "前一日")),
@@ -58,7 +61,8 @@ def _change_words(now, before, word):
     """ "较上周上升 2.3 个百分点" / "与上周持平" / "" when either rate is missing."""
     if now is None or before is None:
         return ""
-    delta = round(now - before, 2)  # the printed rates have two decimals: the change is their difference
+    # the printed rates have one decimal: the change is the difference of what is printed
+    delta = Decimal(figure(now, "%")) - Decimal(figure(before, "%"))
     if delta > 0:
         return _("，较%(p)s上升 %(d)s 个百分点") % {"p": word, "d": delta}
     if delta < 0:
@@ -67,8 +71,8 @@ def _change_words(now, before, word):
 
 
 def pct_text(value):
-    # Two decimals, as the dashboard and the API show the same rate (one number for one thing).
-    return "—" if value is None else f"{value:.2f}%"
+    # One decimal, as the dashboard shows the same rate (one number for one thing).
+    return "—" if value is None else f"{figure(value, '%')}%"
 
 
 def summary_text(kind, totals, previous, red, black):

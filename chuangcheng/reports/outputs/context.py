@@ -4,18 +4,21 @@ Nothing here computes a figure."""
 
 import datetime as dt
 import re
+from types import SimpleNamespace
 
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from chuangcheng.humantime import day, day_range, when, when_short
 from inspections.models import IssueState, Severity
 from tasks.models import TaskState
 
+from ..briefings.words import summary_text
 from ..definitions import deduction_text, rank_rule, sample_rule, score_formula
 from ..figures import COMPONENTS, DEDUCTIONS
 from ..figures.scoring import Scoring
+from ..templatetags.dashboard_ui import figure
 
 # The body's sections, in order: the PDF and the Word file print exactly these headings.
 SECTIONS = (
@@ -87,8 +90,8 @@ COLUMN_LABELS = {
 
 
 def fmt_rate(value):
-    # Two decimals, as stored and as the dashboard and the API show it.
-    return "—" if value is None else f"{value:.2f}%"
+    # One decimal, as the dashboard shows it (the stored figure keeps two).
+    return "—" if value is None else f"{figure(value, '%')}%"
 
 
 def fmt_two(value):
@@ -105,16 +108,57 @@ def _value(figures, key, how):
     return f"{fmt_rate(value)}（{figures.get(part, 0)}/{figures.get(whole, 0)}）"
 
 
+def _chinese():
+    return (translation.get_language() or "zh-hans").startswith("zh")
+
+
+def shown(text):
+    """A word frozen in a briefing's content — written in Chinese when it was built — in the
+    reader's language when the catalogue has it (a label, a definition, a group's name); text
+    built with numbers or names in it stays as it was written."""
+    if not text or _chinese():
+        return text
+    return " · ".join(_shown_part(part) for part in str(text).split(" · "))
+
+
+def _shown_part(part):
+    word = pgettext("figure", part)  # a figure's name where the plain word means something else
+    return word if word != part else _(part)
+
+
+def shown_definition(definition):
+    return {k: shown(v) if k in ("label", "formula", "counts", "period") else v for k, v in definition.items()}
+
+
+def shown_summary(briefing, content):
+    """The summary paragraph in the reader's language: rebuilt from the frozen figures when the
+    page is read in another language than the one it was written in (the files keep the text)."""
+    totals, previous = content.get("totals"), content.get("previous")
+    if _chinese() or not totals or previous is None or not content.get("has_content", True):
+        return content["summary"]
+    try:
+        flags = content.get("flags", {})
+        return summary_text(
+            content["kind"],
+            SimpleNamespace(**totals),
+            SimpleNamespace(**previous),
+            flags.get("red", []),
+            flags.get("black", []),
+        )
+    except (AttributeError, KeyError, TypeError, ValueError):  # an old briefing without a figure the text names
+        return content["summary"]
+
+
 def figure_lines(content):
     """The 主要指标 table: each figure this period and last, with its definition."""
     definitions = content["definitions"]
     return [
         {
             "key": key,
-            "label": definitions[key]["label"],
+            "label": shown(definitions[key]["label"]),
             "value": _value(content["totals"], key, how),
             "previous": _value(content["previous"], key, how),
-            "definition": definitions[key],
+            "definition": shown_definition(definitions[key]),
         }
         for key, how in FIGURE_LINES
         if key in definitions and key in content["totals"]  # a briefing shows the figures it was built with
@@ -130,7 +174,7 @@ def rank_columns(scoring):
     """``[(key, label, how)]`` of the ranking tables: every part of the score that has a weight
     (rates, the base, the counted deductions and their total) and the score."""
     columns = [("rank", _("名次"), "rank"), ("name", _("单位"), "text")]
-    columns += [(rate, str(COLUMN_LABELS[rate]), "two") for rate, w in COMPONENTS if getattr(scoring, w)]
+    columns += [(rate, str(COLUMN_LABELS[rate]), "rate") for rate, w in COMPONENTS if getattr(scoring, w)]
     columns.append(("base", _("基础分"), "two"))
     for key, setting in DEDUCTIONS:
         if getattr(scoring, setting):
@@ -148,6 +192,8 @@ def row_cells(row, columns):
         value = row.get(key)
         if how == "two":
             out.append(fmt_two(value))
+        elif how == "rate":
+            out.append(fmt_rate(value))
         elif how == "flag":
             out.append(flags[value or ""])
         elif how == "rank":
@@ -175,7 +221,7 @@ def other_deduction_lines(content):
         for row in group["rows"]:
             items = row.get("other_deductions") or []
             if items:
-                parts = "；".join(
+                parts = pgettext("clause separator", "；").join(
                     _("%(label)s（%(date)s）扣 %(p)s 分")
                     % {"label": i["label"], "date": day(i["date"]), "p": i["points"]}
                     for i in items
@@ -223,6 +269,7 @@ def briefing_context(briefing):
     ranking = [
         {
             **g,
+            "label": shown(g["label"]),
             "lines": [{"row": r, "cells": row_cells(r, columns)} for r in g["rows"]],
             "cells": [row_cells(r, columns) for r in g["rows"]],
             "unranked_lines": [
@@ -242,6 +289,9 @@ def briefing_context(briefing):
         "content": content,
         "sections": headings,
         "figure_lines": figure_lines(content),
+        "summary": shown_summary(briefing, content),
+        "definition_separator": pgettext("clause separator", "；"),
+        "list_separator": pgettext("list separator", "、"),
         "rank_headers": [label for _k, label, _h in columns],
         "ranking": ranking,
         "region_headers": [label for _k, label, _h in region_columns],
@@ -250,7 +300,17 @@ def briefing_context(briefing):
         ],
         "regions_unranked": [r["name"] for r in content["regions"] if not r.get("ranked")],
         "scoring_note": scoring_note(scoring) + other_deduction_lines(content),
-        "contributed": [{**c, "heading": headings[f"contributed:{c['key']}"]} for c in contributed],
+        "contributed": [
+            {
+                **c,
+                "heading": headings[f"contributed:{c['key']}"],
+                "tables": [
+                    {**t, "caption": shown(t.get("caption")), "headers": [shown(h) for h in t.get("headers", [])]}
+                    for t in c.get("tables", [])
+                ],
+            }
+            for c in contributed
+        ],
         "period_text": day_range(period["start"], period["end"]),
         "as_of_text": when(content.get("as_of")),
         "built_text": when(content.get("built_at") or briefing.built_at),
@@ -302,7 +362,7 @@ def attachment_tables(ctx):
         [
             u["unit"],
             u["count"],
-            "；".join(
+            pgettext("clause separator", "；").join(
                 _("#%(id)s %(c)s %(a)s（超期 %(d)s 天）")
                 % {"id": i["id"], "c": i["category"], "a": i["address"], "d": i["days_overdue"]}
                 for i in u["issues"]
@@ -355,8 +415,8 @@ def distribution_tables(content):
             r["issues_overdue_open"],
         ]
 
-    sites = [[r["name"], *cells(r)] for r in content.get("by_site_type", [])]
-    indicators = [[r["name"], *cells(r), r.get("tasks_overdue", 0)] for r in content.get("by_indicator", [])]
+    sites = [[shown(r["name"]), *cells(r)] for r in content.get("by_site_type", [])]
+    indicators = [[shown(r["name"]), *cells(r), r.get("tasks_overdue", 0)] for r in content.get("by_indicator", [])]
     return [
         (_("（一）按点位类型"), [_("点位类型"), *head], sites),
         (_("（二）按测评指标"), [_("测评指标"), *head, _("超期任务")], indicators),
