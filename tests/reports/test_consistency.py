@@ -23,6 +23,7 @@ from chuangcheng.reports import figures, periods, stats
 from chuangcheng.reports.briefings import briefing_build
 from chuangcheng.reports.figures import predicates
 from chuangcheng.reports.models import CampaignScoring, DailyStat, StatDimension
+from chuangcheng.reports.templatetags.dashboard_ui import figure as shown
 from inspections.models import Issue, IssueEvent
 from tests.reports import randomworld
 
@@ -198,7 +199,7 @@ def test_every_figure_agrees_everywhere(data, campaign, city, units, people, cli
         xlsx = client.get(reverse("dashboard:xlsx"), {"region": region.pk})
         sheet = {r[0]: r for r in load_workbook(BytesIO(xlsx.content))["核心指标"].iter_rows(values_only=True)}
         assert sheet["超期未改"][1] == now_figures.issues_overdue_open
-        assert sheet["延期率"][1] == now_figures.extension_rate
+        assert sheet["延期率"][1] == float(shown(now_figures.extension_rate, "%"))  # one decimal, as shown
     if region is None or region.level != "village":
         params = {"responsible_unit": unit.pk} if unit else ({} if region == city.city else {"region": region.pk})
         chips, overdue = issue_list_counts(client, params)

@@ -336,7 +336,7 @@ TASK_PATH = Coalesce("region__path", "owner_unit__region__path")  # a task's reg
 def _task_parts(campaign, scope_path, keys, b, period_start, period_end, shared):
     """The task figures (:func:`_task_aggregates` and 滞后) of the scope grouped by ``keys``
     ("task": expressions over a task — annotated with its region's path, ``_task_path``, when
-    "task_by_path" is set; "task_fact": the same key from its owner unit's id and region path).
+    "task_by_path" is set; "path_fact": the same key from its owner unit's id and region path).
     ``shared``: the dict one build of several scopes passes to each — the campaign's tasks are
     then read once, grouped by (owner unit, region path), and each scope sums the groups whose
     path starts with its own (the same tasks as :func:`predicates.task_region_q`)."""
@@ -359,16 +359,39 @@ def _task_parts(campaign, scope_path, keys, b, period_start, period_end, shared)
             _grouped(tasks, by, aggregates),
             {k: {"tasks_lagging": v["n"]} for k, v in _grouped(lag, by, {"n": Count("id")}).items()},
         )
-    parts = []
-    for rows in shared[memo]:
-        part = {}
-        for (unit_id, path), values in rows.items():
-            if scope_path is None or (path or "").startswith(scope_path):
-                cell = part.setdefault(keys["task_fact"](unit_id, path), dict.fromkeys(values, 0))
-                for name, n in values.items():
-                    cell[name] += n or 0
-        parts.append(part)
-    return parts
+    return [_in_scope_by_path(rows, scope_path, keys["path_fact"]) for rows in shared[memo]]
+
+
+def _in_scope_by_path(rows, scope_path, key_of):
+    """``rows`` (``{(unit id, region path): {figure: n}}``, a territory's read) of the scope —
+    those whose path starts with its own — summed by ``key_of(unit id, region path)``."""
+    out = {}
+    for (unit_id, path), values in rows.items():
+        if scope_path is None or (path or "").startswith(scope_path):
+            cell = out.setdefault(key_of(unit_id, path), dict.fromkeys(values, 0))
+            for name, n in values.items():
+                cell[name] += n or 0
+    return out
+
+
+def _integrity_flags(campaign, scope_path, keys, b, shared):
+    """弄虚作假 (核查确认) by ``keys["event"]``: it depends on the photos an issue had when it was
+    returned, so it is read from the returns of the period (few; one index range on action and
+    time) — for the whole territory once in a ``shared`` build, by (unit, region path)."""
+
+    def returns(scope_path):
+        events = predicates.events_of(campaign, scope_path).filter(
+            action=IssueAction.REJECT, created_at__gte=b.start, created_at__lt=b.end
+        )
+        return events.filter(predicates.integrity_confirmed())
+
+    flags = {"integrity_flags": Count("id")}
+    if shared is None:
+        return _grouped(returns(scope_path), keys["event"], flags)
+    memo = ("integrity_flags", campaign.pk, b.start, b.end)
+    if memo not in shared:
+        shared[memo] = _grouped(returns(None), (F("issue__responsible_unit_id"), F("issue__region__path")), flags)
+    return _in_scope_by_path(shared[memo], scope_path, keys["path_fact"])
 
 
 def collect(campaign, period_start, period_end, scope_path, keys, now=None, shared=None):
@@ -391,13 +414,7 @@ def collect(campaign, period_start, period_end, scope_path, keys, now=None, shar
     if kept is not None:
         flow_parts = [
             kept_flows(campaign, period_start, period_end, scope_path, kept, keys.get("kept_regions")),
-            # 弄虚作假 (核查确认) depends on the photos an issue had when it was returned: read
-            # from the returns of the period (few; one index range on action and time).
-            _grouped(
-                period_events.filter(action=IssueAction.REJECT).filter(predicates.integrity_confirmed()),
-                keys["event"],
-                {"integrity_flags": Count("id")},
-            ),
+            _integrity_flags(campaign, scope_path, keys, b, shared),
         ]
     else:
         flow_parts = [
@@ -586,7 +603,7 @@ def figure_set(campaign, period_start, period_end, scope=None, *, now=None, shar
         "fact": lambda fact: (fact.unit_id, bucket(fact.region_path)),
         "event": (F("issue__responsible_unit_id"), region_bucket("issue__region__path", children)),
         "task": (F("owner_unit_id"), region_bucket("_task_path", children)),
-        "task_fact": lambda unit_id, path: (unit_id, bucket(path or "")),
+        "path_fact": lambda unit_id, path: (unit_id, bucket(path or "")),
         "task_by_path": True,
     }
     if kept_children(scope):
@@ -629,7 +646,7 @@ def total_figures(campaign, period_start, period_end, scope=None, *, now=None, s
         "fact": lambda fact: (campaign.pk,),
         "event": (F("issue__campaign_id"),),
         "task": (F("campaign_id"),),
-        "task_fact": lambda unit_id, path: (campaign.pk,),
+        "path_fact": lambda unit_id, path: (campaign.pk,),
         "kept": (Value(campaign.pk, output_field=IntegerField()),),
         "total": (campaign.pk,),
     }
