@@ -316,12 +316,14 @@ def kept_backlog(campaign, scope_path, moment):
         for name, (states, late, _key) in predicates.BACKLOG.items()
     }
     counted_by_tally["issues_overdue_key"] &= predicates.issue_key_source()
-    open_issues = predicates.issues_of(campaign, scope_path).filter(state__in=predicates.UNCLOSED_STATES)
+    issues = predicates.issues_of(campaign, scope_path)
     for unsent, overdue_judged in (
         # Never sent (the partial index insp_issue_open_unsent): no deadline day in the tallies.
-        (open_issues.filter(assigned_at__isnull=True), False),
-        # Sent after the moment (one range of insp_issue_assigned_at).
-        (open_issues.filter(assigned_at__gte=moment), True),
+        (issues.filter(state__in=predicates.UNCLOSED_STATES, assigned_at__isnull=True), False),
+        # Sent after the moment: one range of insp_issue_assigned_at, the states judged by each
+        # count's own filter (a state condition here makes the planner AND in a bitmap of every
+        # open issue).
+        (issues.filter(assigned_at__gte=moment), True),
     ):
         extra = unsent.aggregate(**{name: Count("id", filter=q) for name, q in counted_by_tally.items()})
         for name, n in extra.items():
