@@ -14,12 +14,19 @@ class Command(BaseCommand):
         parser.add_argument("--issues", type=int, default=0, help="问题数（含事件、照片记录）")
         parser.add_argument("--tasks", type=int, default=0, help="任务数")
         parser.add_argument("--seed", type=int, default=2026)
-        parser.add_argument("--anchor", help="以哪一天为“今天”（YYYY-MM-DD，默认今天），同一种子与日期生成相同数据")
+        parser.add_argument(
+            "--anchor",
+            help="以哪一天为数据的最后一天（YYYY-MM-DD），同一种子与日期生成相同数据。默认为 25 小时前的那一天："
+            "该日的问题登记到 18 时、签收可晚至次日 1 时，生成的时间便都早于现在（不会有“将来”才交办的问题）",
+        )
 
     def handle(self, *args, issues, tasks, seed, anchor, **options):
         if connection.vendor != "postgresql":
             raise CommandError("seed_scale 需要 PostgreSQL：请设置 DATABASE_URL=postgres://…")
-        anchor_day = timezone.datetime.fromisoformat(anchor).date() if anchor else timezone.localdate()
+        if anchor:
+            anchor_day = timezone.datetime.fromisoformat(anchor).date()
+        else:  # the last day whose generated times (to 01:00 the day after) are all past
+            anchor_day = (timezone.localtime() - timezone.timedelta(hours=25)).date()
         rng = scale.make_rng(seed)
         started = time.monotonic()
 
