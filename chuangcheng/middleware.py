@@ -2,6 +2,8 @@
 
 Browsers on office PCs often send ``Accept-Language: en-US``; the product's language should
 not depend on how a PC was installed. The switch sets the language cookie, which still wins.
+A program calling the API with a token (an ``Authorization`` header) says what it reads on
+purpose: its ``Accept-Language`` is kept (the pages' own calls carry the session, not a token).
 """
 
 
@@ -10,7 +12,8 @@ class ChineseFirstMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        if not (request.path.startswith("/api/") and request.META.get("HTTP_AUTHORIZATION")):
+            request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
         return self.get_response(request)
 
 

@@ -196,7 +196,9 @@ class StandardPagination(PageNumberPagination):
         return self.capped_page_message % {"n": f"{paginator.cap:,}"} if past_the_cap else self.missing_page_message
 
     invalid_cursor_message = _("翻页位置（cursor）无效或与排序不符：请从第一页重新开始。")
-    invalid_page_size_message = _("每页条数（page_size）应为 1 到 %(max)s 之间的整数，收到：%(value)s。")
+    invalid_page_size_message = _(
+        "每页条数（page_size）应为正整数（最多 %(max)s 条，更大的按 %(max)s 条），收到：%(value)s。"
+    )
 
     def get_page_size(self, request):
         """``?page_size=`` must be a whole number from 1 (more than the maximum is cut to it); a

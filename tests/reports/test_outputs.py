@@ -174,3 +174,24 @@ def test_missing_pdf_engine_is_said_plainly(client, people, briefing, monkeypatc
     response = client.get(f"/briefings/{briefing.pk}/download.pdf")
     assert response.status_code == 503
     assert "本服务器缺少中文字体" in response.content.decode()
+
+
+def test_a_unit_overdue_at_the_periods_end_whose_issues_were_fixed_since_says_so():
+    """The count is the figure at the period's end; the list is what is still open when the
+    briefing is built — an empty list is explained, not a blank cell (QA)."""
+    from django.template.loader import render_to_string
+
+    from chuangcheng.reports.outputs.context import attachment_tables
+
+    content = {
+        "overdue_by_unit": [{"unit_id": 1, "unit": "建设路街道办事处", "count": 1, "issues": []}],
+        "negative_list": [],
+        "recurrences": [],
+        "tasks_due_next": {"period_start": "2026-11-30", "period_end": "2026-12-06", "items": []},
+    }
+    html = render_to_string(
+        "reports/partials/_lists.html", {"content": content, "attachments": ["一", "二", "三", "四"]}
+    )
+    assert "期末超期的问题在通报生成前已整改或提交核查" in html
+    overdue = attachment_tables({"content": content, "attachments": ["一", "二", "三", "四"]})[0]
+    assert overdue[2][0][2] == "期末超期的问题在通报生成前已整改或提交核查"

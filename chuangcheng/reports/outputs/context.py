@@ -366,7 +366,8 @@ def attachment_tables(ctx):
                 _("#%(id)s %(c)s %(a)s（超期 %(d)s 天）")
                 % {"id": i["id"], "c": i["category"], "a": i["address"], "d": i["days_overdue"]}
                 for i in u["issues"]
-            ),
+            )
+            or _("期末超期的问题在通报生成前已整改或提交核查"),
         ]
         for u in content["overdue_by_unit"]
     ]
