@@ -1,8 +1,6 @@
 """The 生成通报 form: it collects input; :func:`~chuangcheng.reports.briefings.briefing_build`
 decides (period ended, within the campaign, who may)."""
 
-import datetime as dt
-
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
@@ -11,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from chuangcheng.campaigns.models import Campaign
 from chuangcheng.org.models import Region, RegionLevel
 
+from . import periods
 from .models import BriefingKind
 
 
@@ -26,7 +25,9 @@ class BriefingBuildForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["date"].initial = timezone.localdate() - dt.timedelta(days=1)
+        # The last day of the last finished week: the default 周通报 of that day can be built
+        # (yesterday is in the running week six days out of seven, and refused).
+        self.fields["date"].initial = periods.last_finished_period(BriefingKind.WEEKLY, timezone.localdate())[1]
         self.fields["campaign"].queryset = Campaign.objects.visible_to(user).select_related("region")
         scope = user.scope
         regions = Region.objects.filter(level__in=[RegionLevel.CITY, RegionLevel.COUNTY])
