@@ -195,3 +195,35 @@ def test_a_unit_overdue_at_the_periods_end_whose_issues_were_fixed_since_says_so
     assert "期末超期的问题在通报生成前已整改或提交核查" in html
     overdue = attachment_tables({"content": content, "attachments": ["一", "二", "三", "四"]})[0]
     assert overdue[2][0][2] == "期末超期的问题在通报生成前已整改或提交核查"
+
+
+def test_the_negative_list_shows_when_each_was_sent_and_counts_the_older_overdue_ones():
+    """The figure 负面清单问题 counts those sent in the period; the list goes on with older ones
+    still overdue — each row shows when it was sent, and the older ones are counted (QA: 11
+    against 15 rows read as a wrong figure)."""
+    from django.template.loader import render_to_string
+
+    from chuangcheng.reports.outputs.context import _label_items, attachment_tables
+
+    def item(pk, assigned):
+        return {
+            "id": pk, "category": "占道经营", "address": "花园路", "region": "", "unit": "某街道",
+            "severity": "negative_list", "state": "assigned", "assigned_at": assigned,
+            "deadline": assigned, "closed_at": None, "overdue": True,
+        }  # fmt: skip
+
+    content = {
+        "period": {"start": "2026-11-23", "end": "2026-11-29"},
+        "overdue_by_unit": [],
+        "negative_list": [item(1, "2026-11-24T09:30+08:00"), item(2, "2026-11-10T10:00+08:00")],
+        "recurrences": [],
+        "tasks_due_next": {"period_start": "2026-11-30", "period_end": "2026-12-06", "items": []},
+    }
+    _label_items(content)
+    assert content["negative_earlier"] == 1
+    html = render_to_string(
+        "reports/partials/_lists.html", {"content": content, "attachments": ["一", "二", "三", "四"]}
+    )
+    assert "交办时间" in html and "其中 1 个为此前交办" in html
+    title, headers, rows = attachment_tables({"content": content, "attachments": ["一", "二", "三", "四"]})[1]
+    assert headers[4] == "交办时间" and rows[1][4]

@@ -247,6 +247,13 @@ def _label_items(content):
         item["state_label"] = str(labels["issue_state"].get(item["state"], item["state"]))
         item["deadline_text"] = when_short(item.get("deadline"))
         item["reopened_text"] = when_short(item.get("reopened_at"))
+    # 负面清单: those sent in the period (the figure 负面清单问题) and, after them, older ones
+    # still overdue — told apart, so the list's length does not read as a wrong figure.
+    start = content["period"]["start"]
+    for item in content["negative_list"]:
+        item["assigned_text"] = when_short(item.get("assigned_at"))
+        item["earlier"] = bool(item.get("assigned_at")) and item["assigned_at"][:10] < start
+    content["negative_earlier"] = sum(1 for item in content["negative_list"] if item["earlier"])
     for unit in content["overdue_by_unit"]:
         for item in unit["issues"]:
             item["deadline_text"] = when_short(item["deadline"])
@@ -372,7 +379,15 @@ def attachment_tables(ctx):
         for u in content["overdue_by_unit"]
     ]
     negative = [
-        [f"#{i['id']}", i["category"], i["address"], i["unit"] or "", i["state_label"], i["deadline_text"]]
+        [
+            f"#{i['id']}",
+            i["category"],
+            i["address"],
+            i["unit"] or "",
+            i["assigned_text"],
+            i["state_label"],
+            i["deadline_text"],
+        ]
         for i in content["negative_list"]
     ]
     recurrences = [
@@ -393,7 +408,11 @@ def attachment_tables(ctx):
     ]
     return [
         (titles[0], [_("责任单位"), _("超期未改"), _("超期最久的问题")], overdue),
-        (titles[1], [_("编号"), _("类别"), _("地址"), _("责任单位"), _("状态"), _("整改时限")], negative),
+        (
+            titles[1],
+            [_("编号"), _("类别"), _("地址"), _("责任单位"), _("交办时间"), _("状态"), _("整改时限")],
+            negative,
+        ),
         (titles[2], [_("编号"), _("类别"), _("地址"), _("责任单位"), _("反弹时间")], recurrences),
         (titles[3], [_("序号"), _("任务编号"), _("任务"), _("责任单位"), _("完成时限"), _("进度"), _("状态")], tasks),
     ]
