@@ -198,4 +198,4 @@ def test_the_detail_page_reads_in_english(client, people, briefings):
     assert "按期销号率" not in page and "On-time closure rate" in page
     assert "Issues reported" in page and "Record an issue" not in page
     definitions = page.split('data-testid="figures"', 1)[1].split("</table>", 1)[0]
-    assert "；" not in definitions and "50.0%（3/6）" in definitions
+    assert "；" not in definitions and "50.0% (3/6)" in definitions

@@ -105,7 +105,12 @@ def _value(figures, key, how):
     if how == "hours":
         return "—" if value is None else _("%(h)s 小时") % {"h": value}
     part, whole = how.split(":", 1)[1].split("/")
-    return f"{fmt_rate(value)}（{figures.get(part, 0)}/{figures.get(whole, 0)}）"
+    # Full-width brackets in Chinese text, ASCII ones (after a space) in English.
+    return _("%(rate)s（%(part)s/%(whole)s）") % {
+        "rate": fmt_rate(value),
+        "part": figures.get(part, 0),
+        "whole": figures.get(whole, 0),
+    }
 
 
 def _chinese():
