@@ -496,17 +496,22 @@ def test_inspection_list_counts_and_detail_lists_its_issues(client, people, issu
 # --- 我的待办: the unit's issues ---------------------------------------------------------------------------
 
 
+def _long_term(issue, people, *, days):
+    """Move ``issue`` to 长期整改 with a target ``days`` from today (as a supervisor does)."""
+    services.issue_move_long_term(
+        actor=people.supervisor,
+        issue_id=issue.pk,
+        plan="改造",
+        target_date=timezone.localdate() + dt.timedelta(days=days),
+    )
+    return issue
+
+
 def test_my_queue_lists_sign_rectify_rework_and_long_term_by_deadline(client, people, make_issue, issue):
     rectifying = make_issue("rectifying")
     rework = make_issue("submitted")
     services.issue_reject(actor=people.supervisor, issue_id=rework.pk, reason="没扫干净")
-    long_term = make_issue("rectifying")
-    services.issue_move_long_term(
-        actor=people.supervisor,
-        issue_id=long_term.pk,
-        plan="改造",
-        target_date=timezone.localdate() + dt.timedelta(days=60),
-    )
+    long_term = _long_term(make_issue("rectifying"), people, days=60)
     make_issue("closed")
     Issue.objects.filter(pk=rework.pk).update(rectification_deadline=timezone.now() - dt.timedelta(days=2))
     client.force_login(people.staff)
@@ -624,13 +629,7 @@ def test_my_queue_puts_the_negative_list_and_the_sign_by_time_before_far_deadlin
     to_sign = make_issue("assigned")
     Issue.objects.filter(pk=to_sign.pk).update(sign_deadline=timezone.now() + dt.timedelta(hours=2))
     negative = make_issue("assigned", severity="negative_list")
-    long_term = make_issue("rectifying")
-    services.issue_move_long_term(
-        actor=people.supervisor,
-        issue_id=long_term.pk,
-        plan="改造",
-        target_date=timezone.localdate() + dt.timedelta(days=90),
-    )
+    long_term = _long_term(make_issue("rectifying"), people, days=90)
     Issue.objects.filter(pk=long_term.pk).update(rectification_deadline=timezone.now() - dt.timedelta(days=30))
     client.force_login(people.staff)
     response = client.get(reverse("inspections:my_queue"), **HTMX)

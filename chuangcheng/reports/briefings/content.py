@@ -18,7 +18,7 @@ from tasks.models import TaskState
 
 from .. import contributions, figures, periods
 from ..figures import predicates
-from ..figures.sets import kind_figures, region_bucket, shared_districts, sum_by
+from ..figures.sets import kind_figures, region_bucket, shared_districts, shared_scope, sum_by
 from . import words
 
 VERSION = 2
@@ -93,10 +93,10 @@ def _listed(shared, memo, campaign, region, select, order, limit, columns, per=N
     falls in: a district takes its own part (its issues are those whose region path starts with
     its own), the territory the first of all parts merged — the same rows as their own reads."""
     partition = (per,) if per else ()
-    city, district = region.pk == campaign.region_id, region.parent_id == campaign.region_id
-    if shared is None or not (city or district):
-        issues = predicates.issues_of(campaign, _scope_path(campaign, region))
-        return _first(select(issues), order, limit, columns, partition)
+    scope_path = _scope_path(campaign, region)
+    once, district = shared_scope(campaign, scope_path, shared)
+    if not once:
+        return _first(select(predicates.issues_of(campaign, scope_path)), order, limit, columns, partition)
     memo = (*memo, campaign.pk)
     if memo not in shared:
         districts = shared_districts(campaign, shared)
@@ -105,9 +105,9 @@ def _listed(shared, memo, campaign, region, select, order, limit, columns, per=N
         for row in _first(select(issues), order, limit, columns, ("_district", *partition)):
             split.setdefault(row.pop("_district"), []).append(row)
         shared[memo] = split
-    if city:
+    if scope_path is None:
         return _merged([row for rows in shared[memo].values() for row in rows], order, limit, per)
-    return shared[memo].get(region.pk, [])
+    return shared[memo].get(district, [])
 
 
 def overdue_by_unit(campaign, region, bounds, counts, shared=None):

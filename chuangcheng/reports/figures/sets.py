@@ -365,12 +365,12 @@ def _task_parts(campaign, scope_path, keys, b, period_start, period_end, shared)
 
 
 def _in_scope_by_path(rows, scope_path, key_of):
-    """``rows`` (``{(unit id, region path): {figure: n}}``, a territory's read) of the scope —
-    those whose path starts with its own — summed by ``key_of(unit id, region path)``."""
+    """``rows`` (``{(unit id or another key, region path): {figure: n}}``, a territory's read)
+    of the scope — those whose path starts with its own — summed by ``key_of(key, path)``."""
     out = {}
-    for (unit_id, path), values in rows.items():
+    for (key, path), values in rows.items():
         if scope_path is None or (path or "").startswith(scope_path):
-            cell = out.setdefault(key_of(unit_id, path), dict.fromkeys(values, 0))
+            cell = out.setdefault(key_of(key, path), dict.fromkeys(values, 0))
             for name, n in values.items():
                 cell[name] += n or 0
     return out
@@ -538,13 +538,8 @@ def _tasks_overdue_by_indicator(campaign, scope_path, b, shared):
     memo = ("tasks_overdue_by_indicator", campaign.pk, b.as_of)
     if memo not in shared:
         tasks = predicates.tasks_of(campaign).annotate(_task_path=TASK_PATH)
-        shared[memo] = _grouped(tasks, (F("_task_path"), F("indicators")), overdue)
-    out = {}
-    for (path, indicator), values in shared[memo].items():
-        if scope_path is None or (path or "").startswith(scope_path):
-            cell = out.setdefault((None, indicator), {"tasks_overdue": 0})
-            cell["tasks_overdue"] += values["tasks_overdue"] or 0
-    return out
+        shared[memo] = _grouped(tasks, (F("indicators"), F("_task_path")), overdue)
+    return _in_scope_by_path(shared[memo], scope_path, lambda indicator, _path: (None, indicator))
 
 
 def kind_figures(campaign, period_start, period_end, scope_path, now, shared=None):

@@ -14,11 +14,11 @@ from chuangcheng.humantime import day, day_range, when, when_short
 from inspections.models import IssueState, Severity
 from tasks.models import TaskState
 
+from ..briefings.words import pct_text as fmt_rate
 from ..briefings.words import summary_text
 from ..definitions import deduction_text, rank_rule, sample_rule, score_formula
 from ..figures import COMPONENTS, DEDUCTIONS
 from ..figures.scoring import Scoring
-from ..templatetags.dashboard_ui import figure
 
 # The body's sections, in order: the PDF and the Word file print exactly these headings.
 SECTIONS = (
@@ -87,11 +87,6 @@ COLUMN_LABELS = {
     "refused_reassignments": gettext_lazy("推诿"),
     "integrity_flags": gettext_lazy("弄虚作假"),
 }
-
-
-def fmt_rate(value):
-    # One decimal, as the dashboard shows it (the stored figure keeps two).
-    return "—" if value is None else f"{figure(value, '%')}%"
 
 
 def fmt_two(value):

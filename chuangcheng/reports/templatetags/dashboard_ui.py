@@ -14,8 +14,8 @@ ONE_DECIMAL = Decimal("0.1")
 
 @register.filter
 def figure(value, unit=""):
-    """A figure as it is shown (a template filter, and the same function for Python): a rate (``unit`` "%", the value already in percent)
-    with one decimal — 10.54 → 10.5, 38.7 → 38.7, 40 → 40.0 — so a column never mixes 10.54
+    """A figure as it is shown (a template filter, and the same function for Python): a rate
+    (``unit`` "%", the value already in percent) with one decimal — 10.54 → 10.5, 38.7 → 38.7, 40 → 40.0 — so a column never mixes 10.54
     and 38.7; anything else, and ``None``, as it is."""
     if unit != "%" or value is None or isinstance(value, bool):
         return value
