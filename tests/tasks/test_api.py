@@ -837,3 +837,16 @@ def test_browsable_api_filter_form_lists_every_filter(world):
     page = client.get("/api/v1/tasks/", {"state": "pending"}, HTTP_ACCEPT="text/html").content.decode()
     for name in ("state", "lagging", "deadline_from", "owner_unit"):
         assert f'name="{name}"' in page
+
+
+def test_output_fields_built_once_per_class_and_copied_per_serializer(world):
+    """Each serializer gets its own unbound copy of the fields its class built once (no field
+    object shared between two requests' serializers)."""
+    from tasks.api.serializers import TaskSerializer
+
+    first, second = TaskSerializer(), TaskSerializer()
+    assert list(first.fields) == list(second.fields)
+    assert "_built_fields" in TaskSerializer.__dict__
+    for name in first.fields:
+        assert first.fields[name] is not second.fields[name]
+        assert first.fields[name].parent is first and second.fields[name].parent is second

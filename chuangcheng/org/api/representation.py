@@ -21,11 +21,17 @@ serializer instance (once per request for a list's child): one small reader per 
 - Anything else (nested serializers, many-related fields, ``source="*"``, a property or a
   method as source) goes through DRF's own ``get_attribute``/``to_representation``, unchanged.
 
+The fields themselves DRF builds from the model (``build_field``: model introspection, validators,
+labels) for every serializer made — several per request, 1–2 ms each for an issue. They are the
+same each time, so a :class:`CompiledRepresentation` builds them once per class and hands each
+serializer a deep copy of that set (DRF's own way of giving each its declared fields).
+
 The field definitions stay the serializer's (one place for the answer and the OpenAPI schema);
 the list tests (``test_list_and_detail_answer_as_drf_would`` in tests/tasks and tests/inspections)
 compare the plan's answer with DRF's.
 """
 
+import copy
 import operator
 from contextlib import contextmanager
 
@@ -208,6 +214,19 @@ class CompiledRepresentation:
     """Mixin for output serializers (before ``serializers.ModelSerializer`` in the bases)."""
 
     compiled = True  # False: DRF's own walk (the reference the tests compare with)
+
+    def get_fields(self):
+        """The fields DRF's ``get_fields`` builds, built once per class and copied for each
+        serializer (a fresh, unbound set each time, as DRF's own); within :func:`drf_reference`,
+        DRF's own, built anew."""
+        if not CompiledRepresentation.compiled:
+            return super().get_fields()
+        cls = type(self)
+        built = cls.__dict__.get("_built_fields")
+        if built is None:
+            built = super().get_fields()
+            cls._built_fields = built
+        return copy.deepcopy(built)
 
     def to_representation(self, instance):
         if not CompiledRepresentation.compiled:
