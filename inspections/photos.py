@@ -32,7 +32,8 @@ import warnings
 from dataclasses import dataclass
 
 import filetype
-from django.db.models import Q
+from django.db import connection
+from django.db.models import Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
@@ -195,12 +196,35 @@ class DuplicateMatch:
     distance: int  # 0: the same file or the same picture
 
 
+def _recent_neighbours(issue):
+    """A subquery of the ids of the :data:`DUPLICATE_SCAN_ISSUES` newest other issues of the
+    issue's region or its unit. Kept in the database: sent back as 2,000 parameters they cost
+    more to build than the photos cost to read (≈ 85 ms of Python on each 核查销号). Where the
+    database allows it, the region's and the unit's newest are read apart, each down its
+    ``(…, id)`` index, and merged: as one ``OR`` PostgreSQL walked the whole table backwards by
+    id (≈ 180 ms at 1,000,000 issues for a street office's issue)."""
+    from .models import Issue
+
+    others = Issue.objects.exclude(pk=issue.pk).order_by("-id").values("id")
+    if not issue.responsible_unit_id:
+        return Subquery(others.filter(region_id=issue.region_id)[:DUPLICATE_SCAN_ISSUES])
+    if not connection.features.supports_slicing_ordering_in_compound:
+        either = Q(region_id=issue.region_id) | Q(responsible_unit_id=issue.responsible_unit_id)
+        return Subquery(others.filter(either)[:DUPLICATE_SCAN_ISSUES])
+    region = others.filter(region_id=issue.region_id)[:DUPLICATE_SCAN_ISSUES]
+    unit = others.filter(responsible_unit_id=issue.responsible_unit_id)[:DUPLICATE_SCAN_ISSUES]
+    return region.union(unit).order_by("-id")[:DUPLICATE_SCAN_ISSUES]
+
+
 def find_duplicates(*, issue, sha256, original_sha256, dhash_value, exclude_photo_id=None):
     """Photos on *other* issues that look like this one, closest first (see module docstring).
     Issues merged into this one (or that this one was merged into) do not count."""
     from .models import Issue, Photo
 
-    excluded_issues = Q(issue_id=issue.pk) | Q(issue__merged_into_id=issue.pk)
+    # The issues merged into this one by their few ids (merged_into is indexed), not by a join
+    # of every photo read to its issue.
+    merged_here = Issue.objects.filter(merged_into_id=issue.pk).values("id")
+    excluded_issues = Q(issue_id=issue.pk) | Q(issue_id__in=merged_here)
     if issue.merged_into_id:
         excluded_issues |= Q(issue_id=issue.merged_into_id)
     others = Photo.objects.exclude(excluded_issues)
@@ -210,22 +234,15 @@ def find_duplicates(*, issue, sha256, original_sha256, dhash_value, exclude_phot
     exact = others.filter(Q(sha256=sha256) | Q(original_sha256=original_sha256) | Q(dhash=dhash_value))
     for photo_id, issue_id in exact.order_by("id").values_list("id", "issue_id")[:EXACT_MATCH_LIMIT]:
         matches[photo_id] = DuplicateMatch(photo_id, issue_id, 0)
-    neighbours = Q(region_id=issue.region_id)
-    if issue.responsible_unit_id:
-        neighbours |= Q(responsible_unit_id=issue.responsible_unit_id)
-    recent_issue_ids = list(
-        Issue.objects.filter(neighbours)
-        .exclude(pk=issue.pk)
-        .order_by("-id")
-        .values_list("id", flat=True)[:DUPLICATE_SCAN_ISSUES]
-    )
-    if recent_issue_ids:
-        for photo_id, issue_id, other in others.filter(issue_id__in=recent_issue_ids).values_list(
-            "id", "issue_id", "dhash"
-        ):
-            if photo_id in matches or not other:
-                continue
-            distance = hamming(dhash_value, other)
-            if distance <= DUPLICATE_MAX_DISTANCE:
-                matches[photo_id] = DuplicateMatch(photo_id, issue_id, distance)
+    for photo_id, issue_id, other in (
+        others.filter(issue_id__in=_recent_neighbours(issue))
+        .exclude(dhash="")
+        .order_by()
+        .values_list("id", "issue_id", "dhash")
+    ):
+        if photo_id in matches:
+            continue
+        distance = hamming(dhash_value, other)
+        if distance <= DUPLICATE_MAX_DISTANCE:
+            matches[photo_id] = DuplicateMatch(photo_id, issue_id, distance)
     return sorted(matches.values(), key=lambda m: (m.distance, m.photo_id))

@@ -276,6 +276,10 @@ class Issue(models.Model):
             models.Index(fields=["responsible_unit", "state", "rectification_deadline"], name="insp_issue_unit_queue"),
             # Region subtree filters resolve regions by path, then hit this.
             models.Index(fields=["region", "state"], name="insp_issue_region_state"),
+            # The duplicate-photo check's neighbours: the newest issues of a region and of a unit
+            # (inspections.photos.find_duplicates), read newest first and stopped at the limit.
+            models.Index(fields=["region", "id"], name="insp_issue_region_recent"),
+            models.Index(fields=["responsible_unit", "id"], name="insp_issue_unit_recent"),
             # The dashboards' always-visible lists: open 负面清单 items, and open items against
             # the weakest indicators, nearest deadline first (a small part of a big table).
             models.Index(

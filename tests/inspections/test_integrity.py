@@ -111,3 +111,27 @@ def test_suggested_unit(city, units, categories):
     assert suggest_responsible_unit(city.b1v, categories.green) == city_bureau
     site = SiteFactory(region=city.a1v, responsible_unit=units.cgj)
     assert suggest_responsible_unit(city.a1v, categories.garbage, site=site) == units.cgj
+
+
+def test_duplicate_check_reads_the_newest_issues_of_the_region_or_the_unit(make_issue, city, monkeypatch):
+    """The neighbours whose photos the duplicate check compares: the newest other issues of the
+    issue's region or its unit, up to the limit — read apart and merged on PostgreSQL."""
+    from inspections import photos
+
+    unit = UnitFactory()
+    issues = [make_issue("reported", region=city.a1v if i % 2 else city.b1v) for i in range(8)]
+    me, by_unit = issues[1], [issues[2].pk, issues[4].pk]
+    Issue.objects.filter(pk__in=[me.pk, *by_unit]).update(responsible_unit=unit)
+    me.refresh_from_db()
+    monkeypatch.setattr(photos, "DUPLICATE_SCAN_ISSUES", 3)
+
+    def neighbours(issue):
+        return list(
+            Issue.objects.filter(pk__in=photos._recent_neighbours(issue)).order_by("-id").values_list("id", flat=True)
+        )
+
+    either = [i.pk for i in issues if i.pk != me.pk and (i.region_id == city.a1v.pk or i.pk in by_unit)]
+    assert neighbours(me) == sorted(either, reverse=True)[:3]
+    lone = issues[3]  # no unit: its region's only
+    in_region = [i.pk for i in issues if i.pk != lone.pk and i.region_id == city.a1v.pk]
+    assert neighbours(lone) == sorted(in_region, reverse=True)[:3]
