@@ -18,6 +18,7 @@ from . import geo
 from .filters import IssueFilter
 from .forms import visible_units
 from .models import (
+    CLOCK_FIRST,
     CLOCK_STATES,
     OPEN_STATES,
     Inspection,
@@ -70,7 +71,9 @@ ISSUE_ORDERINGS = {
     "-created_at": (gettext_lazy("最新登记"), ("-created_at", "-id")),
     "rectification_deadline": (
         gettext_lazy("整改期限最近"),
-        (F("rectification_deadline").asc(nulls_last=True), "id"),  # no deadline yet (待受理): last
+        # Issues still owed (已交办, 整改中) first, nearest deadline first; then the others (a
+        # closed issue's deadline of last year is not "nearest"); no deadline yet (待受理): last.
+        (CLOCK_FIRST.asc(), F("rectification_deadline").asc(nulls_last=True), "id"),
     ),
     "-severity": (gettext_lazy("最严重"), ("-severity_rank", "-id")),
 }

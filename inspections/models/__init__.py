@@ -21,6 +21,7 @@ everything is importable from ``inspections.models`` as before.
 from .categories import CampaignCategorySet, CategoryKind, IssueCategory, categories_for
 from .inspections import Inspection, InspectionKind, InspectionQuerySet, source_document_path
 from .issues import (
+    CLOCK_FIRST,
     CLOCK_STATES,
     OPEN_STATES,
     SEVERITY_RANK,
@@ -39,6 +40,7 @@ from .photos import Photo, PhotoKind, PhotoQuerySet, photo_path, thumbnail_path
 from .tally import IssueDayTally, IssueDueTally, IssueEventDayTally, IssueTally
 
 __all__ = [
+    "CLOCK_FIRST",
     "CLOCK_STATES",
     "OPEN_STATES",
     "CategoryKind",

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, Q, Value, When
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -35,6 +35,9 @@ OPEN_STATES = (
 )
 # States in which the unit owes work against a deadline (overdue is derived from these).
 CLOCK_STATES = (IssueState.ASSIGNED, IssueState.RECTIFYING)
+# 0 for an issue whose clock runs, else 1: 整改期限最近 on the 问题清单 sorts by it first, so the
+# nearest deadlines still owed come before the deadlines of issues long closed.
+CLOCK_FIRST = Case(When(state__in=CLOCK_STATES, then=Value(0)), default=Value(1), output_field=models.IntegerField())
 
 
 class IssueSource(models.TextChoices):
@@ -325,6 +328,8 @@ class Issue(models.Model):
             # The API's orderings, each with id as its tie-breaker (chuangcheng.pagination): a
             # page at any depth is an index range, never a sort of every visible row.
             models.Index(fields=["rectification_deadline", "id"], name="insp_issue_order_deadline"),
+            # The page's 整改期限最近: issues still owed first (CLOCK_FIRST), then by deadline.
+            models.Index(CLOCK_FIRST, F("rectification_deadline"), F("id"), name="insp_issue_order_clock"),
             models.Index(fields=["sign_deadline", "id"], name="insp_issue_order_sign"),
             models.Index(fields=["severity_rank", "id"], name="insp_issue_order_severity_rank"),
             models.Index(fields=["state", "id"], name="insp_issue_order_state"),
