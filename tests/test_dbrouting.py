@@ -181,3 +181,16 @@ def test_the_apps_postgresql_connections_run_without_jit():
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+
+
+@pytest.mark.django_db
+def test_the_apps_postgresql_connections_run_without_parallel_workers():
+    """Parallel workers take the cores other requests wait for on a small server: none per
+    query unless DATABASE_PARALLEL_WORKERS says otherwise."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone()[0] == "0"
