@@ -171,9 +171,11 @@ def scoring_of(content):
 
 
 def rank_columns(scoring):
-    """``[(key, label, how)]`` of the ranking tables: every part of the score that has a weight
-    (rates, the base, the counted deductions and their total) and the score."""
+    """``[(key, label, how)]`` of the ranking tables: the rank, the unit, the score and the flag
+    first (what a reader looks for, seen without scrolling sideways), then every part of the
+    score that has a weight (rates, the base, the counted deductions and their total)."""
     columns = [("rank", _("名次"), "rank"), ("name", _("单位"), "text")]
+    columns += [("score", _("综合得分"), "two"), ("flag", _("红黑旗"), "flag")]
     columns += [(rate, str(COLUMN_LABELS[rate]), "rate") for rate, w in COMPONENTS if getattr(scoring, w)]
     columns.append(("base", _("基础分"), "two"))
     for key, setting in DEDUCTIONS:
@@ -181,7 +183,7 @@ def rank_columns(scoring):
             columns.append((key, str(COLUMN_LABELS[key]), "count"))
             if key == "issues_overdue_open" and scoring.key_source_factor != 1:
                 columns.append(("issues_overdue_key", str(COLUMN_LABELS["issues_overdue_key"]), "count"))
-    columns += [("deduction", _("扣分"), "two"), ("score", _("综合得分"), "two"), ("flag", _("红黑旗"), "flag")]
+    columns.append(("deduction", _("扣分"), "two"))
     return columns
 
 
@@ -273,11 +275,12 @@ def briefing_context(briefing):
     _label_items(content)
     scoring = scoring_of(content)
     columns = rank_columns(scoring)
+    keys = [key for key, _label, _how in columns]
     ranking = [
         {
             **g,
             "label": shown(g["label"]),
-            "lines": [{"row": r, "cells": row_cells(r, columns)} for r in g["rows"]],
+            "lines": [{"row": r, "cells": list(zip(keys, row_cells(r, columns), strict=True))} for r in g["rows"]],
             "cells": [row_cells(r, columns) for r in g["rows"]],
             "unranked_lines": [
                 {"name": r["name"], "issues_due": r["issues_due"], "tasks_due": r["tasks_due"]}
