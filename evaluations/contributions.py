@@ -72,7 +72,7 @@ def briefing_section(campaign, region, start, end):
                 "n": city.sites_total,
                 "a": city.sites_answered,
                 "s": fmt(city.score),
-                "l": city.lost,
+                "l": fmt(city.lost_shown),
                 "p": fmt(figure(city.pass_rate, "%")),
             }
         )
@@ -87,7 +87,7 @@ def briefing_section(campaign, region, start, end):
                         "—" if rank is None else rank,
                         f"{d.sites_answered}/{d.sites_total}",
                         fmt(d.score),
-                        str(d.lost),
+                        fmt(d.lost_shown),
                         fmt(figure(d.pass_rate, "%")),
                         signed(scoring.change(d.score, prior[d.key].score if d.key in prior else None)),
                     ]

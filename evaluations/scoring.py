@@ -113,6 +113,12 @@ class ScopeScore:
         return q2(Decimal(100) * self.scored / self.full) if self.full else None
 
     @property
+    def lost_shown(self):
+        """失分 as read: None (shown “—”) before any site has answered, as the score — a 0.00 of a
+        round not yet measured would read as a perfect score."""
+        return None if self.score is None else self.lost
+
+    @property
     def negative_list_failed(self):
         """负面清单 items failed in the scope: shown as a warning whatever the points."""
         return sum(i.negative_list_failed for i in self.indicators.values())

@@ -193,3 +193,29 @@ def test_pass_rates_read_with_one_decimal(client, people, world):
     for url in (reverse("evaluations:round", args=[round_.pk]), reverse("evaluations:rounds")):
         page = client.get(url).content.decode()
         assert expected in page and not re.search(r"\d\.\d\d%", page), url
+
+
+def test_a_round_not_yet_measured_shows_no_loss(client, people, world):
+    """QA: a round with no answers showed 失分 0.00, which reads as a perfect score."""
+    round_, jia, items = world
+    client.force_login(people.supervisor)
+    page = client.get(reverse("evaluations:round", args=[round_.pk])).content.decode()
+    lost = page.split('data-testid="city-lost">', 1)[1].split("</div>", 1)[0]
+    assert lost == "—" and "尚未测评" in page
+    districts = page.split('data-testid="districts"', 1)[1].split("</table>", 1)[0]
+    assert "0.00" not in districts
+    text = "\n".join(
+        p.text
+        for p in Document(
+            io.BytesIO(client.get(reverse("evaluations:report_docx", args=[round_.pk])).content)
+        ).paragraphs
+    )
+    assert "失分 —" in text and "失分 0.00" not in text
+    services.site_answer(
+        actor=people.supervisor,
+        round_site_id=jia.pk,
+        answers=[{"item": items[0].pk, "result": "fail", "photo": jpeg(8)}],
+    )
+    page = client.get(reverse("evaluations:round", args=[round_.pk])).content.decode()
+    lost = page.split('data-testid="city-lost">', 1)[1].split("</div>", 1)[0]
+    assert lost != "—" and "尚未测评" not in page
