@@ -20,6 +20,7 @@ from openpyxl.styles import Font
 from chuangcheng.dbrouting import reads_from_replica
 from chuangcheng.humantime import day, day_range, when, when_short
 from chuangcheng.org.scoping import scope_for
+from chuangcheng.wording import join_clauses
 from chuangcheng.xlsx import append_row
 from inspections.models import IssueState
 
@@ -147,8 +148,7 @@ def overview_workbook(data):
         (_("本周"), day_range(h["period"]["start"], h["period"]["end"])),
         (_("单位排名统计期"), day_range(data["ranking"]["period"]["start"], data["ranking"]["period"]["end"])),
     ]
-    sep = pgettext("clause separator", "；")
-    about += [(d["label"], sep.join((d["formula"], d["counts"], d["period"]))) for d in h["definitions"].values()]
+    about += [(d["label"], join_clauses((d["formula"], d["counts"], d["period"]))) for d in h["definitions"].values()]
     _sheet(wb, _("说明"), [_("项目"), _("内容")], about)
     _sheet(
         wb,

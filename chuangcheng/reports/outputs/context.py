@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
 from chuangcheng.humantime import day, day_range, when, when_short
+from chuangcheng.wording import clause_separator, join_clauses
 from inspections.models import IssueState, Severity
 from tasks.models import TaskState
 
@@ -223,7 +224,7 @@ def other_deduction_lines(content):
         for row in group["rows"]:
             items = row.get("other_deductions") or []
             if items:
-                parts = pgettext("clause separator", "；").join(
+                parts = join_clauses(
                     _("%(label)s（%(date)s）扣 %(p)s 分")
                     % {"label": i["label"], "date": day(i["date"]), "p": i["points"]}
                     for i in items
@@ -300,7 +301,7 @@ def briefing_context(briefing):
         "sections": headings,
         "figure_lines": figure_lines(content),
         "summary": shown_summary(briefing, content),
-        "definition_separator": pgettext("clause separator", "；"),
+        "definition_separator": clause_separator(),
         "list_separator": pgettext("list separator", "、"),
         "rank_headers": [label for _k, label, _h in columns],
         "ranking": ranking,
@@ -372,7 +373,7 @@ def attachment_tables(ctx):
         [
             u["unit"],
             u["count"],
-            pgettext("clause separator", "；").join(
+            join_clauses(
                 _("#%(id)s %(c)s %(a)s（超期 %(d)s 天）")
                 % {"id": i["id"], "c": i["category"], "a": i["address"], "d": i["days_overdue"]}
                 for i in u["issues"]
