@@ -135,6 +135,17 @@ def test_weak_spots_and_the_weekly_briefing_carry_the_measured_score(client, peo
     section = next(s for s in briefing.content["contributed"] if s["key"] == "evaluation")
     assert section["title"] == "模拟测评与举一反三"
     assert section["tables"][0]["rows"][0][0] in ("甲区", "乙区")
+    # QA: read in English, the section's heading, note and caption are worded in English (the
+    # stored text, written in Chinese, stays for the files and the Chinese page).
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("reports:detail", args=[briefing.pk])).content.decode()
+    body = page.split('data-testid="contributed-evaluation"', 1)[1].split('data-testid="requirements"', 1)[0]
+    assert "Mock evaluation and follow-up sweeps" in body and "模拟测评与举一反三" not in body
+    assert "sites drawn" in body and "Simulated score by district (第1轮)" in body
+    assert "抽取点位" not in body and "点位扣分＝" not in body and "各区模拟得分" not in body
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(reverse("reports:detail", args=[briefing.pk])).content.decode()
+    assert section["note"] in page and "各区模拟得分（第1轮）" in page
 
 
 def test_an_issue_at_a_site_offers_a_sweep_to_supervisors_only(client, people, world):

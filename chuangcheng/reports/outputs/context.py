@@ -17,6 +17,7 @@ from tasks.models import TaskState
 
 from ..briefings.words import pct_text as fmt_rate
 from ..briefings.words import summary_text
+from ..contributions import phrase_text, section_title
 from ..definitions import deduction_text, rank_rule, sample_rule, score_formula
 from ..figures import COMPONENTS, DEDUCTIONS
 from ..figures.scoring import Scoring
@@ -40,7 +41,11 @@ def section_headings(contributed=()):
     :data:`SECTIONS`, with the contributed ones (``contributed:<key>``, e.g. 约谈问责与表扬)
     before 下步工作要求 — the numbers follow, so a briefing without them reads as before."""
     base = [(key, re.sub(r"^\S+?[、.]\s*", "", str(label))) for key, label in SECTIONS]
-    order = [*base[:-1], *((f"contributed:{c['key']}", c["title"]) for c in contributed), base[-1]]
+    order = [
+        *base[:-1],
+        *((f"contributed:{c['key']}", section_title(c["key"], c["title"])) for c in contributed),
+        base[-1],
+    ]
     chinese = (translation.get_language() or "zh-hans").startswith("zh")
     return {
         key: (f"{CHINESE_NUMERALS[i]}、{title}" if chinese and i < len(CHINESE_NUMERALS) else f"{i + 1}. {title}")
@@ -125,6 +130,18 @@ def shown(text):
 def _shown_part(part):
     word = pgettext("figure", part)  # a figure's name where the plain word means something else
     return word if word != part else _(part)
+
+
+def reworded(parts, stored):
+    """A contributed section's note or caption in the reader's language: worded again from its
+    :func:`~chuangcheng.reports.contributions.phrase` parts when read in another language than
+    the one it was written in (an older briefing without parts keeps its text)."""
+    if _chinese() or not parts:
+        return stored
+    try:
+        return phrase_text(parts)
+    except (KeyError, TypeError, ValueError):
+        return stored
 
 
 def shown_definition(definition):
@@ -315,8 +332,13 @@ def briefing_context(briefing):
             {
                 **c,
                 "heading": headings[f"contributed:{c['key']}"],
+                "note": reworded(c.get("note_parts"), c.get("note")),
                 "tables": [
-                    {**t, "caption": shown(t.get("caption")), "headers": [shown(h) for h in t.get("headers", [])]}
+                    {
+                        **t,
+                        "caption": reworded(t.get("caption_parts"), shown(t.get("caption"))),
+                        "headers": [shown(h) for h in t.get("headers", [])],
+                    }
                     for t in c.get("tables", [])
                 ],
             }
