@@ -4,7 +4,7 @@ briefings (the totals, then the units still short of complete). Both read
 :func:`dossiers.selectors.completeness`, the one computation of the figure."""
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from chuangcheng.reports import contributions
 
@@ -28,12 +28,16 @@ def briefing_section(campaign, region, start, end):
     if not t.total:
         return None
     short = [r for r in data.by_unit if r.counts.approved < r.counts.total][:UNIT_LIMIT]
-    return {
-        "note": _(
+    note = contributions.phrase(
+        gettext_noop(
             "截至发布时，材料要求 %(total)s 项，审核通过 %(approved)s 项，材料完成率 %(rate)s%%；"
             "待审 %(pending)s 项，退回 %(returned)s 项，缺项 %(missing)s 项，逾期未通过 %(overdue)s 项。"
-        )
-        % {**t.as_dict()},
+        ),
+        **{k: str(v) for k, v in t.as_dict().items()},
+    )
+    return {
+        "note": contributions.phrase_text([note]),
+        "note_parts": [note],
         "tables": [
             {
                 "caption": _("材料未完成的单位"),

@@ -11,7 +11,7 @@ Both read :func:`evaluations.scoring.round_score`, the one computation of the sc
 
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from chuangcheng.reports import contributions
 from chuangcheng.reports.templatetags.dashboard_ui import figure
@@ -66,20 +66,24 @@ def briefing_section(campaign, region, start, end):
         before = round_score_for(previous, path) if previous else None
         city = score.city
         notes.append(
-            _("%(r)s：抽取点位 %(n)s 个，已测 %(a)s 个；模拟得分 %(s)s（百分制），失分 %(l)s，合格率 %(p)s%%。")
-            % {
-                "r": round_.name,
-                "n": city.sites_total,
-                "a": city.sites_answered,
-                "s": fmt(city.score),
-                "l": city.lost,
-                "p": fmt(figure(city.pass_rate, "%")),
-            }
+            contributions.phrase(
+                gettext_noop(
+                    "%(r)s：抽取点位 %(n)s 个，已测 %(a)s 个；模拟得分 %(s)s（百分制），失分 %(l)s，合格率 %(p)s%%。"
+                ),
+                r=round_.name,
+                n=city.sites_total,
+                a=city.sites_answered,
+                s=fmt(city.score),
+                l=fmt(city.lost_shown),
+                p=fmt(figure(city.pass_rate, "%")),
+            )
         )
         prior = {d.key: d for d in before.districts} if before else {}
+        caption = contributions.phrase(gettext_noop("各区模拟得分（%(r)s）"), r=round_.name)
         tables.append(
             {
-                "caption": _("各区模拟得分（%(r)s）") % {"r": round_.name},
+                "caption": contributions.phrase_text([caption]),
+                "caption_parts": [caption],
                 "headers": [_("区"), _("排名"), _("已测点位"), _("模拟得分"), _("失分"), _("合格率（%）"), _("较上轮")],
                 "rows": [
                     [
@@ -87,7 +91,7 @@ def briefing_section(campaign, region, start, end):
                         "—" if rank is None else rank,
                         f"{d.sites_answered}/{d.sites_total}",
                         fmt(d.score),
-                        str(d.lost),
+                        fmt(d.lost_shown),
                         fmt(figure(d.pass_rate, "%")),
                         signed(scoring.change(d.score, prior[d.key].score if d.key in prior else None)),
                     ]
@@ -95,7 +99,7 @@ def briefing_section(campaign, region, start, end):
                 ],
             }
         )
-        notes.append(str(scoring.SCORE_RULE))
+        notes.append(contributions.phrase(scoring.SCORE_RULE_TEXT))
     if sweeps:
         tables.append(
             {
@@ -114,7 +118,7 @@ def briefing_section(campaign, region, start, end):
                 ],
             }
         )
-    return {"note": " ".join(notes), "tables": tables}
+    return {"note": contributions.phrase_text(notes), "note_parts": notes, "tables": tables}
 
 
 def sweep_link(user, issue):

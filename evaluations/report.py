@@ -142,7 +142,7 @@ def report_docx(round_):
             _("模拟得分 %(s)s（百分制），失分 %(l)s，合格率 %(p)s；较上轮 %(c)s。")
             % {
                 "s": fmt(city.score),
-                "l": city.lost,
+                "l": fmt(city.lost_shown),
                 "p": fmt(figure(city.pass_rate, "%"), "%"),
                 "c": signed(data["city_change"]),
             }
@@ -163,7 +163,7 @@ def report_docx(round_):
                 d.name,
                 f"{d.sites_answered}/{d.sites_total}",
                 fmt(d.score),
-                d.lost,
+                fmt(d.lost_shown),
                 fmt(figure(d.pass_rate, "%"), "%"),
                 signed(row["change"]),
             ]

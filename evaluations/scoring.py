@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from chuangcheng.campaigns.models import Indicator
 
@@ -30,11 +31,12 @@ from .models import Answer, Result, Round, RoundSite, RoundState
 TWO = Decimal("0.01")
 ZERO = Decimal(0)
 
-SCORE_RULE = _(
+SCORE_RULE_TEXT = gettext_noop(
     "点位扣分＝该点位该指标不合格考察内容的扣分之和（不超过指标分值）；指标得分＝指标分值－测评点位扣分的平均数"
     "（只计该指标有“合格”或“不合格”结果的点位）；模拟得分（百分制）＝各指标得分之和÷各指标分值之和×100，"
     "失分＝分值－得分；合格率＝合格项÷（合格项＋不合格项）。"
 )
+SCORE_RULE = _(SCORE_RULE_TEXT)
 
 
 def q2(value):
@@ -111,6 +113,12 @@ class ScopeScore:
     def score(self):
         """模拟得分（百分制）, or None before any site has answered."""
         return q2(Decimal(100) * self.scored / self.full) if self.full else None
+
+    @property
+    def lost_shown(self):
+        """失分 as read: None (shown “—”) before any site has answered, as the score — a 0.00 of a
+        round not yet measured would read as a perfect score."""
+        return None if self.score is None else self.lost
 
     @property
     def negative_list_failed(self):

@@ -32,6 +32,7 @@ from chuangcheng.org.matching import RegionMatcher, UnitMatcher, names_of
 from chuangcheng.org.models import Region, Site
 from chuangcheng.org.workcalendar import WorkingCalendar, deadline_after
 from chuangcheng.tabular import ImportErrors, read_table
+from chuangcheng.wording import join_clauses, join_list
 
 from . import permissions
 from .models import InspectionKind, IssueCategory, IssueSource
@@ -133,7 +134,7 @@ class _Categories:
         close = list(dict.fromkeys([c.name for c in contained][:3] + close))[:3]
         problems.append(
             _("问题类别“%(c)s”找不到，最接近的是：%(close)s")
-            % {"c": text, "close": "、".join(close) or _("（无相近类别）")}
+            % {"c": text, "close": join_list(close) or _("（无相近类别）")}
         )
         return None
 
@@ -239,7 +240,7 @@ def plan_feedback(source, *, campaign, filename=None, now=None):
             if unit is None:
                 problems.append(_("找不到“%(r)s”的属地单位，请在清单中填写责任单位") % {"r": region.name})
         if problems:
-            errors.append((row.line, "；".join(problems)))
+            errors.append((row.line, join_clauses(problems)))
             continue
         plan.rows.append(
             PlannedIssue(

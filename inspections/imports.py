@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from chuangcheng.org.models import AreaClass, UnitKind
 from chuangcheng.tabular import ImportErrors, read_table
+from chuangcheng.wording import join_clauses
 
 from .deadlines import Limit, parse_time_limit_column
 from .models import CategoryKind, IssueCategory
@@ -147,7 +148,7 @@ def _parse(table):
             except ValueError as exc:
                 problems.append(str(exc))
         if problems:
-            errors.append((t.line, "；".join(problems)))
+            errors.append((t.line, join_clauses(problems)))
             continue
         rows.append(
             {

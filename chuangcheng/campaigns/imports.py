@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from chuangcheng.org.sitetypes import recognise_site_types, site_type_labels
 from chuangcheng.tabular import ImportErrors, read_table
+from chuangcheng.wording import join_clauses, join_list
 
 from .methods import parse_methods, unknown_method_message
 from .models import EvaluationMethod, Indicator, Standard
@@ -211,7 +212,7 @@ def _parse(table):
         if negative_raw not in YES | NO:
             problems.append(_("负面清单应填“是”或“否”，而不是“%(v)s”") % {"v": t.get("negative_list")})
         if problems:
-            errors.append((t.line, "；".join(problems)))
+            errors.append((t.line, join_clauses(problems)))
             continue
         rows.append(
             PlannedIndicator(
@@ -246,7 +247,7 @@ def _implied_parent(code, known):
 
 def _closest(code, codes):
     close = difflib.get_close_matches(code, codes, n=3, cutoff=0.3)
-    return "、".join(close) if close else _("（无相近编号）")
+    return join_list(close) if close else _("（无相近编号）")
 
 
 def _resolve_parents(rows, existing_codes):

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from chuangcheng.wording import join_list
+
 from .models import EvaluationMethod
 
 # Method → the words standards use for it (the label is always included).
@@ -94,12 +96,12 @@ def parse_methods(text):
 
 
 def known_method_words():
-    return "、".join(str(m.label) for m in EvaluationMethod)
+    return join_list(str(m.label) for m in EvaluationMethod)
 
 
 def unknown_method_message(raw, unknown):
     return _("测评方法“%(v)s”中的“%(w)s”不是已知的测评方法（可识别：%(known)s；考察要求请写在“：”之后或括号内）") % {
         "v": raw,
-        "w": "、".join(unknown),
+        "w": join_list(unknown),
         "known": known_method_words(),
     }

@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from chuangcheng.wording import join_list
+
 MAX_BYTES = 20 * 1024 * 1024
 ACCEPT = ".xlsx,.csv"
 
@@ -26,7 +28,7 @@ class UploadForm(forms.Form):
         extensions = tuple(self.accept.split(","))
         if not upload.name.lower().endswith(extensions):
             raise forms.ValidationError(
-                _("请上传 %(types)s 文件。") % {"types": "、".join(e.lstrip(".") for e in extensions)}
+                _("请上传 %(types)s 文件。") % {"types": join_list(e.lstrip(".") for e in extensions)}
             )
         return upload
 

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from chuangcheng.org.adminkit import ReadOnlyAdmin
+from chuangcheng.wording import join_clauses
 
 from . import services
 from .models import Delivery, JobHeartbeat, NotificationPreference, ReminderWatermark
@@ -139,7 +140,7 @@ class NotificationPreferenceAdmin(ReadOnlyAdmin):
     def turned_off(self, pref):
         groups = dict(GROUPS)
         return (
-            "；".join(
+            join_clauses(
                 f"{channel} · {groups.get(group, group)}"
                 for channel, _sep, group in (p.partition(":") for p in pref.off)
             )

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from chuangcheng.exceptions import ApplicationError
 from chuangcheng.tabular import ImportErrors, read_table
+from chuangcheng.wording import join_clauses, join_list
 
 from .matching import RegionMatcher, UnitMatcher, names_of
 from .models import AliasSource, Region, Site, SiteType, Unit, UnitKind, UnitLevel
@@ -147,7 +148,7 @@ def plan_sites(source, *, filename=None):
         if site_type is None:
             problems.append(
                 _("点位类型“%(t)s”无法识别（可写：%(known)s）")
-                % {"t": row.get("site_type"), "known": "、".join(str(label) for _v, label in SiteType.choices)}
+                % {"t": row.get("site_type"), "known": join_list(str(label) for _v, label in SiteType.choices)}
             )
         region = regions.resolve(row.get("region"), problems, column=_("所属区域")) if row.get("region") else None
         match = units.resolve(row.get("unit"))
@@ -170,7 +171,7 @@ def plan_sites(source, *, filename=None):
                 problems.append(_("与第 %(line)s 行是同一个点位") % {"line": seen[key]})
             seen[key] = row.line
         if problems:
-            errors.append((row.line, "；".join(problems)))
+            errors.append((row.line, join_clauses(problems)))
             continue
         planned = PlannedSite(
             line=row.line,
@@ -305,7 +306,7 @@ def plan_units(source, *, filename=None):
         if name in in_file:
             problems.append(_("与第 %(line)s 行重名") % {"line": in_file[name]})
         if problems:
-            errors.append((row.line, "；".join(problems)))
+            errors.append((row.line, join_clauses(problems)))
             continue
         in_file[name] = row.line
         aliases = [a for a in split_aliases(row.get("aliases")) if a not in (name, row.get("short_name"))]

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from chuangcheng.tabular import ImportErrors, read_table
+from chuangcheng.wording import join_clauses, join_list
 
 from .models import CalendarOverride, HolidayYear
 
@@ -101,7 +102,7 @@ class CalendarPlan:
 
     def summary(self):
         return _("节假日安排 %(years)s 年：%(n)s 段；新增 %(c)s 天，更新 %(u)s 天，未变 %(s)s 天。") % {
-            "years": "、".join(str(y) for y in self.years),
+            "years": join_list(str(y) for y in self.years),
             "n": len(self.rows),
             "c": self.created,
             "u": self.updated,
@@ -162,7 +163,7 @@ def plan_calendar(source, *, filename=None):
                     break
                 days[day] = (is_workday, row.line)
         if problems:
-            errors.append((row.line, "；".join(problems)))
+            errors.append((row.line, join_clauses(problems)))
             continue
         rows.append(HolidayRange(row.line, year, name, is_workday, start, end, row.get("source")))
     if errors:

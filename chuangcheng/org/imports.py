@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from chuangcheng.exceptions import ApplicationError
 from chuangcheng.tabular import ImportErrors, read_table
+from chuangcheng.wording import join_clauses, join_list
 
 from .models import LEVEL_DEPTH, Region, RegionLevel
 from .services import region_move
@@ -128,7 +129,7 @@ def _parse(table):
         elif code:
             seen[code] = t.line
         if problems:
-            errors.append((t.line, "；".join(problems)))
+            errors.append((t.line, join_clauses(problems)))
         else:
             rows.append(_Row(t.line, code, name, level, parent_code))
     return rows, errors
@@ -145,7 +146,7 @@ def _closest_codes(code, by_code):
         )
     )
     close = difflib.get_close_matches(code, list(pool), n=3, cutoff=0.5)
-    return "、".join(f"{c} {pool[c]}" for c in close) or _("（无相近代码）")
+    return join_list(f"{c} {pool[c]}" for c in close) or _("（无相近代码）")
 
 
 def _resolve_parents(rows, by_code, existing, *, allow_new_roots=True):

@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from chuangcheng.wording import join_list
+
 from .models import Region, Role, Unit, UnitAlias, UnitKind, UnitLevel, User
 
 _BRACKETS = re.compile(r"[（(][^）)]*[）)]")
@@ -244,7 +246,7 @@ class UnitMatcher:
 
 
 def names_of(units):
-    return "、".join(u.name for u in units) if units else _("（无相近单位）")
+    return join_list(u.name for u in units) if units else _("（无相近单位）")
 
 
 # --- leaders ------------------------------------------------------------------------------------
@@ -334,7 +336,7 @@ class RegionMatcher:
             close = difflib.get_close_matches(parts[-1] if parts else text, list(self.by_name), n=3, cutoff=0.3)
             problems.append(
                 _("%(col)s“%(r)s”不在本次创建范围内，最接近的是：%(close)s")
-                % {"col": column, "r": text, "close": "、".join(close) or _("（无相近名称）")}
+                % {"col": column, "r": text, "close": join_list(close) or _("（无相近名称）")}
             )
         else:
             problems.append(

@@ -19,6 +19,8 @@ Four kinds of contribution:
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 _figures = {}
 _sections = {}
 _deductions = {}
@@ -108,3 +110,23 @@ def briefing_sections(campaign, kind, region, start, end):
             continue
         out.append({"key": section.key, "title": str(section.title), "note": "", "tables": [], **built})
     return out
+
+
+def phrase(msgid, **params):
+    """One sentence of a contributed section as ``[msgid, params]``: the builder stores its text
+    (written in Chinese when the briefing is built) and these parts, so a reader in another
+    language gets it worded again from the catalogue. ``msgid`` is marked with ``gettext_noop``;
+    ``params`` are JSON values (numbers as text, names)."""
+    return [str(msgid), params]
+
+
+def phrase_text(parts, separator=" "):
+    """The text of :func:`phrase` parts in the active language."""
+    return separator.join(gettext(msgid) % params if params else gettext(msgid) for msgid, params in parts)
+
+
+def section_title(key, stored):
+    """A contributed section's heading in the reader's language: the registered title, or the
+    one stored with the briefing when the section is no longer registered."""
+    section = _sections.get(key)
+    return str(section.title) if section is not None else stored

@@ -20,6 +20,7 @@ from openpyxl.styles import Font
 from chuangcheng.dbrouting import reads_from_replica
 from chuangcheng.humantime import day, day_range, when, when_short
 from chuangcheng.org.scoping import scope_for
+from chuangcheng.wording import join_clauses
 from chuangcheng.xlsx import append_row
 from inspections.models import IssueState
 
@@ -147,8 +148,7 @@ def overview_workbook(data):
         (_("本周"), day_range(h["period"]["start"], h["period"]["end"])),
         (_("单位排名统计期"), day_range(data["ranking"]["period"]["start"], data["ranking"]["period"]["end"])),
     ]
-    sep = pgettext("clause separator", "；")
-    about += [(d["label"], sep.join((d["formula"], d["counts"], d["period"]))) for d in h["definitions"].values()]
+    about += [(d["label"], join_clauses((d["formula"], d["counts"], d["period"]))) for d in h["definitions"].values()]
     _sheet(wb, _("说明"), [_("项目"), _("内容")], about)
     _sheet(
         wb,
@@ -206,23 +206,22 @@ def overview_workbook(data):
     )
     flags = {"red": _("红旗"), "black": _("黑旗"), "": ""}
     ranking_rows = [
-        (g["label"], r["rank"], r["name"], r["score"], _rate(r["on_time_rate"]), _rate(r["extension_rate"]),
-         r["issues_overdue_open"],
-         flags[r["flag"]])
+        (g["label"], r["rank"], r["name"], r["score"], flags[r["flag"]], _rate(r["on_time_rate"]),
+         _rate(r["extension_rate"]), r["issues_overdue_open"])
         for g in data["ranking"]["ranking"]
         for r in g["rows"]
     ]  # fmt: skip
     ranking_rows += [
-        (g["label"], None, r["name"], _("不参与排名（样本不足）"), None, None, None, "")
+        (g["label"], None, r["name"], _("不参与排名（样本不足）"), "", None, None, None)
         for g in data["ranking"]["ranking"]
         for r in g["unranked"]
     ]
     _sheet(
         wb,
         _("单位排名"),
-        [_("类别"), _("名次"), _("单位"), _("综合得分"), _("按期销号率"), _("延期率"), _("超期未改"), _("红黑旗")],
+        [_("类别"), _("名次"), _("单位"), _("综合得分"), _("红黑旗"), _("按期销号率"), _("延期率"), _("超期未改")],
         ranking_rows,
-        rates=(4, 5),
+        rates=(5, 6),
     )
     _sheet(
         wb,

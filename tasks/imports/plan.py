@@ -19,6 +19,7 @@ from chuangcheng.org.matching import LeaderMatcher, RegionMatcher, UnitMatcher, 
 from chuangcheng.org.models import Region
 from chuangcheng.org.workcalendar import WorkingCalendar
 from chuangcheng.tabular import ImportErrors, read_table
+from chuangcheng.wording import join_clauses, join_list
 
 from ..models import Recurrence, Task
 from .cells import COLUMNS, REQUIRED, parse_period, split_names
@@ -115,14 +116,14 @@ class TaskPlan:
         """The preview as text (``import_tasks --dry-run``): every cell's resolution, per row."""
         lines = []
         for p in self.rows:
-            owners = "；".join(_match_text(m) for m in p.owners)
-            numbers = "、".join(str(n) for n in [p.line, *p.lines])
+            owners = join_clauses(_match_text(m) for m in p.owners)
+            numbers = join_list(str(n) for n in [p.line, *p.lines])
             parts = [_("第 %(line)s 行 %(title)s") % {"line": numbers, "title": f"{p.number} {p.title}".strip()}]
             parts.append(_("责任单位：%(u)s") % {"u": owners})
             if p.lead is not None:
                 parts.append(_("牵头：%(u)s") % {"u": _match_text(p.lead)})
             if p.cooperating:
-                parts.append(_("配合：%(u)s") % {"u": "；".join(_match_text(m) for m in p.cooperating)})
+                parts.append(_("配合：%(u)s") % {"u": join_clauses(_match_text(m) for m in p.cooperating)})
             deadline = f"{p.deadline.text} → {p.deadline.date:%Y-%m-%d}"
             if p.deadline.how != "date":
                 deadline += f"（{p.deadline.how_label}）"
@@ -158,7 +159,7 @@ class TaskPlan:
 
 
 def _match_text(match):
-    units = "、".join(u.name for u in match.units)
+    units = join_list(u.name for u in match.units)
     if match.how == "exact":
         return units
     return f"{match.text} → {units}（{match.how_label}）"
@@ -241,7 +242,7 @@ def _row(row, ctx, *, allow_unlinked_leaders):
             close = difflib.get_close_matches(code, list(ctx.indicators), n=3, cutoff=0.3)
             problems.append(
                 _("指标编号“%(c)s”不在本活动的测评体系中，最接近的是：%(close)s")
-                % {"c": code, "close": "、".join(close) or _("（无相近编号）")}
+                % {"c": code, "close": join_list(close) or _("（无相近编号）")}
             )
     start_raw = row.get("start_date")
     start = parse_date(start_raw) if start_raw else max(ctx.today, campaign.start_date)
@@ -278,7 +279,7 @@ def _row(row, ctx, *, allow_unlinked_leaders):
                 % {"l": leader_text}
             )
         elif leader is None:
-            close = "、".join(str(u) for u in found.candidates) or _("（无相近的包保领导）")
+            close = join_list(str(u) for u in found.candidates) or _("（无相近的包保领导）")
             problems.append(
                 _("责任领导“%(l)s”不是系统中的包保领导（须写系统中的姓名），相近的有：%(close)s")
                 % {"l": leader_text, "close": close}
@@ -329,7 +330,7 @@ def plan_tasks(source, *, campaign, filename=None, allow_unlinked_leaders=False,
             problems = _merge(seen[planned.key], planned, campaign.region)
             planned = None
         if problems:
-            errors.append((row.line, "；".join(problems)))
+            errors.append((row.line, join_clauses(problems)))
             continue
         if planned is not None:
             seen[planned.key] = planned

@@ -3,6 +3,7 @@ definition, as of now) for the city and for a district, and as the 档案资料 
 briefing — the same computation as the completeness page, so the three agree."""
 
 import pytest
+from django.utils import translation
 
 from chuangcheng.reports import outputs, periods
 from chuangcheng.reports.briefings import briefing_build
@@ -46,3 +47,9 @@ def test_weekly_briefing_has_the_dossier_section(people, dossier, campaign):
     assert [row[0] for row in section["tables"][0]["rows"]] == ["乙一街道办事处"]  # only the units still short
     assert outputs.briefing_context(briefing)["sections"]["contributed:dossiers"] == "七、档案资料"
     assert briefing.status != "empty"  # a dossier to report is something to report
+    with translation.override("en"):  # QA: read in English, the section is worded in English
+        ctx = outputs.briefing_context(briefing)
+        (shown,) = [c for c in ctx["contributed"] if c["key"] == "dossiers"]
+        assert ctx["sections"]["contributed:dossiers"] == "7. Dossiers"
+        assert "50.0%" in shown["note"] and "材料" not in shown["note"], shown["note"]
+        assert shown["tables"][0]["caption"] == "Units with incomplete materials"

@@ -135,6 +135,17 @@ def test_weak_spots_and_the_weekly_briefing_carry_the_measured_score(client, peo
     section = next(s for s in briefing.content["contributed"] if s["key"] == "evaluation")
     assert section["title"] == "模拟测评与举一反三"
     assert section["tables"][0]["rows"][0][0] in ("甲区", "乙区")
+    # QA: read in English, the section's heading, note and caption are worded in English (the
+    # stored text, written in Chinese, stays for the files and the Chinese page).
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("reports:detail", args=[briefing.pk])).content.decode()
+    body = page.split('data-testid="contributed-evaluation"', 1)[1].split('data-testid="requirements"', 1)[0]
+    assert "Mock evaluation and follow-up sweeps" in body and "模拟测评与举一反三" not in body
+    assert "sites drawn" in body and "Simulated score by district (第1轮)" in body
+    assert "抽取点位" not in body and "点位扣分＝" not in body and "各区模拟得分" not in body
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(reverse("reports:detail", args=[briefing.pk])).content.decode()
+    assert section["note"] in page and "各区模拟得分（第1轮）" in page
 
 
 def test_an_issue_at_a_site_offers_a_sweep_to_supervisors_only(client, people, world):
@@ -193,3 +204,29 @@ def test_pass_rates_read_with_one_decimal(client, people, world):
     for url in (reverse("evaluations:round", args=[round_.pk]), reverse("evaluations:rounds")):
         page = client.get(url).content.decode()
         assert expected in page and not re.search(r"\d\.\d\d%", page), url
+
+
+def test_a_round_not_yet_measured_shows_no_loss(client, people, world):
+    """QA: a round with no answers showed 失分 0.00, which reads as a perfect score."""
+    round_, jia, items = world
+    client.force_login(people.supervisor)
+    page = client.get(reverse("evaluations:round", args=[round_.pk])).content.decode()
+    lost = page.split('data-testid="city-lost">', 1)[1].split("</div>", 1)[0]
+    assert lost == "—" and "尚未测评" in page
+    districts = page.split('data-testid="districts"', 1)[1].split("</table>", 1)[0]
+    assert "0.00" not in districts
+    text = "\n".join(
+        p.text
+        for p in Document(
+            io.BytesIO(client.get(reverse("evaluations:report_docx", args=[round_.pk])).content)
+        ).paragraphs
+    )
+    assert "失分 —" in text and "失分 0.00" not in text
+    services.site_answer(
+        actor=people.supervisor,
+        round_site_id=jia.pk,
+        answers=[{"item": items[0].pk, "result": "fail", "photo": jpeg(8)}],
+    )
+    page = client.get(reverse("evaluations:round", args=[round_.pk])).content.decode()
+    lost = page.split('data-testid="city-lost">', 1)[1].split("</div>", 1)[0]
+    assert lost != "—" and "尚未测评" not in page

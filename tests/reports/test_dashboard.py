@@ -426,7 +426,9 @@ def test_the_workbook_rates_have_one_decimal_and_its_notes_read_in_english(world
         if isinstance(c.value, int | float) and c.number_format == "0.0"
     ]
     assert rates and all(round(c.value, 1) == c.value for c in rates)
-    ranked = [row[4] for row in wb["单位排名"].iter_rows(min_row=2) if isinstance(row[4].value, int | float)]
+    header = [c.value for c in wb["单位排名"][1]]
+    assert header[:5] == ["类别", "名次", "单位", "综合得分", "红黑旗"]  # the score and the flag first
+    ranked = [row[5] for row in wb["单位排名"].iter_rows(min_row=2) if isinstance(row[5].value, int | float)]
     assert ranked and all(c.number_format == "0.0" and round(c.value, 1) == c.value for c in ranked)
     with translation.override("en"):
         client.cookies["django_language"] = "en"

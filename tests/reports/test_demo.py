@@ -118,7 +118,12 @@ def test_the_weekly_briefing_is_fair_and_every_score_recomputes_from_its_pdf(dem
     for header, rows in tables:
         flags = {"红旗": 0, "黑旗": 0}
         for cells in rows:
-            flag = cells[-1] if cells[-1] in flags else ""
+            if "红黑旗" in header:  # the flag follows the score; an empty one prints nothing
+                flag = cells[3] if cells[3] in flags else ""
+                if not flag:
+                    cells = [*cells[:3], "", *cells[3:]]
+            else:
+                flag = ""
             values = dict(zip(header, cells, strict=False))
             rates = [(w, _number(values[col])) for col, w in weights.items() if col in values]
             rates = [(w, v) for w, v in rates if v is not None and w]

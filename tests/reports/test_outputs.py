@@ -60,7 +60,8 @@ def test_docx_round_trip_has_red_header_number_and_ranking(briefing):
     assert "附件：" in texts
     ranking = next(t for t in doc.tables if t.rows[0].cells[0].text == "名次")
     assert [r.cells[1].text for r in ranking.rows[1:]] == ["乙一街道办事处", "甲一街道办事处"]
-    assert [r.cells[-1].text for r in ranking.rows[1:]] == ["红旗", "黑旗"]
+    assert [c.text for c in ranking.rows[0].cells[:4]] == ["名次", "单位", "综合得分", "红黑旗"]  # no scrolling
+    assert [r.cells[3].text for r in ranking.rows[1:]] == ["红旗", "黑旗"]
 
 
 def test_docx_is_a4_with_page_numbers_and_the_banji(briefing):
@@ -155,7 +156,7 @@ def test_xlsx_has_the_tables(briefing):
     workbook = load_workbook(io.BytesIO(outputs.briefing_xlsx(briefing)))
     assert workbook.sheetnames[:3] == ["概况", "单位排名", "各区域"]
     ranking = list(workbook["单位排名"].iter_rows(values_only=True))
-    assert ranking[0][:3] == ("类别", "名次", "单位")
+    assert ranking[0][:5] == ("类别", "名次", "单位", "综合得分", "红黑旗")
     assert {row[2] for row in ranking[1:]} >= {"乙一街道办事处", "甲一街道办事处"}
     unranked = [row for row in ranking[1:] if row[2] == "示范市城管局"]
     assert unranked and unranked[0][3] == "不参与排名（样本不足）"

@@ -67,6 +67,18 @@ def test_detail_shows_figures_with_definitions(client, people, briefings, django
         assert reverse("reports:download", args=[briefings[0].pk, fmt]) in page
 
 
+def test_the_ranking_shows_score_and_flag_next_to_the_unit(client, people, briefings):
+    """QA: 综合得分 and 红黑旗 were the last of many columns, out of sight on a desktop."""
+    client.force_login(people.staff)
+    page = client.get(reverse("reports:detail", args=[briefings[0].pk])).content.decode()
+    table = page.split('data-testid="ranking-territorial:street"', 1)[1].split("</table>", 1)[0]
+    headers = [h.rsplit(">", 1)[1] for h in table.split("</th>")[:4]]
+    assert headers == ["名次", "单位", "综合得分", "红黑旗"]
+    first = table.split('data-testid="rank-row">', 1)[1].split("</tr>", 1)[0]
+    cells = [c.split(">", 1)[1] for c in first.split("</td>")[:4]]
+    assert cells[1] == "乙一街道办事处" and "红旗" in cells[3] and "app-flag" in cells[3]
+
+
 @pytest.mark.parametrize("fmt", ["docx", "xlsx"])
 def test_downloads(client, people, briefings, fmt):
     client.force_login(people.staff)

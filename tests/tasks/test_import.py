@@ -5,6 +5,7 @@ import time
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 from openpyxl import Workbook
 
 from chuangcheng.tabular import ImportErrors
@@ -96,6 +97,19 @@ def test_one_bad_row_blocks_and_is_named_with_candidates(tmp_path, campaign, sta
     assert "9.9" in errors[5]
     assert "尽快" in errors[6]
     assert Task.objects.count() == 0
+
+
+@pytest.mark.parametrize(("language", "joined"), [("zh-hans", "；完成时限“尽快”"), ("en", '; Deadline "尽快"')])
+def test_a_rows_problems_join_as_the_reader_reads(tmp_path, campaign, standard, units, people, language, joined):
+    """QA: several problems of one row were joined with “；” in English too."""
+    rows = [good_row(1)]
+    rows[0][3] = "9.9"  # an unknown indicator
+    rows[0][9] = "尽快"  # and an unreadable deadline
+    with translation.override(language), pytest.raises(ImportErrors) as exc:
+        import_tasks(workbook(tmp_path, rows), campaign=campaign, actor=people.supervisor)
+    message = dict(exc.value.errors)[2]
+    assert "9.9" in message and joined in message, message
+    assert language == "zh-hans" or not {"；", "、"} & set(message.split("(write")[0]), message
 
 
 def test_several_responsible_units_are_decomposed(tmp_path, campaign, standard, units, people):

@@ -8,6 +8,7 @@ saved; query budgets hold with hundreds of rows.
 import datetime as dt
 import io
 import re
+from html import unescape
 
 import pytest
 from django.db import connection
@@ -625,6 +626,19 @@ def test_import_with_a_bad_row_names_it_and_writes_nothing(client, people, campa
     # The row that did resolve is shown too: what each of its cells became.
     assert 'data-testid="import-partial"' in html(response)
     assert not Task.objects.exists()
+
+
+def test_import_errors_read_in_english_without_chinese_punctuation(client, people, campaign, units):
+    """QA: a row's problems were joined with “；” (and its candidates with “、”) in English too."""
+    client.force_login(people.supervisor)
+    client.cookies["django_language"] = "en"
+    bad = _row(2, owner="乙二街道办事处")
+    bad[9] = "尽快"  # a second problem on the same row
+    response = client.post(reverse("tasks:import"), {"campaign": campaign.pk, "file": _xlsx([bad])}, follow=True)
+    item = html(response).split('data-testid="import-error">', 1)[1].split("</li>", 1)[0]
+    text = unescape(re.sub(r"<[^>]+>", "", item)).split("(write")[0]  # the examples quote Chinese phrasings
+    assert text.startswith("Line 2: ") and '; Deadline "尽快"' in text, text
+    assert not {"；", "、", "："} & set(text.replace("乙二街道办事处", "")), text
 
 
 def test_import_refuses_other_files_and_other_roles(client, people, campaign):

@@ -11,11 +11,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
 from chuangcheng.humantime import day, day_range, when, when_short
+from chuangcheng.wording import clause_separator, join_clauses
 from inspections.models import IssueState, Severity
 from tasks.models import TaskState
 
 from ..briefings.words import pct_text as fmt_rate
 from ..briefings.words import summary_text
+from ..contributions import phrase_text, section_title
 from ..definitions import deduction_text, rank_rule, sample_rule, score_formula
 from ..figures import COMPONENTS, DEDUCTIONS
 from ..figures.scoring import Scoring
@@ -39,7 +41,11 @@ def section_headings(contributed=()):
     :data:`SECTIONS`, with the contributed ones (``contributed:<key>``, e.g. 约谈问责与表扬)
     before 下步工作要求 — the numbers follow, so a briefing without them reads as before."""
     base = [(key, re.sub(r"^\S+?[、.]\s*", "", str(label))) for key, label in SECTIONS]
-    order = [*base[:-1], *((f"contributed:{c['key']}", c["title"]) for c in contributed), base[-1]]
+    order = [
+        *base[:-1],
+        *((f"contributed:{c['key']}", section_title(c["key"], c["title"])) for c in contributed),
+        base[-1],
+    ]
     chinese = (translation.get_language() or "zh-hans").startswith("zh")
     return {
         key: (f"{CHINESE_NUMERALS[i]}、{title}" if chinese and i < len(CHINESE_NUMERALS) else f"{i + 1}. {title}")
@@ -126,6 +132,18 @@ def _shown_part(part):
     return word if word != part else _(part)
 
 
+def reworded(parts, stored):
+    """A contributed section's note or caption in the reader's language: worded again from its
+    :func:`~chuangcheng.reports.contributions.phrase` parts when read in another language than
+    the one it was written in (an older briefing without parts keeps its text)."""
+    if _chinese() or not parts:
+        return stored
+    try:
+        return phrase_text(parts)
+    except (KeyError, TypeError, ValueError):
+        return stored
+
+
 def shown_definition(definition):
     return {k: shown(v) if k in ("label", "formula", "counts", "period") else v for k, v in definition.items()}
 
@@ -171,9 +189,11 @@ def scoring_of(content):
 
 
 def rank_columns(scoring):
-    """``[(key, label, how)]`` of the ranking tables: every part of the score that has a weight
-    (rates, the base, the counted deductions and their total) and the score."""
+    """``[(key, label, how)]`` of the ranking tables: the rank, the unit, the score and the flag
+    first (what a reader looks for, seen without scrolling sideways), then every part of the
+    score that has a weight (rates, the base, the counted deductions and their total)."""
     columns = [("rank", _("名次"), "rank"), ("name", _("单位"), "text")]
+    columns += [("score", _("综合得分"), "two"), ("flag", _("红黑旗"), "flag")]
     columns += [(rate, str(COLUMN_LABELS[rate]), "rate") for rate, w in COMPONENTS if getattr(scoring, w)]
     columns.append(("base", _("基础分"), "two"))
     for key, setting in DEDUCTIONS:
@@ -181,7 +201,7 @@ def rank_columns(scoring):
             columns.append((key, str(COLUMN_LABELS[key]), "count"))
             if key == "issues_overdue_open" and scoring.key_source_factor != 1:
                 columns.append(("issues_overdue_key", str(COLUMN_LABELS["issues_overdue_key"]), "count"))
-    columns += [("deduction", _("扣分"), "two"), ("score", _("综合得分"), "two"), ("flag", _("红黑旗"), "flag")]
+    columns.append(("deduction", _("扣分"), "two"))
     return columns
 
 
@@ -221,7 +241,7 @@ def other_deduction_lines(content):
         for row in group["rows"]:
             items = row.get("other_deductions") or []
             if items:
-                parts = pgettext("clause separator", "；").join(
+                parts = join_clauses(
                     _("%(label)s（%(date)s）扣 %(p)s 分")
                     % {"label": i["label"], "date": day(i["date"]), "p": i["points"]}
                     for i in items
@@ -273,11 +293,12 @@ def briefing_context(briefing):
     _label_items(content)
     scoring = scoring_of(content)
     columns = rank_columns(scoring)
+    keys = [key for key, _label, _how in columns]
     ranking = [
         {
             **g,
             "label": shown(g["label"]),
-            "lines": [{"row": r, "cells": row_cells(r, columns)} for r in g["rows"]],
+            "lines": [{"row": r, "cells": list(zip(keys, row_cells(r, columns), strict=True))} for r in g["rows"]],
             "cells": [row_cells(r, columns) for r in g["rows"]],
             "unranked_lines": [
                 {"name": r["name"], "issues_due": r["issues_due"], "tasks_due": r["tasks_due"]}
@@ -297,7 +318,7 @@ def briefing_context(briefing):
         "sections": headings,
         "figure_lines": figure_lines(content),
         "summary": shown_summary(briefing, content),
-        "definition_separator": pgettext("clause separator", "；"),
+        "definition_separator": clause_separator(),
         "list_separator": pgettext("list separator", "、"),
         "rank_headers": [label for _k, label, _h in columns],
         "ranking": ranking,
@@ -311,8 +332,13 @@ def briefing_context(briefing):
             {
                 **c,
                 "heading": headings[f"contributed:{c['key']}"],
+                "note": reworded(c.get("note_parts"), c.get("note")),
                 "tables": [
-                    {**t, "caption": shown(t.get("caption")), "headers": [shown(h) for h in t.get("headers", [])]}
+                    {
+                        **t,
+                        "caption": reworded(t.get("caption_parts"), shown(t.get("caption"))),
+                        "headers": [shown(h) for h in t.get("headers", [])],
+                    }
                     for t in c.get("tables", [])
                 ],
             }
@@ -369,7 +395,7 @@ def attachment_tables(ctx):
         [
             u["unit"],
             u["count"],
-            pgettext("clause separator", "；").join(
+            join_clauses(
                 _("#%(id)s %(c)s %(a)s（超期 %(d)s 天）")
                 % {"id": i["id"], "c": i["category"], "a": i["address"], "d": i["days_overdue"]}
                 for i in u["issues"]

@@ -1,0 +1,29 @@
+"""Joining phrases for display in the reader's language.
+
+A row's import problems, a unit's deductions, a list of notes: in Chinese they read
+``缺少名称；完成时限无法识别``, in English ``Missing name; deadline not understood``. One place
+decides the separator (the catalogue's ``clause separator``), so no list joins with “；” in English.
+"""
+
+from django.utils.translation import pgettext
+
+
+def clause_separator():
+    """“；” in Chinese, “; ” in English."""
+    return pgettext("clause separator", "；")
+
+
+def join_clauses(items):
+    """``items`` (strings or lazy translations) as one text, separated as the active language
+    separates clauses."""
+    return clause_separator().join(str(item) for item in items)
+
+
+def list_separator():
+    """“、” in Chinese, “, ” in English."""
+    return pgettext("list separator", "、")
+
+
+def join_list(items):
+    """``items`` as an enumeration (names, codes, years), separated as the active language does."""
+    return list_separator().join(str(item) for item in items)
