@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, transaction
 from django.utils import timezone
 from PIL import ExifTags, Image, ImageDraw
 
@@ -16,6 +17,17 @@ from inspections.models import Issue
 from tests.inspections.factories import IssueCategoryFactory
 
 SHANGHAI = timezone.get_default_timezone()
+
+
+def plan(queryset, *off):
+    """PostgreSQL's plan (EXPLAIN text) for ``queryset`` with the planner's ``enable_<off>``
+    methods off — on a test's small table, how it would reach the rows without reading them all."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        for method in off:
+            cursor.execute(f"SET LOCAL enable_{method} = off")
+        sql, params = queryset.query.sql_with_params()
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
 
 
 def local(*args):

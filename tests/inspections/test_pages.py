@@ -12,7 +12,7 @@ import io
 import re
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +20,7 @@ from openpyxl import load_workbook
 
 from inspections import services, tally
 from inspections.models import Inspection, Issue, IssueEvent, IssueState, Photo, PhotoKind
-from tests.inspections.conftest import upload
+from tests.inspections.conftest import plan, upload
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -699,11 +699,4 @@ def test_the_deadline_sort_reads_its_index(people, issue):
     from inspections.selectors import ISSUE_ORDERINGS, issue_list
 
     qs = issue_list(user=people.supervisor).order_by(*ISSUE_ORDERINGS["rectification_deadline"][1])[:50]
-    with transaction.atomic(), connection.cursor() as cursor:
-        # A small table: make the planner show how it would reach the rows without sorting them all.
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_sort = off")
-        sql, params = qs.query.sql_with_params()
-        cursor.execute("EXPLAIN " + sql, params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "insp_issue_order_clock" in plan
+    assert "insp_issue_order_clock" in plan(qs, "seqscan", "sort")

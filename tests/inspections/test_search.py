@@ -13,7 +13,7 @@ from inspections import services
 from inspections.filters import IssueFilter
 from inspections.models import Issue
 from inspections.search import grams_query
-from tests.inspections.conftest import LAT, LNG
+from tests.inspections.conftest import LAT, LNG, plan
 
 pytestmark = pytest.mark.django_db
 
@@ -86,14 +86,7 @@ def test_search_returns_exactly_the_substring_matches(issues, query):
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the index is PostgreSQL's")
 def test_the_query_uses_the_pair_index(issues):
     qs = IssueFilter({"q": "井盖"}, queryset=Issue.objects.all()).qs
-    with connection.cursor() as cursor:
-        # A small table: make the planner show how it would reach the rows without reading them all.
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_indexscan = off")
-        sql, params = qs.query.sql_with_params()
-        cursor.execute("EXPLAIN " + sql, params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "insp_issue_search_grams" in plan
+    assert "insp_issue_search_grams" in plan(qs, "seqscan", "indexscan")
 
 
 def test_the_pairs_query_quotes_what_it_must():
