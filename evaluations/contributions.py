@@ -65,19 +65,26 @@ def briefing_section(campaign, region, start, end):
         previous = scoring.previous_round(round_)
         before = round_score_for(previous, path) if previous else None
         city = score.city
-        notes.append(
-            contributions.phrase(
-                gettext_noop(
-                    "%(r)s：抽取点位 %(n)s 个，已测 %(a)s 个；模拟得分 %(s)s（百分制），失分 %(l)s，合格率 %(p)s%%。"
-                ),
-                r=round_.name,
-                n=city.sites_total,
-                a=city.sites_answered,
-                s=fmt(city.score),
-                l=fmt(city.lost_shown),
-                p=fmt(figure(city.pass_rate, "%")),
+        if city.score is None:  # not measured yet: no score, 失分 or 合格率 to state
+            notes.append(
+                contributions.phrase(
+                    gettext_noop("%(r)s：抽取点位 %(n)s 个，尚未测评。"), r=round_.name, n=city.sites_total
+                )
             )
-        )
+        else:
+            notes.append(
+                contributions.phrase(
+                    gettext_noop(
+                        "%(r)s：抽取点位 %(n)s 个，已测 %(a)s 个；模拟得分 %(s)s（百分制），失分 %(l)s，合格率 %(p)s%%。"
+                    ),
+                    r=round_.name,
+                    n=city.sites_total,
+                    a=city.sites_answered,
+                    s=fmt(city.score),
+                    l=fmt(city.lost_shown),
+                    p=fmt(figure(city.pass_rate, "%")),
+                )
+            )
         prior = {d.key: d for d in before.districts} if before else {}
         caption = contributions.phrase(gettext_noop("各区模拟得分（%(r)s）"), r=round_.name)
         tables.append(

@@ -206,8 +206,12 @@ def test_pass_rates_read_with_one_decimal(client, people, world):
         assert expected in page and not re.search(r"\d\.\d\d%", page), url
 
 
-def test_a_round_not_yet_measured_shows_no_loss(client, people, world):
-    """QA: a round with no answers showed 失分 0.00, which reads as a perfect score."""
+def test_a_round_not_yet_measured_shows_no_loss(client, people, world, city):
+    """QA: a round with no answers showed 失分 0.00, which reads as a perfect score (and the PDF
+    and the briefing 合格率 —%)."""
+    from evaluations.contributions import briefing_section
+    from evaluations.report import report_html
+
     round_, jia, items = world
     client.force_login(people.supervisor)
     page = client.get(reverse("evaluations:round", args=[round_.pk])).content.decode()
@@ -222,6 +226,8 @@ def test_a_round_not_yet_measured_shows_no_loss(client, people, world):
         ).paragraphs
     )
     assert "失分 —" in text and "失分 0.00" not in text
+    printed = report_html(round_)  # the PDF's page: no "合格率 —%", no "没有不合格项" before any answer
+    assert "尚未测评，暂无得分。" in printed and "—%" not in printed and "本轮没有不合格项" not in printed
     services.site_answer(
         actor=people.supervisor,
         round_site_id=jia.pk,
@@ -230,3 +236,8 @@ def test_a_round_not_yet_measured_shows_no_loss(client, people, world):
     page = client.get(reverse("evaluations:round", args=[round_.pk])).content.decode()
     lost = page.split('data-testid="city-lost">', 1)[1].split("</div>", 1)[0]
     assert lost != "—" and "尚未测评" not in page
+    assert "尚未测评" not in report_html(round_)
+    # 乙区's briefing once 甲区 has answered and the round closed: 乙区's part is not scored.
+    services.round_transition(actor=people.supervisor, round_id=round_.pk, action="close")
+    yi = briefing_section(round_.campaign, city.b, round_.starts_on, round_.ends_on + dt.timedelta(days=3))
+    assert "尚未测评" in yi["note"] and "—%" not in yi["note"]
