@@ -6,6 +6,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext, pgettext_lazy
 
+from chuangcheng.wording import join_list
+
 from ..models import BriefingKind
 from ..templatetags.dashboard_ui import figure
 
@@ -115,9 +117,9 @@ def summary_text(kind, totals, previous, red, black):
 def names_text(names, shown=6):
     """ "甲、乙、丙" — or "甲、乙…等 9 个单位" when the list is long (the tables name them all)."""
     if len(names) <= shown:
-        return pgettext("list separator", "、").join(names)
+        return join_list(names)
     return _("%(names)s等 %(n)s 个单位") % {
-        "names": pgettext("list separator", "、").join(names[:shown]),
+        "names": join_list(names[:shown]),
         "n": len(names),
     }
 

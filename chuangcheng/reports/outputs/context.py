@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
 from chuangcheng.humantime import day, day_range, when, when_short
-from chuangcheng.wording import clause_separator, join_clauses
+from chuangcheng.wording import clause_separator, join_clauses, list_separator
 from inspections.models import IssueState, Severity
 from tasks.models import TaskState
 
@@ -294,19 +294,23 @@ def briefing_context(briefing):
     scoring = scoring_of(content)
     columns = rank_columns(scoring)
     keys = [key for key, _label, _how in columns]
-    ranking = [
-        {
-            **g,
-            "label": shown(g["label"]),
-            "lines": [{"row": r, "cells": list(zip(keys, row_cells(r, columns), strict=True))} for r in g["rows"]],
-            "cells": [row_cells(r, columns) for r in g["rows"]],
-            "unranked_lines": [
-                {"name": r["name"], "issues_due": r["issues_due"], "tasks_due": r["tasks_due"]}
-                for r in g.get("unranked", [])
-            ],
-        }
-        for g in content["ranking"]
-    ]
+    ranking = []
+    for g in content["ranking"]:
+        cells = [row_cells(r, columns) for r in g["rows"]]
+        ranking.append(
+            {
+                **g,
+                "label": shown(g["label"]),
+                "lines": [
+                    {"row": r, "cells": list(zip(keys, c, strict=True))} for r, c in zip(g["rows"], cells, strict=True)
+                ],
+                "cells": cells,
+                "unranked_lines": [
+                    {"name": r["name"], "issues_due": r["issues_due"], "tasks_due": r["tasks_due"]}
+                    for r in g.get("unranked", [])
+                ],
+            }
+        )
     region_columns = [(k, _("区域") if k == "name" else label, how) for k, label, how in columns if k != "flag"]
     regions = [r for r in content["regions"] if r.get("ranked")]
     period = content["period"]
@@ -319,7 +323,7 @@ def briefing_context(briefing):
         "figure_lines": figure_lines(content),
         "summary": shown_summary(briefing, content),
         "definition_separator": clause_separator(),
-        "list_separator": pgettext("list separator", "、"),
+        "list_separator": list_separator(),
         "rank_headers": [label for _k, label, _h in columns],
         "ranking": ranking,
         "region_headers": [label for _k, label, _h in region_columns],
