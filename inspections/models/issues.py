@@ -61,6 +61,10 @@ class Severity(models.TextChoices):
 
 # How serious each severity is, in the choices' order (一般 1 < 较重 2 < 严重 3 < 负面清单 4): what
 # ``?ordering=severity`` sorts by — the stored codes sort alphabetically, which means nothing.
+# The API list's orderings (IssueViewSet.ordering_fields, with id as the tie-breaker), held in
+# the list's filter indexes so a page's ids are read from them alone.
+SORT_COLUMNS = ["id", "created_at", "rectification_deadline", "sign_deadline", "severity_rank"]
+
 SEVERITY_RANK = {value: rank for rank, value in enumerate(Severity.values, start=1)}
 
 
@@ -276,9 +280,15 @@ class Issue(models.Model):
             # Overdue lists and reminders: open issues past their deadline.
             models.Index(fields=["state", "rectification_deadline"], name="insp_issue_state_deadline"),
             # A unit's queue (我的待办) sorted by deadline.
-            models.Index(fields=["responsible_unit", "state", "rectification_deadline"], name="insp_issue_unit_queue"),
+            # It and the next hold the list's sort columns, so a page's ids come from the index
+            # alone (chuangcheng.pagination, "Ids first").
+            models.Index(
+                fields=["responsible_unit", "state", "rectification_deadline"],
+                include=[c for c in SORT_COLUMNS if c != "rectification_deadline"],
+                name="insp_issue_unit_queue",
+            ),
             # Region subtree filters resolve regions by path, then hit this.
-            models.Index(fields=["region", "state"], name="insp_issue_region_state"),
+            models.Index(fields=["region", "state"], include=SORT_COLUMNS, name="insp_issue_region_state"),
             # The duplicate-photo check's neighbours: the newest issues of a region and of a unit
             # (inspections.photos.find_duplicates), read newest first and stopped at the limit.
             models.Index(fields=["region", "id"], name="insp_issue_region_recent"),
