@@ -153,6 +153,14 @@ def run(campaigns, *, now=None, per_run=CATCH_UP_PER_RUN):
     return out
 
 
+def was_taken(rows):
+    """Whether ``rows`` (a campaign's snapshot at one moment) holds a row. Ordered by region so
+    PostgreSQL reads the snapshot's cell index (campaign, taken_at, region, …): a plain EXISTS
+    scanned the table from its start, expecting a match at once, and met the moment's rows only
+    after every earlier moment's (264,000 per-unit rows, 29 ms at 1,000,000 issues)."""
+    return rows.order_by("region_id").values_list("pk", flat=True).first() is not None
+
+
 def at(campaign, scope_path, moment):
     """The backlog figures of the scope (a region path at 街道 or above; ``None``: the campaign's
     territory) from the snapshot taken at ``moment``, or ``None`` when there is none (or the
@@ -160,7 +168,7 @@ def at(campaign, scope_path, moment):
     if not tallied_scope(scope_path):
         return None
     rows = BacklogSnapshot.objects.filter(campaign=campaign, taken_at=moment)
-    if not rows.exists():
+    if not was_taken(rows):
         return None
     rows = in_kept_scope(rows, scope_path)
     sums = rows.aggregate(**{name: Sum(name) for name in FIGURES})
@@ -177,7 +185,7 @@ def unit_cells(campaign, scope_path, moment, keys, regions):
     if not is_midnight(moment):
         return None
     rows = UnitBacklogSnapshot.objects.filter(campaign=campaign, taken_at=moment)
-    if not rows.exists():
+    if not was_taken(rows):
         return None
     rows = in_kept_scope(rows, scope_path, regions)
     return _grouped(rows, keys, {name: Sum(name) for name in FIGURES})
@@ -190,7 +198,7 @@ def kind_cells(campaign, scope_path, moment):
     if not is_midnight(moment) or not tallied_scope(scope_path):
         return None
     rows = KindBacklogSnapshot.objects.filter(campaign=campaign, taken_at=moment)
-    if not rows.exists():
+    if not was_taken(rows):
         return None
     rows = in_kept_scope(rows, scope_path)
     out = {}
