@@ -17,6 +17,7 @@ writes later) may change; what it *means* is decided here.
 
 from django.db.models import Exists, F, OuterRef, Q
 
+from chuangcheng.org.models import Region, Unit
 from inspections import tally
 from inspections.models import (
     CLOCK_STATES,
@@ -60,10 +61,15 @@ def measured(tasks):
 
 
 def task_region_q(scope_path):
-    """A task is in the region it names, or in its owner unit's region when it names none."""
-    return Q(region__path__startswith=scope_path) | Q(
-        region__isnull=True, owner_unit__region__path__startswith=scope_path
-    )
+    """A task is in the region it names, or in its owner unit's region when it names none.
+
+    The regions and units of the scope are subqueries of ids, so the tasks are filtered on their
+    own columns: the same condition through joins to the regions and the owner units (an OR
+    across them) made every dashboard and briefing read join every task of the campaign before
+    filtering (7–10 ms a read at 20,000 tasks, six reads per dashboard)."""
+    regions = Region.objects.filter(path__startswith=scope_path).values("pk")
+    units = Unit.objects.filter(region__path__startswith=scope_path).values("pk")
+    return Q(region_id__in=regions) | Q(region__isnull=True, owner_unit_id__in=units)
 
 
 def tasks_of(campaign, scope_path=None):
