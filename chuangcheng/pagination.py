@@ -296,10 +296,15 @@ class StandardPagination(PageNumberPagination):
         size = self.get_page_size(request)
         after = _after([(path, desc, field) for path, desc, field, _a in self.keys], values, queryset.db)
         window = queryset.filter(after)[: size + 1]
-        rows = rows_by_ids(queryset, window.values_list("pk", flat=True)) if self.ids_first else list(window)
-        self.keyset = rows[:size]
-        if len(rows) > size:
-            self.next_cursor = self._encode(rows[size - 1])
+        if self.ids_first:  # whether there is more is the ids' to say (a row may leave in between)
+            ids = list(window.values_list("pk", flat=True))
+            rows, more = rows_by_ids(queryset, ids[:size]), len(ids) > size
+        else:
+            rows = list(window)
+            rows, more = rows[:size], len(rows) > size
+        self.keyset = rows
+        if more and rows:
+            self.next_cursor = self._encode(rows[-1])
         return self.keyset
 
     def _count(self):

@@ -1037,3 +1037,26 @@ def test_the_list_filter_indexes_hold_every_sort_column(db, index):
     for column in SORT_COLUMNS:
         assert re.search(rf'\b"?{column}"?[,)]', definition), (index, column, definition)
     assert "INCLUDE" in definition
+
+
+def test_a_cursor_page_goes_on_when_its_last_row_left_the_filter_in_between(make_issue, people, monkeypatch):
+    """Ids first, cursor pages: whether there is a next page is the ids' to say. A row that left
+    the filter between the two reads is not shown, and ``next`` still leads to the rest."""
+    from chuangcheng import pagination
+
+    made = [make_issue("reported").pk for _ in range(7)]
+    monkeypatch.setattr(pagination.CappedPaginator, "cap", 2)
+    real, vanished = pagination.rows_by_ids, made[-4]  # the last row of the first cursor page
+
+    def losing_one(queryset, ids):
+        return real(queryset, [pk for pk in ids if pk != vanished])
+
+    monkeypatch.setattr(pagination, "rows_by_ids", losing_one)
+    client = APIClient()
+    client.force_authenticate(people.admin)
+    seen, url, params = [], "/api/v1/issues/", {"page_size": 2}
+    while url:
+        data = client.get(url, params).data
+        seen += [r["id"] for r in data["results"]]
+        url, params = data["next"], None
+    assert seen == [pk for pk in sorted(made, reverse=True) if pk != vanished]
