@@ -59,12 +59,12 @@ class Severity(models.TextChoices):
     NEGATIVE_LIST = "negative_list", _("负面清单")  # 立行立改: by the end of the working day
 
 
-# How serious each severity is, in the choices' order (一般 1 < 较重 2 < 严重 3 < 负面清单 4): what
-# ``?ordering=severity`` sorts by — the stored codes sort alphabetically, which means nothing.
 # The API list's orderings (IssueViewSet.ordering_fields, with id as the tie-breaker), held in
 # the list's filter indexes so a page's ids are read from them alone.
 SORT_COLUMNS = ["id", "created_at", "rectification_deadline", "sign_deadline", "severity_rank"]
 
+# How serious each severity is, in the choices' order (一般 1 < 较重 2 < 严重 3 < 负面清单 4): what
+# ``?ordering=severity`` sorts by — the stored codes sort alphabetically, which means nothing.
 SEVERITY_RANK = {value: rank for rank, value in enumerate(Severity.values, start=1)}
 
 
