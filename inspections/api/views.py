@@ -99,8 +99,9 @@ class IssueViewSet(ServiceCreateMixin, ScopedViewSet):
     ordering_fields = ["created_at", "rectification_deadline", "sign_deadline", "severity", "state", "id"]
     ordering_columns = {"severity": "severity_rank"}  # by how serious, not by the code's alphabet
     ordering = ["-created_at", "-id"]
-    # A page's ids first, from the covering (region, state) and (unit, state) indexes; then its
-    # 50 rows with their joins (chuangcheng.pagination, "Ids first").
+    # A page's ids first — from an index that holds the filter and the sort (the (region, state)
+    # and (unit, state) indexes hold the sort columns, the orderings' the filters) — then its 50
+    # rows with their joins (chuangcheng.pagination, "Ids first").
     page_ids_first = True
     action_input_serializers = {
         "accept": s.IssueAcceptSerializer,
