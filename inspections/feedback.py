@@ -28,7 +28,7 @@ from PIL import Image, UnidentifiedImageError
 
 from chuangcheng.exceptions import ApplicationError
 from chuangcheng.officedates import parse_date, parse_deadline
-from chuangcheng.org.matching import RegionMatcher, UnitMatcher, names_of
+from chuangcheng.org.matching import RegionMatcher, UnitMatcher, closest
 from chuangcheng.org.models import Region, Site
 from chuangcheng.org.workcalendar import WorkingCalendar, deadline_after
 from chuangcheng.tabular import ImportErrors, read_table
@@ -231,8 +231,8 @@ def plan_feedback(source, *, campaign, filename=None, now=None):
                 unit, how = match.unit, "given"
             else:
                 problems.append(
-                    _("责任单位“%(u)s”找不到，最接近的是：%(close)s")
-                    % {"u": row.get("unit"), "close": names_of(match.suggestions or match.units)}
+                    _("责任单位“%(u)s”找不到，%(closest)s")
+                    % {"u": row.get("unit"), "closest": closest(match.suggestions or match.units)}
                 )
         elif region is not None and category is not None:
             unit = suggest_responsible_unit(region, category, site=site)

@@ -21,7 +21,7 @@ from chuangcheng.exceptions import ApplicationError
 from chuangcheng.tabular import ImportErrors, read_table
 from chuangcheng.wording import join_clauses, join_list
 
-from .matching import RegionMatcher, UnitMatcher, names_of
+from .matching import RegionMatcher, UnitMatcher, closest
 from .models import AliasSource, Region, Site, SiteType, Unit, UnitKind, UnitLevel
 from .services import site_create, site_update, unit_alias_remember, unit_create, unit_update
 from .sitetypes import site_type_from_name
@@ -154,8 +154,8 @@ def plan_sites(source, *, filename=None):
         match = units.resolve(row.get("unit"))
         if not (match.ok and match.unit is not None):
             problems.append(
-                _("责任单位“%(u)s”找不到，最接近的是：%(close)s")
-                % {"u": row.get("unit"), "close": names_of(match.suggestions or match.units)}
+                _("责任单位“%(u)s”找不到，%(closest)s")
+                % {"u": row.get("unit"), "closest": closest(match.suggestions or match.units)}
             )
         lat = _decimal(row.get("latitude"), _("纬度"), problems)
         lng = _decimal(row.get("longitude"), _("经度"), problems)
@@ -335,8 +335,8 @@ def plan_units(source, *, filename=None):
             errors.append(
                 (
                     r.line,
-                    _("上级单位“%(u)s”找不到，最接近的是：%(close)s")
-                    % {"u": r.parent_text, "close": names_of(match.suggestions or match.units)},
+                    _("上级单位“%(u)s”找不到，%(closest)s")
+                    % {"u": r.parent_text, "closest": closest(match.suggestions or match.units)},
                 )
             )
     if errors:

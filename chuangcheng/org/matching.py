@@ -249,6 +249,13 @@ def names_of(units):
     return join_list(u.name for u in units) if units else _("（无相近单位）")
 
 
+def closest(units):
+    """The tail of a "not found" message: the nearest names, or that there is none to offer."""
+    if units:
+        return _("最接近的是：%(names)s") % {"names": join_list(u.name for u in units)}
+    return _("也没有名称相近的单位，请核对单位名录中的全称或简称")
+
+
 # --- leaders ------------------------------------------------------------------------------------
 
 _TITLES = re.compile(

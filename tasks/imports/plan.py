@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from chuangcheng.campaigns.models import Indicator
 from chuangcheng.officedates import Deadline, parse_date, parse_deadline
-from chuangcheng.org.matching import LeaderMatcher, RegionMatcher, UnitMatcher, names_of
+from chuangcheng.org.matching import LeaderMatcher, RegionMatcher, UnitMatcher, closest, names_of
 from chuangcheng.org.models import Region
 from chuangcheng.org.workcalendar import WorkingCalendar
 from chuangcheng.tabular import ImportErrors, read_table
@@ -210,8 +210,8 @@ class _Context:
                 )
             elif not match.ok:
                 problems.append(
-                    _("%(col)s“%(name)s”找不到，最接近的是：%(close)s")
-                    % {"col": column, "name": name, "close": names_of(match.suggestions)}
+                    _("%(col)s“%(name)s”找不到，%(closest)s")
+                    % {"col": column, "name": name, "closest": closest(match.suggestions)}
                 )
             matches.append(match)
         return [m for m in matches if m.ok]

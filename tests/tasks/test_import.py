@@ -99,6 +99,15 @@ def test_one_bad_row_blocks_and_is_named_with_candidates(tmp_path, campaign, sta
     assert Task.objects.count() == 0
 
 
+def test_a_unit_like_none_of_ours_says_so_instead_of_an_empty_nearest(tmp_path, campaign, standard, units, people):
+    rows = [good_row(1)]
+    rows[0][5] = "气象观测站"
+    with pytest.raises(ImportErrors) as exc:
+        import_tasks(workbook(tmp_path, rows), campaign=campaign, actor=people.supervisor)
+    (message,) = dict(exc.value.errors).values()
+    assert "“气象观测站”找不到，也没有名称相近的单位" in message and "最接近" not in message
+
+
 @pytest.mark.parametrize(("language", "joined"), [("zh-hans", "；完成时限“尽快”"), ("en", '; Deadline "尽快"')])
 def test_a_rows_problems_join_as_the_reader_reads(tmp_path, campaign, standard, units, people, language, joined):
     """QA: several problems of one row were joined with “；” in English too."""
