@@ -209,6 +209,9 @@ def test_overview_page_and_xlsx(world, client, people, city):
     text = page.content.decode()
     assert "总览 · 甲区" in text and 'id="dash-data"' in text
     assert "距迎检" in text or "迎检日期已过" in text
+    # The ranking's scores with two decimals, as the briefing prints them (87.50, not 87.5).
+    scores = re.findall(r'data-testid="ranking-score">([^<]*)<', text)
+    assert scores and all(re.fullmatch(r"\d+\.\d\d", s) for s in scores), scores
     export = client.get("/dashboard/export.xlsx", {"region": city.a.pk})
     assert export.status_code == 200
     wb = load_workbook(BytesIO(export.content))
