@@ -501,8 +501,10 @@ class IssueEvent(models.Model):
         ordering = ["created_at", "id"]
         indexes = [
             models.Index(fields=["issue", "created_at"], name="insp_event_issue_time"),
-            # Figures: verifications, rejections and extensions in a period.
-            models.Index(fields=["action", "created_at"], name="insp_event_action_time"),
+            # Figures: verifications, rejections and extensions in a period; holding the issue and
+            # the id, a period's returns are tested against the flagged photos (弄虚作假) without
+            # reading their rows (1,700 heap pages a week city-wide at 1,000,000 issues).
+            models.Index(fields=["action", "created_at"], include=["issue", "id"], name="insp_event_action_time"),
             # Who took part in a rectification (permissions.rectified_issue_ids): one person's
             # sign/submit events, not every event they ever wrote (a supervisor's creates).
             models.Index(fields=["actor", "action"], name="insp_event_actor_action"),

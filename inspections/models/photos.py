@@ -83,6 +83,15 @@ class Photo(models.Model):
             models.Index(fields=["original_sha256"], name="insp_photo_original_sha256"),
             models.Index(fields=["dhash"], name="insp_photo_dhash"),
             models.Index(fields=["created_at"], name="insp_photo_created"),
+            # 弄虚作假（核查确认）: the after-photos the system flagged, few among all — a period's
+            # returns are tested against these first, and only the flagged ones' issues are read
+            # for their region (a cold dashboard read every return's issue: 10 ms at 1,000,000).
+            models.Index(
+                fields=["issue", "created_at"],
+                name="insp_photo_flagged",
+                condition=models.Q(kind=PhotoKind.AFTER)
+                & (models.Q(duplicate_of__isnull=False) | models.Q(taken_before_issue=True)),
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(duplicate_of=models.F("id")), name="insp_photo_not_own_duplicate"),
