@@ -87,6 +87,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # A password someone else chose (the admin's) is changed before anything else.
     "chuangcheng.org.middleware.PasswordChangeRequiredMiddleware",
+    # The 我的待办 badge counts what its holder just did.
+    "chuangcheng.org.middleware.OwnWritesRefreshTodoBadgeMiddleware",
     # Last, as django-axes asks: it turns lockouts into a response.
     "axes.middleware.AxesMiddleware",
 ]

@@ -3,6 +3,7 @@
 from functools import cached_property
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -64,3 +65,28 @@ class PasswordChangeRequiredMiddleware:
             back = request.get_full_path() if request.method == "GET" else ""
         target = self.change_url + ("?" + urlencode({"next": back}) if back else "")
         return HttpResponseClientRedirect(target) if htmx else redirect(target)
+
+
+TODO_COUNT_KEY = "todo-count:%s"
+
+
+class OwnWritesRefreshTodoBadgeMiddleware:
+    """The 我的待办 badge is cached for a minute per person (``org.views.todo_count``); a
+    successful write by that person (提交核查, 签收, a task report…) drops their copy, so the page
+    they land on counts what they just did. Others' badges catch up within the minute."""
+
+    UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.method in self.UNSAFE and response.status_code < 400:
+            user = getattr(request, "user", None)
+            if user is not None and user.is_authenticated:
+                try:
+                    cache.delete(TODO_COUNT_KEY % user.pk)
+                except Exception:  # the cache down: the badge is a minute late
+                    pass
+        return response

@@ -15,6 +15,7 @@ from chuangcheng.xlsx import list_workbook, xlsx_response
 from . import directory, selectors
 from . import home as home_panels
 from .forms import LoginForm
+from .middleware import TODO_COUNT_KEY
 from .models import Site, Unit
 from .passwords import PasswordChangeForm
 
@@ -98,7 +99,7 @@ TODO_COUNT_SECONDS = 60
 @require_GET
 def todo_count(request):
     """The badge on 我的待办 (htmx, after the page): how many items wait for this person."""
-    key = f"todo-count:{request.user.pk}"
+    key = TODO_COUNT_KEY % request.user.pk  # dropped by the person's own writes (org.middleware)
     count = cache.get(key)
     if count is None:
         count = home_panels.todo_count(request.user)

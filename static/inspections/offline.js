@@ -324,6 +324,21 @@
     if (note) note.hidden = true;
   }
 
+  function photoMissing(input, message) {
+    var field = input.closest(".mb-3") || input.parentNode;
+    field.classList.add("app-field-error");
+    var note = field.querySelector("[data-testid=error-photos]");
+    if (!note) {
+      note = document.createElement("div");
+      note.className = "invalid-feedback d-block";
+      note.setAttribute("data-testid", "error-photos");
+      field.appendChild(note);
+    }
+    note.textContent = message;
+    field.scrollIntoView({ block: "center" });
+    input.focus({ preventScroll: true });
+  }
+
   // Offline: keep the record instead of sending it (before htmx sees the submit).
   document.addEventListener(
     "submit",
@@ -333,15 +348,18 @@
       if (form.dataset.offline === "draft") return; // it sends (and resends) itself: only the draft is ours
       ensureKey(form);
       lastSnapshot = snapshot(form);
+      var need = form.dataset.needPhoto && form.querySelector("input[type=file][name=photos]");
+      if (need && !need.files.length) {
+        // What the server would refuse is said now, next to the photo field, while the person
+        // is still at the site — online too: no round trip that reloads the page at its top.
+        event.preventDefault();
+        event.stopImmediatePropagation();
+        photoMissing(need, form.dataset.needPhoto);
+        return;
+      }
       if (navigator.onLine !== false) return;
       event.preventDefault();
       event.stopImmediatePropagation();
-      var need = form.dataset.needPhoto && form.querySelector("input[type=file][name=photos]");
-      if (need && !need.files.length) {
-        // What the server would refuse is said now, while the person is still at the site.
-        window.alert(form.dataset.needPhoto);
-        return;
-      }
       queue(lastSnapshot).then(dropDraft).then(function () { resetForNext(form); });
     },
     true

@@ -47,6 +47,20 @@
   });
   document.addEventListener("htmx:afterSwap", function (event) { focusableScrollers(event.target); });
 
+  // A form sent back with errors: its first error into view (on a phone the form can sit far
+  // below the top the page reloads at) and its field focused, inside an opened <details>.
+  function firstErrorIntoView(root) {
+    var bad = (root || document).querySelector("form .app-field-error, form [data-testid=error-form]");
+    if (!bad) return;
+    var details = bad.closest("details");
+    if (details) details.open = true;
+    bad.scrollIntoView({ block: "center" });
+    var input = bad.querySelector("input:not([type=hidden]), select, textarea");
+    if (input) input.focus({ preventScroll: true });
+  }
+  document.addEventListener("DOMContentLoaded", function () { firstErrorIntoView(document); });
+  document.addEventListener("htmx:afterSwap", function (event) { firstErrorIntoView(event.target); });
+
   // Signing out: drop the capture page's offline copy (static/inspections/sw.js caches it). The
   // outbox of unsent records stays: it is the inspector's work, sent at their next sign-in.
   document.addEventListener("submit", function (event) {

@@ -68,3 +68,21 @@ def test_a_leader_sees_the_red_items_of_their_districts(client, people, units, c
     queue = client.get("/inspections/queue/review/", HTTP_HX_REQUEST="true").content.decode()
     assert f"#{issue.pk}" in queue and "包保区域超期未改的问题" in queue
     assert home.todo_count(people.leader) == 2
+
+
+def test_a_persons_own_write_refreshes_their_cached_badge(client, people, units, make_issue):
+    """提交核查 then back on 我的待办: the badge counts what they just did, not the minute-old copy
+    (a failed write keeps the copy; other people's badges catch up within the minute)."""
+    from inspections.models import Issue
+
+    to_sign = make_issue("assigned")
+    done_elsewhere = make_issue("rectifying")
+    assert ">2<" in badge(client, people.staff)  # cached now
+    Issue.objects.filter(pk=done_elsewhere.pk).update(state="submitted")  # as if from another device
+    assert ">2<" in client.get("/me/todo-count/").content.decode()  # the cached copy
+    refused = client.post(f"/api/v1/issues/{done_elsewhere.pk}/sign/", {}, content_type="application/json")
+    assert refused.status_code >= 400
+    assert ">2<" in client.get("/me/todo-count/").content.decode()
+    signed = client.post(f"/api/v1/issues/{to_sign.pk}/sign/", {}, content_type="application/json")
+    assert signed.status_code == 200, signed.content
+    assert ">1<" in client.get("/me/todo-count/").content.decode()  # recounted after their write
