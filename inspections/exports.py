@@ -37,7 +37,7 @@ def issue_columns():
         (_("状态"), 10, lambda i, c: str(states[i.state])),
         (_("问题类别"), 18, lambda i, c: i.category.name),
         (_("严重程度"), 10, lambda i, c: str(severities.get(i.severity, i.severity))),
-        (_("紧急"), 6, lambda i, c: _("是") if i.urgent else ""),
+        (_("紧急"), 6, lambda i, c: _("是") if i.urgent else _("否")),
         (_("问题来源"), 10, lambda i, c: str(sources.get(i.source, i.source))),
         (_("问题描述"), 40, lambda i, c: i.description),
         (_("所在区域"), 30, lambda i, c: c["regions"].get(i.region_id, i.region.name)),

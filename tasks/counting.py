@@ -30,6 +30,11 @@ def _figure(name):
         raise ImproperlyConfigured("tasks.counting: the reports app registers the figures it counts") from None
 
 
+def measured_q():
+    """The tasks the figures measure (not a decomposed parent, not a recurring template)."""
+    return _figure("measured")
+
+
 def overdue_q(today=None, now=None):
     """超期未完成任务 (the figure), as a filter on tasks."""
     now = now or timezone.now()

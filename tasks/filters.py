@@ -74,6 +74,9 @@ class TaskFilter(django_filters.FilterSet):
         return queryset.filter(overdue_q()) if value else queryset.exclude(overdue_q())
 
     def filter_lagging(self, queryset, name, value):
+        """进度滞后 as the figures count it (进度滞后任务): among the tasks they measure — a
+        decomposed parent through its children, a recurring template through its occurrences."""
+        from .counting import measured_q
         from .selectors import lagging
 
-        return queryset if value is None else lagging(queryset, value=value)
+        return queryset if value is None else lagging(queryset, value=value, among=measured_q())

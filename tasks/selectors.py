@@ -18,9 +18,10 @@ LAG_THRESHOLD = 20  # percentage points behind the linear plan count as "lagging
 LIST_RELATED = ("campaign", "owner_unit", "lead_unit", "region", "parent")
 
 
-def lagging(queryset, *, today=None, value=True, threshold=LAG_THRESHOLD):
+def lagging(queryset, *, today=None, value=True, threshold=LAG_THRESHOLD, among=None):
     """Keep (``value=True``) or drop the tasks lagging ``threshold`` points or more behind the
-    linear plan — the same rule as :meth:`Task.lag`, in SQL.
+    linear plan — the same rule as :meth:`Task.lag`, in SQL; ``among`` (a Q): only those tasks
+    can lag (the figures' measured tasks).
 
     expected − progress ≥ t  ⟺  100·elapsed ≥ (progress + t)·total, with progress ≤ 100 − t
     (expected never exceeds 100). Durations multiply portably on SQLite and PostgreSQL."""
@@ -34,6 +35,8 @@ def lagging(queryset, *, today=None, value=True, threshold=LAG_THRESHOLD):
         ),
     )
     condition = ~Q(state=TaskState.DONE) & Q(progress__lte=100 - threshold) & Q(_lag_lhs__gte=F("_lag_rhs"))
+    if among is not None:
+        condition &= among
     return annotated.filter(condition) if value else annotated.exclude(condition)
 
 

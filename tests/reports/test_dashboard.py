@@ -5,7 +5,7 @@ import datetime as dt
 import html
 import json
 import re
-from io import BytesIO
+from io import BytesIO, StringIO
 from unittest import mock
 
 import pytest
@@ -217,6 +217,22 @@ def test_overview_page_and_xlsx(world, client, people, city):
     wb = load_workbook(BytesIO(export.content))
     assert {"核心指标", "趋势", "分区", "单位排名", "负面清单"} <= set(wb.sheetnames)
     assert wb["分区"]["A2"].value in {"甲一街道", "甲二街道"}
+
+
+def test_the_ranking_note_is_in_the_readers_language_whoever_filled_the_cache(world, client, people, city):
+    """The ranking's figure set is cached (or read from the weekly briefing) in the words of
+    whoever computed it; its definitions are written again from its scoring rule for the reader."""
+    from django.core.management import call_command
+
+    call_command("build_briefing", "weekly", "--draft", stdout=StringIO())  # last week's, in Chinese
+    client.force_login(people.supervisor)
+    chinese = client.get("/dashboard/", {"region": city.a.pk}).content.decode()  # fills the cache
+    assert "综合得分" in chinese
+    client.cookies["django_language"] = "en"
+    english = html.unescape(client.get("/dashboard/", {"region": city.a.pk}).content.decode())
+    footers = re.findall(r'<div class="card-footer small text-secondary">(.*?)</div>', english, re.S)
+    (note,) = [f for f in footers if "parts and deductions are in the weekly briefing" in f]
+    assert not re.search(r"[\u4e00-\u9fff]", note), note
 
 
 def test_unit_head_lands_on_the_unit_view(world, client, people, units):

@@ -631,6 +631,21 @@ def test_filters_and_ordering(world):
     assert {"超期", "滞后"} <= lagging and not lagging & {"正常", "已完成", "城管配合"}
     assert _titles(client, lagging="true") == lagging
     assert _titles(client, lagging="false") == {t.title for t in every} - lagging
+    # A decomposed parent is measured through its children: lagging on paper, it is not in the
+    # filter — which lists what the dashboard's 进度滞后任务 counts.
+    parent = TaskFactory(
+        title="分解的上级", start_date=today - 20 * day, deadline=today + 5 * day, progress=0, **common
+    )
+    TaskFactory(title="下级", parent=parent, start_date=today, deadline=today + 30 * day, **common)
+    assert parent.lag() >= 20
+    assert _titles(client, lagging="true") == lagging
+    assert "分解的上级" in _titles(client, lagging="false")
+    from chuangcheng.reports.figures.predicates import tasks_of
+    from tasks.selectors import lagging as lagging_tasks
+
+    assert {t.title for t in lagging_tasks(tasks_of(w.campaign))} == lagging
+    Task.objects.filter(parent__isnull=False).delete()
+    Task.objects.filter(title="分解的上级").delete()
     assert _titles(client, unit=w.units.cgj.pk) == {"城管配合"}
     assert _titles(client, region=w.city.b.pk) == {"乙一背街小巷", "乙一社区无区域"}  # subtree, and owner's region
     assert "乙一背街小巷" not in _titles(client, region=w.city.a.pk)

@@ -14,6 +14,7 @@ Reading a figure from somewhere else (aggregates kept by the writes) changes the
 never what a figure means.
 """
 
+import dataclasses
 import datetime as dt
 
 from django.conf import settings
@@ -98,10 +99,19 @@ def period_figures(campaign, region, period_start, period_end, now):
     value = cache.cached(
         cache.key(campaign.pk, region.pk, "period", period_start, period_end, bucket), compute, cache.FIGURES_SECONDS
     )
-    # The groups' names in the reader's language: the cached (or briefed) set holds the words of
-    # whoever computed it. (Its definitions do too; they depend on the snapshotted scoring rule.)
+    # The groups' names and the definitions in the reader's language: the cached (or briefed)
+    # set holds the words of whoever computed it. The definitions are written again from the
+    # scoring rule the set was computed with (snapshotted with it), so the numbers in them stay.
     labels = dict(figures.unit_groups())
-    return {**value, "ranking": [{**g, "label": str(labels.get(g["group"], g["label"]))} for g in value["ranking"]]}
+    ranking = [{**g, "label": str(labels.get(g["group"], g["label"]))} for g in value["ranking"]]
+    return {**value, "ranking": ranking, "definitions": _definitions_of(value.get("scoring"), value["definitions"])}
+
+
+def _definitions_of(scoring, stored):
+    known = {f.name for f in dataclasses.fields(figures.Scoring)}
+    if not isinstance(scoring, dict) or not set(scoring) <= known:
+        return stored  # an older snapshot's rule: its own words
+    return {k: d.as_dict() for k, d in figures.definitions(figures.Scoring(**scoring)).items()}
 
 
 FIGURE_SET_KEYS = ("totals", "regions", "ranking", "flags", "scoring", "definitions")
