@@ -148,6 +148,17 @@ def test_list_filters_state_keyword_unit_and_region(client, people, make_issue, 
     assert issue_ids(htmx) == [other.pk] and "<html" not in html(htmx)
 
 
+def test_the_folded_filter_button_says_how_many_filters_apply(client, people, city, issue):
+    """On a phone the fields fold under 筛选: the button counts those in use (the states as one;
+    the search box, the sort and the page are not filters)."""
+    client.force_login(people.supervisor)
+    url = reverse("inspections:issue_list")
+    toggle = re.compile(r'data-testid="issue-filter-toggle">[^<]*(?:<span[^>]*>(\d+)</span>)?')
+    assert toggle.search(html(client.get(url, {"q": "井盖", "ordering": "deadline"}))).group(1) is None
+    query = {"region": city.a.pk, "severity": "serious", "state": ["submitted", "rectifying"], "page": 1}
+    assert toggle.search(html(client.get(url, query))).group(1) == "3"
+
+
 def test_list_sorts_by_newest_deadline_or_severity_and_keeps_the_sort_in_its_links(client, people, make_issue, issue):
     """The sort select (?ordering=, the API's names): 最新登记 by default, 整改期限 nearest first
     among the issues still owed, then the others (a closed one's old deadline is not "nearest"),
