@@ -47,6 +47,41 @@
   });
   document.addEventListener("htmx:afterSwap", function (event) { focusableScrollers(event.target); });
 
+  // A list's filter card sent by htmx swaps only the results: count the filters in use on the
+  // 筛选 button again, and on a phone (the fields folded under that button) fold them away after
+  // 查询 and bring the results into view, instead of leaving the open panel over them.
+  var NOT_FILTERS = ["q", "page", "ordering", "cursor", "page_size", "csrfmiddlewaretoken"];
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.classList.contains("app-ledger-filter")) return;
+    if (!event.detail || !event.detail.successful) return;
+    var toggle = form.querySelector("[data-bs-target$='-filter-more']");
+    if (!toggle) return;
+    var used = {};
+    new FormData(form).forEach(function (value, key) {
+      if (NOT_FILTERS.indexOf(key) === -1 && typeof value === "string" && value.trim()) used[key] = true;
+    });
+    var count = Object.keys(used).length;
+    var badge = toggle.querySelector(".badge");
+    if (!count && badge) badge.remove();
+    if (count) {
+      if (!badge) {
+        badge = document.createElement("span");
+        badge.className = "badge bg-primary text-primary-fg ms-1";
+        toggle.appendChild(badge);
+      }
+      badge.textContent = String(count);
+    }
+    var config = event.detail.requestConfig;
+    var bySubmit = config && config.triggeringEvent && config.triggeringEvent.type === "submit";
+    if (!bySubmit || toggle.offsetParent === null) return; // a wide screen: nothing is folded
+    var panel = document.querySelector(toggle.dataset.bsTarget);
+    if (panel) panel.classList.remove("show");
+    toggle.setAttribute("aria-expanded", "false");
+    var results = document.querySelector(form.getAttribute("hx-target"));
+    if (results) results.scrollIntoView({ block: "start" });
+  });
+
   // A form sent back with errors: its first error into view (on a phone the form can sit far
   // below the top the page reloads at) and its field focused, inside an opened <details>.
   function firstErrorIntoView(root) {
