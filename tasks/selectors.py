@@ -18,6 +18,25 @@ LAG_THRESHOLD = 20  # percentage points behind the linear plan count as "lagging
 LIST_RELATED = ("campaign", "owner_unit", "lead_unit", "region", "parent")
 
 
+def lag_annotations(today=None, threshold=LAG_THRESHOLD):
+    """The two sides of :func:`lag_q`'s comparison, to annotate a task queryset with."""
+    today = today or timezone.localdate()
+    return {
+        "_lag_lhs": ExpressionWrapper(
+            (Value(today, output_field=DateField()) - F("start_date")) * 100, output_field=DurationField()
+        ),
+        "_lag_rhs": ExpressionWrapper(
+            (F("deadline") - F("start_date")) * (F("progress") + threshold), output_field=DurationField()
+        ),
+    }
+
+
+def lag_q(threshold=LAG_THRESHOLD):
+    """Lagging (滞后), over tasks annotated with :func:`lag_annotations` — a filter or a count's
+    condition (the figures count it with the other task figures in one read)."""
+    return ~Q(state=TaskState.DONE) & Q(progress__lte=100 - threshold) & Q(_lag_lhs__gte=F("_lag_rhs"))
+
+
 def lagging(queryset, *, today=None, value=True, threshold=LAG_THRESHOLD, among=None):
     """Keep (``value=True``) or drop the tasks lagging ``threshold`` points or more behind the
     linear plan — the same rule as :meth:`Task.lag`, in SQL; ``among`` (a Q): only those tasks
@@ -25,16 +44,8 @@ def lagging(queryset, *, today=None, value=True, threshold=LAG_THRESHOLD, among=
 
     expected − progress ≥ t  ⟺  100·elapsed ≥ (progress + t)·total, with progress ≤ 100 − t
     (expected never exceeds 100). Durations multiply portably on SQLite and PostgreSQL."""
-    today = today or timezone.localdate()
-    annotated = queryset.annotate(
-        _lag_lhs=ExpressionWrapper(
-            (Value(today, output_field=DateField()) - F("start_date")) * 100, output_field=DurationField()
-        ),
-        _lag_rhs=ExpressionWrapper(
-            (F("deadline") - F("start_date")) * (F("progress") + threshold), output_field=DurationField()
-        ),
-    )
-    condition = ~Q(state=TaskState.DONE) & Q(progress__lte=100 - threshold) & Q(_lag_lhs__gte=F("_lag_rhs"))
+    annotated = queryset.annotate(**lag_annotations(today, threshold))
+    condition = lag_q(threshold)
     if among is not None:
         condition &= among
     return annotated.filter(condition) if value else annotated.exclude(condition)

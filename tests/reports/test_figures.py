@@ -234,3 +234,25 @@ def test_ties_on_the_score_are_broken_by_overdue_issues():
     assert [(r.name, r.rank, r.flag) for r in sorted(rows, key=lambda r: r.rank)] == [
         ("乙", 1, "red"), ("甲", 2, ""), ("丙", 3, ""), ("丁", 4, ""), ("戊", 5, "black"),
     ]  # fmt: skip
+
+
+def test_region_bucket_is_the_child_whose_subtree_holds_the_region(campaign, city, world, make_issue, units):
+    """The child key read from the path segment (one expression, any number of children) gives
+    what one ``LIKE`` per child gave: the child for a region in its subtree at any depth, none
+    for the parent itself or a region outside it."""
+    from django.db.models import Case, When
+
+    from chuangcheng.org.models import Region
+    from chuangcheng.reports.figures.sets import region_bucket
+    from inspections.models import Issue
+
+    for region in (city.a, city.a1, city.a1v, city.a2, city.b1v, city.city):
+        make_issue(units.street_a1, region, history=False)
+    children = list(Region.objects.filter(parent=city.a))
+    by_like = Case(*[When(region__path__startswith=c.path, then=c.pk) for c in children], default=None)
+    rows = Issue.objects.annotate(new=region_bucket("region__path", children), old=by_like)
+    pairs = list(rows.values_list("region_id", "new", "old"))
+    assert pairs and all(new == old for _, new, old in pairs)
+    seen = {region: new for region, new, _ in pairs}
+    assert seen[city.a1v.pk] == city.a1.pk and seen[city.a2.pk] == city.a2.pk
+    assert seen[city.a.pk] is None and seen[city.city.pk] is None and seen[city.b1v.pk] is None
