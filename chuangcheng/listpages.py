@@ -37,11 +37,11 @@ def state_counts(queryset, values, **figures):
 
 
 def state_chips(counts, choices, states):
-    """全部, then one chip per state of ``choices``: value, label, count, and whether it is the
-    one asked for."""
+    """全部, then one chip per state of ``choices``: value, label, count, and whether the list
+    holds it — every state asked for is lit (a dashboard's 未销号 link asks for four), so a
+    list of several states does not look like 全部 or like none."""
     chips = [{"value": None, "label": _("全部"), "count": counts["total"], "active": not states}]
     chips += [
-        {"value": value, "label": label, "count": counts[value], "active": states == [value]}
-        for value, label in choices
+        {"value": value, "label": label, "count": counts[value], "active": value in states} for value, label in choices
     ]
     return chips

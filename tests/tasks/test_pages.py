@@ -389,6 +389,10 @@ def test_ledger_counts_chips_filters_and_rollup(client, people, ledger_tasks):
     response = client.get(reverse("tasks:ledger"), {"state": "done"})
     assert sorted(shown(response, "task-title")) == ["子任务乙", "已完成的公厕改造"]
     assert re.search(r'data-testid="chip-all"[^>]*>\s*全部 <span[^>]*>7<', html(response))  # chips ignore state
+    assert 'data-testid="chip-done" aria-current="true"' in html(response)
+    page = html(client.get(reverse("tasks:ledger") + "?state=done&state=in_progress"))
+    lit = re.findall(r'data-testid="chip-(\w+)" aria-current="true"', page)
+    assert lit == ["in_progress", "done"]  # several states asked for: each lit, 全部 not
     response = client.get(reverse("tasks:ledger"), {"overdue": "true"})
     assert shown(response, "task-title") == ["超期的小巷整治", "乙区的任务"]
     response = client.get(reverse("tasks:ledger"), {"lagging": "true"})
