@@ -59,6 +59,7 @@ def overview_page(request):
         leader = dashboard.leader_extras(request.user, campaign)
     states = dict(IssueState.choices)
     context = {
+        "slices_at": _slices_at(request.user, region),
         "data": data,
         # 待核查 and 长期整改 are off the rectification clock: the state says why a past deadline is not 超期.
         "negative_items": [
@@ -85,6 +86,20 @@ def overview_page(request):
         },
     }
     return render(request, "reports/dashboard/overview.html", context)
+
+
+def _slices_at(user, region):
+    """For a community or grid: ``{"street": the street above it or None when out of the viewer's
+    scope}`` — severities, categories and 短板 are kept per street, not per community
+    (:func:`chuangcheng.reports.stats._rollup_map`), so the page says so instead of showing zeros
+    beside the headline's counts. ``None`` for a street or above."""
+    from chuangcheng.org.models import Region, RegionLevel
+
+    if region.level not in (RegionLevel.VILLAGE, RegionLevel.GRID):
+        return None
+    ids = [int(p) for p in region.path.strip("/").split("/") if p]
+    street = Region.objects.filter(pk__in=ids, level=RegionLevel.TOWN).first()
+    return {"street": street if street is not None and scope_for(user).covers_path(street.path) else None}
 
 
 @login_required

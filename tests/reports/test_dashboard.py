@@ -219,6 +219,18 @@ def test_overview_page_and_xlsx(world, client, people, city):
     assert wb["分区"]["A2"].value in {"甲一街道", "甲二街道"}
 
 
+def test_a_community_says_its_slices_are_kept_per_street(world, client, people, city):
+    """Severities, categories and 短板 are kept down to the street: a community's page says so,
+    with the way to its street, instead of zeros beside the headline's counts."""
+    client.force_login(people.supervisor)
+    community = client.get("/dashboard/", {"region": city.a1v.pk}).content.decode()
+    assert community.count('data-testid="slices-at-street"') == 3
+    assert f'href="?region={city.a1.pk}&amp;days=30">查看甲一街道</a>' in community
+    assert 'data-chart="severities"' not in community and 'data-testid="severity-table"' not in community
+    street = client.get("/dashboard/", {"region": city.a1.pk}).content.decode()
+    assert "slices-at-street" not in street and 'data-testid="severity-table"' in street
+
+
 def test_the_ranking_note_is_in_the_readers_language_whoever_filled_the_cache(world, client, people, city):
     """The ranking's figure set is cached (or read from the weekly briefing) in the words of
     whoever computed it; its definitions are written again from its scoring rule for the reader."""
@@ -458,4 +470,4 @@ def test_the_workbook_rates_have_one_decimal_and_its_notes_read_in_english(world
     assert english["Trend"]["B1"].value == "Reported"
     assert 'data-label-reported="Reported"' in page and ">Record<" not in page
     if 'data-chart="weak"' in page:  # the 短板 chart's label for a 负面清单 indicator with 分值 0
-        assert 'data-label-negative-zero="Negative list: weight 0, open issues: {n}"' in page
+        assert 'data-label-negative-zero="Negative list: weight 0, issues not closed: {n}"' in page
