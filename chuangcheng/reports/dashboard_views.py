@@ -24,7 +24,7 @@ from chuangcheng.wording import join_clauses
 from chuangcheng.xlsx import append_row
 from inspections.models import IssueState
 
-from . import dashboard
+from . import dashboard, stats
 from .templatetags.dashboard_ui import figure
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -89,16 +89,13 @@ def overview_page(request):
 
 
 def _slices_at(user, region):
-    """For a community or grid: ``{"street": the street above it or None when out of the viewer's
-    scope}`` — severities, categories and 短板 are kept per street, not per community
-    (:func:`chuangcheng.reports.stats._rollup_map`), so the page says so instead of showing zeros
-    beside the headline's counts. ``None`` for a street or above."""
-    from chuangcheng.org.models import Region, RegionLevel
-
-    if region.level not in (RegionLevel.VILLAGE, RegionLevel.GRID):
+    """For a community or grid: ``{"street": the street whose slice rows hold it, or None when out
+    of the viewer's scope}`` — severities, categories and 短板 are kept per street
+    (:func:`.stats.slice_region`), so the page says so instead of showing zeros beside the
+    headline's counts. ``None`` for a street or above."""
+    street = stats.slice_region(region)
+    if street == region:
         return None
-    ids = [int(p) for p in region.path.strip("/").split("/") if p]
-    street = Region.objects.filter(pk__in=ids, level=RegionLevel.TOWN).first()
     return {"street": street if street is not None and scope_for(user).covers_path(street.path) else None}
 
 

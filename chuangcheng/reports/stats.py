@@ -61,16 +61,28 @@ EVENT_FLOWS = {
 }
 
 
+# Slices (category, severity, indicator) are kept down to the street: per community they would
+# multiply the rows by the categories.
+UNSLICED_LEVELS = (RegionLevel.VILLAGE, RegionLevel.GRID)
+
+
+def slice_region(region):
+    """The region whose slice rows hold ``region``'s issues: itself at street level or above; for
+    a community or grid, the street above it (``None`` when it has none)."""
+    if region.level not in UNSLICED_LEVELS:
+        return region
+    return Region.objects.filter(pk__in=region.ancestor_ids(), level=RegionLevel.TOWN).first()
+
+
 def _rollup_map(campaign):
     """``{region id: ([it and its ancestors at the rollup levels], [the same above the
-    community level])}`` within the campaign. Slices (category, severity, indicator) are kept
-    down to the street only: per community they would multiply the rows by the categories."""
+    community level])}`` within the campaign: slices skip the :data:`UNSLICED_LEVELS`."""
     rows = list(Region.objects.filter(path__startswith=campaign.region.path).values_list("id", "path", "level"))
     levels = {pk: level for pk, _path, level in rows if level in ROLLUP_LEVELS}
     out = {}
     for pk, path, _level in rows:
         chain = [int(p) for p in path.strip("/").split("/") if p and int(p) in levels]
-        out[pk] = (chain, [r for r in chain if levels[r] != RegionLevel.VILLAGE])
+        out[pk] = (chain, [r for r in chain if levels[r] not in UNSLICED_LEVELS])
     return out
 
 

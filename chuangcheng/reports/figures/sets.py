@@ -454,7 +454,8 @@ def region_bucket(path_field, children):
     ``None``: the path's segment after the parent's (a path is the ids from the root down, so
     the segment is the child's id). One expression whatever the number of children — a CASE
     of one ``LIKE`` per child cost Django more to build and compile than PostgreSQL to run
-    (44 communities of a street, in three grouped reads, twice each: 10 ms a cold dashboard).
+    (44 communities of a street, in three grouped reads, twice each; docs/performance.md,
+    "A region's child from its path").
     A region outside ``children`` (none, as they are all of the parent's children) would get
     its own key, which no child row reads; the totals are sums over every key either way."""
     if not children:
