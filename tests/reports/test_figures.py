@@ -256,3 +256,36 @@ def test_region_bucket_is_the_child_whose_subtree_holds_the_region(campaign, cit
     seen = {region: new for region, new, _ in pairs}
     assert seen[city.a1v.pk] == city.a1.pk and seen[city.a2.pk] == city.a2.pk
     assert seen[city.a.pk] is None and seen[city.city.pk] is None and seen[city.b1v.pk] is None
+
+
+def test_a_scopes_tasks_are_those_of_its_regions_or_of_its_units_when_they_name_none(campaign, city, units):
+    """``tasks_of`` (``= ANY(ARRAY(…))`` on PostgreSQL, ``IN`` elsewhere) picks what the joins
+    to the task's region and its owner unit's region pick: a task naming a region is where
+    it names, whoever owns it; one naming none is where its owner unit is."""
+    from django.db.models import Q
+
+    from chuangcheng.reports.figures import predicates
+    from tasks.models import Task
+
+    made = {
+        "a1 by a1": TaskFactory(campaign=campaign, owner_unit=units.street_a1, region=city.a1),
+        "a1v by the city": TaskFactory(campaign=campaign, owner_unit=units.cgj, region=city.a1v),
+        "b1 by a1": TaskFactory(campaign=campaign, owner_unit=units.street_a1, region=city.b1),
+        "a1's own": TaskFactory(campaign=campaign, owner_unit=units.street_a1, region=None),
+        "b's own": TaskFactory(campaign=campaign, owner_unit=units.gov_b, region=None),
+        "the city's own": TaskFactory(campaign=campaign, owner_unit=units.office, region=None),
+    }
+    names = {t.pk: name for name, t in made.items()}
+    for scope in (city.a, city.a1, city.a1v, city.b, city.b1, city.a2):
+        joined = Task.objects.filter(campaign=campaign).filter(
+            Q(region__path__startswith=scope.path)
+            | Q(region__isnull=True, owner_unit__region__path__startswith=scope.path)
+        )
+        expected = {names[pk] for pk in joined.values_list("pk", flat=True)}
+        assert {names[t.pk] for t in predicates.tasks_of(campaign, scope.path)} == expected, scope.name
+    assert {names[t.pk] for t in predicates.tasks_of(campaign, city.a.path)} == {
+        "a1 by a1",
+        "a1v by the city",
+        "a1's own",
+    }
+    assert {names[t.pk] for t in predicates.tasks_of(campaign, city.b.path)} == {"b1 by a1", "b's own"}
