@@ -18,6 +18,7 @@ from django.db.models import BooleanField, Case, Count, Q, Sum, Value, When
 from django.utils import timezone
 
 from chuangcheng import listpages
+from chuangcheng.org.selectors import in_subtree
 
 from .models import CLOCK_STATES, Issue, IssueDueTally, IssueState, IssueTally
 from .models.issues import Visibility, visibility
@@ -74,12 +75,13 @@ def tally_counts(*, campaign=None, region_paths=None, severities=None, key_sourc
         q &= Q(campaign=campaign)
     if severities is not None:
         q &= Q(severity__in=list(severities))
-    if paths is not None:
-        q &= _paths_q(paths)
     issue_q = q
+    if paths is not None:
+        q &= _tally_paths_q(paths)
+        issue_q &= _paths_q(paths)
     if key_source is not None:  # 重点来源 (or not): a column of the tallies, a predicate on issues
         key = Q(source__in=KEY_SOURCES) | Q(inspection__kind__in=KEY_INSPECTIONS)
-        issue_q = q & (key if key_source else ~key)
+        issue_q &= key if key_source else ~key
         q &= Q(key_source=key_source)
     return _shape(*_tallied(q, now or timezone.now(), issue_q=issue_q), overdue_filter=None)
 
@@ -88,6 +90,18 @@ def _paths_q(paths):
     q = Q(pk__in=[])
     for path in paths:
         q |= Q(region__path__startswith=path)
+    return q
+
+
+def _tally_paths_q(paths):
+    """:func:`_paths_q` for the tally tables: the subtrees' region ids as an index condition
+    (:func:`in_subtree`; a street's tallies 10 – 14 → 1.2 ms at 1,000,000 issues, where the join
+    on the path read every tally row of the campaign first). Not for issues: there the planner,
+    not knowing how many ids, starts from every issue of the regions (a district's 110,000)
+    instead of the deadline index."""
+    q = Q(pk__in=[])
+    for path in paths:
+        q |= in_subtree("region", path)
     return q
 
 

@@ -35,6 +35,7 @@ from rest_framework.authtoken.models import Token
 from chuangcheng.org.models import Membership, Region, RegionLevel
 
 from .load import _free_port, _start_server, _stop_server
+from .runner import analyze_as_autovacuum_would
 
 KINDS = ("task reads", "issue lists", "issue page", "dashboard", "task reports", "issue writes")
 WRITES = ("task reports", "issue writes")
@@ -172,6 +173,7 @@ def pick_clients(clerks=8, supervisors=8, pool=300):
 
 def run_mix(*, seconds=30, workers=4, clients=16, env=None):
     picks = pick_clients(clerks=clients // 2, supervisors=clients - clients // 2)
+    analyze_as_autovacuum_would()
     run_id = uuid.uuid4().hex[:8]
     port = _free_port()
     server = _start_server(port, workers, env)

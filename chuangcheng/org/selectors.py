@@ -6,10 +6,36 @@ each read here costs a fixed number of queries whatever the number of rows.
 
 from dataclasses import dataclass
 
+from django.db import connection
+from django.db.models import F, Lookup, Q
 from django.utils.translation import gettext as _
 
 from .models import LeaderAssignment, Membership, Region
 from .scoping import scope_for
+
+
+class AnyOf(Lookup):
+    """``lhs = ANY(ARRAY(<subquery>))`` (PostgreSQL): the subquery runs once, as an init plan, and
+    the comparison is an index condition on ``lhs`` — also inside an OR, where ``IN
+    (<subquery>)`` becomes a hashed subplan tested against every row, and next to a range on an
+    index's earlier columns, where a join on the region's path reads the whole range first."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY(ARRAY{rhs})", (*lhs_params, *rhs_params)
+
+
+def in_subtree(field, path):
+    """A Q for rows whose ``field`` (a foreign key to a region) lies in the subtree at ``path``:
+    on PostgreSQL ``<field>_id = ANY(ARRAY(<the subtree's ids>))`` (:class:`AnyOf`), elsewhere
+    the join on the region's path."""
+    if connection.vendor == "postgresql":
+        return Q(AnyOf(F(f"{field}_id"), Region.objects.filter(path__startswith=path).order_by().values("pk")))
+    return Q(**{f"{field}__path__startswith": path})
 
 
 def region_full_names(regions):

@@ -16,9 +16,10 @@ writes later) may change; what it *means* is decided here.
 """
 
 from django.db import connection
-from django.db.models import Exists, F, Lookup, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 
 from chuangcheng.org.models import Region, Unit
+from chuangcheng.org.selectors import AnyOf, in_subtree
 from inspections import tally
 from inspections.models import (
     CLOCK_STATES,
@@ -75,22 +76,8 @@ def task_region_q(scope_path):
         # index scans (region; owner unit) — with ``IN (subquery)`` in an OR PostgreSQL tests
         # every task of the campaign against hashed subplans (a street: 8 – 12 ms → 2 ms at
         # 20,000 tasks; docs/performance.md, tenth pass).
-        return Q(AnyOf(F("region_id"), regions)) | Q(Q(region__isnull=True), AnyOf(F("owner_unit_id"), units))
+        return Q(in_subtree("region", scope_path)) | Q(Q(region__isnull=True), AnyOf(F("owner_unit_id"), units))
     return Q(region_id__in=regions) | Q(region__isnull=True, owner_unit_id__in=units)
-
-
-class AnyOf(Lookup):
-    """``lhs = ANY(ARRAY(<subquery>))`` (PostgreSQL): the subquery runs once, as an init plan, and
-    the comparison can use the column's index — also inside an OR, where ``IN (<subquery>)``
-    becomes a hashed subplan tested against every row."""
-
-    lookup_name = "any_of"
-    prepare_rhs = False
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} = ANY(ARRAY{rhs})", (*lhs_params, *rhs_params)
 
 
 def tasks_of(campaign, scope_path=None):

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chuangcheng.org.models import Region, Unit, UnitKind, UnitLevel
+from chuangcheng.org.selectors import in_subtree
 from inspections import daytally, tally
 from inspections.counting import tally_counts
 from inspections.models import IssueAction, IssueDayTally, IssueEventDayTally
@@ -254,12 +255,12 @@ def in_kept_scope(cells, scope_path, regions=None):
     """The cells (rows of a table kept per region cell) of the scope: those whose cell region is
     in ``regions`` (``{id: path}``) when the caller has them, else those whose region's path
     starts with the scope's — the same rows, since a cell is cut at or above the scope's depth
-    (a join on the region's path index, not a list of ids read first)."""
+    (the subtree's ids as an index condition beside the day range: :func:`in_subtree`)."""
     if not scope_path:
         return cells
     if regions is not None:
         return cells.filter(region_id__in=list(regions))
-    return cells.filter(region__path__startswith=scope_path)
+    return cells.filter(in_subtree("region", scope_path))
 
 
 def kept_region_bucket(regions, children):
