@@ -75,3 +75,20 @@ def test_debug_unset_counts_as_production(tmp_path):
     result = manage(tmp_path, "check", unset=("DEBUG",), SECRET_KEY="", ALLOWED_HOSTS="example.gov.cn")
     assert result.returncode != 0
     assert "SECRET_KEY must be set when DEBUG is off." in result.stderr
+
+
+def test_the_web_process_keeps_what_it_loaded_out_of_the_collectors_sight(tmp_path):
+    """chuangcheng.wsgi (what gunicorn loads) ends with its startup objects frozen (gc.freeze):
+    the collections a request triggers then walk only what requests make."""
+    environment = {
+        **{k: v for k, v in os.environ.items() if k not in NOT_INHERITED},
+        **PRODUCTION,
+        "DJANGO_SETTINGS_MODULE": "chuangcheng.settings",
+        "VAR_DIR": str(tmp_path),
+    }
+    code = "import gc, chuangcheng.wsgi; print(gc.get_freeze_count())"
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=BASE_DIR, env=environment, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout.split()[-1]) > 50_000  # Django, the apps and the URL modules
