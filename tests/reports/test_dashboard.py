@@ -342,6 +342,13 @@ def test_a_long_negative_list_counts_from_the_tallies_what_the_rows_hold(world, 
         ).filter(severity=Severity.NEGATIVE_LIST, state__in=dashboard.sections.predicates.UNCLOSED_STATES)
         assert len(section["items"]) == 50
         assert section["count"] == rows.count() >= 55, region
+        # Each item named as its row names it.
+        named = {
+            r["pk"]: (r["category__name"], r["region__name"], r["responsible_unit__name"])
+            for r in rows.values("pk", "category__name", "region__name", "responsible_unit__name")
+        }
+        assert all(named[i["id"]] == (i["category"], i["region"], i["unit"]) for i in section["items"])
+        assert {i["unit"] for i in section["items"]} == {units.street_a1.name}
 
 
 def test_the_headline_is_at_most_five_minutes_behind_the_writes(world, campaign, make_issue, units, city):
