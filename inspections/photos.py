@@ -33,7 +33,8 @@ from dataclasses import dataclass
 
 import filetype
 from django.db import connection
-from django.db.models import Q, Subquery
+from django.db.models import IntegerField, Q, Subquery
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
@@ -234,15 +235,27 @@ def find_duplicates(*, issue, sha256, original_sha256, dhash_value, exclude_phot
     exact = others.filter(Q(sha256=sha256) | Q(original_sha256=original_sha256) | Q(dhash=dhash_value))
     for photo_id, issue_id in exact.order_by("id").values_list("id", "issue_id")[:EXACT_MATCH_LIMIT]:
         matches[photo_id] = DuplicateMatch(photo_id, issue_id, 0)
-    for photo_id, issue_id, other in (
-        others.filter(issue_id__in=_recent_neighbours(issue))
-        .exclude(dhash="")
-        .order_by()
-        .values_list("id", "issue_id", "dhash")
-    ):
-        if photo_id in matches:
-            continue
-        distance = hamming(dhash_value, other)
-        if distance <= DUPLICATE_MAX_DISTANCE:
+    near = others.filter(issue_id__in=_recent_neighbours(issue)).exclude(dhash="").order_by()
+    if connection.vendor == "postgresql":
+        # The distance computed where the rows are, so only the near ones come back (a street
+        # office's 2,000 newest issues hold ~3,600 photos: 3 ms of Python a photo checked, on
+        # every 提交核查 and 核查销号, at 1,000,000 issues).
+        distance = RawSQL(
+            f"bit_count(('x' || {Photo._meta.db_table}.dhash)::bit(64) # %s::bit(64))",
+            ["x" + dhash_value],
+            output_field=IntegerField(),
+        )
+        rows = (
+            near.annotate(distance=distance)
+            .filter(distance__lte=DUPLICATE_MAX_DISTANCE)
+            .values_list("id", "issue_id", "distance")
+        )
+    else:
+        rows = (
+            (pk, issue_id, hamming(dhash_value, other))
+            for pk, issue_id, other in near.values_list("id", "issue_id", "dhash")
+        )
+    for photo_id, issue_id, distance in rows:
+        if photo_id not in matches and distance <= DUPLICATE_MAX_DISTANCE:
             matches[photo_id] = DuplicateMatch(photo_id, issue_id, distance)
     return sorted(matches.values(), key=lambda m: (m.distance, m.photo_id))

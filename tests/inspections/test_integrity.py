@@ -55,6 +55,34 @@ def test_near_identical_photo_is_flagged_but_a_different_one_is_not(make_issue, 
     assert hamming(a, c) > DUPLICATE_MAX_DISTANCE
 
 
+def test_near_photos_are_found_at_the_distance_the_hashes_differ_by(make_issue):
+    """The distance of two dHashes as the database computes it (PostgreSQL: bit_count of the
+    XOR, only the near rows sent back) equals :func:`hamming`, and only those within
+    ``DUPLICATE_MAX_DISTANCE`` are matches."""
+    from inspections.photos import find_duplicates
+
+    issue = make_issue("rectifying")
+    mine = "f0e1d2c3b4a59687"
+    others = {}
+    for bits in range(DUPLICATE_MAX_DISTANCE + 3):  # flip the top `bits` bits, then one low one
+        flipped = int(mine, 16) ^ (((1 << bits) - 1) << (64 - bits)) ^ (1 if bits else 0)
+        neighbour = make_issue("reported", latitude=north(300 + 100 * bits))
+        photo = Photo.objects.create(
+            issue=neighbour,
+            kind="before",
+            file=f"x{bits}.jpg",
+            dhash=f"{flipped:016x}",
+            sha256=f"s{bits}",
+            size=1000,
+            width=160,
+            height=120,
+        )
+        others[photo.pk] = hamming(mine, photo.dhash)
+    found = find_duplicates(issue=issue, sha256="none", original_sha256="none", dhash_value=mine)
+    assert {m.photo_id: m.distance for m in found} == {pk: d for pk, d in others.items() if d <= DUPLICATE_MAX_DISTANCE}
+    assert len(found) >= 5 and sorted(others.values())[-1] > DUPLICATE_MAX_DISTANCE
+
+
 def test_exif_time_before_creation_is_flagged(make_issue, people):
     issue = make_issue("rectifying")
     old = timezone.localtime(issue.created_at) - dt.timedelta(days=2)
