@@ -18,7 +18,7 @@ def _scope(campaign, region):
 
 
 def completion_rate(campaign, region):
-    return selectors.completeness(campaign, _scope(campaign, region)).totals.rate
+    return selectors.completeness_totals(campaign, _scope(campaign, region)).rate
 
 
 def briefing_section(campaign, region, start, end):

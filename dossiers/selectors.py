@@ -96,6 +96,21 @@ def _scoped(requirements, scope):
     return requirements
 
 
+def _totals(base, overdue):
+    totals = Counts()
+    for status, n, late in base.values_list("status").annotate(n=Count("id"), late=Count("id", filter=overdue)):
+        totals.add(status, n)
+        totals.overdue += late
+    return totals
+
+
+def completeness_totals(campaign, scope=None, *, today=None):
+    """The ``totals`` of :func:`completeness` alone (one query): the dashboard's headline shows
+    the rate on every load, without the by-indicator and by-unit counts."""
+    base = _scoped(Requirement.objects.filter(campaign=campaign), scope).order_by()
+    return _totals(base, overdue_q(today or timezone.localdate()))
+
+
 def completeness(campaign, scope=None, *, requirements=None, today=None):
     """材料完成率 and the counts behind it for one campaign, by indicator and by unit.
 
@@ -106,11 +121,7 @@ def completeness(campaign, scope=None, *, requirements=None, today=None):
     base = requirements if requirements is not None else Requirement.objects.all()
     base = _scoped(base.filter(campaign=campaign), scope).order_by()
     overdue = overdue_q(today)
-
-    totals = Counts()
-    for status, n, late in base.values_list("status").annotate(n=Count("id"), late=Count("id", filter=overdue)):
-        totals.add(status, n)
-        totals.overdue += late
+    totals = _totals(base, overdue)
 
     indicators = {}
     rows = base.values_list("indicator_id", "indicator__code", "indicator__name", "indicator__sort_key", "status")

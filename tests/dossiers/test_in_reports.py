@@ -34,6 +34,8 @@ def test_dashboard_headline_moves_with_the_review(people, dossier, campaign, cit
     assert _headline(client)[0]["value"] == 50.0 == selectors.completeness(campaign).totals.rate
     assert _headline(client, city.a)[0]["value"] == 100.0  # 甲区: only 甲一街道's requirement
     assert _headline(client, city.b)[0]["value"] == 0.0
+    for scope in (None, city.a, city.b):  # the headline's one query: the page's totals
+        assert selectors.completeness_totals(campaign, scope) == selectors.completeness(campaign, scope).totals
 
     page = client.get("/dashboard/").content.decode()
     assert "材料完成率" in page and "截至当前" in page
