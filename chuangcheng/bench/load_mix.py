@@ -35,7 +35,7 @@ from rest_framework.authtoken.models import Token
 from chuangcheng.org.models import Membership, Region, RegionLevel
 
 from .load import _free_port, _start_server, _stop_server
-from .runner import analyze_as_autovacuum_would
+from .runner import analyze_as_autovacuum_would, snapshot_as_the_hourly_job_would
 
 KINDS = ("task reads", "issue lists", "issue page", "dashboard", "task reports", "issue writes")
 WRITES = ("task reports", "issue writes")
@@ -241,6 +241,7 @@ def top_up(picks, *, want=TOP_UP):
 def run_mix(*, seconds=30, workers=4, clients=16, env=None, pool=TOP_UP):
     picks = pick_clients(clerks=clients // 2, supervisors=clients - clients // 2)
     topped_up = top_up(picks, want=pool)
+    snapshot_as_the_hourly_job_would()
     analyze_as_autovacuum_would()
     run_id = uuid.uuid4().hex[:8]
     port = _free_port()
