@@ -378,7 +378,7 @@ def test_the_negative_list_box_shows_each_issues_state(world, client, people, ma
     client.force_login(people.supervisor)
     text = client.get("/dashboard/", {"region": city.a.pk}).content.decode()
     box = text[text.index('data-testid="negative-list"') : text.index('data-testid="headline"')]
-    assert "<th>状态</th>" in box
+    assert ">状态</th>" in box
     assert box.count('data-testid="negative-state">待核查<') == 1
     assert box.count('data-testid="negative-state">整改中<') == 1
     sheet = load_workbook(BytesIO(client.get("/dashboard/export.xlsx", {"region": city.a.pk}).content))["负面清单"]
