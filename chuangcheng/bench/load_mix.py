@@ -187,17 +187,13 @@ def top_up(picks, *, want=TOP_UP):
 
     from chuangcheng.org.models import Unit, User
     from inspections import services
-    from inspections.models import Issue
 
     rng = random.Random(7)
     recorder = User.objects.get(username="s_sup_city_0")
     made = 0
 
-    def make(unit, staff, *, submit):
+    def make(unit, staff, like, *, submit):
         nonlocal made
-        like = (
-            Issue.objects.filter(responsible_unit=unit).order_by("id").first() or Issue.objects.order_by("id").first()
-        )
         issue = services.issue_create(
             actor=recorder,
             campaign=like.campaign,
@@ -220,7 +216,8 @@ def top_up(picks, *, want=TOP_UP):
             continue
         if role == "clerk":
             unit, staff = Unit.objects.select_related("region").get(pk=ctx["unit"]), User.objects.get(pk=user_id)
-            ctx["issues"] += [make(unit, staff, submit=False) for _ in range(missing)]
+            like = _like(unit)
+            ctx["issues"] += [make(unit, staff, like, submit=False) for _ in range(missing)]
         else:
             district = Region.objects.get(pk=ctx["region"])
             member = (
@@ -234,8 +231,16 @@ def top_up(picks, *, want=TOP_UP):
                 .order_by("unit_id", "user_id")
                 .first()
             )
-            ctx["issues"] += [make(member.unit, member.user, submit=True) for _ in range(missing)]
+            like = _like(member.unit)
+            ctx["issues"] += [make(member.unit, member.user, like, submit=True) for _ in range(missing)]
     return made
+
+
+def _like(unit):
+    """An issue of ``unit`` (else any) whose campaign and category the made issues take."""
+    from inspections.models import Issue
+
+    return Issue.objects.filter(responsible_unit=unit).order_by("id").first() or Issue.objects.order_by("id").first()
 
 
 def run_mix(*, seconds=30, workers=4, clients=16, env=None, pool=TOP_UP):

@@ -65,18 +65,17 @@ def measured(tasks):
 def task_region_q(scope_path):
     """A task is in the region it names, or in its owner unit's region when it names none.
 
-    The regions and units of the scope are subqueries of ids, so the tasks are filtered on their
-    own columns: the same condition through joins to the regions and the owner units (an OR
-    across them) made every dashboard and briefing read join every task of the campaign before
-    filtering (7–10 ms a read at 20,000 tasks, six reads per dashboard)."""
-    regions = Region.objects.filter(path__startswith=scope_path).order_by().values("pk")
+    The scope's regions and units are subqueries of ids, so the tasks are filtered on their own
+    columns (joined to the regions and owner units, every dashboard and briefing read joined
+    every task of the campaign first). On PostgreSQL each is ``= ANY(ARRAY(subquery))``
+    (:func:`in_subtree`, :class:`AnyOf`): the subquery runs once and the OR becomes two bitmap
+    index scans — with ``IN (subquery)`` in an OR PostgreSQL tested every task of the campaign
+    against hashed subplans (a street: 8 – 12 ms → 2 ms at 20,000 tasks; docs/performance.md,
+    tenth pass)."""
     units = Unit.objects.filter(region__path__startswith=scope_path).order_by().values("pk")
     if connection.vendor == "postgresql":
-        # ``= ANY(ARRAY(subquery))``: each subquery runs once, and the OR becomes two bitmap
-        # index scans (region; owner unit) — with ``IN (subquery)`` in an OR PostgreSQL tests
-        # every task of the campaign against hashed subplans (a street: 8 – 12 ms → 2 ms at
-        # 20,000 tasks; docs/performance.md, tenth pass).
         return Q(in_subtree("region", scope_path)) | Q(Q(region__isnull=True), AnyOf(F("owner_unit_id"), units))
+    regions = Region.objects.filter(path__startswith=scope_path).order_by().values("pk")
     return Q(region_id__in=regions) | Q(region__isnull=True, owner_unit_id__in=units)
 
 
