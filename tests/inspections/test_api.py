@@ -891,6 +891,53 @@ def test_list_and_detail_answer_as_drf_would(world):
     assert None in {r["responsible_unit"] and r["responsible_unit"]["id"] for r in compiled["results"]}
 
 
+def test_compiled_answer_follows_the_language_of_each_request(world):
+    """The labels a class's shared readers keep are per language: English, then Chinese again,
+    each as DRF's own walk answers it."""
+    from chuangcheng.org.api.representation import drf_reference
+
+    world.make_issue("rectifying")
+    client = APIClient()
+    client.force_authenticate(world.people.admin)
+    answers = {}
+    for language in ("zh-hans", "en", "zh-hans"):
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language  # the language switch's cookie
+        compiled = client.get("/api/v1/issues/", {"page_size": 100}).json()
+        with drf_reference():
+            assert client.get("/api/v1/issues/", {"page_size": 100}).json() == compiled
+        answers.setdefault(language, compiled)
+        assert answers[language] == compiled
+    labels = {lang: {r["state_display"] for r in answer["results"]} for lang, answer in answers.items()}
+    assert "整改中" in labels["zh-hans"] and "整改中" not in labels["en"]
+
+
+def test_each_serializer_reads_its_own_request_and_caller(world, settings):
+    """Readers shared by a class never carry a request: two serializers of one issue for two
+    callers on two hosts answer each with its own photo URLs and its own allowed actions."""
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from inspections.api.serializers.output import IssueSerializer
+
+    settings.ALLOWED_HOSTS = ["a.example", "b.example"]
+    issue = world.make_issue("submitted")
+    services.photo_add(actor=world.people.supervisor, issue_id=issue.pk, kind="evidence", photos=[upload(7101)])
+    issue = Issue.objects.prefetch_related("photos").get(pk=issue.pk)
+
+    def answer(user, host):
+        request = Request(APIRequestFactory().get("/api/v1/issues/", HTTP_HOST=host))
+        request.user = user
+        return IssueSerializer(issue, context={"request": request}).data
+
+    first = answer(world.people.supervisor, "a.example")
+    second = answer(world.people.staff, "b.example")
+    assert first["photos"] and all(p["url"].startswith("http://a.example/") for p in first["photos"])
+    assert all(p["url"].startswith("http://b.example/") for p in second["photos"])
+    assert first["allowed_actions"] == allowed_actions(world.people.supervisor, issue)
+    assert second["allowed_actions"] == allowed_actions(world.people.staff, issue)
+    assert first["allowed_actions"] != second["allowed_actions"]
+
+
 @pytest.mark.parametrize(
     "ordering",
     ["rectification_deadline", "-rectification_deadline", "severity", "-severity", "-sign_deadline", "state"],

@@ -59,18 +59,23 @@ class LabelField(serializers.CharField):
     signature and Django hashing the value for every row: the labels are translated once per
     language and looked up in a dict (a 50-row list has hundreds of them)."""
 
+    # Reads only its own labels (never the context): one bound instance may serve every
+    # serializer of a class (chuangcheng.org.api.representation).
+    shared_representation = True
+
     def __init__(self, **kwargs):
         kwargs["read_only"] = True
         super().__init__(**kwargs)
-        self._labels, self._language = {}, None
+        self._labels = {}  # language → {value: label}
 
     def to_representation(self, value):
         language = get_language()
-        if language != self._language:
+        labels = self._labels.get(language)
+        if labels is None:
             model = self.parent.Meta.model
             choices = model._meta.get_field(self.source).flatchoices
-            self._labels, self._language = {k: str(v) for k, v in choices}, language
-        return self._labels.get(value, value)
+            labels = self._labels[language] = {k: str(v) for k, v in choices}
+        return labels.get(value, value)
 
 
 class ScopedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -6,14 +6,24 @@ callable check) before its ``to_representation``. For a 50-row page of 45 fields
 large share of the request: this plan alone took the tasks list from 32 to 27 ms (medians of 20
 requests on the 1,000,000-issue bench database).
 
-:class:`CompiledRepresentation` gives a serializer the same answer from a *plan* built once per
-serializer instance (once per request for a list's child): one small reader per field.
+:class:`CompiledRepresentation` gives a serializer the same answer from a *plan*: one small
+reader per field. What a reader may share is built once per class (a *template*, per time zone),
+so a request does not rebuild it:
+
+- Readers over plain fields (text, numbers, choices, dates, labels: their answer reads only the
+  field's own settings) are built once per class, over fields bound to a stand-in serializer
+  that holds no request, and serve every serializer of the class.
+- Method fields and fields that need their own serializer — nested serializers (their context
+  is the request's), the photos' URLs, anything unknown — are bound per serializer, once per
+  request for a list's child: only those fields are copied, not the whole set.
+
+The readers:
 
 - A field whose source is a chain of model fields (``state``, ``owner_unit.name``) reads the
   attributes directly and calls the field's own ``to_representation``; a missing link (``None``)
   answers as DRF does: the field's default, ``None`` when it allows null, else the key is left
   out.
-- A ``DateTimeField`` over a model datetime converts to the zone found once per plan.
+- A ``DateTimeField`` over a model datetime converts to the zone the template was built for.
 - A ``PrimaryKeyRelatedField`` reads the foreign key's column (``campaign_id``), as DRF's
   pk-only optimisation does.
 - A ``SerializerMethodField`` calls its method.
@@ -23,8 +33,10 @@ serializer instance (once per request for a list's child): one small reader per 
 
 The fields themselves DRF builds from the model (``build_field``: model introspection, validators,
 labels) for every serializer made — several per request, 1–2 ms each for an issue. They are the
-same each time, so a :class:`CompiledRepresentation` builds them once per class and hands each
-serializer a deep copy of that set (DRF's own way of giving each its declared fields).
+same each time, so a :class:`CompiledRepresentation` builds them once per class; ``fields``, where
+something asks for it, is a deep copy of that set (DRF's own way of giving each its declared
+fields), and the plan copies only the fields it binds (docs/performance.md, issue 18, twelfth
+pass: copying every field for every serializer was 5 – 10 % of an issue's answer).
 
 The field definitions stay the serializer's (one place for the answer and the OpenAPI schema);
 the list tests (``test_list_and_detail_answer_as_drf_would`` in tests/tasks and tests/inspections)
@@ -36,6 +48,7 @@ import operator
 from contextlib import contextmanager
 
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
+from django.utils import timezone
 from rest_framework import ISO_8601, relations, serializers
 from rest_framework import fields as drf_fields
 from rest_framework.fields import SkipField, empty
@@ -186,28 +199,82 @@ def _chain(field, model):
     return read
 
 
-def compile_plan(serializer):
-    """``[(key, reader)]`` for the serializer's readable fields, in their order."""
-    model = getattr(getattr(serializer, "Meta", None), "model", None)
-    plan = []
-    for field in serializer.fields.values():
+# Field classes whose ``to_representation`` reads only the field's own settings (never its
+# parent, root or context), so one bound instance can serve every serializer of a class.
+_SHARED_SAFE = tuple(
+    cls.to_representation
+    for cls in (
+        serializers.CharField,
+        serializers.IntegerField,
+        *([serializers.BigIntegerField] if hasattr(serializers, "BigIntegerField") else []),
+        serializers.FloatField,
+        serializers.DecimalField,
+        serializers.BooleanField,
+        serializers.ChoiceField,
+        serializers.DateField,
+        serializers.DateTimeField,
+        serializers.TimeField,
+        serializers.DurationField,
+        serializers.UUIDField,
+        serializers.JSONField,
+        serializers.ReadOnlyField,
+    )
+)
+
+
+def _shareable(field):
+    """True when the field's answer cannot depend on the serializer it is bound to (its
+    context, request or parent), so a reader over it may serve every serializer of a class."""
+    shared = getattr(type(field), "shared_representation", None)
+    if shared is None:
+        shared = type(field).to_representation in _SHARED_SAFE
+    if not shared:
+        return False
+    default = field.default
+    return not (callable(default) and getattr(default, "requires_context", False))
+
+
+def _reader(field, model):
+    """A shared reader for the field, or ``None`` when it needs the serializer it is bound to."""
+    if isinstance(field, serializers.ListSerializer) or isinstance(field, serializers.SerializerMethodField):
+        return None
+    if model is not None and isinstance(field, relations.PrimaryKeyRelatedField):
+        return _foreign_key(field, model)
+    if (
+        model is not None
+        and _shareable(field)
+        and not isinstance(field, (relations.RelatedField, relations.ManyRelatedField, serializers.BaseSerializer))
+        and type(field).get_attribute is _DRF_GET_ATTRIBUTE
+    ):
+        return _datetime(field, model) or _chain(field, model)
+    return None
+
+
+def _bound_reader(field):
+    if isinstance(field, serializers.ListSerializer):
+        return _prefetched_list(field) or _generic(field)
+    return _generic(field)
+
+
+def compile_template(cls, fields):
+    """What every serializer of ``cls`` reads, from its fields bound to a stand-in:
+    ``[(key, kind, what)]`` where ``kind`` is ``"shared"`` (``what`` reads a row, for every
+    serializer of the class), ``"method"`` (``what`` is the method's name) or ``"bound"`` (the
+    field needs its own serializer: nested serializers, fields reading the context)."""
+    model = getattr(getattr(cls, "Meta", None), "model", None)
+    template = []
+    for name, field in fields.items():
         if field.write_only:
             continue
-        read = None
         if isinstance(field, serializers.SerializerMethodField):
-            read = getattr(field.parent, field.method_name)
-        elif isinstance(field, serializers.ListSerializer):
-            read = _prefetched_list(field)
-        elif model is not None and isinstance(field, relations.PrimaryKeyRelatedField):
-            read = _foreign_key(field, model)
-        elif (
-            model is not None
-            and not isinstance(field, (relations.RelatedField, relations.ManyRelatedField, serializers.BaseSerializer))
-            and type(field).get_attribute is _DRF_GET_ATTRIBUTE
-        ):
-            read = _datetime(field, model) or _chain(field, model)
-        plan.append((field.field_name, read or _generic(field)))
-    return plan
+            template.append((field.field_name, "method", field.method_name))
+            continue
+        read = _reader(field, model)
+        if read is None:
+            template.append((field.field_name, "bound", name))
+        else:
+            template.append((field.field_name, "shared", read))
+    return template
 
 
 class CompiledRepresentation:
@@ -221,19 +288,58 @@ class CompiledRepresentation:
         DRF's own, built anew."""
         if not CompiledRepresentation.compiled:
             return super().get_fields()
+        return copy.deepcopy(self._class_fields())
+
+    def _class_fields(self):
         cls = type(self)
         built = cls.__dict__.get("_built_fields")
         if built is None:
             built = super().get_fields()
             cls._built_fields = built
-        return copy.deepcopy(built)
+        return built
+
+    def _template(self):
+        """The class's template for the current time zone (the one thing a shared datetime
+        reader fixes), built once from the class's fields bound to a stand-in serializer."""
+        cls = type(self)
+        zone = timezone.get_current_timezone()
+        templates = cls.__dict__.get("_templates")
+        if templates is None:
+            templates = cls._templates = {}
+        template = templates.get(zone)
+        if template is None:
+            stand_in = cls.__new__(cls)
+            serializers.BaseSerializer.__init__(stand_in)  # no instance, no context, no parent
+            fields = copy.deepcopy(self._class_fields())
+            for name, field in fields.items():
+                field.bind(field_name=name, parent=stand_in)
+            template = templates[zone] = compile_template(cls, fields)
+        return template
+
+    def _plan(self):
+        """This serializer's readers: the class's shared readers, its own methods, and its own
+        copies of the fields that read it (nested serializers, the photos' URLs)."""
+        class_fields = None
+        plan = []
+        for key, kind, what in self._template():
+            if kind == "shared":
+                plan.append((key, what))
+            elif kind == "method":
+                plan.append((key, getattr(self, what)))
+            else:
+                if class_fields is None:
+                    class_fields = self._class_fields()
+                field = copy.deepcopy(class_fields[what])
+                field.bind(field_name=what, parent=self)
+                plan.append((key, _bound_reader(field)))
+        return plan
 
     def to_representation(self, instance):
         if not CompiledRepresentation.compiled:
             return super().to_representation(instance)
         plan = self.__dict__.get("_compiled_plan")
         if plan is None:
-            plan = self._compiled_plan = compile_plan(self)
+            plan = self._compiled_plan = self._plan()
         ret = {}
         for key, read in plan:
             value = read(instance)
