@@ -5,7 +5,7 @@ services wrap these and never re-implement them. *Seeing* an object is scoping
 (``visible_to(user)``), not a predicate here: an object out of scope is simply absent.
 """
 
-from .scoping import scope_for
+from .scoping import scope_for, unit_roles_of
 
 
 def is_signed_in(user) -> bool:
@@ -48,10 +48,7 @@ def unit_roles(user):
     """{unit_id: {roles}} for the user's memberships (cached on the user for the request)."""
     cached = getattr(user, "_unit_roles_cache", None)
     if cached is None:
-        cached = {}
-        for unit_id, role in user.memberships.values_list("unit_id", "role"):
-            cached.setdefault(unit_id, set()).add(role)
-        user._unit_roles_cache = cached
+        cached = user._unit_roles_cache = unit_roles_of(user.memberships.values_list("unit_id", "role"))
     return cached
 
 

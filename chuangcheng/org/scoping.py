@@ -137,14 +137,26 @@ def _unit_ids(memberships):
     return frozenset(unit_id for role, unit_id, *_ in memberships if role in ROLES_IN_UNIT)
 
 
+def unit_roles_of(pairs):
+    """{unit_id: {roles}} from (unit_id, role) pairs."""
+    roles = {}
+    for unit_id, role in pairs:
+        roles.setdefault(unit_id, set()).add(role)
+    return roles
+
+
 def _compute(user):
     Membership = apps.get_model("org", "Membership")
     LeaderAssignment = apps.get_model("org", "LeaderAssignment")
-    memberships = list(
-        Membership.objects.filter(user=user, unit__is_active=True).values_list(
-            "role", "unit_id", "unit__region__path", "scope_region__path"
+    rows = list(
+        Membership.objects.filter(user=user).values_list(
+            "role", "unit_id", "unit__region__path", "scope_region__path", "unit__is_active"
         )
     )
+    # The same rows answer permissions.unit_roles (every membership, active unit or not) for the
+    # rest of the request: one query where there were two.
+    user._unit_roles_cache = unit_roles_of((unit_id, role) for role, unit_id, *_ in rows)
+    memberships = [row[:4] for row in rows if row[4]]
     roles = frozenset(m[0] for m in memberships)
     if user.is_superuser or ROLE_ADMIN in roles:
         return Scope(sees_all=True, roles=roles | {ROLE_ADMIN}, unit_ids=_unit_ids(memberships))
