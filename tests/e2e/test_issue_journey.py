@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from inspections.models import Issue, IssueAction, IssueEvent, IssueState, Photo
 from tests.e2e.conftest import DESKTOP, PASSWORD, PHONE, assert_fits, sign_in
-from tests.inspections.conftest import categories, encode, picture  # noqa: F401  (categories: a fixture)
+from tests.inspections.conftest import categories, encode, make_issue, picture  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -141,3 +141,33 @@ def test_record_sign_submit_reject_resubmit_verify(
     for _action, user in expected:
         assert any(user.display_name in text for text in actors), (user.display_name, actors)
     page_log.assert_clean()
+
+
+def test_issue_list_on_a_phone_in_english_keeps_the_deadline_clear_of_the_state(page, setting, people, make_issue):  # noqa: F811
+    """On a phone the deadline sits beside the state badge; in English ("Rectification deadline
+    12-08 08:30") it is wider than its column and must wrap, not run under the badge."""
+    for _ in range(3):
+        make_issue("rectifying")
+    sign_in(page, people.staff.username, "/inspections/issues/")
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.goto("/inspections/issues/")
+    expect(page.get_by_test_id("issue-row").first).to_be_visible()
+    rows, overlapping = page.evaluate(
+        """() => {
+            let rows = 0, overlapping = 0;
+            for (const tr of document.querySelectorAll('[data-testid=issue-row]')) {
+                const d = tr.querySelector('[data-testid=deadline]'), s = tr.querySelector('.app-col-state .badge');
+                if (!d || !s) continue;
+                rows++;
+                const text = document.createRange();
+                text.selectNodeContents(d);  // the text itself: it may overflow its cell
+                const a = text.getBoundingClientRect(), b = s.getBoundingClientRect();
+                if (a.right > b.left && a.left < b.right && a.bottom > b.top && a.top < b.bottom) overlapping++;
+            }
+            return [rows, overlapping];
+        }"""
+    )
+    assert rows == 3 and overlapping == 0
+    expect(page.get_by_test_id("deadline").first).to_contain_text("Rectification deadline")
+    assert_fits(page, PHONE["width"])
