@@ -15,8 +15,8 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def test_review_queue_sections(client, people, make_issue):
-    submitted = make_issue("submitted")
-    make_issue("reported")
+    submitted = make_issue("submitted", address="黄河路1号")
+    make_issue("reported", address="花园路2号")
     asking = make_issue("rectifying")
     services.issue_request_extension(
         actor=people.staff,
@@ -29,6 +29,8 @@ def test_review_queue_sections(client, people, make_issue):
     assert 'data-testid="review-verify-count">1<' in page
     assert f'data-issue="{submitted.pk}"' in page
     assert 'data-testid="review-triage-count">1<' in page
+    assert "> · 花园路2号" not in page and ">花园路2号<" in page  # 待受理: no unit yet, no separator
+    assert submitted.responsible_unit.name + " · 黄河路1号" in page
     assert 'data-testid="review-extension-count">1<' in page and f'data-issue="{asking.pk}"' in page
     listed = client.get(reverse("inspections:issue_list") + "?state=submitted").content.decode()
     assert f"/inspections/issues/{submitted.pk}/" in listed
