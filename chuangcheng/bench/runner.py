@@ -104,7 +104,7 @@ def analyze_as_autovacuum_would():
     return tables
 
 
-def snapshot_as_the_hourly_job_would(now=None):
+def snapshot_as_the_hourly_job_would():
     """The backlog snapshots a deployment whose hourly job (``reports.snapshot_backlog``, beat at
     :01) has run for a week holds, taken where missing: this hour's (what the job takes now),
     the same hour a week ago, and every local midnight of the job's catch-up window (15 days).
@@ -121,7 +121,7 @@ def snapshot_as_the_hourly_job_would(now=None):
     from chuangcheng.reports.jobs import snapshot_backlog
 
     taken = snapshot_backlog()
-    now = now or timezone.now()
+    now = timezone.now()
     week_ago = backlog.top_of_hour(now) - dt.timedelta(days=7)
     for campaign in Campaign.objects.active().select_related("region").order_by("pk"):
         for moment in backlog.missing_hours(campaign, now=now):

@@ -236,8 +236,6 @@ def _shareable(field):
 
 def _reader(field, model):
     """A shared reader for the field, or ``None`` when it needs the serializer it is bound to."""
-    if isinstance(field, serializers.ListSerializer) or isinstance(field, serializers.SerializerMethodField):
-        return None
     if model is not None and isinstance(field, relations.PrimaryKeyRelatedField):
         return _foreign_key(field, model)
     if (
@@ -251,9 +249,7 @@ def _reader(field, model):
 
 
 def _bound_reader(field):
-    if isinstance(field, serializers.ListSerializer):
-        return _prefetched_list(field) or _generic(field)
-    return _generic(field)
+    return _prefetched_list(field) or _generic(field)
 
 
 def compile_template(cls, fields):
