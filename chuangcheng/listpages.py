@@ -36,11 +36,13 @@ def state_counts(queryset, values, **figures):
     )
 
 
-def state_chips(counts, choices, states):
+def state_chips(counts, choices, states, *, capped=False):
     """全部, then one chip per state of ``choices``: value, label, count, and whether the list
     holds it — every state asked for is lit (a dashboard's 未销号 link asks for four), so a
-    list of several states does not look like 全部 or like none."""
-    chips = [{"value": None, "label": _("全部"), "count": counts["total"], "active": not states}]
+    list of several states does not look like 全部 or like none. ``capped``: the counts were
+    stopped at ``counts["total"]`` — 全部 says "1,000+", a state's count is None (no badge)."""
+    total = f"{counts['total']:,}+" if capped else counts["total"]
+    chips = [{"value": None, "label": _("全部"), "count": total, "active": not states}]
     chips += [
         {"value": value, "label": label, "count": counts[value], "active": value in states} for value, label in choices
     ]

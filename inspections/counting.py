@@ -155,6 +155,22 @@ def _shape(by_state, overdue, *, overdue_filter):
     return counts
 
 
+def capped_counts(queryset, *, cap, now=None):
+    """``(counts, capped)``: :func:`state_counts` of ``queryset`` read over at most ``cap`` + 1
+    of its rows. A keyword's matches are rechecked one by one (inspections.search), so grouping
+    井盖's 50,000 took 220 ms at 1,000,000 issues: up to ``cap`` the counts are exact; past it
+    only the total is known — ``cap`` — and the rest are None (``capped``)."""
+    now = now or timezone.now()
+    counts = queryset.order_by()[: cap + 1].aggregate(
+        total=Count("id"),
+        overdue=Count("id", filter=overdue_q(now)),
+        **{state: Count("id", filter=Q(state=state)) for state in IssueState.values},
+    )
+    if counts["total"] <= cap:
+        return counts, False
+    return {key: None for key in counts} | {"total": cap}, True
+
+
 def list_counts(filterset, *, user, within=None, now=None):
     """The 问题清单's counts (:func:`state_counts` of ``filterset.qs``) for ``user``: from the
     tallies when the filter uses only what they keep (campaign, a region down to 街道,

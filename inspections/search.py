@@ -6,22 +6,89 @@ each issue's characters and character pairs): the query's pairs (or its one char
 be there — a necessary condition — and the substring match then rechecks those candidates, so
 the ids are exactly those of the plain match, found without reading every row. SQLite scans."""
 
-from django.db import connection
+import threading
+import time
+
+from django.db import connection, connections
 from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 
+from chuangcheng.walk import Walkable
+
 MAX_GRAMS = 8  # enough to be selective; the recheck does the rest
+MAX_ID = 2**63 - 1
+# A page of a phrase of several pairs walks the list's order when its rarest pair is in at
+# least this many issues: below it the pairs' index reads few enough rows anyway (at 10,000
+# issues no phrase gets there; at 1,000,000, 花园路1's rarest pair is in about 51,000).
+WALK_FROM_MATCHES = 5_000
 
 
 def _lexeme(gram):
     return "'" + gram.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def grams_query(text):
-    """The tsquery (text) for ``text``: its distinct character pairs ANDed (one character: itself)."""
+def grams(text):
+    """The index's terms for ``text``: its distinct character pairs (one character: itself)."""
     s = text.lower()
-    grams = [s] if len(s) == 1 else list(dict.fromkeys(s[i : i + 2] for i in range(len(s) - 1)))
-    return " & ".join(_lexeme(g) for g in grams[:MAX_GRAMS])
+    found = [s] if len(s) == 1 else list(dict.fromkeys(s[i : i + 2] for i in range(len(s) - 1)))
+    return found[:MAX_GRAMS]
+
+
+def grams_query(text):
+    """The tsquery (text) for ``text``: its pairs ANDed."""
+    return " & ".join(_lexeme(g) for g in grams(text))
+
+
+class GramStats:
+    """How common each pair is, from the statistics ANALYZE keeps of the pairs' column
+    (``pg_stats``: the most common elements and their frequencies, and the table's row count),
+    read once per database every ``ttl`` seconds."""
+
+    ttl = 600
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._by_db = {}
+
+    def _read(self, using):
+        with connections[using].cursor() as cursor:
+            cursor.execute(
+                """SELECT e, f FROM pg_stats s,
+                       unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS t(e, f)
+                   WHERE s.schemaname = current_schema() AND s.tablename = 'inspections_issue'
+                     AND s.attname = 'search_grams' AND t.e IS NOT NULL"""
+            )
+            pairs = cursor.fetchall()
+            cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'inspections_issue'::regclass")
+            rows = max(cursor.fetchone()[0], 0)
+        # (The frequencies end with two that are not an element's: the least and the greatest.)
+        # A pair not listed is rarer than the least listed.
+        freqs = dict(pairs)
+        least = min(freqs.values(), default=0.0)
+        return rows, freqs, least
+
+    def get(self, using):
+        with self._lock:
+            stamp, stats = self._by_db.get(using, (None, None))
+            if stamp is None or time.monotonic() - stamp > self.ttl:
+                stats = self._read(using)
+                self._by_db[using] = (time.monotonic(), stats)
+            return stats
+
+    def most_matches(self, text, using="default"):
+        """At most how many issues hold every pair of ``text``: those that hold its rarest."""
+        rows, freqs, least = self.get(using)
+        terms = grams(text)
+        if not terms or not freqs:
+            return 0
+        return int(rows * min(freqs.get(term, least) for term in terms))
+
+    def clear(self):
+        with self._lock:
+            self._by_db.clear()
+
+
+gram_stats = GramStats()
 
 
 def like_pattern(value):
@@ -29,22 +96,69 @@ def like_pattern(value):
     return f"%{connection.ops.prep_for_like_query(value)}%"
 
 
+def _condition(value, column):
+    """The SQL of the match (pairs, then the recheck) with each column read through ``column``."""
+    sql = f"({column('search_grams')} @@ %s::tsquery AND cc_contains({column('description')}, {column('address')}, %s))"
+    return sql, [grams_query(value), like_pattern(value)]
+
+
+def _search_condition(value, column):
+    """search_q's whole condition, one SQL expression: the text match, the tracking code, the number."""
+    sql, params = _condition(value, column)
+    sql += f" OR {column('tracking_code')} = %s"
+    params.append(value)
+    number = _number(value)
+    if number is not None:
+        sql += f" OR {column('id')} = %s"
+        params.append(number)
+    return f"({sql})", params
+
+
+def _number(value):
+    """The issue number ``value`` names (``123`` or ``#123``), or None."""
+    digits = value.lstrip("#")
+    if not digits.isascii() or not digits.isdigit() or int(digits) > MAX_ID:
+        return None
+    return int(digits)
+
+
+def _table_column(name):
+    return f'"inspections_issue"."{name}"'
+
+
+class SearchMatch(Walkable):
+    """search_q's condition on PostgreSQL: answered from the pairs' index, or — for a page of a
+    phrase whose rarest pair is common — by walking the list's own order (:mod:`chuangcheng.walk`)."""
+
+    columns = ("id", "tracking_code", "description", "address", "search_grams")
+
+    def __init__(self, value):
+        self.value = value
+        super().__init__(*_search_condition(value, _table_column), BooleanField())
+
+    def over(self, column):
+        return _search_condition(self.value, column)
+
+    def worth_walking(self, using):
+        # One pair: PostgreSQL knows its frequency and picks the walk itself when it pays.
+        # Several: it multiplies their frequencies, so a common phrase looks rare to it.
+        terms = grams(self.value)
+        return len(terms) > 1 and gram_stats.most_matches(self.value, using) >= WALK_FROM_MATCHES
+
+
 def text_q(value):
     """A Q for issues whose description or address contains ``value`` (case-insensitive)."""
     if connection.vendor != "postgresql" or not value:
         return Q(description__icontains=value) | Q(address__icontains=value)
     # The pairs come from the index; cc_contains (migration 0007) rechecks like icontains.
-    match = RawSQL(
-        '("inspections_issue"."search_grams" @@ %s::tsquery AND cc_contains('
-        '"inspections_issue"."description", "inspections_issue"."address", %s))',
-        [grams_query(value), like_pattern(value)],
-        BooleanField(),
-    )
-    return Q(match)
+    return Q(RawSQL(*_condition(value, _table_column), BooleanField()))
 
 
 def search_q(value):
+    if connection.vendor == "postgresql" and value:
+        return Q(SearchMatch(value))
     q = text_q(value) | Q(tracking_code=value)
-    if value.lstrip("#").isdigit():
-        q |= Q(pk=int(value.lstrip("#")))
+    number = _number(value)
+    if number is not None:
+        q |= Q(pk=number)
     return q

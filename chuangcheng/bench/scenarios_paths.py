@@ -107,6 +107,37 @@ SCENARIOS["issue_list_page_district"] = Scenario(
 )
 
 
+# --- a common phrase, searched from the list page and by a district ----------------------------
+
+
+def _matching(words):
+    from inspections.models import Issue
+    from inspections.search import text_q
+
+    return Issue.objects.filter(text_q(words)).count()
+
+
+SCENARIOS["issue_list_page_search"] = Scenario(
+    "issue_list_page_search",
+    "GET /inspections/issues/?q=井盖 (chips, 50 rows, pager) as a city supervisor",
+    lambda: {"user": _city_supervisor(), "note": f"{_matching('井盖'):,} issues match 井盖"},
+    lambda client, state: _get(client, "/inspections/issues/", {"q": "井盖"}),
+)
+
+
+def prepare_search_district():
+    state = prepare_list_page_district()
+    state["note"] += f"; {_matching('占道经营'):,} city-wide match 占道经营"
+    return state
+
+
+SCENARIOS["issues_search_district"] = Scenario(
+    "issues_search_district",
+    "GET /api/v1/issues/?q=占道经营 (50) as a supervisor of the busiest district",
+    prepare_search_district,
+    lambda client, state: _get(client, "/api/v1/issues/", {"q": "占道经营", "page_size": 50}),
+)
+
 # --- the dashboard with nothing cached, at each level ---------------------------------------------
 
 

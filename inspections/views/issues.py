@@ -23,6 +23,7 @@ from chuangcheng.exceptions import ApplicationError
 from chuangcheng.imports.export_views import export_response
 from chuangcheng.org.selectors import region_full_names
 from chuangcheng.org.workcalendar import WorkingCalendar
+from chuangcheng.pagination import SEARCH_COUNT_CAP
 from chuangcheng.pagination import CappedPaginator as Paginator
 
 from .. import counting, exports, permissions, selectors, services
@@ -120,12 +121,18 @@ def issue_list(request):
     """问题清单: filters, counts per state, 50 rows a page; every row one the person may open."""
     user = request.user
     filterset, issues, states = _list_filter(request)
-    # The chips' counts (from the tallies when the filter allows) are exact: the pager's total
-    # is theirs, not a second COUNT over the rows (its pages still stop at the cap).
-    counts = counting.list_counts(filterset, user=user, within=request.GET.get("region"))
     paginator = Paginator(issues, PAGE_SIZE)
-    total = sum(counts[s] for s in set(states)) if states else counts["total"]
-    paginator.count, paginator.capped = min(total, paginator.cap), total > paginator.cap
+    if filterset.form.is_valid() and filterset.form.cleaned_data.get("q"):
+        # A keyword's matches are counted to SEARCH_COUNT_CAP, as in the API: past it the chips
+        # say 1,000+ (and, when states are chosen, the pager counts their rows to that cap).
+        paginator.cap = SEARCH_COUNT_CAP
+        counts, capped = counting.capped_counts(filterset.qs, cap=paginator.cap)
+    else:
+        # The chips' counts (from the tallies when the filter allows) are exact.
+        counts, capped = counting.list_counts(filterset, user=user, within=request.GET.get("region")), False
+    if not capped or not states:  # the pager's total is the chips', not a second COUNT over the rows
+        total = sum(counts[s] for s in set(states)) if states else counts["total"] + capped
+        paginator.count, paginator.capped = min(total, paginator.cap), total > paginator.cap
     page = paginator.get_page(request.GET.get("page"))
     page_issues = list(page)
     thumbs = first_before_photos([i.pk for i in page_issues])
@@ -136,7 +143,7 @@ def issue_list(request):
         "states": states,
         "page": page,
         "rows": issue_rows(page_issues, thumbs=thumbs, region_names=names),
-        "chips": listpages.state_chips(counts, IssueState.choices, states),
+        "chips": listpages.state_chips(counts, IssueState.choices, states, capped=capped),
         "overdue_count": counts["overdue"],
         "overdue_active": request.GET.get("overdue") == "true",
         "can_capture": can_capture(user),

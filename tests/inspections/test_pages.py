@@ -148,6 +148,35 @@ def test_list_filters_state_keyword_unit_and_region(client, people, make_issue, 
     assert issue_ids(htmx) == [other.pk] and "<html" not in html(htmx)
 
 
+def test_a_keyword_counts_to_the_search_cap_then_says_so(client, people, make_issue, issue, monkeypatch):
+    """A keyword's matches are counted to SEARCH_COUNT_CAP (as in the API): within it the chips
+    are exact; past it 全部 says "N+", the states and 超期 show no count, and the pager counts the
+    rows shown to the cap — in Chinese and in English."""
+    from inspections.views import issues as views
+
+    for n in range(3):
+        make_issue("rectifying", description=f"井盖破损{n}")
+    make_issue("reported", description="井盖缺失")
+    client.force_login(people.supervisor)
+    url = reverse("inspections:issue_list")
+    response = client.get(url, {"q": "井盖"})
+    assert shown(response, "count-all") == ["4"] and shown(response, "count-rectifying") == ["3"]
+
+    monkeypatch.setattr(views, "SEARCH_COUNT_CAP", 2)
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)
+    response = client.get(url, {"q": "井盖"})
+    assert len(issue_ids(response)) == 1
+    assert shown(response, "count-all") == ["2+"]
+    assert shown(response, "count-rectifying") == shown(response, "count-overdue") == []
+    assert "第 1 / 2+ 页，共 2+ 项" in html(response)
+    last = client.get(url, {"q": "井盖", "page": 2})
+    assert "结果超过 2 条，页码只翻到这里" in html(last)
+    response = client.get(url, {"q": "井盖", "state": "rectifying"})  # a state: its rows, to the cap
+    assert shown(response, "count-all") == ["2+"] and "共 2+ 项" in html(response)
+    client.cookies["django_language"] = "en"
+    assert "More than 2 results; page numbers stop here" in html(client.get(url, {"q": "井盖", "page": 2}))
+
+
 def test_the_folded_filter_button_says_how_many_filters_apply(client, people, city, issue):
     """On a phone the fields fold under 筛选: the button counts those in use (the states as one;
     the search box, the sort and the page are not filters)."""

@@ -94,3 +94,111 @@ def test_the_pairs_query_quotes_what_it_must():
     assert grams_query("垃") == "'垃'"
     assert grams_query("O'B") == "'o''' & '''b'"
     assert grams_query("a\\b") == "'a\\\\' & '\\\\b'"
+
+
+# --- a common phrase's page, walked in the list's order (chuangcheng.walk) ---------------------
+
+on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="the walk is PostgreSQL's")
+
+
+def _every_id(api, params):
+    """Every id of the list, page by page then by cursor, following ``next``."""
+    seen, url, params = [], "/api/v1/issues/", params
+    while url:
+        response = api.get(url, params)
+        assert response.status_code == 200, response.data
+        seen += [row["id"] for row in response.data["results"]]
+        url, params = response.data["next"], None
+    return seen
+
+
+@pytest.fixture
+def api(people):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(people.admin)
+    return client
+
+
+@on_postgresql
+@pytest.mark.parametrize("ordering", [None, "created_at", "-severity", "rectification_deadline", "state"])
+@pytest.mark.parametrize("query", ["垃圾", "路", "井盖破损", "花园路与农业路", "不存在的词", "#1"])
+def test_a_walked_page_is_the_page_the_index_gives(issues, api, monkeypatch, ordering, query):
+    """Forced to walk (and to walk only a few rows, so some walks fill the page and some do not),
+    every page of every ordering holds the same ids, in the same order, as without the walk."""
+    from chuangcheng import pagination, walk
+    from inspections.search import SearchMatch
+
+    Issue.objects.filter(pk__in=issues[::4]).update(severity="serious")
+    params = {"q": query, "page_size": 4, **({"ordering": ordering} if ordering else {})}
+    monkeypatch.setattr(pagination, "SEARCH_COUNT_CAP", 8)  # the pages go on by cursor past 8
+    expected = _every_id(api, params)
+
+    walked = []
+    real = walk.walked_ids
+
+    def spy(queryset):
+        ids = real(queryset)
+        walked.append(ids is not None)
+        return ids
+
+    monkeypatch.setattr(pagination, "walked_ids", spy)
+    monkeypatch.setattr(SearchMatch, "worth_walking", lambda self, using: True)
+    monkeypatch.setattr(walk, "WALK_ROWS_MIN", 12)
+    monkeypatch.setattr(walk, "WALK_ROWS_PER_ROW", 2)
+    assert _every_id(api, params) == expected
+    if query in ("垃圾", "路"):
+        assert any(walked) and len(expected) > 8  # walked pages, both by number and by cursor
+
+
+@on_postgresql
+def test_the_walk_reads_the_list_in_order_and_stops(issues, monkeypatch):
+    """The walk's plan: the list's own order, LIMITed, tested row by row — not the pair index."""
+    from chuangcheng import walk
+    from inspections.search import SearchMatch
+
+    monkeypatch.setattr(SearchMatch, "worth_walking", lambda self, using: True)
+    qs = IssueFilter({"q": "路"}, queryset=Issue.objects.order_by("-created_at", "-id")).qs[:3]
+    statements = []
+    with connection.execute_wrapper(
+        lambda execute, sql, params, many, context: statements.append(sql) or execute(sql, params, many, context)
+    ):
+        ids = walk.walked_ids(qs)
+    assert ids == list(qs.values_list("pk", flat=True))
+    assert len(statements) == 1 and "LIMIT" in statements[0] and "search_grams" in statements[0]
+
+
+@on_postgresql
+def test_whether_to_walk_comes_from_the_pairs_statistics(issues, monkeypatch):
+    """After ANALYZE, the most a phrase can match is what its rarest pair is in: never fewer than
+    the phrase matches, and nothing for a pair no issue holds. A phrase of several pairs walks
+    when that is enough; one pair never does (PostgreSQL knows its frequency)."""
+    from inspections import search
+    from inspections.search import SearchMatch, gram_stats
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE inspections_issue")
+    gram_stats.clear()
+    try:
+        for query in ("路", "垃圾", "花园路与农业路", "井盖破损"):
+            found = IssueFilter({"q": query}, queryset=Issue.objects.all()).qs.count()
+            assert gram_stats.most_matches(query) >= found > 0, query
+        assert gram_stats.most_matches("不存在的词") < len(issues)
+        monkeypatch.setattr(search, "WALK_FROM_MATCHES", gram_stats.most_matches("花园路"))
+        assert SearchMatch("花园路").worth_walking("default")
+        assert not SearchMatch("不存在的词").worth_walking("default")
+        monkeypatch.setattr(search, "WALK_FROM_MATCHES", 0)
+        assert not SearchMatch("路").worth_walking("default") and not SearchMatch("垃圾").worth_walking("default")
+    finally:
+        gram_stats.clear()
+
+
+def test_an_issue_number_in_the_search_is_a_plain_number(issues):
+    """``#12`` and ``12`` find issue 12; digits of other scripts and numbers past any id find
+    only what mentions them (no error)."""
+    first = issues[0]
+    for query in (f"#{first}", str(first)):
+        assert first in IssueFilter({"q": query}, queryset=Issue.objects.all()).qs.values_list("pk", flat=True)
+    for query in ("²", "١٢", "9" * 30):
+        assert list(IssueFilter({"q": query}, queryset=Issue.objects.all()).qs) == []
