@@ -4,7 +4,10 @@ case), a tracking code, or an issue number.
 On PostgreSQL the substring match is answered from the ``search_grams`` index (migration 0007:
 each issue's characters and character pairs): the query's pairs (or its one character) must all
 be there — a necessary condition — and the substring match then rechecks those candidates, so
-the ids are exactly those of the plain match, found without reading every row. SQLite scans."""
+the ids are exactly those of the plain match, found without reading every row. A page of a
+common phrase of several pairs is read by walking the list's order instead (:class:`SearchMatch`,
+:mod:`chuangcheng.walk`): PostgreSQL, multiplying the pairs' frequencies, takes it for rare.
+SQLite scans."""
 
 import threading
 import time
