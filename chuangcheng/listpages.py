@@ -6,8 +6,24 @@ The state is applied last: the filter runs over every state, so the same filtere
 the count of each chip.
 """
 
+import django_filters
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
+
+
+class _ChoicesField(django_filters.fields.MultipleChoiceField):
+    """A multiple choice whose blank values mean nothing chosen: a list page's form sends
+    ``severity=`` for an untouched select, and a link may carry ``?source=&source=citizen``."""
+
+    def to_python(self, value):
+        return [v for v in super().to_python(value) if v]
+
+
+class MultipleChoiceFilter(django_filters.MultipleChoiceFilter):
+    """django-filter's, but ``?severity=`` is no choice rather than an invalid one (which made
+    the whole filter invalid: a 400 from the API, and on the page the other fields' checks off)."""
+
+    field_class = _ChoicesField
 
 
 def requested_states(request, values):

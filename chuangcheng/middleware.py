@@ -39,3 +39,21 @@ class RequestSizeLimitMiddleware:
 
             return too_large(request, self.limit_mb)
         return self.get_response(request)
+
+
+class VaryOnHtmxMiddleware:
+    """A page answers htmx's requests with a fragment (``request.htmx``: the list's results, a
+    form's body) and the browser's own with the whole page, at the same address: the response
+    says ``Vary: HX-Request``, so the browser never shows a kept fragment as the page (back
+    after opening an issue from a filtered list did)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.utils.cache import patch_vary_headers
+
+        response = self.get_response(request)
+        if request.method in ("GET", "HEAD"):
+            patch_vary_headers(response, ("HX-Request",))
+        return response

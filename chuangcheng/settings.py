@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "chuangcheng.middleware.VaryOnHtmxMiddleware",
     # A password someone else chose (the admin's) is changed before anything else.
     "chuangcheng.org.middleware.PasswordChangeRequiredMiddleware",
     # The 我的待办 badge counts what its holder just did.

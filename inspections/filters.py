@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from chuangcheng.campaigns.models import Campaign, Indicator
 from chuangcheng.humantime import local_midnight
+from chuangcheng.listpages import MultipleChoiceFilter
 from chuangcheng.org.models import Region, Site, Unit
 
 from .models import Inspection, Issue, IssueCategory, IssueSource, IssueState, PendingRequest, Severity
@@ -23,9 +24,9 @@ class IssueFilter(django_filters.FilterSet):
     indicator = django_filters.ModelChoiceFilter(label=_("对应指标"), queryset=Indicator.objects.all())
     site = django_filters.ModelChoiceFilter(label=_("测评点位"), queryset=Site.objects.all())
     inspection = django_filters.ModelChoiceFilter(label=_("检查"), queryset=Inspection.objects.all())
-    source = django_filters.MultipleChoiceFilter(label=_("问题来源"), choices=IssueSource.choices, distinct=False)
-    severity = django_filters.MultipleChoiceFilter(label=_("严重程度"), choices=Severity.choices, distinct=False)
-    state = django_filters.MultipleChoiceFilter(label=_("状态"), choices=IssueState.choices, distinct=False)
+    source = MultipleChoiceFilter(label=_("问题来源"), choices=IssueSource.choices, distinct=False)
+    severity = MultipleChoiceFilter(label=_("严重程度"), choices=Severity.choices, distinct=False)
+    state = MultipleChoiceFilter(label=_("状态"), choices=IssueState.choices, distinct=False)
     pending_request = django_filters.ChoiceFilter(
         label=_("待决定的申请"), choices=[c for c in PendingRequest.choices if c[0]]
     )

@@ -1,5 +1,6 @@
 """The 问题清单's free-text search (``?q=``): a substring of the description or the address (any
-case), a tracking code, or an issue number.
+case), a tracking code, or an issue number. Words apart (``井盖 破损``, a space or a full-width
+one between them) must each be found, anywhere in the description or address.
 
 On PostgreSQL the substring match is answered from the ``search_grams`` index (migration 0007:
 each issue's characters and character pairs): the query's pairs (or its one character) must all
@@ -19,6 +20,7 @@ from django.db.models.expressions import RawSQL
 from chuangcheng.walk import Walkable
 
 MAX_GRAMS = 8  # enough to be selective; the recheck does the rest
+MAX_WORDS = 5  # words past the fifth are not looked for (a pasted sentence is not a query)
 MAX_ID = 2**63 - 1
 # A page of a phrase of several pairs walks the list's order when its rarest pair is in at
 # least this many issues: below it the pairs' index reads few enough rows anyway (at 10,000
@@ -28,6 +30,11 @@ WALK_FROM_MATCHES = 5_000
 
 def _lexeme(gram):
     return "'" + gram.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def words(value):
+    """The words of a search: ``value`` split at spaces (full-width ones too)."""
+    return value.split()[:MAX_WORDS]
 
 
 def grams(text):
@@ -40,6 +47,10 @@ def grams(text):
 def grams_query(text):
     """The tsquery (text) for ``text``: its pairs ANDed."""
     return " & ".join(_lexeme(g) for g in grams(text))
+
+
+def _all_grams(value):
+    return [g for word in words(value) for g in grams(word)]
 
 
 class GramStats:
@@ -81,7 +92,7 @@ class GramStats:
     def most_matches(self, text, using="default"):
         """At most how many issues hold every pair of ``text``: those that hold its rarest."""
         rows, freqs, least = self.get(using)
-        terms = grams(text)
+        terms = _all_grams(text)
         if not terms or not freqs:
             return 0
         return int(rows * min(freqs.get(term, least) for term in terms))
@@ -99,15 +110,23 @@ def like_pattern(value):
     return f"%{connection.ops.prep_for_like_query(value)}%"
 
 
-def _condition(value, column):
-    """The SQL of the match (pairs, then the recheck) with each column read through ``column``."""
+def _word_condition(word, column):
+    """The SQL of one word's match (pairs, then the recheck) with each column read through ``column``."""
     sql = f"({column('search_grams')} @@ %s::tsquery AND cc_contains({column('description')}, {column('address')}, %s))"
-    return sql, [grams_query(value), like_pattern(value)]
+    return sql, [grams_query(word), like_pattern(word)]
+
+
+def _condition(value, column):
+    """Every word's match, ANDed."""
+    parts = [_word_condition(word, column) for word in words(value)]
+    return "(" + " AND ".join(sql for sql, _ in parts) + ")", [p for _, params in parts for p in params]
 
 
 def _search_condition(value, column):
     """search_q's whole condition, one SQL expression: the text match, the tracking code, the number."""
     sql, params = _condition(value, column)
+    if len(words(value)) > 1:  # no tracking code or number holds a space
+        return sql, params
     sql += f" OR {column('tracking_code')} = %s"
     params.append(value)
     number = _number(value)
@@ -145,22 +164,30 @@ class SearchMatch(Walkable):
     def worth_walking(self, using):
         # One pair: PostgreSQL knows its frequency and picks the walk itself when it pays.
         # Several: it multiplies their frequencies, so a common phrase looks rare to it.
-        terms = grams(self.value)
+        terms = _all_grams(self.value)
         return len(terms) > 1 and gram_stats.most_matches(self.value, using) >= WALK_FROM_MATCHES
 
 
 def text_q(value):
-    """A Q for issues whose description or address contains ``value`` (case-insensitive)."""
-    if connection.vendor != "postgresql" or not value:
+    """A Q for issues whose description or address contains each word of ``value`` (any case)."""
+    if not words(value):
         return Q(description__icontains=value) | Q(address__icontains=value)
+    if connection.vendor != "postgresql":
+        q = Q()
+        for word in words(value):
+            q &= Q(description__icontains=word) | Q(address__icontains=word)
+        return q
     # The pairs come from the index; cc_contains (migration 0007) rechecks like icontains.
     return Q(RawSQL(*_condition(value, _table_column), BooleanField()))
 
 
 def search_q(value):
-    if connection.vendor == "postgresql" and value:
+    if connection.vendor == "postgresql" and words(value):
         return Q(SearchMatch(value))
-    q = text_q(value) | Q(tracking_code=value)
+    q = text_q(value)
+    if len(words(value)) > 1:
+        return q
+    q |= Q(tracking_code=value)
     number = _number(value)
     if number is not None:
         q |= Q(pk=number)

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from chuangcheng.campaigns.models import Campaign, Indicator
+from chuangcheng.listpages import MultipleChoiceFilter
 from chuangcheng.org.models import Region, Unit
 
 from .models import Priority, Task, TaskState
@@ -22,7 +23,7 @@ class TaskFilter(django_filters.FilterSet):
     indicator = django_filters.ModelChoiceFilter(
         label=_("指标"), queryset=Indicator.objects.all(), field_name="indicators"
     )
-    state = django_filters.MultipleChoiceFilter(label=_("状态"), choices=TaskState.choices, distinct=False)
+    state = MultipleChoiceFilter(label=_("状态"), choices=TaskState.choices, distinct=False)
     priority = django_filters.ChoiceFilter(label=_("优先级"), choices=Priority.choices)
     overdue = django_filters.BooleanFilter(label=_("已超期"), method="filter_overdue")
     lagging = django_filters.BooleanFilter(label=_("进度滞后"), method="filter_lagging")

@@ -122,7 +122,8 @@ def issue_list(request):
     user = request.user
     filterset, issues, states = _list_filter(request)
     paginator = Paginator(issues, PAGE_SIZE)
-    if filterset.form.is_valid() and filterset.form.cleaned_data.get("q"):
+    filterset.form.is_valid()  # cleaned_data holds every valid field, even if another is not
+    if filterset.form.cleaned_data.get("q"):
         # A keyword's matches are counted to SEARCH_COUNT_CAP, as in the API: past it the chips
         # say 1,000+ (and, when states are chosen, the pager counts their rows to that cap).
         paginator.cap = SEARCH_COUNT_CAP

@@ -104,6 +104,15 @@
     if (window.caches) window.caches.delete("cc-capture-v1");
   });
 
+  // The language switch returns to the page as it is now: after an htmx search the address
+  // (hx-push-url) is no longer the one the page was drawn with.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.classList.contains("app-language-switch")) return;
+    var next = form.querySelector("input[name=next]");
+    if (next) next.value = window.location.pathname + window.location.search;
+  });
+
   // Back/forward cache: a restored page must accept a submit again.
   window.addEventListener("pageshow", function () {
     document.querySelectorAll("form[data-submit-once]").forEach(function (form) {

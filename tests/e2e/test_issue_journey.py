@@ -171,3 +171,31 @@ def test_issue_list_on_a_phone_in_english_keeps_the_deadline_clear_of_the_state(
     assert rows == 3 and overlapping == 0
     expect(page.get_by_test_id("deadline").first).to_contain_text("Rectification deadline")
     assert_fits(page, PHONE["width"])
+
+
+def test_a_search_from_the_box_is_one_request_and_back_shows_the_page(page, setting, people, make_issue):  # noqa: F811
+    """On a phone: typing 井盖 破损 and Enter sends one request (one history entry) and finds the
+    issue holding both words; opening it and going back shows the whole list page as searched (not
+    the bare results fragment); the language switch then keeps the search."""
+    make_issue("rectifying", description="文化路井盖破损")
+    make_issue("rectifying", description="文化路井盖缺失")
+    sign_in(page, people.supervisor.username, "/inspections/issues/")
+    sent = []
+    page.on("request", lambda r: sent.append(r.url) if "/inspections/issues/?" in r.url else None)
+    box = page.get_by_role("searchbox")
+    box.fill("井盖 破损")
+    box.press("Enter")
+    expect(page.get_by_test_id("issue-row")).to_have_count(1)
+    page.wait_for_timeout(300)  # a second request (the box's change event) would have gone by now
+    assert len(sent) == 1, sent
+    assert "q=" in page.url
+    page.get_by_test_id("issue-title").click()
+    expect(page.get_by_test_id("form-submit").or_(page.locator("h1"))).not_to_have_count(0)
+    page.go_back()
+    expect(page.get_by_test_id("issue-row")).to_have_count(1)
+    expect(page.get_by_test_id("issue-filter")).to_be_visible()  # the whole page, not the fragment
+    expect(page.locator("nav, header").first).to_be_attached()
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    assert "q=" in page.url
+    expect(page.get_by_test_id("issue-row")).to_have_count(1)

@@ -173,8 +173,26 @@ def test_a_keyword_counts_to_the_search_cap_then_says_so(client, people, make_is
     assert "结果超过 2 条，页码只翻到这里" in html(last)
     response = client.get(url, {"q": "井盖", "state": "rectifying"})  # a state: its rows, to the cap
     assert shown(response, "count-all") == ["2+"] and "共 2+ 项" in html(response)
+    # As the filter card sends it (every select left alone is an empty value): the same.
+    response = client.get(url, {"q": "井盖", "severity": "", "source": "", "region": "", "overdue": ""})
+    assert shown(response, "count-all") == ["2+"] and "共 2+ 项" in html(response)
     client.cookies["django_language"] = "en"
     assert "More than 2 results; page numbers stop here" in html(client.get(url, {"q": "井盖", "page": 2}))
+
+
+def test_the_list_varies_on_htmx_and_its_box_searches_once(client, people, issue):
+    """The results fragment (htmx) and the whole page share an address: ``Vary: HX-Request``, and
+    history restored from the server asks for the page (``historyRestoreAsHxRequest``: false), so
+    back never shows a fragment. The search box is not under the change trigger (its Enter
+    submits the form: one request, one history entry)."""
+    client.force_login(people.supervisor)
+    url = reverse("inspections:issue_list")
+    page = client.get(url, {"q": "井盖"})
+    part = client.get(url, {"q": "井盖"}, headers={"HX-Request": "true"})
+    assert "HX-Request" in page["Vary"] and "HX-Request" in part["Vary"]
+    assert "<html" in html(page) and "<html" not in html(part)
+    assert '"historyRestoreAsHxRequest": false' in html(page)
+    assert 'hx-trigger="submit, change from:#issue-filter-more"' in html(page)
 
 
 def test_the_folded_filter_button_says_how_many_filters_apply(client, people, city, issue):

@@ -83,6 +83,38 @@ def test_search_returns_exactly_the_substring_matches(issues, query):
         assert expected  # the fixture has them
 
 
+@pytest.mark.parametrize(
+    "query", ["井盖 破损", "垃圾\u3000满溢", "文化路 LED", " 井盖  缺失 ", "井盖 不存在的词", "% _"]
+)
+def test_words_apart_must_each_be_found(issues, query):
+    """``井盖 破损`` (a space or a full-width one between): issues whose description or address
+    holds each word, in any order — not the phrase with its space (which nothing holds)."""
+    expected = Q()
+    for word in query.split():
+        expected &= Q(description__icontains=word) | Q(address__icontains=word)
+    expected = set(Issue.objects.filter(expected).values_list("pk", flat=True))
+    found = set(IssueFilter({"q": query}, queryset=Issue.objects.all()).qs.values_list("pk", flat=True))
+    assert found == expected
+    if query in ("井盖 破损", "文化路 LED"):
+        assert expected
+
+
+def test_an_empty_choice_chooses_nothing(issues):
+    """The page's form sends ``severity=`` for a select left alone: the filter is valid and the
+    keyword applies (before, the whole form was invalid: the API said 400)."""
+    filterset = IssueFilter({"q": "井盖", "severity": "", "source": ["", "citizen"]}, queryset=Issue.objects.all())
+    assert filterset.is_valid(), filterset.errors
+    assert filterset.form.cleaned_data["severity"] == [] and filterset.form.cleaned_data["source"] == ["citizen"]
+    plain = IssueFilter({"q": "井盖"}, queryset=Issue.objects.all()).qs
+    assert set(IssueFilter({"q": "井盖", "severity": ""}, queryset=Issue.objects.all()).qs) == set(plain)
+
+
+def test_the_api_takes_an_empty_choice(issues, api):
+    response = api.get("/api/v1/issues/", {"q": "井盖", "severity": "", "state": ""})
+    assert response.status_code == 200, response.content
+    assert response.data["results"]
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the index is PostgreSQL's")
 def test_the_query_uses_the_pair_index(issues):
     qs = IssueFilter({"q": "井盖"}, queryset=Issue.objects.all()).qs
@@ -123,7 +155,7 @@ def api(people):
 
 @on_postgresql
 @pytest.mark.parametrize("ordering", [None, "created_at", "-severity", "rectification_deadline", "state"])
-@pytest.mark.parametrize("query", ["垃圾", "路", "井盖破损", "花园路与农业路", "不存在的词", "#1"])
+@pytest.mark.parametrize("query", ["垃圾", "路", "井盖破损", "花园路与农业路", "不存在的词", "#1", "路 垃圾"])
 def test_a_walked_page_is_the_page_the_index_gives(issues, api, monkeypatch, ordering, query):
     """Forced to walk (and to walk only a few rows, so some walks fill the page and some do not),
     every page of every ordering holds the same ids, in the same order, as without the walk."""
@@ -148,7 +180,7 @@ def test_a_walked_page_is_the_page_the_index_gives(issues, api, monkeypatch, ord
     monkeypatch.setattr(walk, "WALK_ROWS_MIN", 12)
     monkeypatch.setattr(walk, "WALK_ROWS_PER_ROW", 2)
     assert _every_id(api, params) == expected
-    if query in ("垃圾", "路"):
+    if query in ("垃圾", "路", "路 垃圾"):
         assert any(walked) and len(expected) > 8  # walked pages, both by number and by cursor
 
 
