@@ -87,6 +87,10 @@ def remaining_text(calendar, deadline, now):
         return _("剩余 %(h)s 工作时") % {"h": minutes // 60}
     if minutes >= 60:
         return _("剩余 %(h)s 工作时 %(m)s 分") % {"h": minutes // 60, "m": minutes % 60}
+    if minutes == 0:
+        # No working time left before it (a Sunday, a deadline at 08:30 tomorrow): when it falls,
+        # not "剩余 0 分钟", which reads as due this minute.
+        return _("%(when)s 到期") % {"when": timezone.localtime(deadline).strftime("%m-%d %H:%M")}
     return _("剩余 %(m)s 分钟") % {"m": minutes}
 
 

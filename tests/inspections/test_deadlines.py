@@ -122,3 +122,16 @@ def test_deadline_in_the_past_is_refused(make_issue, people, clock):
     assert exc.value.field == "deadline"
     issue.refresh_from_db()
     assert issue.state == "reported"
+
+
+def test_no_working_time_left_says_when_it_falls_not_zero_minutes():
+    """On a Sunday, a deadline at Monday 08:30 has no working minute before it: the row says when
+    it falls ("11-23 08:30 到期"), not "剩余 0 分钟" (due this minute); else the working time left."""
+    from chuangcheng.org.workcalendar import WorkingCalendar
+    from inspections.views.common import remaining_text
+
+    calendar = WorkingCalendar()
+    sunday = local(2026, 11, 22, 15, 0)
+    assert remaining_text(calendar, local(2026, 11, 23, 8, 30), sunday) == "11-23 08:30 到期"
+    assert remaining_text(calendar, local(2026, 11, 23, 9, 0), sunday) == "剩余 30 分钟"
+    assert remaining_text(calendar, local(2026, 11, 23, 10, 0), local(*MONDAY_10[:3], 8, 0)) == "剩余 1 工作时 30 分"

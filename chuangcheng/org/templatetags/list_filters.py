@@ -16,3 +16,9 @@ def active_filter_count(form, states=None):
     getlist = getattr(data, "getlist", lambda key: [data[key]])
     count = sum(1 for key in data if key not in NOT_FILTERS and any(str(v).strip() for v in getlist(key)))
     return count + (1 if states else 0)
+
+
+@register.filter
+def thousands(value):
+    """A count as people read it on a chip or the pager: 49,921 (anything else as it is)."""
+    return f"{value:,}" if isinstance(value, int) else value
