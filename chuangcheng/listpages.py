@@ -42,10 +42,13 @@ def query_states(query, values):
     return data, states
 
 
-def state_counts(queryset, values, **figures):
+def state_counts(queryset, values, *, limit=None, **figures):
     """``{state: count}`` for every state in ``values``, plus ``total`` and each of ``figures``
-    (name → aggregate, e.g. the overdue count), in one query."""
-    return queryset.order_by().aggregate(
+    (name → aggregate, e.g. the overdue count), in one query — over at most ``limit`` rows."""
+    queryset = queryset.order_by()
+    if limit is not None:
+        queryset = queryset[:limit]
+    return queryset.aggregate(
         total=Count("id"),
         **figures,
         **{state: Count("id", filter=Q(state=state)) for state in values},

@@ -131,8 +131,12 @@ def issue_list(request):
     else:
         # The chips' counts (from the tallies when the filter allows) are exact.
         counts, capped = counting.list_counts(filterset, user=user, within=request.GET.get("region")), False
-    if not capped or not states:  # the pager's total is the chips', not a second COUNT over the rows
-        total = sum(counts[s] for s in set(states)) if states else counts["total"] + capped
+    # The pager's total is the chips', not a second COUNT over the rows — except for chosen
+    # states past a keyword's cap (no state was counted): the paginator counts them to its cap.
+    if capped and not states:
+        paginator.count, paginator.capped = paginator.cap, True
+    elif not capped:
+        total = sum(counts[s] for s in set(states)) if states else counts["total"]
         paginator.count, paginator.capped = min(total, paginator.cap), total > paginator.cap
     page = paginator.get_page(request.GET.get("page"))
     page_issues = list(page)
