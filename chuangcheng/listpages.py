@@ -26,6 +26,20 @@ class MultipleChoiceFilter(django_filters.MultipleChoiceFilter):
     field_class = _ChoicesField
 
 
+def pushed_address(request, response):
+    """An htmx answer to the filter card: the address the browser keeps (``HX-Push-Url``) without
+    the fields left empty — ``?q=井盖``, as the chips and the pager write it, not
+    ``?q=井盖&campaign=&region=&…``. Another request's response is returned as it is."""
+    if request.htmx:
+        from urllib.parse import urlencode
+
+        from django_htmx.http import push_url
+
+        kept = [(key, value) for key, values in request.GET.lists() for value in values if value != ""]
+        push_url(response, request.path + (f"?{urlencode(kept)}" if kept else ""))
+    return response
+
+
 def requested_states(request, values):
     """``(data, states)``: the query string without ``page`` and ``state`` (what the filter
     runs on) and the states asked for among ``values`` (unknown ones dropped)."""

@@ -68,6 +68,7 @@ class CappedPaginator(Paginator):
 
     cap = COUNT_CAP
     capped = False
+    total = None  # the exact count past the cap, when the caller knows it (a list page's chips)
     ids_first = False
 
     def _get_page(self, object_list, number, paginator):

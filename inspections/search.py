@@ -1,6 +1,8 @@
 """The 问题清单's free-text search (``?q=``): a substring of the description or the address (any
-case), a tracking code, or an issue number. Words apart (``井盖 破损``, a space or a full-width
-one between them) must each be found, anywhere in the description or address.
+case), a tracking code, or an issue number — or a word of what a row shows besides: the name
+of its category (占压盲道), of its region or a region above it (金水区, 花园路街道: their whole
+subtree) or of its responsible unit (its full name or 简称). Words apart (``井盖 破损``, a space
+or a full-width one between them) must each be found, each in any of these.
 
 On PostgreSQL the substring match is answered from the ``search_grams`` index (migration 0007:
 each issue's characters and character pairs): the query's pairs (or its one character) must all
@@ -110,30 +112,73 @@ def like_pattern(value):
     return f"%{connection.ops.prep_for_like_query(value)}%"
 
 
-def _word_condition(word, column):
-    """The SQL of one word's match (pairs, then the recheck) with each column read through ``column``."""
+def _text_condition(word, column):
+    """The SQL of one word in the text (pairs, then the recheck) with each column read through ``column``."""
     sql = f"({column('search_grams')} @@ %s::tsquery AND cc_contains({column('description')}, {column('address')}, %s))"
     return sql, [grams_query(word), like_pattern(word)]
 
 
-def _condition(value, column):
-    """Every word's match, ANDed."""
-    parts = [_word_condition(word, column) for word in words(value)]
+def named(word):
+    """``{column: ids}``: the categories, regions (each with its subtree) and units whose names
+    hold ``word`` (any case) — the row's other words. Small tables, three short queries; a
+    column with no match is left out."""
+    from chuangcheng.org.models import Region, Unit
+
+    from .models import IssueCategory
+
+    found = {
+        "category_id": list(IssueCategory.objects.filter(name__icontains=word).values_list("pk", flat=True)),
+        "responsible_unit_id": list(
+            Unit.objects.filter(Q(name__icontains=word) | Q(short_name__icontains=word)).values_list("pk", flat=True)
+        ),
+    }
+    paths = sorted(Region.objects.filter(name__icontains=word).values_list("path", flat=True))
+    tops = [p for i, p in enumerate(paths) if not any(p.startswith(q) for q in paths[:i])]  # subtrees once
+    subtree = Q()
+    for path in tops:
+        subtree |= Q(path__startswith=path)
+    found["region_id"] = list(Region.objects.filter(subtree).values_list("pk", flat=True)) if tops else []
+    return {column: ids for column, ids in found.items() if ids}
+
+
+def _word_condition(word, column, names):
+    """One word's match: in the text, or in a name the row shows (``names``: :func:`named`'s)."""
+    sql, params = _text_condition(word, column)
+    for name, ids in names.items():
+        sql += f" OR {column(name)} = ANY(%s)"
+        params.append(ids)
+    return f"({sql})", params
+
+
+def _condition(value, column, names):
+    """Every word's match, ANDed (``names``: each word's :func:`named`)."""
+    parts = [_word_condition(word, column, names[word]) for word in words(value)]
     return "(" + " AND ".join(sql for sql, _ in parts) + ")", [p for _, params in parts for p in params]
 
 
-def _search_condition(value, column):
-    """search_q's whole condition, one SQL expression: the text match, the tracking code, the number."""
-    sql, params = _condition(value, column)
+def _names(value):
+    return {word: named(word) for word in words(value)}
+
+
+def _search_condition(value, column, names):
+    """search_q's whole condition, one SQL expression: the text and names, the tracking code, the number."""
+    sql, params = _condition(value, column, names)
     if len(words(value)) > 1:  # no tracking code or number holds a space
         return sql, params
     sql += f" OR {column('tracking_code')} = %s"
-    params.append(value)
+    params.append(_code(value))
     number = _number(value)
     if number is not None:
         sql += f" OR {column('id')} = %s"
         params.append(number)
     return f"({sql})", params
+
+
+def _code(value):
+    """A 查询码 as stored: ``abcde-fghjk`` as the citizen copied it reads ``ABCDEFGHJK``."""
+    from .services.citizen import tracking_code_normalize
+
+    return tracking_code_normalize(value) or value
 
 
 def _number(value):
@@ -152,14 +197,23 @@ class SearchMatch(Walkable):
     """search_q's condition on PostgreSQL: answered from the pairs' index, or — for a page of a
     phrase whose rarest pair is common — by walking the list's own order (:mod:`chuangcheng.walk`)."""
 
-    columns = ("id", "tracking_code", "description", "address", "search_grams")
+    columns = (
+        "id",
+        "tracking_code",
+        "description",
+        "address",
+        "search_grams",
+        "category_id",
+        "region_id",
+        "responsible_unit_id",
+    )
 
     def __init__(self, value):
-        self.value = value
-        super().__init__(*_search_condition(value, _table_column), BooleanField())
+        self.value, self.names = value, _names(value)
+        super().__init__(*_search_condition(value, _table_column, self.names), BooleanField())
 
     def over(self, column):
-        return _search_condition(self.value, column)
+        return _search_condition(self.value, column, self.names)
 
     def worth_walking(self, using):
         # One pair: PostgreSQL knows its frequency and picks the walk itself when it pays.
@@ -178,16 +232,25 @@ def text_q(value):
             q &= Q(description__icontains=word) | Q(address__icontains=word)
         return q
     # The pairs come from the index; cc_contains (migration 0007) rechecks like icontains.
-    return Q(RawSQL(*_condition(value, _table_column), BooleanField()))
+    parts = [_text_condition(word, _table_column) for word in words(value)]
+    sql = "(" + " AND ".join(sql for sql, _ in parts) + ")"
+    return Q(RawSQL(sql, [p for _, params in parts for p in params], BooleanField()))
 
 
 def search_q(value):
     if connection.vendor == "postgresql" and words(value):
         return Q(SearchMatch(value))
-    q = text_q(value)
+    if not words(value):
+        return text_q(value) | Q(tracking_code=value)
+    q = Q()
+    for word in words(value):
+        one = Q(description__icontains=word) | Q(address__icontains=word)
+        for column, ids in named(word).items():
+            one |= Q(**{f"{column}__in": ids})
+        q &= one
     if len(words(value)) > 1:
         return q
-    q |= Q(tracking_code=value)
+    q |= Q(tracking_code=_code(value))
     number = _number(value)
     if number is not None:
         q |= Q(pk=number)

@@ -42,6 +42,7 @@ from ..models import (
     Photo,
     PhotoKind,
 )
+from ..services.citizen import tracking_code_display
 from ..workflow import TRANSITIONS, allowed_actions, pending_allows
 from .common import (
     PAGE_SIZE,
@@ -137,7 +138,7 @@ def issue_list(request):
         paginator.count, paginator.capped = paginator.cap, True
     elif not capped:
         total = sum(counts[s] for s in set(states)) if states else counts["total"]
-        paginator.count, paginator.capped = min(total, paginator.cap), total > paginator.cap
+        paginator.count, paginator.capped, paginator.total = min(total, paginator.cap), total > paginator.cap, total
     page = paginator.get_page(request.GET.get("page"))
     page_issues = list(page)
     thumbs = first_before_photos([i.pk for i in page_issues])
@@ -156,7 +157,7 @@ def issue_list(request):
         "ordering": selectors.issue_ordering(request.GET),
     }
     template = "inspections/partials/_issue_results.html" if request.htmx else "inspections/issue_list.html"
-    return render(request, template, context)
+    return listpages.pushed_address(request, render(request, template, context))
 
 
 @login_required
@@ -203,6 +204,9 @@ def _detail_page(request, issue, *, bound=None, alert=None, status=200):
         if issue.assigned_at
         else [],
         "issue": issue,
+        # 随手拍's 查询码 as the citizen was shown it (ABCDE-FGHJK): the office can find the issue
+        # the citizen calls about, and search for it.
+        "tracking_code": tracking_code_display(issue.tracking_code) if issue.tracking_code else "",
         # The time limit that applies (category, area class, severity: 负面清单 is 立行立改).
         "limit": rectification_limit(issue),
         "row": issue_rows([issue])[0],

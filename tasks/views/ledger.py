@@ -53,7 +53,7 @@ def ledger(request):
         "can_import": permissions.can_create(request.user, None),
     }
     template = "tasks/partials/_ledger_results.html" if request.htmx else "tasks/ledger.html"
-    return render(request, template, context)
+    return listpages.pushed_address(request, render(request, template, context))
 
 
 def _ledger_refused(request):

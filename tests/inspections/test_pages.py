@@ -193,6 +193,26 @@ def test_the_list_varies_on_htmx_and_its_box_searches_once(client, people, issue
     assert "<html" in html(page) and "<html" not in html(part)
     assert '"historyRestoreAsHxRequest": false' in html(page)
     assert 'hx-trigger="submit, change from:#issue-filter-more"' in html(page)
+    # The address kept is the search without the fields the card sent empty.
+    card = client.get(url + "?q=井盖&campaign=&region=&severity=&ordering=-created_at", headers={"HX-Request": "true"})
+    assert card["HX-Push-Url"] == url + "?q=%E4%BA%95%E7%9B%96&ordering=-created_at"
+    assert "HX-Push-Url" not in page
+
+
+def test_past_the_pages_the_pager_still_says_how_many(client, people, make_issue, issue, monkeypatch):
+    """The chips know the exact count; the pages stop at the cap: the pager says both (not
+    "10,000+ 项" beside 全部 1,000,000)."""
+    from chuangcheng.pagination import CappedPaginator
+    from inspections.views import issues as views
+
+    for _ in range(3):
+        make_issue("rectifying")
+    monkeypatch.setattr(CappedPaginator, "cap", 2)
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)
+    client.force_login(people.supervisor)
+    response = client.get(reverse("inspections:issue_list"))
+    assert shown(response, "count-all") == ["4"]
+    assert "第 1 / 2 页（前 2 项），共 4 项" in html(response)
 
 
 def test_the_folded_filter_button_says_how_many_filters_apply(client, people, city, issue):

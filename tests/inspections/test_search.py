@@ -12,7 +12,7 @@ from django.db.models import Q
 from inspections import services
 from inspections.filters import IssueFilter
 from inspections.models import Issue
-from inspections.search import grams_query
+from inspections.search import grams_query, text_q
 from tests.inspections.conftest import LAT, LNG, plan
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +34,7 @@ PLACES = ["文化路", "花园路与农业路交叉口", "金水路88号", "中�
 
 
 @pytest.fixture
-def issues(campaign, city, categories, people):
+def issues(campaign, city, categories, people, units):
     rows = []
     for n, (thing, fault, place) in enumerate(itertools.product(THINGS, FAULTS, PLACES)):
         if n % 3:
@@ -43,15 +43,37 @@ def issues(campaign, city, categories, people):
             services.issue_create(
                 actor=people.supervisor,
                 campaign=campaign,
-                category=categories.garbage,
-                region=city.a1v,
+                category=categories.garbage if n % 2 else categories.green,
+                region=city.a1v if n % 5 else city.b1v,
                 description=f"{place}{thing}{fault}",
                 address=f"郑州市{place}",
                 latitude=LAT,
                 longitude=LNG,
             ).pk
         )
+    # Some with a unit (a row shows its name): 甲一街道办事处, 简称 甲一办.
+    units.street_a1.short_name = "甲一办"
+    units.street_a1.save(update_fields=["short_name"])
+    Issue.objects.filter(pk__in=rows[::4]).update(responsible_unit=units.street_a1)
     return rows
+
+
+def expected_ids(query):
+    """What the search must find, from the ORM: each word in the description or address, or in
+    the name of the category, of the region or a region above it, or of the unit (or its 简称);
+    one word may also be a 查询码 or an issue number."""
+    from chuangcheng.org.models import Region
+
+    found = Q()
+    for word in query.split():
+        one = Q(description__icontains=word) | Q(address__icontains=word) | Q(category__name__icontains=word)
+        one |= Q(responsible_unit__name__icontains=word) | Q(responsible_unit__short_name__icontains=word)
+        for path in Region.objects.filter(name__icontains=word).values_list("path", flat=True):
+            one |= Q(region__path__startswith=path)
+        found &= one
+    if len(query.split()) == 1:
+        found |= Q(tracking_code=query)
+    return set(Issue.objects.filter(found).values_list("pk", flat=True))
 
 
 QUERIES = [
@@ -75,8 +97,7 @@ QUERIES = [
 
 @pytest.mark.parametrize("query", QUERIES)
 def test_search_returns_exactly_the_substring_matches(issues, query):
-    substring = Q(description__icontains=query) | Q(address__icontains=query) | Q(tracking_code=query)
-    expected = set(Issue.objects.filter(substring).values_list("pk", flat=True))
+    expected = expected_ids(query)
     found = set(IssueFilter({"q": query}, queryset=Issue.objects.all()).qs.values_list("pk", flat=True))
     assert found == expected
     if query in ("井盖", "垃圾", "led"):
@@ -87,16 +108,44 @@ def test_search_returns_exactly_the_substring_matches(issues, query):
     "query", ["井盖 破损", "垃圾\u3000满溢", "文化路 LED", " 井盖  缺失 ", "井盖 不存在的词", "% _"]
 )
 def test_words_apart_must_each_be_found(issues, query):
-    """``井盖 破损`` (a space or a full-width one between): issues whose description or address
-    holds each word, in any order — not the phrase with its space (which nothing holds)."""
-    expected = Q()
-    for word in query.split():
-        expected &= Q(description__icontains=word) | Q(address__icontains=word)
-    expected = set(Issue.objects.filter(expected).values_list("pk", flat=True))
+    """``井盖 破损`` (a space or a full-width one between): issues where each word is found, in any
+    order — not the phrase with its space (which nothing holds)."""
     found = set(IssueFilter({"q": query}, queryset=Issue.objects.all()).qs.values_list("pk", flat=True))
-    assert found == expected
+    assert found == expected_ids(query)
     if query in ("井盖 破损", "文化路 LED"):
-        assert expected
+        assert found
+
+
+NAMES = [
+    "绿地养护",
+    "绿地",
+    "暴露垃圾 井盖",
+    "甲区",
+    "乙一社区",
+    "甲一街道 LED",
+    "示范市",
+    "甲一办",
+    "街道办事处 井盖",
+    "区",
+]
+
+
+@pytest.mark.parametrize("query", NAMES)
+def test_a_word_of_the_names_a_row_shows_finds_its_issues(issues, query):
+    """A row's title is its category; its region line names the region and those above it; its
+    unit is named: a word of these finds the row — a region's word, its whole subtree."""
+    found = set(IssueFilter({"q": query}, queryset=Issue.objects.all()).qs.values_list("pk", flat=True))
+    expected = expected_ids(query)
+    assert found == expected
+    assert expected and (expected != set(issues) or query in ("示范市", "区"))  # a name narrows the list
+
+
+def test_a_tracking_code_is_found_as_the_citizen_copied_it(issues):
+    """查询码 ABCDE-FGHJK as shown to the citizen, in any case, with its dash: the issue."""
+    Issue.objects.filter(pk=issues[1]).update(tracking_code="ABCDEFGHJK")
+    for query in ("ABCDEFGHJK", "abcde-fghjk", "ABCDE-FGHJK"):
+        found = list(IssueFilter({"q": query}, queryset=Issue.objects.all()).qs.values_list("pk", flat=True))
+        assert found == [issues[1]], query
 
 
 def test_an_empty_choice_chooses_nothing(issues):
@@ -155,7 +204,9 @@ def api(people):
 
 @on_postgresql
 @pytest.mark.parametrize("ordering", [None, "created_at", "-severity", "rectification_deadline", "state"])
-@pytest.mark.parametrize("query", ["垃圾", "路", "井盖破损", "花园路与农业路", "不存在的词", "#1", "路 垃圾"])
+@pytest.mark.parametrize(
+    "query", ["垃圾", "路", "井盖破损", "花园路与农业路", "不存在的词", "#1", "路 垃圾", "甲区 井盖", "甲一办"]
+)
 def test_a_walked_page_is_the_page_the_index_gives(issues, api, monkeypatch, ordering, query):
     """Forced to walk (and to walk only a few rows, so some walks fill the page and some do not),
     every page of every ordering holds the same ids, in the same order, as without the walk."""
@@ -214,7 +265,7 @@ def test_whether_to_walk_comes_from_the_pairs_statistics(issues, monkeypatch):
     gram_stats.clear()
     try:
         for query in ("路", "垃圾", "花园路与农业路", "井盖破损"):
-            found = IssueFilter({"q": query}, queryset=Issue.objects.all()).qs.count()
+            found = Issue.objects.filter(text_q(query)).count()  # the text's matches (not the names')
             assert gram_stats.most_matches(query) >= found > 0, query
         assert gram_stats.most_matches("不存在的词") < len(issues)
         monkeypatch.setattr(search, "WALK_FROM_MATCHES", gram_stats.most_matches("花园路"))
