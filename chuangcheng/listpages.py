@@ -26,17 +26,31 @@ class MultipleChoiceFilter(django_filters.MultipleChoiceFilter):
     field_class = _ChoicesField
 
 
-def pushed_address(request, response):
-    """An htmx answer to the filter card: the address the browser keeps (``HX-Push-Url``) without
-    the fields left empty — ``?q=井盖``, as the chips and the pager write it, not
-    ``?q=井盖&campaign=&region=&…``. Another request's response is returned as it is."""
-    if request.htmx:
-        from urllib.parse import urlencode
+def drop_empty(request):
+    """The filter card sends every field, most of them empty (``?q=井盖&campaign=&region=&…``):
+    the list reads its query without them, so the chips', the pager's and the export's links
+    carry only what narrows the list."""
+    if any(value == "" for _key, values in request.GET.lists() for value in values):
+        from django.http import QueryDict
 
+        kept = QueryDict(mutable=True)
+        for key, values in request.GET.lists():
+            values = [value for value in values if value != ""]
+            if values:
+                kept.setlist(key, values)
+        kept._mutable = False
+        request.GET = kept
+
+
+def pushed_address(request, response):
+    """An htmx answer to the filter card: the address the browser keeps (``HX-Push-Url``), as
+    :func:`drop_empty` left it — ``?q=井盖``, as the chips and the pager write it. Another
+    request's response is returned as it is."""
+    if request.htmx:
         from django_htmx.http import push_url
 
-        kept = [(key, value) for key, values in request.GET.lists() for value in values if value != ""]
-        push_url(response, request.path + (f"?{urlencode(kept)}" if kept else ""))
+        query = request.GET.urlencode()
+        push_url(response, request.path + (f"?{query}" if query else ""))
     return response
 
 

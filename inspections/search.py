@@ -1,8 +1,9 @@
 """The 问题清单's free-text search (``?q=``): a substring of the description or the address (any
 case), a tracking code, or an issue number — or a word of what a row shows besides: the name
-of its category (占压盲道), of its region or a region above it (金水区, 花园路街道: their whole
-subtree) or of its responsible unit (its full name or 简称). Words apart (``井盖 破损``, a space
-or a full-width one between them) must each be found, each in any of these.
+of its category (占压盲道) or of the category's class (公共设施), of its region or a region above
+it (金水区, 花园路街道: their whole subtree) or of its responsible unit (its full name or 简称).
+Words apart (``井盖 破损``, ``1208 国基路``, a space or a full-width one between them) must each
+be found, each in any of these; a code or number may be typed full-width.
 
 On PostgreSQL the substring match is answered from the ``search_grams`` index (migration 0007:
 each issue's characters and character pairs): the query's pairs (or its one character) must all
@@ -35,8 +36,9 @@ def _lexeme(gram):
 
 
 def words(value):
-    """The words of a search: ``value`` split at spaces (full-width ones too)."""
-    return value.split()[:MAX_WORDS]
+    """The words of a search: ``value`` split at spaces (full-width ones too); a ``#`` standing
+    alone (``# 1208``) belongs to the number after it."""
+    return [w for w in value.split() if w not in ("#", "＃")][:MAX_WORDS]
 
 
 def grams(text):
@@ -127,7 +129,11 @@ def named(word):
     from .models import IssueCategory
 
     found = {
-        "category_id": list(IssueCategory.objects.filter(name__icontains=word).values_list("pk", flat=True)),
+        "category_id": list(
+            IssueCategory.objects.filter(Q(name__icontains=word) | Q(major__icontains=word)).values_list(
+                "pk", flat=True
+            )
+        ),
         "responsible_unit_id": list(
             Unit.objects.filter(Q(name__icontains=word) | Q(short_name__icontains=word)).values_list("pk", flat=True)
         ),
@@ -142,11 +148,18 @@ def named(word):
 
 
 def _word_condition(word, column, names):
-    """One word's match: in the text, or in a name the row shows (``names``: :func:`named`'s)."""
+    """One word's match: in the text, in a name the row shows (``names``: :func:`named`'s), or
+    the issue's 查询码 or number."""
     sql, params = _text_condition(word, column)
     for name, ids in names.items():
         sql += f" OR {column(name)} = ANY(%s)"
         params.append(ids)
+    sql += f" OR {column('tracking_code')} = %s"
+    params.append(_code(word))
+    number = _number(word)
+    if number is not None:
+        sql += f" OR {column('id')} = %s"
+        params.append(number)
     return f"({sql})", params
 
 
@@ -161,29 +174,27 @@ def _names(value):
 
 
 def _search_condition(value, column, names):
-    """search_q's whole condition, one SQL expression: the text and names, the tracking code, the number."""
-    sql, params = _condition(value, column, names)
-    if len(words(value)) > 1:  # no tracking code or number holds a space
-        return sql, params
-    sql += f" OR {column('tracking_code')} = %s"
-    params.append(_code(value))
-    number = _number(value)
-    if number is not None:
-        sql += f" OR {column('id')} = %s"
-        params.append(number)
-    return f"({sql})", params
+    """search_q's whole condition, one SQL expression."""
+    return _condition(value, column, names)
 
 
-def _code(value):
-    """A 查询码 as stored: ``abcde-fghjk`` as the citizen copied it reads ``ABCDEFGHJK``."""
+def _halfwidth(word):
+    """``word`` with the full-width forms of ASCII (ＡＢＣ－１２３, ＃) as ASCII: a Chinese keyboard
+    left in full-width mode types them."""
+    return "".join(chr(ord(c) - 0xFEE0) if "\uff01" <= c <= "\uff5e" else c for c in word)
+
+
+def _code(word):
+    """A 查询码 as stored: ``abcde-fghjk`` as the citizen copied it, or typed full-width
+    (ＡＢＣＤＥ－ＦＧＨＪＫ), reads ``ABCDEFGHJK``."""
     from .services.citizen import tracking_code_normalize
 
-    return tracking_code_normalize(value) or value
+    return tracking_code_normalize(_halfwidth(word)) or word
 
 
-def _number(value):
-    """The issue number ``value`` names (``123`` or ``#123``), or None."""
-    digits = value.lstrip("#")
+def _number(word):
+    """The issue number ``word`` names (``123``, ``#123``, full-width ``＃１２３``), or None."""
+    digits = _halfwidth(word).lstrip("#")
     if not digits.isascii() or not digits.isdigit() or int(digits) > MAX_ID:
         return None
     return int(digits)
@@ -244,14 +255,11 @@ def search_q(value):
         return text_q(value) | Q(tracking_code=value)
     q = Q()
     for word in words(value):
-        one = Q(description__icontains=word) | Q(address__icontains=word)
+        one = Q(description__icontains=word) | Q(address__icontains=word) | Q(tracking_code=_code(word))
         for column, ids in named(word).items():
             one |= Q(**{f"{column}__in": ids})
+        number = _number(word)
+        if number is not None:
+            one |= Q(pk=number)
         q &= one
-    if len(words(value)) > 1:
-        return q
-    q |= Q(tracking_code=_code(value))
-    number = _number(value)
-    if number is not None:
-        q |= Q(pk=number)
     return q

@@ -104,6 +104,30 @@
     if (window.caches) window.caches.delete("cc-capture-v1");
   });
 
+  // Back/forward through htmx's history puts back the page as it was drawn, and a field's typed
+  // value is not part of it: the filter card's fields are set again from the address, so the
+  // box shows the search the results are for (and the next change does not drop it).
+  document.addEventListener("htmx:historyRestore", function () {
+    var query = new URLSearchParams(window.location.search);
+    document.querySelectorAll("form.app-ledger-filter").forEach(function (form) {
+      Array.prototype.forEach.call(form.elements, function (field) {
+        if (!field.name || field.type === "hidden" || field.type === "submit" || field.type === "button") return;
+        var values = query.getAll(field.name);
+        if (field.tagName === "SELECT") {
+          Array.prototype.forEach.call(field.options, function (option, i) {
+            // Nothing in the address: the empty choice, or the first (the default sort).
+            var none = field.querySelector("option[value='']") ? option.value === "" : i === 0;
+            option.selected = values.length ? values.indexOf(option.value) >= 0 : none;
+          });
+        } else if (field.type === "checkbox" || field.type === "radio") {
+          field.checked = values.indexOf(field.value) >= 0;
+        } else {
+          field.value = values.length ? values[0] : "";
+        }
+      });
+    });
+  });
+
   // The language switch returns to the page as it is now: after an htmx search the address
   // (hx-push-url) is no longer the one the page was drawn with.
   document.addEventListener("submit", function (event) {

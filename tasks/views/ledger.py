@@ -28,6 +28,7 @@ def ledger(request):
     """The filtered ledger: counts per state, 50 rows a page, roll-up of decomposed tasks."""
     if not can_view_ledger(request.user):
         return _ledger_refused(request)
+    listpages.drop_empty(request)
     filterset, tasks, states = _ledger_filter(request)
     page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
     rollups = selectors.task_rollups([t.pk for t in page])

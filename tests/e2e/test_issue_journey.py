@@ -188,7 +188,14 @@ def test_a_search_from_the_box_is_one_request_and_back_shows_the_page(page, sett
     expect(page.get_by_test_id("issue-row")).to_have_count(1)
     page.wait_for_timeout(300)  # a second request (the box's change event) would have gone by now
     assert len(sent) == 1, sent
-    assert "q=" in page.url
+    assert "q=" in page.url and "campaign=" not in page.url  # the fields left empty are not kept
+    box.fill("缺失")
+    box.press("Enter")
+    page.wait_for_url("**q=%E7%BC%BA%E5%A4%B1**")
+    expect(page.get_by_test_id("issue-title")).to_contain_text(str(Issue.objects.get(description="文化路井盖缺失").pk))
+    page.go_back()  # htmx's history: the box shows the search the results are for
+    expect(box).to_have_value("井盖 破损")
+    expect(page.get_by_test_id("issue-title")).to_contain_text(str(Issue.objects.get(description="文化路井盖破损").pk))
     page.get_by_test_id("issue-title").click()
     expect(page.get_by_test_id("form-submit").or_(page.locator("h1"))).not_to_have_count(0)
     page.go_back()

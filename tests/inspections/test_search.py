@@ -4,6 +4,7 @@ character, two (井盖, 垃圾), long phrases, Latin letters in any case, quotes
 wildcards. And the plan must use the index."""
 
 import itertools
+import re
 
 import pytest
 from django.db import connection
@@ -66,13 +67,18 @@ def expected_ids(query):
 
     found = Q()
     for word in query.split():
+        if word in ("#", "＃"):
+            continue
         one = Q(description__icontains=word) | Q(address__icontains=word) | Q(category__name__icontains=word)
+        one |= Q(category__major__icontains=word)
         one |= Q(responsible_unit__name__icontains=word) | Q(responsible_unit__short_name__icontains=word)
         for path in Region.objects.filter(name__icontains=word).values_list("path", flat=True):
             one |= Q(region__path__startswith=path)
+        plain = "".join(chr(ord(c) - 0xFEE0) if "\uff01" <= c <= "\uff5e" else c for c in word)
+        one |= Q(tracking_code=re.sub(r"[^0-9A-Z]", "", plain.upper()) or word)
+        if plain.lstrip("#").isascii() and plain.lstrip("#").isdigit() and int(plain.lstrip("#")) < 2**63:
+            one |= Q(pk=int(plain.lstrip("#")))
         found &= one
-    if len(query.split()) == 1:
-        found |= Q(tracking_code=query)
     return set(Issue.objects.filter(found).values_list("pk", flat=True))
 
 
@@ -95,10 +101,14 @@ QUERIES = [
 ]
 
 
+def searched(query):
+    return set(IssueFilter({"q": query}, queryset=Issue.objects.all()).qs.values_list("pk", flat=True))
+
+
 @pytest.mark.parametrize("query", QUERIES)
 def test_search_returns_exactly_the_substring_matches(issues, query):
     expected = expected_ids(query)
-    found = set(IssueFilter({"q": query}, queryset=Issue.objects.all()).qs.values_list("pk", flat=True))
+    found = searched(query)
     assert found == expected
     if query in ("井盖", "垃圾", "led"):
         assert expected  # the fixture has them
@@ -110,13 +120,14 @@ def test_search_returns_exactly_the_substring_matches(issues, query):
 def test_words_apart_must_each_be_found(issues, query):
     """``井盖 破损`` (a space or a full-width one between): issues where each word is found, in any
     order — not the phrase with its space (which nothing holds)."""
-    found = set(IssueFilter({"q": query}, queryset=Issue.objects.all()).qs.values_list("pk", flat=True))
+    found = searched(query)
     assert found == expected_ids(query)
     if query in ("井盖 破损", "文化路 LED"):
         assert found
 
 
 NAMES = [
+    "创建专项",
     "绿地养护",
     "绿地",
     "暴露垃圾 井盖",
@@ -134,18 +145,43 @@ NAMES = [
 def test_a_word_of_the_names_a_row_shows_finds_its_issues(issues, query):
     """A row's title is its category; its region line names the region and those above it; its
     unit is named: a word of these finds the row — a region's word, its whole subtree."""
-    found = set(IssueFilter({"q": query}, queryset=Issue.objects.all()).qs.values_list("pk", flat=True))
+    found = searched(query)
     expected = expected_ids(query)
     assert found == expected
     assert expected and (expected != set(issues) or query in ("示范市", "区"))  # a name narrows the list
 
 
 def test_a_tracking_code_is_found_as_the_citizen_copied_it(issues):
-    """查询码 ABCDE-FGHJK as shown to the citizen, in any case, with its dash: the issue."""
+    """查询码 ABCDE-FGHJK as shown to the citizen, in any case, with its dash, typed full-width:
+    the issue; with another word, the issue if it holds that word too."""
     Issue.objects.filter(pk=issues[1]).update(tracking_code="ABCDEFGHJK")
-    for query in ("ABCDEFGHJK", "abcde-fghjk", "ABCDE-FGHJK"):
+    description = Issue.objects.get(pk=issues[1]).description
+    for query in (
+        "ABCDEFGHJK",
+        "abcde-fghjk",
+        "ABCDE-FGHJK",
+        "ＡＢＣＤＥ－ＦＧＨＪＫ",
+        f"ABCDE-FGHJK {description[:3]}",
+    ):
         found = list(IssueFilter({"q": query}, queryset=Issue.objects.all()).qs.values_list("pk", flat=True))
         assert found == [issues[1]], query
+    assert searched("ABCDE-FGHJK 不存在的词") == set()
+
+
+def test_a_number_with_another_word_and_full_width(issues):
+    """``1208 国基路``: the issue numbered 1208 if it holds 国基路 (or anything holding both);
+    ``＃１２０８`` and ``# 1208`` as typed on a Chinese keyboard: the number."""
+    pk = issues[2]
+    word = Issue.objects.get(pk=pk).description[:3]
+    for query in (
+        f"{pk} {word}",
+        f"#{pk} {word}",
+        f"＃{pk}",
+        str(pk).translate(str.maketrans("0123456789", "０１２３４５６７８９")),
+        f"# {pk}",
+    ):
+        assert pk in searched(query), query
+        assert searched(query) == expected_ids(query), query
 
 
 def test_an_empty_choice_chooses_nothing(issues):
