@@ -19,6 +19,7 @@ from chuangcheng.org.selectors import region_full_names
 from chuangcheng.xlsx import append_row, list_sheets, workbook_bytes
 
 from . import counting, selectors
+from .filters import IssueFilter
 from .models import Inspection, IssueSource, IssueState, Severity
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -166,6 +167,7 @@ def register():
             rows=export_rows,
             workbook=issue_sheets,
             list_url="inspections:issue_list",
+            filterset=IssueFilter,
         )
     )
     register_exporter(

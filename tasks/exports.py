@@ -15,6 +15,7 @@ from chuangcheng.imports.registry import Exporter, register_exporter
 from chuangcheng.xlsx import CONTENT_TYPE, SheetWriter, streaming_workbook, workbook_bytes, write_row
 
 from . import counting, selectors
+from .filters import TaskFilter
 from .imports import COLUMNS
 from .models import TaskState
 from .permissions import can_view_ledger
@@ -96,6 +97,7 @@ def register():
             rows=export_rows,
             workbook=ledger_sheets,
             list_url="tasks:ledger",
+            filterset=TaskFilter,
         )
     )
 

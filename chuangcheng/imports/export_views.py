@@ -4,6 +4,7 @@ page's 导出 button answers: the file at once for a small list, else a job and 
 
 Thin: the flow is :mod:`chuangcheng.imports.exports`; what a list holds is its exporter's."""
 
+import django_filters
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -77,12 +78,30 @@ def index(request):
 
 
 def filter_text(job):
-    """The list's filter as asked, readable (``状态=closed · 关键词=井盖``): what tells two exports
-    of one list apart. Empty values and the page number are left out."""
+    """The list's filter as asked, readable (``关键词=井盖 · 状态=已销号``): what tells two exports
+    of one list apart — each field by its label and each choice by its name when the exporter
+    names its FilterSet. Empty values, the page and the sort (which change no row) are left out."""
     query = QueryDict(job.query)
-    return " · ".join(
-        f"{key}={'、'.join(v for v in values if v)}" for key, values in query.lists() if key != "page" and any(values)
-    )
+    exporter = registry.get_exporter(job.kind)
+    fields = getattr(getattr(exporter, "filterset", None), "base_filters", {})
+    parts = []
+    for key, values in query.lists():
+        values = [v for v in values if v]
+        if key in ("page", "ordering", "cursor") or not values:
+            continue
+        field = fields.get(key)
+        if field is None:
+            parts.append(f"{key}={'、'.join(values)}")
+            continue
+        names = dict(field.extra.get("choices") or [])
+        if field.extra.get("queryset") is not None:
+            names = {
+                str(o.pk): str(o) for o in field.extra["queryset"].filter(pk__in=[v for v in values if v.isdigit()])
+            }
+        if isinstance(field, django_filters.BooleanFilter):
+            names = {"true": _("是"), "false": _("否")}
+        parts.append(f"{field.label}={'、'.join(str(names.get(v, v)) for v in values)}")
+    return " · ".join(parts)
 
 
 def _context(job):

@@ -71,6 +71,8 @@ class Exporter:
     - ``workbook(rows)``: a write-only :class:`openpyxl.Workbook` of those rows (it iterates
       them once, in order); the caller saves it.
     - ``list_url``: the list page's URL name (the job page links back to the list as filtered).
+    - ``filterset``: the list's FilterSet class: the export pages name its fields and choices
+      (关键词=井盖 · 严重程度=较重, not ``q=井盖&severity=serious``).
     """
 
     kind: str
@@ -79,6 +81,7 @@ class Exporter:
     rows: Callable
     workbook: Callable
     list_url: str = ""
+    filterset: Any = None
 
 
 _exporters = {}

@@ -361,3 +361,18 @@ def test_the_file_is_in_the_language_the_person_asked_in(people, spread, queued)
         sheet = load_workbook(io.BytesIO(handle.read())).worksheets[0]
     header = [c.value for c in next(sheet.iter_rows(max_row=1))]
     assert job.language == "en" and "状态" not in header and "Status" in header
+
+
+def test_an_export_names_its_filter_as_the_list_does(client, people, city):
+    """我的导出 tells two exports apart by their filters, in the list's words: each field by its
+    label, each choice and region by its name; the empty fields, the page and the sort left out."""
+    from chuangcheng.imports.export_views import filter_text
+
+    query = f"q=%E4%BA%95%E7%9B%96&campaign=&region={city.a.pk}&severity=serious&state=closed&overdue=true&ordering=-created_at&page=3"
+    job = ExportJob.objects.create(kind="issues", query=query, created_by=people.supervisor)
+    assert filter_text(job) == "关键词=井盖 · 区域（含下级）=甲区 · 严重程度=较重 · 状态=已销号 · 已超期=是"
+    client.force_login(people.supervisor)
+    assert "筛选条件：关键词=井盖" in client.get(reverse("exports:job", args=[job.pk])).content.decode()
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("exports:index")).content.decode()
+    assert "Filter: Keyword=井盖" in page and "Severity=" in page
