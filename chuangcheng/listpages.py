@@ -30,16 +30,13 @@ def drop_empty(request):
     """The filter card sends every field, most of them empty (``?q=井盖&campaign=&region=&…``):
     the list reads its query without them, so the chips', the pager's and the export's links
     carry only what narrows the list."""
-    if any(value == "" for _key, values in request.GET.lists() for value in values):
+    pairs = [(key, value) for key, values in request.GET.lists() for value in values]
+    if any(value == "" for _key, value in pairs):
+        from urllib.parse import urlencode
+
         from django.http import QueryDict
 
-        kept = QueryDict(mutable=True)
-        for key, values in request.GET.lists():
-            values = [value for value in values if value != ""]
-            if values:
-                kept.setlist(key, values)
-        kept._mutable = False
-        request.GET = kept
+        request.GET = QueryDict(urlencode([(key, value) for key, value in pairs if value != ""]))
 
 
 def pushed_address(request, response):

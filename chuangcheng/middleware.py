@@ -6,6 +6,8 @@ A program calling the API with a token (an ``Authorization`` header) says what i
 purpose: its ``Accept-Language`` is kept (the pages' own calls carry the session, not a token).
 """
 
+from django.utils.cache import patch_vary_headers
+
 
 class ChineseFirstMiddleware:
     def __init__(self, get_response):
@@ -51,8 +53,6 @@ class VaryOnHtmxMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from django.utils.cache import patch_vary_headers
-
         response = self.get_response(request)
         if request.method in ("GET", "HEAD"):
             patch_vary_headers(response, ("HX-Request",))

@@ -163,19 +163,18 @@ def _word_condition(word, column, names):
     return f"({sql})", params
 
 
-def _condition(value, column, names):
-    """Every word's match, ANDed (``names``: each word's :func:`named`)."""
-    parts = [_word_condition(word, column, names[word]) for word in words(value)]
+def _all(parts):
+    """``(sql, params)`` parts ANDed into one."""
     return "(" + " AND ".join(sql for sql, _ in parts) + ")", [p for _, params in parts for p in params]
+
+
+def _condition(value, column, names):
+    """search_q's whole condition: every word's match, ANDed (``names``: each word's :func:`named`)."""
+    return _all([_word_condition(word, column, names[word]) for word in words(value)])
 
 
 def _names(value):
     return {word: named(word) for word in words(value)}
-
-
-def _search_condition(value, column, names):
-    """search_q's whole condition, one SQL expression."""
-    return _condition(value, column, names)
 
 
 def _halfwidth(word):
@@ -221,10 +220,10 @@ class SearchMatch(Walkable):
 
     def __init__(self, value):
         self.value, self.names = value, _names(value)
-        super().__init__(*_search_condition(value, _table_column, self.names), BooleanField())
+        super().__init__(*_condition(value, _table_column, self.names), BooleanField())
 
     def over(self, column):
-        return _search_condition(self.value, column, self.names)
+        return _condition(self.value, column, self.names)
 
     def worth_walking(self, using):
         # One pair: PostgreSQL knows its frequency and picks the walk itself when it pays.
@@ -243,9 +242,7 @@ def text_q(value):
             q &= Q(description__icontains=word) | Q(address__icontains=word)
         return q
     # The pairs come from the index; cc_contains (migration 0007) rechecks like icontains.
-    parts = [_text_condition(word, _table_column) for word in words(value)]
-    sql = "(" + " AND ".join(sql for sql, _ in parts) + ")"
-    return Q(RawSQL(sql, [p for _, params in parts for p in params], BooleanField()))
+    return Q(RawSQL(*_all([_text_condition(word, _table_column) for word in words(value)]), BooleanField()))
 
 
 def search_q(value):

@@ -93,13 +93,13 @@ def filter_text(job):
         if field is None:
             parts.append(f"{key}={'、'.join(values)}")
             continue
-        names = dict(field.extra.get("choices") or [])
-        if field.extra.get("queryset") is not None:
-            names = {
-                str(o.pk): str(o) for o in field.extra["queryset"].filter(pk__in=[v for v in values if v.isdigit()])
-            }
         if isinstance(field, django_filters.BooleanFilter):
             names = {"true": _("是"), "false": _("否")}
+        elif field.extra.get("queryset") is not None:
+            chosen = field.extra["queryset"].filter(pk__in=[v for v in values if v.isdigit()])
+            names = {str(o.pk): str(o) for o in chosen}
+        else:
+            names = dict(field.extra.get("choices") or [])
         parts.append(f"{field.label}={'、'.join(str(names.get(v, v)) for v in values)}")
     return " · ".join(parts)
 
