@@ -1,7 +1,8 @@
 """The 问题清单's free-text search (``?q=``): a substring of the description or the address (any
 case), a tracking code, or an issue number — or a word of what a row shows besides: the name
 of its category (占压盲道) or of the category's class (公共设施), of its region or a region above
-it (金水区, 花园路街道: their whole subtree) or of its responsible unit (its full name or 简称).
+it (金水区, 花园路街道: their whole subtree), of its responsible unit (its full name or 简称) or
+of its source (随手拍, 12345).
 Words apart (``井盖 破损``, ``1208 国基路``, a space or a full-width one between them) must each
 be found, each in any of these; a code or number may be typed full-width.
 
@@ -144,7 +145,25 @@ def named(word):
     for path in tops:
         subtree |= Q(path__startswith=path)
     found["region_id"] = list(Region.objects.filter(subtree).values_list("pk", flat=True)) if tops else []
+    found["source"] = sources_named(word)
     return {column: ids for column, ids in found.items() if ids}
+
+
+def sources_named(word):
+    """The issue sources (随手拍, 12345, 媒体曝光…) whose label holds ``word`` (any case), in
+    Chinese or the language the page is in: a source is a filter, but people type it."""
+    from django.utils import translation
+
+    from .models import IssueSource
+
+    word = word.casefold()
+    with translation.override("zh-hans"):
+        chinese = {value: str(label) for value, label in IssueSource.choices}
+    return [
+        value
+        for value, label in IssueSource.choices
+        if word in chinese[value].casefold() or word in str(label).casefold()
+    ]
 
 
 def _word_condition(word, column, names):
@@ -199,6 +218,24 @@ def _number(word):
     return int(digits)
 
 
+def named_issues(queryset, value, limit=3):
+    """The issues of ``queryset`` that a word of ``value`` names outright — its number (1208,
+    #1208) or its 查询码 — for the list to offer first: a number also matches every row that
+    shows it, and the one meant need not be on the first page."""
+    numbers, codes = set(), set()
+    for word in words(value):
+        number = _number(word)
+        if number is not None:
+            numbers.add(number)
+        if _halfwidth(word).isascii():
+            code = _code(word)
+            if len(code) >= 5:
+                codes.add(code)
+    if not numbers and not codes:
+        return []
+    return list(queryset.filter(Q(pk__in=numbers) | Q(tracking_code__in=codes)).order_by("pk")[:limit])
+
+
 def _table_column(name):
     return f'"inspections_issue"."{name}"'
 
@@ -216,6 +253,7 @@ class SearchMatch(Walkable):
         "category_id",
         "region_id",
         "responsible_unit_id",
+        "source",
     )
 
     def __init__(self, value):

@@ -26,7 +26,7 @@ from chuangcheng.org.workcalendar import WorkingCalendar
 from chuangcheng.pagination import SEARCH_COUNT_CAP
 from chuangcheng.pagination import CappedPaginator as Paginator
 
-from .. import counting, exports, permissions, selectors, services
+from .. import counting, exports, permissions, search, selectors, services
 from ..deadlines import rectification_limit
 from ..forms import (
     ACTION_LABELS,
@@ -125,7 +125,8 @@ def issue_list(request):
     filterset, issues, states = _list_filter(request)
     paginator = Paginator(issues, PAGE_SIZE)
     filterset.form.is_valid()  # cleaned_data holds every valid field, even if another is not
-    if filterset.form.cleaned_data.get("q"):
+    keyword = filterset.form.cleaned_data.get("q")
+    if keyword:
         # A keyword's matches are counted to SEARCH_COUNT_CAP, as in the API: past it the chips
         # say 1,000+ (and, when states are chosen, the pager counts their rows to that cap).
         paginator.cap = SEARCH_COUNT_CAP
@@ -151,6 +152,10 @@ def issue_list(request):
         "page": page,
         "rows": issue_rows(page_issues, thumbs=thumbs, region_names=names),
         "chips": listpages.state_chips(counts, IssueState.choices, states, capped=capped),
+        # The issue a typed number or 查询码 names, whatever the other filters: offered first.
+        "named_issues": search.named_issues(Issue.objects.visible_to(user).select_related("category"), keyword)
+        if keyword and not request.GET.get("page")
+        else [],
         "overdue_count": counts["overdue"],
         "overdue_active": request.GET.get("overdue") == "true",
         "can_capture": can_capture(user),

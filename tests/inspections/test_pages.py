@@ -200,6 +200,26 @@ def test_the_list_varies_on_htmx_and_its_box_searches_once(client, people, issue
     assert "HX-Push-Url" not in page
 
 
+def test_a_typed_number_or_code_offers_its_issue_first(client, people, make_issue, issue):
+    """``1208`` also finds every row that shows 1208 (an address, a 简称): the issue with that
+    number — or that 查询码 — is offered above the list, whatever else is chosen, if the person
+    may see it; a page past the first does not repeat it."""
+    from inspections.models import Issue
+
+    other = make_issue("rectifying")
+    Issue.objects.filter(pk=other.pk).update(tracking_code="ABCDEFGHJK")
+    client.force_login(people.supervisor)
+    url = reverse("inspections:issue_list")
+    response = client.get(url, {"q": f"#{issue.pk}", "state": "closed"})
+    assert [int(n) for n in re.findall(r'data-testid="named-issue"[^>]*>#(\d+)', html(response))] == [issue.pk]
+    response = client.get(url, {"q": "abcde-fghjk"}, headers={"HX-Request": "true"})
+    assert [int(n) for n in re.findall(r'data-testid="named-issue"[^>]*>#(\d+)', html(response))] == [other.pk]
+    assert "named-issues" not in html(client.get(url, {"q": "井盖"}))
+    assert "named-issues" not in html(client.get(url, {"q": str(issue.pk), "page": "2"}))
+    client.force_login(people.staff_b)  # another unit's clerk: not offered what they cannot open
+    assert "named-issues" not in html(client.get(url, {"q": str(issue.pk)}))
+
+
 def test_past_the_pages_the_pager_still_says_how_many(client, people, make_issue, issue, monkeypatch):
     """The chips know the exact count; the pages stop at the cap: the pager says both (not
     "10,000+ 项" beside 全部 1,000,000)."""

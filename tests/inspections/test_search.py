@@ -56,13 +56,29 @@ def issues(campaign, city, categories, people, units):
     units.street_a1.short_name = "甲一办"
     units.street_a1.save(update_fields=["short_name"])
     Issue.objects.filter(pk__in=rows[::4]).update(responsible_unit=units.street_a1)
+    # Some from citizens and the hotline (a row shows its source): 随手拍, 12345.
+    Issue.objects.filter(pk__in=rows[1::5]).update(source="citizen")
+    Issue.objects.filter(pk__in=rows[2::7]).update(source="hotline")
     return rows
+
+
+SOURCES = {
+    "patrol": "巡查",
+    "covert": "暗访",
+    "supervision": "督查",
+    "mock": "模拟测评",
+    "citizen": "随手拍",
+    "hotline": "12345",
+    "media": "媒体曝光",
+    "leader": "领导交办",
+    "higher": "上级反馈",
+}
 
 
 def expected_ids(query):
     """What the search must find, from the ORM: each word in the description or address, or in
-    the name of the category, of the region or a region above it, or of the unit (or its 简称);
-    one word may also be a 查询码 or an issue number."""
+    the name of the category, of the region or a region above it, of the unit (or its 简称) or
+    of the source; one word may also be a 查询码 or an issue number."""
     from chuangcheng.org.models import Region
 
     found = Q()
@@ -72,6 +88,7 @@ def expected_ids(query):
         one = Q(description__icontains=word) | Q(address__icontains=word) | Q(category__name__icontains=word)
         one |= Q(category__major__icontains=word)
         one |= Q(responsible_unit__name__icontains=word) | Q(responsible_unit__short_name__icontains=word)
+        one |= Q(source__in=[value for value, label in SOURCES.items() if word.casefold() in label.casefold()])
         for path in Region.objects.filter(name__icontains=word).values_list("path", flat=True):
             one |= Q(region__path__startswith=path)
         plain = "".join(chr(ord(c) - 0xFEE0) if "\uff01" <= c <= "\uff5e" else c for c in word)
@@ -138,6 +155,10 @@ NAMES = [
     "甲一办",
     "街道办事处 井盖",
     "区",
+    "随手拍",
+    "随手拍 井盖",
+    "12345",
+    "媒体",
 ]
 
 
@@ -148,7 +169,22 @@ def test_a_word_of_the_names_a_row_shows_finds_its_issues(issues, query):
     found = searched(query)
     expected = expected_ids(query)
     assert found == expected
-    assert expected and (expected != set(issues) or query in ("示范市", "区"))  # a name narrows the list
+    if query != "媒体":  # no issue from the media here
+        assert expected and (expected != set(issues) or query in ("示范市", "区"))  # a name narrows the list
+
+
+def test_a_source_is_found_by_its_label_in_either_language(issues):
+    """随手拍 is a filter, but people type it: the label of the page's language finds it too."""
+    from django.utils import translation
+
+    from inspections.search import sources_named
+
+    assert sources_named("随手拍") == ["citizen"] and sources_named("123") == ["hotline"]
+    with translation.override("en"):
+        english = sources_named("citizen")
+        assert english and set(english) <= {"citizen", "hotline"} and "citizen" in english
+        assert sources_named("随手拍") == ["citizen"]
+    assert sources_named("井盖") == []
 
 
 def test_a_tracking_code_is_found_as_the_citizen_copied_it(issues):
