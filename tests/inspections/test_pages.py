@@ -133,6 +133,13 @@ def test_list_rows_counts_location_thumbnail_and_overdue(client, people, make_is
     assert "示范市甲区甲一街道甲一社区" in row and "花园路 12 号" in row
     thumb = issue.photos.get(kind=PhotoKind.BEFORE)
     assert f'src="{reverse("inspections:photo_thumb", args=[thumb.pk])}"' in page
+    # 超期未改 on: its chip is lit, 全部 is not (it turns 超期未改 off too).
+    response = client.get(reverse("inspections:issue_list"), {"overdue": "true"})
+    assert issue_ids(response) == [overdue.pk]
+    page = html(response)
+    everything = re.search(r'<a href="([^"]*)"[^>]*data-testid="chip-all"', page)
+    assert "overdue" not in everything.group(1) and 'data-testid="chip-all" aria-current' not in page
+    assert re.search(r'class="btn btn-sm btn-danger app-chip" data-testid="chip-overdue"', page)
 
 
 def test_list_filters_state_keyword_unit_and_region(client, people, make_issue, city, units, issue):
