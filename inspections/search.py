@@ -151,19 +151,22 @@ def named(word):
 
 def sources_named(word):
     """The issue sources (随手拍, 12345, 媒体曝光…) whose label holds ``word`` (any case), in
-    Chinese or the language the page is in: a source is a filter, but people type it."""
+    Chinese or the language the page is in: a source is a filter, but people type it. A number
+    names a source only whole (12 is not 12345), and one character none."""
     from django.utils import translation
 
     from .models import IssueSource
 
-    word = word.casefold()
+    word = _halfwidth(word).casefold()
+    if len(word) < 2:
+        return []
     with translation.override("zh-hans"):
-        chinese = {value: str(label) for value, label in IssueSource.choices}
-    return [
-        value
-        for value, label in IssueSource.choices
-        if word in chinese[value].casefold() or word in str(label).casefold()
-    ]
+        chinese = {value: str(label).casefold() for value, label in IssueSource.choices}
+
+    def names(label):
+        return word == label if word.isdigit() else word in label
+
+    return [value for value, label in IssueSource.choices if names(chinese[value]) or names(str(label).casefold())]
 
 
 def _word_condition(word, column, names):

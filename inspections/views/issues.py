@@ -7,6 +7,7 @@ the field it names (400), as a message (403), or as "已被他人处理" with th
 
 import uuid
 from collections import Counter
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -156,6 +157,11 @@ def issue_list(request):
         "named_issues": search.named_issues(Issue.objects.visible_to(user).select_related("category"), keyword)
         if keyword and not request.GET.get("page")
         else [],
+        # No rows for a keyword within other conditions (a state chip, 超期未改…): the same
+        # keyword over everything the person may see is one tap away.
+        "search_everywhere": "?" + urlencode({"q": keyword})
+        if keyword and not page_issues and any(k not in ("q", "page", "ordering") for k in request.GET)
+        else "",
         "overdue_count": counts["overdue"],
         "overdue_active": request.GET.get("overdue") == "true",
         "can_capture": can_capture(user),

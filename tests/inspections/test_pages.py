@@ -140,6 +140,11 @@ def test_list_rows_counts_location_thumbnail_and_overdue(client, people, make_is
     everything = re.search(r'<a href="([^"]*)"[^>]*data-testid="chip-all"', page)
     assert "overdue" not in everything.group(1) and 'data-testid="chip-all" aria-current' not in page
     assert re.search(r'class="btn btn-sm btn-danger app-chip" data-testid="chip-overdue"', page)
+    assert shown(response, "chips-overdue-note") == ["各状态的数只计超期未改的"]
+    # A keyword with no rows within the chips' conditions: the same keyword everywhere, one tap away.
+    response = client.get(reverse("inspections:issue_list"), {"overdue": "true", "state": "closed", "q": "垃圾"})
+    assert issue_ids(response) == [] and 'href="/inspections/issues/?q=%E5%9E%83%E5%9C%BE"' in html(response)
+    assert "search-everywhere" not in html(client.get(reverse("inspections:issue_list"), {"q": "不存在的词"}))
 
 
 def test_list_filters_state_keyword_unit_and_region(client, people, make_issue, city, units, issue):

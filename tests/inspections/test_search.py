@@ -88,7 +88,14 @@ def expected_ids(query):
         one = Q(description__icontains=word) | Q(address__icontains=word) | Q(category__name__icontains=word)
         one |= Q(category__major__icontains=word)
         one |= Q(responsible_unit__name__icontains=word) | Q(responsible_unit__short_name__icontains=word)
-        one |= Q(source__in=[value for value, label in SOURCES.items() if word.casefold() in label.casefold()])
+        plain_word = "".join(chr(ord(c) - 0xFEE0) if "\uff01" <= c <= "\uff5e" else c for c in word)
+        one |= Q(
+            source__in=[
+                value
+                for value, label in SOURCES.items()
+                if len(plain_word) > 1 and (plain_word == label if plain_word.isdigit() else plain_word in label)
+            ]
+        )
         for path in Region.objects.filter(name__icontains=word).values_list("path", flat=True):
             one |= Q(region__path__startswith=path)
         plain = "".join(chr(ord(c) - 0xFEE0) if "\uff01" <= c <= "\uff5e" else c for c in word)
@@ -159,6 +166,7 @@ NAMES = [
     "随手拍 井盖",
     "12345",
     "媒体",
+    "12",
 ]
 
 
@@ -169,7 +177,7 @@ def test_a_word_of_the_names_a_row_shows_finds_its_issues(issues, query):
     found = searched(query)
     expected = expected_ids(query)
     assert found == expected
-    if query != "媒体":  # no issue from the media here
+    if query not in ("媒体", "12"):  # no issue from the media here; nothing names 12
         assert expected and (expected != set(issues) or query in ("示范市", "区"))  # a name narrows the list
 
 
@@ -179,7 +187,9 @@ def test_a_source_is_found_by_its_label_in_either_language(issues):
 
     from inspections.search import sources_named
 
-    assert sources_named("随手拍") == ["citizen"] and sources_named("123") == ["hotline"]
+    assert sources_named("随手拍") == ["citizen"] and sources_named("12345") == ["hotline"]
+    assert sources_named("媒体") == ["media"] and sources_named("１２３４５") == ["hotline"]
+    assert sources_named("12") == [] and sources_named("拍") == []  # not every issue with 12 in it
     with translation.override("en"):
         english = sources_named("citizen")
         assert english and set(english) <= {"citizen", "hotline"} and "citizen" in english
