@@ -3,6 +3,8 @@
 import datetime as dt
 
 import django_filters
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from chuangcheng.campaigns.models import Campaign, Indicator
@@ -32,6 +34,8 @@ class IssueFilter(django_filters.FilterSet):
     )
     urgent = django_filters.BooleanFilter(label=_("紧急"))
     overdue = django_filters.BooleanFilter(label=_("已超期"), method="filter_overdue")
+    # Not in 超期未改 (the rectification clock starts at signing): waiting past the sign-by time.
+    sign_overdue = django_filters.BooleanFilter(label=_("签收超时"), method="filter_sign_overdue")
     reworked = django_filters.BooleanFilter(label=_("有返工"), method="filter_reworked")
     recurred = django_filters.BooleanFilter(label=_("有反弹"), method="filter_recurred")
     created_from = django_filters.DateFilter(label=_("登记日期起"), method="filter_created_from")
@@ -58,6 +62,13 @@ class IssueFilter(django_filters.FilterSet):
         if value is None:
             return queryset
         return queryset.filter(overdue_q()) if value else queryset.exclude(overdue_q())
+
+    def filter_sign_overdue(self, queryset, name, value):
+        """Assigned, not yet signed, past the sign-by time (the ``insp_issue_unsigned`` index)."""
+        if value is None:
+            return queryset
+        late = Q(state=IssueState.ASSIGNED, signed_at__isnull=True, sign_deadline__lt=timezone.now())
+        return queryset.filter(late) if value else queryset.exclude(late)
 
     def filter_reworked(self, queryset, name, value):
         if value is None:

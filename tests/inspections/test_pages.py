@@ -232,6 +232,24 @@ def test_a_typed_number_or_code_offers_its_issue_first(client, people, make_issu
     assert "named-issues" not in html(client.get(url, {"q": str(issue.pk)}))
 
 
+def test_the_sign_overdue_filter_finds_what_waits_past_its_sign_by_time(client, people, make_issue, issue):
+    """超期未改 counts the rectification clock, which starts at signing: an issue waiting to be
+    signed past its sign-by time (its row says 签收 已超期) is found by 签收超时 — on the page and
+    in the API — and not by 已超期."""
+    late = make_issue("assigned")
+    Issue.objects.filter(pk=late.pk).update(sign_deadline=timezone.now() - dt.timedelta(hours=2))
+    signed = make_issue("rectifying")
+    Issue.objects.filter(pk=signed.pk).update(sign_deadline=timezone.now() - dt.timedelta(hours=2))
+    client.force_login(people.supervisor)
+    url = reverse("inspections:issue_list")
+    assert issue_ids(client.get(url, {"sign_overdue": "true"})) == [late.pk]
+    assert late.pk not in issue_ids(client.get(url, {"overdue": "true"}))
+    assert late.pk not in issue_ids(client.get(url, {"sign_overdue": "false"}))
+    assert 'name="sign_overdue"' in html(client.get(url))
+    api = client.get("/api/v1/issues/", {"sign_overdue": "true"})
+    assert [row["id"] for row in api.json()["results"]] == [late.pk]
+
+
 def test_past_the_pages_the_pager_still_says_how_many(client, people, make_issue, issue, monkeypatch):
     """The chips know the exact count; the pages stop at the cap: the pager says both (not
     "10,000+ 项" beside 全部 1,000,000)."""
