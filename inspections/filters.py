@@ -15,6 +15,10 @@ from chuangcheng.org.models import Region, Site, Unit
 from .models import Inspection, Issue, IssueCategory, IssueSource, IssueState, PendingRequest, Severity
 
 
+def _sign_late():
+    return Q(state=IssueState.ASSIGNED, signed_at__isnull=True, sign_deadline__lt=timezone.now())
+
+
 class IssueFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("关键词"), method="filter_q")
     campaign = django_filters.ModelChoiceFilter(label=_("创建活动"), queryset=Campaign.objects.all())
@@ -33,8 +37,9 @@ class IssueFilter(django_filters.FilterSet):
         label=_("待决定的申请"), choices=[c for c in PendingRequest.choices if c[0]]
     )
     urgent = django_filters.BooleanFilter(label=_("紧急"))
-    overdue = django_filters.BooleanFilter(label=_("已超期"), method="filter_overdue")
+    overdue = django_filters.BooleanFilter(label=_("整改超期"), method="filter_overdue")
     # Not in 超期未改 (the rectification clock starts at signing): waiting past the sign-by time.
+    # Both chosen: either (they never overlap, so both at once would be nothing).
     sign_overdue = django_filters.BooleanFilter(label=_("签收超时"), method="filter_sign_overdue")
     reworked = django_filters.BooleanFilter(label=_("有返工"), method="filter_reworked")
     recurred = django_filters.BooleanFilter(label=_("有反弹"), method="filter_recurred")
@@ -56,19 +61,20 @@ class IssueFilter(django_filters.FilterSet):
         return queryset.filter(region__path__startswith=region.path) if region else queryset
 
     def filter_overdue(self, queryset, name, value):
-        """超期未改 as the figures count it."""
+        """超期未改 as the figures count it (with 签收超时 also chosen: either)."""
         from .counting import overdue_q
 
         if value is None:
             return queryset
+        if value and self.form.cleaned_data.get("sign_overdue"):
+            return queryset.filter(overdue_q() | _sign_late())
         return queryset.filter(overdue_q()) if value else queryset.exclude(overdue_q())
 
     def filter_sign_overdue(self, queryset, name, value):
         """Assigned, not yet signed, past the sign-by time (the ``insp_issue_unsigned`` index)."""
-        if value is None:
-            return queryset
-        late = Q(state=IssueState.ASSIGNED, signed_at__isnull=True, sign_deadline__lt=timezone.now())
-        return queryset.filter(late) if value else queryset.exclude(late)
+        if value is None or (value and self.form.cleaned_data.get("overdue")):
+            return queryset  # both chosen: filter_overdue takes either
+        return queryset.filter(_sign_late()) if value else queryset.exclude(_sign_late())
 
     def filter_reworked(self, queryset, name, value):
         if value is None:

@@ -370,7 +370,7 @@ def test_an_export_names_its_filter_as_the_list_does(client, people, city):
 
     query = f"q=%E4%BA%95%E7%9B%96&campaign=&region={city.a.pk}&severity=serious&state=closed&overdue=true&ordering=-created_at&page=3"
     job = ExportJob.objects.create(kind="issues", query=query, created_by=people.supervisor)
-    assert filter_text(job) == "关键词=井盖 · 区域（含下级）=甲区 · 严重程度=较重 · 状态=已销号 · 已超期=是"
+    assert filter_text(job) == "关键词=井盖 · 区域（含下级）=甲区 · 严重程度=较重 · 状态=已销号 · 整改超期=是"
     client.force_login(people.supervisor)
     assert "筛选条件：关键词=井盖" in client.get(reverse("exports:job", args=[job.pk])).content.decode()
     client.cookies["django_language"] = "en"

@@ -140,7 +140,7 @@ def test_list_rows_counts_location_thumbnail_and_overdue(client, people, make_is
     everything = re.search(r'<a href="([^"]*)"[^>]*data-testid="chip-all"', page)
     assert "overdue" not in everything.group(1) and 'data-testid="chip-all" aria-current' not in page
     assert re.search(r'class="btn btn-sm btn-danger app-chip" data-testid="chip-overdue"', page)
-    assert shown(response, "chips-overdue-note") == ["各状态的数只计超期未改的"]
+    assert shown(response, "chips-overdue-note") == ["各状态数量仅统计“超期未改”的"]
     # A keyword with no rows within the chips' conditions: the same keyword everywhere, one tap away.
     response = client.get(reverse("inspections:issue_list"), {"overdue": "true", "state": "closed", "q": "垃圾"})
     assert issue_ids(response) == [] and 'href="/inspections/issues/?q=%E5%9E%83%E5%9C%BE"' in html(response)
@@ -245,6 +245,12 @@ def test_the_sign_overdue_filter_finds_what_waits_past_its_sign_by_time(client, 
     assert issue_ids(client.get(url, {"sign_overdue": "true"})) == [late.pk]
     assert late.pk not in issue_ids(client.get(url, {"overdue": "true"}))
     assert late.pk not in issue_ids(client.get(url, {"sign_overdue": "false"}))
+    # Both boxes: either kind of overdue (they never overlap; both at once was nothing).
+    overdue = make_issue("rectifying")
+    Issue.objects.filter(pk=overdue.pk).update(rectification_deadline=timezone.now() - dt.timedelta(hours=1))
+    both = client.get(url, {"sign_overdue": "true", "overdue": "true"})
+    assert sorted(issue_ids(both)) == sorted([late.pk, overdue.pk])
+    assert issue_ids(client.get(url, {"sign_overdue": "true", "overdue": "false"})) == [late.pk]
     assert 'name="sign_overdue"' in html(client.get(url))
     api = client.get("/api/v1/issues/", {"sign_overdue": "true"})
     assert [row["id"] for row in api.json()["results"]] == [late.pk]
