@@ -155,7 +155,7 @@ def issue_list(request):
         "chips": listpages.state_chips(counts, IssueState.choices, states, capped=capped),
         # The issue a typed number or 查询码 names, whatever the other filters: offered first.
         "named_issues": search.named_issues(Issue.objects.visible_to(user).select_related("category"), keyword)
-        if keyword and not request.GET.get("page")
+        if keyword and page.number == 1
         else [],
         # No rows for a keyword within other conditions (a state chip, 超期未改…): the same
         # keyword over everything the person may see is one tap away.

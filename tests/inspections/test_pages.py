@@ -212,11 +212,12 @@ def test_the_list_varies_on_htmx_and_its_box_searches_once(client, people, issue
     assert "HX-Push-Url" not in page
 
 
-def test_a_typed_number_or_code_offers_its_issue_first(client, people, make_issue, issue):
+def test_a_typed_number_or_code_offers_its_issue_first(client, people, make_issue, issue, monkeypatch):
     """``1208`` also finds every row that shows 1208 (an address, a 简称): the issue with that
     number — or that 查询码 — is offered above the list, whatever else is chosen, if the person
     may see it; a page past the first does not repeat it."""
     from inspections.models import Issue
+    from inspections.views import issues as views
 
     other = make_issue("rectifying")
     Issue.objects.filter(pk=other.pk).update(tracking_code="ABCDEFGHJK")
@@ -227,6 +228,10 @@ def test_a_typed_number_or_code_offers_its_issue_first(client, people, make_issu
     response = client.get(url, {"q": "abcde-fghjk"}, headers={"HX-Request": "true"})
     assert [int(n) for n in re.findall(r'data-testid="named-issue"[^>]*>#(\d+)', html(response))] == [other.pk]
     assert "named-issues" not in html(client.get(url, {"q": "井盖"}))
+    assert "named-issues" in html(client.get(url, {"q": str(issue.pk), "page": "1"}))  # the pager's first page
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)
+    for _ in range(2):
+        make_issue("rectifying", address=f"花园路{issue.pk}号")
     assert "named-issues" not in html(client.get(url, {"q": str(issue.pk), "page": "2"}))
     client.force_login(people.staff_b)  # another unit's clerk: not offered what they cannot open
     assert "named-issues" not in html(client.get(url, {"q": str(issue.pk)}))
