@@ -6,8 +6,11 @@ The state is applied last: the filter runs over every state, so the same filtere
 the count of each chip.
 """
 
+from urllib.parse import urlencode
+
 import django_filters
 from django.db.models import Count, Q
+from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 
@@ -32,10 +35,6 @@ def drop_empty(request):
     carry only what narrows the list."""
     pairs = [(key, value) for key, values in request.GET.lists() for value in values]
     if any(value == "" for _key, value in pairs):
-        from urllib.parse import urlencode
-
-        from django.http import QueryDict
-
         request.GET = QueryDict(urlencode([(key, value) for key, value in pairs if value != ""]))
 
 
