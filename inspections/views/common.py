@@ -80,13 +80,16 @@ def remaining_text(calendar, deadline, now):
     days, rest = divmod(minutes, day)
     if days:
         hours = rest // 60
+        span = ngettext("%(d)s 个工作日", "%(d)s 个工作日", days) % {"d": days}
         if hours:
-            return _("剩余 %(d)s 个工作日 %(h)s 工作时") % {"d": days, "h": hours}
-        return _("剩余 %(d)s 个工作日") % {"d": days}
-    if minutes >= 60 and minutes % 60 == 0:
-        return _("剩余 %(h)s 工作时") % {"h": minutes // 60}
+            span += " " + ngettext("%(h)s 工作时", "%(h)s 工作时", hours) % {"h": hours}
+        return _("剩余 %(span)s") % {"span": span}
     if minutes >= 60:
-        return _("剩余 %(h)s 工作时 %(m)s 分") % {"h": minutes // 60, "m": minutes % 60}
+        hours = minutes // 60
+        span = ngettext("%(h)s 工作时", "%(h)s 工作时", hours) % {"h": hours}
+        if minutes % 60:
+            span += " " + _("%(m)s 分") % {"m": minutes % 60}
+        return _("剩余 %(span)s") % {"span": span}
     if minutes == 0:
         # No working time left before it (a Sunday, a deadline at 08:30 tomorrow): when it falls,
         # not "剩余 0 分钟", which reads as due this minute.

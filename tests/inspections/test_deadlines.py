@@ -135,3 +135,25 @@ def test_no_working_time_left_says_when_it_falls_not_zero_minutes():
     assert remaining_text(calendar, local(2026, 11, 23, 8, 30), sunday) == "11-23 08:30 到期"
     assert remaining_text(calendar, local(2026, 11, 23, 9, 0), sunday) == "剩余 30 分钟"
     assert remaining_text(calendar, local(2026, 11, 23, 10, 0), local(*MONDAY_10[:3], 8, 0)) == "剩余 1 工作时 30 分"
+
+
+def test_time_left_reads_in_both_languages_with_plurals():
+    """The working time left: "剩余 2 个工作日 1 工作时" in Chinese, and in English each number with
+    its own singular or plural ("1 working day 2 working hours left"), not "day(s)"."""
+    from django.utils import translation
+
+    from chuangcheng.org.workcalendar import WorkingCalendar
+    from inspections.views.common import remaining_text
+
+    calendar = WorkingCalendar()
+    monday = local(2026, 11, 23, 9, 0)
+    cases = {
+        local(2026, 11, 25, 10, 0): ("剩余 2 个工作日 1 工作时", "2 working days 1 working hour left"),
+        local(2026, 11, 24, 9, 0): ("剩余 1 个工作日", "1 working day left"),
+        local(2026, 11, 23, 11, 0): ("剩余 2 工作时", "2 working hours left"),
+        local(2026, 11, 23, 10, 15): ("剩余 1 工作时 15 分", "1 working hour 15 min left"),
+    }
+    for deadline, (chinese, english) in cases.items():
+        assert remaining_text(calendar, deadline, monday) == chinese
+        with translation.override("en"):
+            assert remaining_text(calendar, deadline, monday) == english
