@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from chuangcheng.org.workcalendar import WorkingCalendar
 from chuangcheng.reports.models import Briefing, BriefingStatus
@@ -107,6 +108,16 @@ def _black_flag_suggestions(campaign, today, rule):
     return out
 
 
+def _overdue_issue_text(n, days):
+    """The overdue-issue suggestion ("3 个问题超期超过 10 个工作日仍未整改"); in English each
+    number with its own singular or plural."""
+    span = ngettext("%(d)s 个工作日", "%(d)s 个工作日", days) % {"d": days}
+    return ngettext("%(n)s 个问题超期超过 %(span)s仍未整改", "%(n)s 个问题超期超过 %(span)s仍未整改", n) % {
+        "n": n,
+        "span": span,
+    }
+
+
 def _working_days_before(today, days, calendar):
     day = today
     for _step in range(int(days)):
@@ -136,7 +147,7 @@ def _overdue_suggestions(campaign, now, rule):
             "overdue_issue",
             unit_id,
             names[unit_id],
-            _("%(n)s 个问题超期超过 %(d)s 个工作日仍未整改") % {"n": len(ids), "d": rule["working_days"]},
+            _overdue_issue_text(len(ids), rule["working_days"]),
             issue_ids=ids[:50],
         )
         for unit_id, ids in by_unit.items()

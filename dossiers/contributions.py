@@ -4,7 +4,7 @@ briefings (the totals, then the units still short of complete). Both read
 :func:`dossiers.selectors.completeness`, the one computation of the figure."""
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop, pgettext
 
 from chuangcheng.reports import contributions
 
@@ -46,7 +46,7 @@ def briefing_section(campaign, region, start, end):
                     _("材料要求"),
                     _("通过"),
                     _("待审"),
-                    _("退回"),
+                    pgettext("dossier status", "退回"),
                     _("缺项"),
                     _("逾期"),
                     _("完成率"),

@@ -20,6 +20,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from chuangcheng.org.permissions import unit_roles
 from chuangcheng.org.scoping import scope_for
@@ -28,7 +29,7 @@ from chuangcheng.org.scoping import scope_for
 class RequirementStatus(models.TextChoices):
     MISSING = "missing", _("缺项")  # nothing handed in yet
     PENDING = "pending", _("待审")  # at least one material waits for the office's review
-    RETURNED = "returned", _("退回")  # a material was returned and not replaced yet
+    RETURNED = "returned", pgettext_lazy("dossier status", "退回")  # a material was returned and not replaced yet
     APPROVED = "approved", _("已通过")  # every material handed in is approved
 
 

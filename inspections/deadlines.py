@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from chuangcheng.org.models import AreaClass
 from chuangcheng.org.workcalendar import WorkingCalendar, deadline_after
@@ -48,8 +49,8 @@ class Limit:
         if self.same_day:
             return _("立行立改（当日）")
         if self.hours:
-            return _("%(n)s 工作时") % {"n": self.hours}
-        return _("%(n)s 工作日") % {"n": self.days}
+            return ngettext("%(n)s 工作时", "%(n)s 工作时", self.hours) % {"n": self.hours}
+        return ngettext("%(n)s 工作日", "%(n)s 工作日", self.days) % {"n": self.days}
 
     def as_dict(self):
         if self.same_day:

@@ -24,6 +24,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from PIL import Image, UnidentifiedImageError
 
 from chuangcheng.exceptions import ApplicationError
@@ -147,10 +148,12 @@ def _deadline(text, now, problems):
     compact = text.replace(" ", "")
     match = _WORKING_DAYS.match(compact)
     if match:
-        return deadline_after(now, days=int(match.group(1))), _("%(n)s 个工作日") % {"n": match.group(1)}
+        n = int(match.group(1))
+        return deadline_after(now, days=n), ngettext("%(n)s 个工作日", "%(n)s 个工作日", n) % {"n": match.group(1)}
     match = _WORKING_HOURS.match(compact)
     if match:
-        return deadline_after(now, hours=int(match.group(1))), _("%(n)s 个工作时") % {"n": match.group(1)}
+        n = int(match.group(1))
+        return deadline_after(now, hours=n), ngettext("%(n)s 个工作时", "%(n)s 个工作时", n) % {"n": match.group(1)}
     today = timezone.localdate(now)
     found = parse_deadline(text, reference=today, campaign_end=None, immediate=today)
     if found.how == "immediate":

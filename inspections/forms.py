@@ -13,6 +13,7 @@ says the action requires (plus the unit-or-deadline pair of 改派 and the kind 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from chuangcheng.campaigns.models import Campaign, CampaignStatus
 from chuangcheng.org.models import Region, RegionLevel, Unit
@@ -30,13 +31,16 @@ from .workflow import TRANSITIONS
 
 PHOTO_ACCEPT = "image/*"
 
-ACTION_LABELS = {**dict(IssueAction.choices), "add_photo": _("上传照片")}
+# An action's name is also what its history entry says (不予立案 reads "Dismissed" there); where
+# that is not a verb, the button that starts the action has its own words.
+DISMISS = pgettext_lazy("action button", "不予立案")
+ACTION_LABELS = {**dict(IssueAction.choices), "dismiss": DISMISS, "add_photo": _("上传照片")}
 
 # The submit button of each action's form, and its colour.
 BUTTONS = {
     "accept": (_("立案交办"), "btn-primary"),
     "merge": (_("合并"), "btn-outline-primary"),
-    "dismiss": (_("不予立案"), "btn-outline-danger"),
+    "dismiss": (DISMISS, "btn-outline-danger"),
     "assign": (_("改派"), "btn-primary"),
     "sign": (_("签收"), "btn-primary"),
     "request_reassignment": (_("提交退回申请"), "btn-outline-danger"),

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from chuangcheng.org.models import UnitKind
 
@@ -79,9 +80,11 @@ class IssueCategory(models.Model):
 
     def limit_display(self):
         if self.time_limit_hours:
-            return _("%(n)s 工作时") % {"n": self.time_limit_hours}
+            n = self.time_limit_hours
+            return ngettext("%(n)s 工作时", "%(n)s 工作时", n) % {"n": n}
         if self.time_limit_days:
-            return _("%(n)s 工作日") % {"n": self.time_limit_days}
+            n = self.time_limit_days
+            return ngettext("%(n)s 工作日", "%(n)s 工作日", n) % {"n": n}
         return ""
 
 

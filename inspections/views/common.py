@@ -10,7 +10,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from chuangcheng import pages
 from chuangcheng.org.workcalendar import WorkingCalendar
@@ -88,13 +88,14 @@ def remaining_text(calendar, deadline, now):
         hours = minutes // 60
         span = ngettext("%(h)s 工作时", "%(h)s 工作时", hours) % {"h": hours}
         if minutes % 60:
-            span += " " + _("%(m)s 分") % {"m": minutes % 60}
+            m = minutes % 60
+            span += " " + ngettext("%(m)s 分", "%(m)s 分", m) % {"m": m}
         return _("剩余 %(span)s") % {"span": span}
     if minutes == 0:
         # No working time left before it (a Sunday, a deadline at 08:30 tomorrow): when it falls,
         # not "剩余 0 分钟", which reads as due this minute.
         return _("%(when)s 到期") % {"when": timezone.localtime(deadline).strftime("%m-%d %H:%M")}
-    return _("剩余 %(m)s 分钟") % {"m": minutes}
+    return ngettext("剩余 %(m)s 分钟", "剩余 %(m)s 分钟", minutes) % {"m": minutes}
 
 
 @dataclass
@@ -243,7 +244,8 @@ def change_lines(event):
         lines.append({"label": _("并入问题"), "old": "", "new": f"#{changes['merged']}"})
     if "photos" in changes or "count" in changes:
         n = changes.get("photos", changes.get("count"))
-        lines.append({"label": _("照片"), "old": "", "new": _("%(n)s 张") % {"n": n}})
+        count = ngettext("%(n)s 张", "%(n)s 张", n) % {"n": n}
+        lines.append({"label": pgettext("photos added", "照片"), "old": "", "new": count})
     if "on_time" in changes:
         lines.append({"label": _("销号"), "old": "", "new": _("按期") if changes["on_time"] else _("超期")})
     for flag in changes.get("integrity", []):

@@ -151,7 +151,10 @@ def test_time_left_reads_in_both_languages_with_plurals():
         local(2026, 11, 25, 10, 0): ("剩余 2 个工作日 1 工作时", "2 working days 1 working hour left"),
         local(2026, 11, 24, 9, 0): ("剩余 1 个工作日", "1 working day left"),
         local(2026, 11, 23, 11, 0): ("剩余 2 工作时", "2 working hours left"),
-        local(2026, 11, 23, 10, 15): ("剩余 1 工作时 15 分", "1 working hour 15 min left"),
+        local(2026, 11, 23, 10, 15): ("剩余 1 工作时 15 分", "1 working hour 15 minutes left"),
+        local(2026, 11, 23, 10, 1): ("剩余 1 工作时 1 分", "1 working hour 1 minute left"),
+        local(2026, 11, 23, 9, 30): ("剩余 30 分钟", "30 minutes left"),
+        local(2026, 11, 23, 9, 1): ("剩余 1 分钟", "1 minute left"),
     }
     for deadline, (chinese, english) in cases.items():
         assert remaining_text(calendar, deadline, monday) == chinese
