@@ -2,8 +2,10 @@
 export headers, briefings (PDF, Word, Excel) — never an ISO string.
 
 - :func:`when` — ``2026年10月19日 18:00`` (English: ``19 Oct 2026 18:00``);
-- :func:`when_short` — ``10-19 18:00`` for table cells (the same in both languages);
-- :func:`day` — ``2026年10月19日`` (English: ``19 Oct 2026``); ``day_short`` — ``10-19``.
+- :func:`when_short` — ``10-19 18:00`` for table cells (English: ``19 Oct 18:00``: 10-07
+  reads as 10 July to many English readers);
+- :func:`day` — ``2026年10月19日`` (English: ``19 Oct 2026``); ``day_short`` — ``10-19``
+  (English: ``19 Oct``).
 
 Each takes an aware datetime (shown in Asia/Shanghai), a date, or the ISO text JSON snapshots
 store (a briefing's content, the dashboard API), and returns ``""`` for nothing. The same
@@ -64,6 +66,12 @@ def when(value):
     return f"{_day_text(moment)} {moment:%H:%M}"
 
 
+def _short_day_text(d):
+    if _chinese():
+        return f"{d:%m-%d}"
+    return f"{d.day} {MONTHS_EN[d.month - 1]}"
+
+
 @register.filter
 def when_short(value):
     """``10-19 18:00`` for table cells (a date alone: ``10-19``)."""
@@ -71,8 +79,8 @@ def when_short(value):
     if moment is None:
         return ""
     if not isinstance(moment, dt.datetime):
-        return f"{moment:%m-%d}"
-    return f"{moment:%m-%d %H:%M}"
+        return _short_day_text(moment)
+    return f"{_short_day_text(moment)} {moment:%H:%M}"
 
 
 @register.filter
@@ -87,7 +95,7 @@ def day(value):
 @register.filter
 def day_short(value):
     moment = _parse(value)
-    return "" if moment is None else f"{moment:%m-%d}"
+    return "" if moment is None else _short_day_text(moment)
 
 
 @register.filter

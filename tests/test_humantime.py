@@ -6,7 +6,7 @@ import datetime as dt
 from django.template import Context, Template
 from django.utils import timezone, translation
 
-from chuangcheng.humantime import day, day_range, when, when_short
+from chuangcheng.humantime import day, day_range, day_short, when, when_short
 
 SHANGHAI = timezone.get_default_timezone()
 MOMENT = dt.datetime(2026, 10, 19, 10, 0, tzinfo=dt.UTC)  # 18:00 in Asia/Shanghai
@@ -16,6 +16,7 @@ def test_chinese():
     with translation.override("zh-hans"):
         assert when(MOMENT) == "2026年10月19日 18:00"
         assert when_short(MOMENT) == "10-19 18:00"
+        assert day_short("2026-12-07") == "12-07"
         assert when("2026-10-19T18:00+08:00") == "2026年10月19日 18:00"
         assert day(MOMENT) == "2026年10月19日" == day("2026-10-19") == when(dt.date(2026, 10, 19))
         assert day_range("2026-11-16", "2026-11-22") == "2026年11月16日至11月22日"
@@ -27,7 +28,9 @@ def test_chinese():
 def test_english():
     with translation.override("en"):
         assert when(MOMENT) == "19 Oct 2026 18:00"
-        assert when_short(MOMENT) == "10-19 18:00"
+        # Not 10-19: 12-07 would read as 12 July.
+        assert when_short(MOMENT) == "19 Oct 18:00"
+        assert when_short(dt.date(2026, 12, 7)) == day_short("2026-12-07") == "7 Dec"
         assert day_range("2026-11-16", "2026-11-22") == "16 Nov 2026 – 22 Nov 2026"
 
 

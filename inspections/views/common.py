@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
 from chuangcheng import pages
+from chuangcheng.humantime import when_short
 from chuangcheng.org.workcalendar import WorkingCalendar
 
 from ..deadlines import Limit, parse_limit
@@ -94,7 +95,7 @@ def remaining_text(calendar, deadline, now):
     if minutes == 0:
         # No working time left before it (a Sunday, a deadline at 08:30 tomorrow): when it falls,
         # not "剩余 0 分钟", which reads as due this minute.
-        return _("%(when)s 到期") % {"when": timezone.localtime(deadline).strftime("%m-%d %H:%M")}
+        return _("%(when)s 到期") % {"when": when_short(deadline)}
     return ngettext("剩余 %(m)s 分钟", "剩余 %(m)s 分钟", minutes) % {"m": minutes}
 
 
