@@ -209,7 +209,10 @@ class IssueActionForm(ServiceErrorsMixin, forms.Form):
         return field
 
     def _field_measures(self):
-        return forms.CharField(label=_("整改措施"), widget=_textarea(placeholder=_("做了什么、现在什么样")))
+        widget = _textarea(placeholder=_("做了什么、现在什么样"))
+        # Said on the phone before sending, with the after-photo's (static/inspections/offline.js).
+        widget.attrs["data-required-message"] = forms.CharField.default_error_messages["required"]
+        return forms.CharField(label=_("整改措施"), widget=widget)
 
     def _field_photos(self):
         label = _("整改后照片") if self.action == "submit" else _("照片")

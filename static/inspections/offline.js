@@ -324,19 +324,27 @@
     if (note) note.hidden = true;
   }
 
-  function photoMissing(input, message) {
+  // A required input left empty, said next to it (the server's words, put on the page by the form).
+  function fieldMissing(input, name, message) {
     var field = input.closest(".mb-3") || input.parentNode;
     field.classList.add("app-field-error");
-    var note = field.querySelector("[data-testid=error-photos]");
+    var note = field.querySelector("[data-testid=error-" + name + "]");
     if (!note) {
       note = document.createElement("div");
       note.className = "invalid-feedback d-block";
-      note.setAttribute("data-testid", "error-photos");
+      note.setAttribute("data-testid", "error-" + name);
+      note.setAttribute("data-client-error", "");
       field.appendChild(note);
     }
     note.textContent = message;
-    field.scrollIntoView({ block: "center" });
-    input.focus({ preventScroll: true });
+    return field;
+  }
+
+  function clearMissing(form) {
+    form.querySelectorAll("[data-client-error]").forEach(function (note) {
+      note.parentNode.classList.remove("app-field-error");
+      note.remove();
+    });
   }
 
   // Offline: keep the record instead of sending it (before htmx sees the submit).
@@ -348,13 +356,22 @@
       if (form.dataset.offline === "draft") return; // it sends (and resends) itself: only the draft is ours
       ensureKey(form);
       lastSnapshot = snapshot(form);
+      // What the server would refuse is said now, next to each field at once (the after-photo,
+      // the measures), while the person is still at the site — online too: no round trip that
+      // reloads the page at its top, and not one refusal per try.
+      clearMissing(form);
+      var missing = [];
       var need = form.dataset.needPhoto && form.querySelector("input[type=file][name=photos]");
-      if (need && !need.files.length) {
-        // What the server would refuse is said now, next to the photo field, while the person
-        // is still at the site — online too: no round trip that reloads the page at its top.
+      if (need && !need.files.length) missing.push([need, "photos", form.dataset.needPhoto]);
+      form.querySelectorAll("textarea[data-required-message]").forEach(function (box) {
+        if (!box.value.trim()) missing.push([box, box.name, box.dataset.requiredMessage]);
+      });
+      if (missing.length) {
         event.preventDefault();
         event.stopImmediatePropagation();
-        photoMissing(need, form.dataset.needPhoto);
+        missing.forEach(function (m) { fieldMissing(m[0], m[1], m[2]); });
+        (missing[0][0].closest(".mb-3") || missing[0][0]).scrollIntoView({ block: "center" });
+        missing[0][0].focus({ preventScroll: true });
         return;
       }
       if (navigator.onLine !== false) return;

@@ -80,7 +80,22 @@ def test_record_sign_submit_reject_resubmit_verify(
     act(clerk, "sign")
     expect(clerk.get_by_test_id("state")).to_contain_text("整改中")
     expect(clerk.get_by_test_id("countdown")).to_be_visible()
-    act(clerk, "submit", {"整改措施": "已清运，地面冲洗干净"}, [photos["after"]])
+    # Sent empty: the after-photo and the measures are asked for at once, and nothing is sent;
+    # filled in, each note goes as its field is given.
+    clerk.get_by_test_id("action-submit").click()
+    form = clerk.get_by_test_id("form-submit")
+    form.get_by_test_id("submit-submit").click()
+    expect(form.get_by_test_id("error-photos")).to_have_text("提交核查须上传至少一张整改后的照片。")
+    expect(form.get_by_test_id("error-measures")).to_have_text("该字段是必填项。")
+    screenshot(clerk, "issue-submit-empty-phone")
+    form.get_by_label("整改措施", exact=True).fill("已清运，地面冲洗干净")
+    form.get_by_test_id("submit-submit").click()
+    expect(form.get_by_test_id("error-measures")).to_have_count(0)
+    expect(form.get_by_test_id("error-photos")).to_be_visible()
+    issue.refresh_from_db()
+    assert issue.state == IssueState.RECTIFYING
+    form.locator("input[type=file]").set_input_files(str(photos["after"]))
+    form.get_by_test_id("submit-submit").click()
     expect(clerk.get_by_test_id("state")).to_contain_text("待核查")
     screenshot(clerk, "issue-submitted-phone")
     assert_fits(clerk, PHONE["width"])
