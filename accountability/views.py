@@ -24,7 +24,7 @@ from .forms import CommendationForm, DecisionForm, InterviewForm
 from .models import Decision, Interview
 
 TABS = ("suggestions", "interviews", "decisions", "commendations")
-SUGGESTIONS_SHOWN = 30  # the most serious first; the API lists them all
+SUGGESTIONS_SHOWN = 30  # the most serious first; "全部显示" (?all=1) and the API list them all
 
 
 def _campaign(user, raw):
@@ -54,8 +54,8 @@ def record_list(request):
         "tab": tab,
         "office": office,
         "restricted": restricted,
-        "suggestions": found[:SUGGESTIONS_SHOWN],
-        "more_suggestions": max(0, len(found) - SUGGESTIONS_SHOWN),
+        "suggestions": found if request.GET.get("all") else found[:SUGGESTIONS_SHOWN],
+        "more_suggestions": 0 if request.GET.get("all") else max(0, len(found) - SUGGESTIONS_SHOWN),
         **records,
     }
     return render(request, "accountability/list.html", context)

@@ -9,6 +9,7 @@ from functools import partial
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from chuangcheng.notifications.reminders import UNIT_ROLES, Due, Window, before_windows, overdue_steps, start_of
 
@@ -85,9 +86,9 @@ def _deadline_due(row, *, now, label, kind, to, urgent):
         if not days:
             heading = _("问题已超过整改时限")
         elif kind == "escalation":
-            heading = _("超期升级：问题已超期 %(n)s 天") % {"n": days}
+            heading = ngettext("超期升级：问题已超期 %(n)s 天", "超期升级：问题已超期 %(n)s 天", days) % {"n": days}
         else:
-            heading = _("问题已超期 %(n)s 天") % {"n": days}
+            heading = ngettext("问题已超期 %(n)s 天", "问题已超期 %(n)s 天", days) % {"n": days}
     body = _("整改时限 %(d)s；责任单位 %(u)s；地址 %(a)s")
     due = _issue_due(row, f"issue {label}", kind, to, local, label, f"{heading}：#{pk} {category}", body)
     due.urgent = urgent

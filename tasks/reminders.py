@@ -8,6 +8,7 @@ from functools import partial
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from chuangcheng.notifications.reminders import UNIT_ROLES, Due, Window, before_windows, overdue_steps
 
@@ -69,11 +70,14 @@ def _task_due(row, *, today, label, kind, to):
     pk, title, deadline, unit_id, unit_name, campaign_id, path, unit_path, leader_id, creator_id = row
     left = (deadline - today).days
     if left >= 0:
-        heading = _("任务即将到期（剩余 %(n)s 天）") % {"n": left} if left else _("任务今日到期")
+        if left:
+            heading = ngettext("任务即将到期（剩余 %(n)s 天）", "任务即将到期（剩余 %(n)s 天）", left) % {"n": left}
+        else:
+            heading = _("任务今日到期")
     elif kind == "escalation":
-        heading = _("超期升级：任务已超期 %(n)s 天") % {"n": -left}
+        heading = ngettext("超期升级：任务已超期 %(n)s 天", "超期升级：任务已超期 %(n)s 天", -left) % {"n": -left}
     else:
-        heading = _("任务已超期 %(n)s 天") % {"n": -left}
+        heading = ngettext("任务已超期 %(n)s 天", "任务已超期 %(n)s 天", -left) % {"n": -left}
     return Due(
         rule=f"task {label}",
         kind=kind,

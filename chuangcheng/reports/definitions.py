@@ -4,12 +4,20 @@ to the figure on pages and in the API, once (an annex) in a briefing's files; a 
 words it was built with, so an old briefing explains its own numbers.
 """
 
+import re
 from dataclasses import asdict, dataclass
 
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_noop, pgettext
 
+from chuangcheng.wording import join_list
 from tasks.selectors import LAG_THRESHOLD
+
+# A definition printed with a setting in it (进度滞后任务's 20 个百分点). A briefing freezes it in
+# Chinese with the number filled in, which is no msgid; :func:`numbered_text` finds the number
+# again, so the frozen words read in another language with the number they were built with.
+LAGGING_FORMULA = gettext_noop("尚未完成、已报进度落后按时间线性推算的应完成进度 %(n)s 个百分点及以上的任务数")
+NUMBERED = (LAGGING_FORMULA,)
 
 
 @dataclass(frozen=True)
@@ -38,7 +46,7 @@ def definitions(s):
     items = [
         ("issues_reported", pgettext("figure", "登记问题"), _("登记时间在统计期内的问题数"),
          _("含待受理、不予立案等各状态；与问题清单按登记日期筛选的结果一致"), in_period),
-        ("issues_assigned", _("新交办问题"), _("交办时间在统计期内的问题数"),
+        ("issues_assigned", pgettext("figure", "新交办问题"), _("交办时间在统计期内的问题数"),
          _("立案交办、改派或反弹改派，均以最近一次交办时间为准"), in_period),
         ("issues_closed", _("销号问题"), _("销号时间在统计期内、目前仍为“已销号”的问题数"),
          _("经非整改单位核查通过后销号；销号后又反弹重办的不计"), in_period),
@@ -82,7 +90,7 @@ def definitions(s):
         ("tasks_overdue", _("超期未完成任务"), _("完成时限已过、统计期末尚未验收通过的任务数"),
          _("已分解的任务按子任务计，常态化任务按每期任务计"), tasks_at_end),
         ("tasks_lagging", _("进度滞后任务"),
-         _("尚未完成、已报进度落后按时间线性推算的应完成进度 %(n)s 个百分点及以上的任务数") % {"n": LAG_THRESHOLD},
+         _(LAGGING_FORMULA) % {"n": LAG_THRESHOLD},
          _("应完成进度 = 已过天数 ÷ 总天数（开始日期至完成时限）；按生成时已报进度计"), tasks_at_end),
         ("task_on_track_rate", _("任务进度达标率"), _("（在办任务 − 进度滞后任务）÷ 在办任务 × 100%"),
          _("在办任务：已开始、统计期末尚未完成的任务；无在办任务时不计算"), tasks_at_end),
@@ -119,7 +127,25 @@ def deduction_text(s):
         (s.deduct_integrity, _("弄虚作假每次 %(p)s 分")),
     ]
     shown = [text % {"p": _n(points), "k": _n(s.key_source_factor)} for points, text in parts if points]
-    return "、".join(shown) if shown else _("无")
+    return join_list(shown) if shown else _("无")
+
+
+def _pattern(template):
+    """The regular expression matching ``template`` with its ``%(name)s`` filled in."""
+    parts = re.split(r"%\((\w+)\)s", template)
+    return re.compile(
+        "".join(re.escape(part) if i % 2 == 0 else rf"(?P<{part}>[\d.]+)" for i, part in enumerate(parts))
+    )
+
+
+def numbered_text(text):
+    """A frozen definition with a number in it (written in Chinese when the briefing was built)
+    in the active language, with that number; ``None`` when ``text`` is no such definition."""
+    for template in NUMBERED:
+        match = _pattern(template).fullmatch(text)
+        if match:
+            return _(template) % match.groupdict()
+    return None
 
 
 def score_counts(s):

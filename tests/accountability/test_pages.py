@@ -109,3 +109,20 @@ def test_list_query_budget(people, campaign, units, django_assert_max_num_querie
     for tab in ("suggestions", "interviews", "decisions", "commendations"):
         with django_assert_max_num_queries(30):
             assert client.get(f"/accountability/?tab={tab}").status_code == 200
+
+
+def test_suggestions_past_the_first_ones_are_a_tap_away(people, campaign, units, city, make_issue, monkeypatch):
+    """Past the first SUGGESTIONS_SHOWN, the page says how many more and 全部显示 lists them (it
+    used to point people to the API)."""
+    from accountability import views
+
+    make_issue(units.cgj, city.b1, deadline=timezone.now() - dt.timedelta(days=30))
+    monkeypatch.setattr(views, "SUGGESTIONS_SHOWN", 0)
+    office = _client(people.supervisor)
+    page = office.get("/accountability/").content.decode()
+    assert 'data-rule="overdue_issue"' not in page
+    assert "另有 1 条提示（情节较轻）。" in page and 'data-testid="all-suggestions"' in page and "API" not in page
+    everything = office.get(f"/accountability/?campaign={campaign.pk}&tab=suggestions&all=1").content.decode()
+    assert 'data-rule="overdue_issue"' in everything and 'data-testid="more-suggestions"' not in everything
+    office.cookies["django_language"] = "en"
+    assert "1 more (less serious) suggestion. " in office.get("/accountability/").content.decode()

@@ -285,3 +285,40 @@ def test_signed_or_handed_back_issues_get_no_sign_reminder(unsigned, people):
     Issue.objects.filter(pk=unsigned.pk).update(pending_request="", state="rectifying", signed_at=at(2026, 11, 20, 9))
     reminders_dispatch(now=at(2026, 11, 20, 10, 2))
     assert not {u for label, u in sent(f"issue:{unsigned.pk}") if label == "S0"}
+
+
+@pytest.mark.parametrize(
+    ("deadline", "kind", "expected"),
+    [
+        (dt.date(2026, 11, 21), "reminder", "任务即将到期（剩余 1 天）：背街小巷整治"),
+        (dt.date(2026, 11, 22), "reminder", "任务即将到期（剩余 2 天）：背街小巷整治"),
+        (dt.date(2026, 11, 20), "reminder", "任务今日到期：背街小巷整治"),
+        (dt.date(2026, 11, 19), "overdue", "任务已超期 1 天：背街小巷整治"),
+        (dt.date(2026, 11, 18), "overdue", "任务已超期 2 天：背街小巷整治"),
+        (dt.date(2026, 11, 19), "escalation", "超期升级：任务已超期 1 天：背街小巷整治"),
+    ],
+)
+def test_task_reminder_titles_count_days_the_same_in_chinese(deadline, kind, expected):
+    """The day counts are plural-aware (ngettext) for English; Chinese reads as before."""
+    from tasks.reminders import _task_due
+
+    row = (1, "背街小巷整治", deadline, None, "甲区城管局", None, "", "", None, None)
+    due = _task_due(row, today=dt.date(2026, 11, 20), label="D1", kind=kind, to=("staff",))
+    assert due.title == expected
+
+
+@pytest.mark.parametrize(
+    ("deadline", "kind", "expected"),
+    [
+        (at(2026, 11, 19, 9), "overdue", "问题已超期 1 天：#7 占道经营"),
+        (at(2026, 11, 17, 9), "overdue", "问题已超期 3 天：#7 占道经营"),
+        (at(2026, 11, 19, 9), "escalation", "超期升级：问题已超期 1 天：#7 占道经营"),
+        (at(2026, 11, 17, 9), "escalation", "超期升级：问题已超期 3 天：#7 占道经营"),
+    ],
+)
+def test_issue_reminder_titles_count_days_the_same_in_chinese(deadline, kind, expected):
+    from inspections.reminders import _deadline_due
+
+    row = (7, "占道经营", "人民路 1 号", deadline, None, "甲区城管局", None, "", None, None, None)
+    due = _deadline_due(row, now=at(2026, 11, 20, 10), label="D1", kind=kind, to=("staff",), urgent=False)
+    assert due.title == expected

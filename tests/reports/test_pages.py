@@ -211,3 +211,56 @@ def test_the_detail_page_reads_in_english(client, people, briefings):
     assert "Issues reported" in page and "Record an issue" not in page
     definitions = page.split('data-testid="figures"', 1)[1].split("</table>", 1)[0]
     assert "；" not in definitions and "50.0% (3/6)" in definitions
+
+
+def test_the_detail_page_in_english_has_no_chinese_definition_or_separator(client, people, briefings):
+    """QA (English, 390px): 进度滞后任务's definition — frozen in Chinese with its 20 filled in, no
+    msgid — read in Chinese; the deductions joined with “、”; the unranked units' counts did not
+    agree in number. Read in Chinese, the page is as before."""
+    client.force_login(people.staff)
+    url = reverse("reports:detail", args=[briefings[0].pk])
+    page = client.get(url).content.decode()
+    assert "尚未完成、已报进度落后按时间线性推算的应完成进度 20 个百分点及以上的任务数" in page
+    unranked = page.split('data-testid="unranked-', 1)[1].split("</p>", 1)[0]
+    assert "示范市城管局（应销号 1、到期任务 0）" in unranked, unranked
+    note = page.split('data-testid="scoring-note"', 1)[1].split("</div>", 1)[0]
+    assert "（重点来源问题 ×2）、超期未完成任务每项" in note, note
+
+    client.cookies["django_language"] = "en"
+    page = client.get(url).content.decode()
+    definitions = page.split('data-testid="figures"', 1)[1].split("</table>", 1)[0]
+    assert "按时间线性推算" not in definitions
+    assert "Unfinished tasks whose reported progress is 20 or more percentage points behind" in definitions
+    note = page.split('data-testid="scoring-note"', 1)[1].split("</div>", 1)[0]
+    assert "、" not in note and "(key-source issues ×2), " in note, note
+    unranked = page.split('data-testid="unranked-', 1)[1].split("</p>", 1)[0]
+    assert "、" not in unranked and " (1 issue due, 0 tasks due)" in unranked, unranked
+    assert "New issues assigned" in definitions
+
+
+def test_a_frozen_definition_with_a_number_reads_again_with_that_number():
+    from django.utils import translation
+
+    from chuangcheng.reports.definitions import numbered_text
+    from chuangcheng.reports.outputs.context import shown
+
+    frozen = "尚未完成、已报进度落后按时间线性推算的应完成进度 15 个百分点及以上的任务数"
+    with translation.override("zh-hans"):
+        assert shown(frozen) == frozen
+    with translation.override("en"):
+        assert shown(frozen).startswith("Unfinished tasks whose reported progress is 15 or more percentage points")
+        assert numbered_text("尚未完成的任务数") is None
+        assert shown("某单位自己写的说明 15 个") == "某单位自己写的说明 15 个"
+
+
+def test_the_unranked_counts_read_the_same_in_chinese():
+    from django.utils import translation
+
+    from chuangcheng.reports.outputs.context import unranked_due_text
+
+    with translation.override("zh-hans"):
+        assert unranked_due_text(1, 0) == "（应销号 1、到期任务 0）"
+        assert unranked_due_text(2, 3) == "（应销号 2、到期任务 3）"
+    with translation.override("en"):
+        assert unranked_due_text(1, 1) == " (1 issue due, 1 task due)"
+        assert unranked_due_text(2, 0) == " (2 issues due, 0 tasks due)"

@@ -8,17 +8,17 @@ from types import SimpleNamespace
 
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from chuangcheng.humantime import day, day_range, when, when_short
-from chuangcheng.wording import clause_separator, join_clauses, list_separator
+from chuangcheng.wording import clause_separator, join_clauses, join_list, list_separator
 from inspections.models import IssueState, Severity
 from tasks.models import TaskState
 
 from ..briefings.words import pct_text as fmt_rate
 from ..briefings.words import summary_text
 from ..contributions import phrase_text, section_title
-from ..definitions import deduction_text, rank_rule, sample_rule, score_formula
+from ..definitions import deduction_text, numbered_text, rank_rule, sample_rule, score_formula
 from ..figures import COMPONENTS, DEDUCTIONS
 from ..figures.scoring import Scoring
 
@@ -120,8 +120,9 @@ def _chinese():
 
 def shown(text):
     """A word frozen in a briefing's content — written in Chinese when it was built — in the
-    reader's language when the catalogue has it (a label, a definition, a group's name); text
-    built with numbers or names in it stays as it was written."""
+    reader's language when the catalogue has it (a label, a definition, a group's name, a
+    definition with a setting's number in it); other text built with numbers or names in it
+    stays as it was written."""
     if not text or _chinese():
         return text
     return " · ".join(_shown_part(part) for part in str(text).split(" · "))
@@ -129,7 +130,24 @@ def shown(text):
 
 def _shown_part(part):
     word = pgettext("figure", part)  # a figure's name where the plain word means something else
-    return word if word != part else _(part)
+    if word == part:
+        word = _(part)
+    if word == part:
+        word = numbered_text(part) or part
+    return word
+
+
+def unranked_due_text(issues_due, tasks_due):
+    """Why a unit is not ranked, after its name: “（应销号 1、到期任务 0）”, each count in the
+    reader's plural."""
+    return pgettext("after a name", "（%(items)s）") % {
+        "items": join_list(
+            (
+                ngettext("应销号 %(n)s", "应销号 %(n)s", issues_due) % {"n": issues_due},
+                ngettext("到期任务 %(n)s", "到期任务 %(n)s", tasks_due) % {"n": tasks_due},
+            )
+        )
+    }
 
 
 def reworded(parts, stored):
@@ -306,7 +324,12 @@ def briefing_context(briefing):
                 ],
                 "cells": cells,
                 "unranked_lines": [
-                    {"name": r["name"], "issues_due": r["issues_due"], "tasks_due": r["tasks_due"]}
+                    {
+                        "name": r["name"],
+                        "issues_due": r["issues_due"],
+                        "tasks_due": r["tasks_due"],
+                        "due_text": unranked_due_text(r["issues_due"], r["tasks_due"]),
+                    }
                     for r in g.get("unranked", [])
                 ],
             }

@@ -10,6 +10,8 @@ from django.core.files.storage import default_storage
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from chuangcheng.wording import join_list
+
 from .context import attachment_tables, briefing_context, definition_rows, distribution_tables, issuer_size
 
 RED = (0xE0, 0x00, 0x00)
@@ -224,7 +226,7 @@ def briefing_docx(briefing):
             if group["cells"]:
                 _table(doc, ctx["rank_headers"], group["cells"], size=8)
             if group["unranked_lines"]:
-                names = "、".join(u["name"] for u in group["unranked_lines"])
+                names = join_list(u["name"] for u in group["unranked_lines"])
                 _para(doc, _("不参与排名（样本不足）：%(u)s") % {"u": names}, indent=False, size=10.5)
         if content.get("unranked_count"):
             _para(
@@ -242,8 +244,8 @@ def briefing_docx(briefing):
         _new_section(doc, landscape=False)
         flags = content["flags"]
         _heading(doc, heads["flags"])
-        _para(doc, _("红旗单位：%(u)s") % {"u": "、".join(flags["red"]) or _("无")})
-        _para(doc, _("黑旗单位：%(u)s") % {"u": "、".join(flags["black"]) or _("无")})
+        _para(doc, _("红旗单位：%(u)s") % {"u": join_list(flags["red"]) or _("无")})
+        _para(doc, _("黑旗单位：%(u)s") % {"u": join_list(flags["black"]) or _("无")})
         _heading(doc, heads["typical"])
         _typical(doc, ctx)
         _heading(doc, heads["distribution"])
