@@ -7,8 +7,10 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from chuangcheng.exceptions import ApplicationError
+from chuangcheng.humantime import day, when
 from chuangcheng.org.workcalendar import deadline_after
 from chuangcheng.servicekit import clean_text
 
@@ -159,13 +161,17 @@ def _check_extension(issue, value, now):
     furthest = deadline_after(current, days=MAX_EXTENSION_WORKING_DAYS)
     if deadline > furthest:
         raise ApplicationError(
-            _("延期最多 %(n)s 个工作日（至 %(d)s）。")
-            % {"n": MAX_EXTENSION_WORKING_DAYS, "d": f"{timezone.localtime(furthest):%Y-%m-%d %H:%M}"},
+            ngettext(
+                "延期最多 %(n)s 个工作日（至 %(d)s）。",
+                "延期最多 %(n)s 个工作日（至 %(d)s）。",
+                MAX_EXTENSION_WORKING_DAYS,
+            )
+            % {"n": MAX_EXTENSION_WORKING_DAYS, "d": when(furthest)},
             field="deadline",
         )
     target = issue.campaign.target_date
     if timezone.localtime(deadline).date() > target:
-        raise ApplicationError(_("延期不能超过迎检日期（%(d)s）。") % {"d": f"{target:%Y-%m-%d}"}, field="deadline")
+        raise ApplicationError(_("延期不能超过迎检日期（%(d)s）。") % {"d": day(target)}, field="deadline")
     return deadline
 
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
 from chuangcheng import pages
-from chuangcheng.humantime import when_short
+from chuangcheng.humantime import when, when_short
 from chuangcheng.org.workcalendar import WorkingCalendar
 
 from ..deadlines import Limit, parse_limit
@@ -195,12 +195,10 @@ def message_page(request, *, status, alert):
 
 
 def _moment(value):
+    """A time an event recorded (ISO text), as pages write times (2026年10月30日 09:52)."""
     if not value:
         return ""
-    try:
-        return f"{timezone.localtime(dt.datetime.fromisoformat(value)):%Y-%m-%d %H:%M}"
-    except (TypeError, ValueError):
-        return str(value)
+    return when(value) or str(value)
 
 
 def _limit_text(value):

@@ -340,6 +340,20 @@
     return field;
   }
 
+  // A field asked for is given: its note goes at once, not at the next tap on the button.
+  function clearGiven(event) {
+    var input = event.target;
+    var field = input && input.closest && input.closest(".app-field-error");
+    var note = field && field.querySelector("[data-client-error]");
+    if (!note) return;
+    if (input.type === "file" ? input.files.length : input.value.trim()) {
+      note.remove();
+      field.classList.remove("app-field-error");
+    }
+  }
+  document.addEventListener("input", clearGiven);
+  document.addEventListener("change", clearGiven);
+
   function clearMissing(form) {
     form.querySelectorAll("[data-client-error]").forEach(function (note) {
       note.parentNode.classList.remove("app-field-error");

@@ -89,8 +89,8 @@ def test_record_sign_submit_reject_resubmit_verify(
     expect(form.get_by_test_id("error-measures")).to_have_text("该字段是必填项。")
     screenshot(clerk, "issue-submit-empty-phone")
     form.get_by_label("整改措施", exact=True).fill("已清运，地面冲洗干净")
+    expect(form.get_by_test_id("error-measures")).to_have_count(0)  # as it is typed, not at the next tap
     form.get_by_test_id("submit-submit").click()
-    expect(form.get_by_test_id("error-measures")).to_have_count(0)
     expect(form.get_by_test_id("error-photos")).to_be_visible()
     issue.refresh_from_db()
     assert issue.state == IssueState.RECTIFYING
