@@ -26,6 +26,7 @@ from django.utils.translation import ngettext
 
 from chuangcheng.org.workcalendar import WorkingCalendar
 from chuangcheng.reports.models import Briefing, BriefingStatus
+from chuangcheng.wording import working_days
 from inspections.models import Issue, IssueAction, IssueEvent
 
 from .models import AccountabilityRules, Commendation, Decision, DecisionKind, Interview
@@ -111,10 +112,9 @@ def _black_flag_suggestions(campaign, today, rule):
 def _overdue_issue_text(n, days):
     """The overdue-issue suggestion ("3 个问题超期超过 10 个工作日仍未整改"); in English each
     number with its own singular or plural."""
-    span = ngettext("%(d)s 个工作日", "%(d)s 个工作日", days) % {"d": days}
     return ngettext("%(n)s 个问题超期超过 %(span)s仍未整改", "%(n)s 个问题超期超过 %(span)s仍未整改", n) % {
         "n": n,
-        "span": span,
+        "span": working_days(days),
     }
 
 

@@ -49,13 +49,14 @@ def record_list(request):
         tab = "commendations"
     records = selectors.records_for(user, campaign=campaign, limit=100) if campaign else {}
     found = selectors.suggestions(campaign) if office and tab == "suggestions" else []
+    shown = found if request.GET.get("all") else found[:SUGGESTIONS_SHOWN]
     context = {
         "campaign": campaign,
         "tab": tab,
         "office": office,
         "restricted": restricted,
-        "suggestions": found if request.GET.get("all") else found[:SUGGESTIONS_SHOWN],
-        "more_suggestions": 0 if request.GET.get("all") else max(0, len(found) - SUGGESTIONS_SHOWN),
+        "suggestions": shown,
+        "more_suggestions": len(found) - len(shown),
         **records,
     }
     return render(request, "accountability/list.html", context)

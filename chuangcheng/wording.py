@@ -5,7 +5,7 @@ A row's import problems, a unit's deductions, a list of notes: in Chinese they r
 decides the separator (the catalogue's ``clause separator``), so no list joins with “；” in English.
 """
 
-from django.utils.translation import pgettext
+from django.utils.translation import ngettext, pgettext
 
 
 def clause_separator():
@@ -22,6 +22,11 @@ def join_clauses(items):
 def list_separator():
     """“、” in Chinese, “, ” in English."""
     return pgettext("list separator", "、")
+
+
+def working_days(n):
+    """“3 个工作日”, in English “3 working days” (“1 working day”)."""
+    return ngettext("%(n)s 个工作日", "%(n)s 个工作日", n) % {"n": n}
 
 
 def join_list(items):

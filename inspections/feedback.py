@@ -33,7 +33,7 @@ from chuangcheng.org.matching import RegionMatcher, UnitMatcher, closest
 from chuangcheng.org.models import Region, Site
 from chuangcheng.org.workcalendar import WorkingCalendar, deadline_after
 from chuangcheng.tabular import ImportErrors, read_table
-from chuangcheng.wording import join_clauses, join_list
+from chuangcheng.wording import join_clauses, join_list, working_days
 
 from . import permissions
 from .models import InspectionKind, IssueCategory, IssueSource
@@ -149,7 +149,7 @@ def _deadline(text, now, problems):
     match = _WORKING_DAYS.match(compact)
     if match:
         n = int(match.group(1))
-        return deadline_after(now, days=n), ngettext("%(n)s 个工作日", "%(n)s 个工作日", n) % {"n": match.group(1)}
+        return deadline_after(now, days=n), working_days(n)
     match = _WORKING_HOURS.match(compact)
     if match:
         n = int(match.group(1))

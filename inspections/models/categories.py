@@ -4,7 +4,6 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from chuangcheng.org.models import UnitKind
 
@@ -79,12 +78,12 @@ class IssueCategory(models.Model):
             raise ValidationError({"area_class_limits": str(exc)}) from None
 
     def limit_display(self):
+        from ..deadlines import Limit  # deadlines reads these models
+
         if self.time_limit_hours:
-            n = self.time_limit_hours
-            return ngettext("%(n)s 工作时", "%(n)s 工作时", n) % {"n": n}
+            return str(Limit(hours=self.time_limit_hours))
         if self.time_limit_days:
-            n = self.time_limit_days
-            return ngettext("%(n)s 工作日", "%(n)s 工作日", n) % {"n": n}
+            return str(Limit(days=self.time_limit_days))
         return ""
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import ngettext, pgettext
 from chuangcheng import pages
 from chuangcheng.humantime import when, when_short
 from chuangcheng.org.workcalendar import WorkingCalendar
+from chuangcheng.wording import working_days
 
 from ..deadlines import Limit, parse_limit
 from ..models import (
@@ -81,7 +82,7 @@ def remaining_text(calendar, deadline, now):
     days, rest = divmod(minutes, day)
     if days:
         hours = rest // 60
-        span = ngettext("%(d)s 个工作日", "%(d)s 个工作日", days) % {"d": days}
+        span = working_days(days)
         if hours:
             span += " " + ngettext("%(h)s 工作时", "%(h)s 工作时", hours) % {"h": hours}
         return _("剩余 %(span)s") % {"span": span}
