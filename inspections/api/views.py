@@ -16,7 +16,6 @@
   again under the row lock, with the state.
 """
 
-from django.db.models import Prefetch
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -29,6 +28,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from chuangcheng.org.api.base import PredicatePermission, ScopedViewSet, ServiceCreateMixin
+from chuangcheng.org.api.representation import prefetch_rows
 from chuangcheng.org.permissions import is_signed_in
 from chuangcheng.org.scoping import scope_for
 from inspections import permissions, selectors, services
@@ -88,7 +88,7 @@ class IssueViewSet(ServiceCreateMixin, ScopedViewSet):
     # Few joins: PostgreSQL plans a join of 7 tables for longer than it runs it; the site and
     # the recorder come by id instead.
     queryset = Issue.objects.select_related("campaign", "category", "region", "responsible_unit").prefetch_related(
-        "site", "created_by", Prefetch("photos", queryset=Photo.objects.order_by("created_at", "id"))
+        "site", "created_by", prefetch_rows("photos", Photo.objects.order_by("created_at", "id"))
     )
     serializer_class = s.IssueSerializer
     create_serializer_class = s.IssueCreateSerializer
@@ -129,8 +129,9 @@ class IssueViewSet(ServiceCreateMixin, ScopedViewSet):
             queryset = self.queryset.all().visible_to(self.request.user, within=self.request.query_params.get("region"))
         else:
             queryset = super().get_queryset()
-        if self.action in ("events", "integrity", "photo_file"):
-            return queryset.prefetch_related(None)  # they read the issue's id, not its photos
+        if self.action in ("events", "integrity", "photo_file", "photos"):
+            # They read the issue's id, not its photos (``photos`` reads them in one query).
+            return queryset.prefetch_related(None)
         return queryset
 
     def get_serializer_context(self):
@@ -314,7 +315,7 @@ class IssueViewSet(ServiceCreateMixin, ScopedViewSet):
         events = (
             IssueEvent.objects.filter(issue=issue)
             .select_related("actor")
-            .prefetch_related(Prefetch("photos", queryset=Photo.objects.order_by("created_at", "id")))
+            .prefetch_related(prefetch_rows("photos", Photo.objects.order_by("created_at", "id")))
             .order_by("created_at", "id")
         )
         return Response(s.IssueEventSerializer(events, many=True, context=self.get_serializer_context()).data)

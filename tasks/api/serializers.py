@@ -18,7 +18,7 @@ from rest_framework import serializers
 from chuangcheng.campaigns.models import Campaign, Indicator
 from chuangcheng.officedates import office_today
 from chuangcheng.org.api.base import LabelField, VisiblePrimaryKeyRelatedField
-from chuangcheng.org.api.representation import CompiledRepresentation
+from chuangcheng.org.api.representation import CompiledRepresentation, RowsListSerializer
 from chuangcheng.org.api.serializers import UnitRefSerializer
 from chuangcheng.org.models import Region, Unit, User
 from tasks.models import Priority, Recurrence, Task, TaskAction, TaskAttachment, TaskUpdate
@@ -45,6 +45,7 @@ class IndicatorRefSerializer(CompiledRepresentation, serializers.ModelSerializer
         model = Indicator
         fields = ["id", "code", "name"]
         read_only_fields = fields
+        list_serializer_class = RowsListSerializer
 
 
 class TaskSerializer(CompiledRepresentation, serializers.ModelSerializer):

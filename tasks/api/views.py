@@ -14,7 +14,7 @@
 
 import copy
 
-from django.db.models import Count, OuterRef, Prefetch, Subquery, Value
+from django.db.models import Count, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
@@ -28,6 +28,7 @@ from rest_framework.response import Response
 from chuangcheng.campaigns.models import Indicator
 from chuangcheng.exceptions import ApplicationError
 from chuangcheng.org.api.base import ScopedViewSet, ServiceCreateMixin, ServiceUpdateMixin
+from chuangcheng.org.api.representation import prefetch_rows
 from chuangcheng.org.models import Unit
 from chuangcheng.org.permissions import is_signed_in
 from tasks import permissions, selectors, services
@@ -107,8 +108,8 @@ class TaskViewSet(ServiceCreateMixin, ServiceUpdateMixin, ScopedViewSet):
         .prefetch_related(
             "parent",
             "responsible_leader",
-            Prefetch("cooperating_units", queryset=Unit.objects.order_by("name", "id")),
-            Prefetch("indicators", queryset=Indicator.objects.order_by("sort_key", "id")),
+            prefetch_rows("cooperating_units", Unit.objects.order_by("name", "id")),
+            prefetch_rows("indicators", Indicator.objects.order_by("sort_key", "id")),
         )
         .annotate(children_count=_children_count())
     )

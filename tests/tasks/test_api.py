@@ -821,6 +821,32 @@ def test_list_and_detail_answer_as_drf_would(world, role):
     assert {r["lead_unit_name"] for r in compiled["results"]} >= {None, "甲区人民政府"}
 
 
+def test_a_pages_related_rows_are_plain_lists_read_as_the_relation_reads(world, django_assert_max_num_queries):
+    """协作单位 and 指标 come with a page as lists (``prefetch_rows``: no related manager and
+    queryset per row); a task without them — one read on its own — answers the same from its
+    relation."""
+    from chuangcheng.org.api.representation import rows_attr
+    from tasks.api.serializers import TaskSerializer
+    from tasks.api.views import TaskViewSet
+
+    _bulk_tasks(world, 3, 0)
+    ids = list(Task.objects.filter(title__startswith="批量任务").values_list("pk", flat=True))
+    page = list(TaskViewSet.queryset.filter(pk__in=ids).order_by("pk"))
+    assert all(rows_attr("cooperating_units") in t.__dict__ and not t._prefetched_objects_cache for t in page)
+    context = {"request": SimpleNamespace(user=world.people.admin)}
+    TaskSerializer(page, many=True, context=context).data  # the caller's roles and submissions, read once  # noqa: B018
+    with django_assert_max_num_queries(0):
+        from_page = TaskSerializer(page, many=True, context=context).data
+    alone = TaskSerializer(list(Task.objects.filter(pk__in=ids).order_by("pk")), many=True, context=context).data
+    for a, b in zip(from_page, alone, strict=True):
+        assert (
+            a["cooperating_units"]
+            == b["cooperating_units"]
+            == [{"id": world.units.cgj.pk, "name": world.units.cgj.name}]
+        )
+        assert a["indicators"] == b["indicators"] != []
+
+
 def test_filters_named_in_the_request_filter_as_the_whole_filterset(world):
     """Only the filters a request names are built; the rows and the refusal of a bad value are
     those of the whole filterset."""

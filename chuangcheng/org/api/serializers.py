@@ -23,7 +23,7 @@ from chuangcheng.org.models import (
 from chuangcheng.org.selectors import region_full_names
 
 from .base import LabelField, VisiblePrimaryKeyRelatedField
-from .representation import CompiledRepresentation
+from .representation import CompiledRepresentation, RowsListSerializer
 
 # --- Regions -----------------------------------------------------------------------------------
 
@@ -109,6 +109,7 @@ class UnitRefSerializer(CompiledRepresentation, serializers.ModelSerializer):
         model = Unit
         fields = ["id", "name"]
         read_only_fields = fields
+        list_serializer_class = RowsListSerializer
 
 
 class UnitSerializer(serializers.ModelSerializer):

@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from chuangcheng.org.api.base import LabelField
-from chuangcheng.org.api.representation import CompiledRepresentation
+from chuangcheng.org.api.representation import CompiledRepresentation, RowsListSerializer
 from chuangcheng.org.api.serializers import UnitRefSerializer
 from chuangcheng.org.models import Region, User
 from chuangcheng.org.selectors import region_full_names
@@ -97,6 +97,7 @@ class IssuePhotoSerializer(CompiledRepresentation, serializers.ModelSerializer):
         ]
         read_only_fields = fields
         extra_kwargs = {"duplicate_of": {"help_text": _("疑似重复于另一问题的这张照片。")}}
+        list_serializer_class = RowsListSerializer
 
     def _url(self, photo, variant):
         # One reverse per variant and serializer (a page of photos asked for 100), then the ids.
