@@ -12,6 +12,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from chuangcheng.exceptions import ApplicationError
 from chuangcheng.notifications.services import delivery_create, notice_send, unit_people
@@ -400,6 +401,7 @@ def dossier_send_reminders(*, today=None):
         ("T-1d", "reminder", today, today + dt.timedelta(days=1)),
         ("D1", "overdue", today - dt.timedelta(days=3), today - dt.timedelta(days=1)),
     ]
+    separator = pgettext("label: value", "：")  # between heading and requirement: “: ” in English
     created = []
     for label, kind, low, high in windows:
         rows = (
@@ -410,17 +412,19 @@ def dossier_send_reminders(*, today=None):
         for requirement in rows:
             left = (requirement.deadline - today).days
             if left > 0:
-                heading = _("档案资料即将到期（剩余 %(n)s 天）") % {"n": left}
+                heading = ngettext("档案资料即将到期（剩余 %(n)s 天）", "档案资料即将到期（剩余 %(n)s 天）", left) % {
+                    "n": left
+                }
             elif left == 0:
                 heading = _("档案资料今日到期")
             else:
-                heading = _("档案资料已超期 %(n)s 天") % {"n": -left}
+                heading = ngettext("档案资料已超期 %(n)s 天", "档案资料已超期 %(n)s 天", -left) % {"n": -left}
             created += delivery_create(
                 recipients=unit_people([u.pk for u in requirement.units.all()]),
                 kind=kind,
                 subject_key=f"dossier:{requirement.pk}",
                 window=f"{requirement.deadline:%Y-%m-%d}/{label}",
-                title=f"{heading}：{requirement.indicator.code} {requirement.name}",
+                title=f"{heading}{separator}{requirement.indicator.code} {requirement.name}",
                 body=_("报送时限 %(d)s；当前状态 %(s)s")
                 % {"d": f"{requirement.deadline:%Y-%m-%d}", "s": requirement.get_status_display()},
                 url=requirement_url(requirement.pk),

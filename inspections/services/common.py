@@ -7,6 +7,7 @@ from django.core.files.base import ContentFile
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from chuangcheng.exceptions import ApplicationError
 from chuangcheng.notifications.services import notice_send, unit_people
@@ -107,7 +108,7 @@ def notify(issue, who, *, actor, title, body="", unit_id=None):
     heading = f"#{issue.pk} {issue.category.name}"
     return notice_send(
         recipients=recipients,
-        title=f"{title}：{heading}",
+        title=f"{title}{pgettext('label: value', '：')}{heading}",
         body=body,
         url=issue_url(issue),
         kind="issue",

@@ -47,6 +47,20 @@
   });
   document.addEventListener("htmx:afterSwap", function (event) { focusableScrollers(event.target); });
 
+  // A row of links that scrolls sideways on a phone (the top navigation, .app-tabs): the current
+  // one may lie past the edge (档案资料 in the navigation, the 退回 tab), so the page would not
+  // show where one is. Scroll the row — not the page — to bring it to the middle.
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll(".app-nav .container-xl, .app-tabs").forEach(function (row) {
+      var current = row.querySelector(".active");
+      if (!current || row.scrollWidth <= row.clientWidth) return;
+      var box = row.getBoundingClientRect();
+      var item = current.getBoundingClientRect();
+      if (item.left >= box.left && item.right <= box.right) return;
+      row.scrollLeft += item.left - box.left - (box.width - item.width) / 2;
+    });
+  });
+
   // A list's filter card sent by htmx swaps only the results: count the filters in use on the
   // 筛选 button again, and on a phone (the fields folded under that button) fold them away after
   // 查询 and bring the results into view, instead of leaving the open panel over them.

@@ -11,10 +11,47 @@
 
   var COLORS = { blue: "#066fd1", green: "#2fb344", red: "#d63939", orange: "#f76707", gray: "#929dab" };
 
+  // The legend sits above the grid. On a phone it wraps (the trend's five names take two lines
+  // in Chinese, three in English), and ECharts does not move the grid for that: the extra lines
+  // covered the plot and the y axis's top label. legendLines() lays the names out as ECharts does
+  // (5 px padding, then per name a 25 px icon, 5 px, the 12 px text; 10 px between names and
+  // between lines of 14 px), so the grid can start below the last line and the box can grow by
+  // as much, leaving the plot its height.
+  var LEGEND = { padding: 5, icon: 25, iconGap: 5, gap: 10, line: 14, font: "12px sans-serif" };
+  var GRID_TOP = 36; // below one legend line, with room for the y axis's top label
+  var measure = document.createElement("canvas").getContext("2d");
+
+  function legendLines(names, width) {
+    measure.font = LEGEND.font;
+    var room = width - 2 * LEGEND.padding;
+    var lines = 1;
+    var x = 0;
+    names.forEach(function (name) {
+      var w = LEGEND.icon + LEGEND.iconGap + Math.ceil(measure.measureText(String(name || "")).width);
+      if (x > 0 && x + w > room) {
+        lines += 1;
+        x = 0;
+      }
+      x += w + LEGEND.gap;
+    });
+    return lines;
+  }
+
+  // Make room for the legend at the element's current width: returns the grid's top and sets the
+  // element's height (its CSS or row-based height plus the extra legend lines).
+  function fitLegend(el, option) {
+    if (!el.dataset.baseHeight && el.clientHeight) el.dataset.baseHeight = el.clientHeight;
+    if (!el.clientWidth || !el.dataset.baseHeight) return GRID_TOP; // not displayed: nothing to measure
+    var names = (option.series || []).map(function (s) { return s.name; });
+    var extra = (legendLines(names, el.clientWidth) - 1) * (LEGEND.line + LEGEND.gap);
+    el.style.height = Number(el.dataset.baseHeight) + extra + "px";
+    return GRID_TOP + extra;
+  }
+
   function base(extra) {
     var o = {
       animation: false,
-      grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
+      grid: { left: 8, right: 16, top: GRID_TOP, bottom: 8, containLabel: true },
       tooltip: { trigger: "axis" },
       legend: { top: 0 },
     };
@@ -122,6 +159,7 @@
       var option = build(el, data);
       var rows = option.yAxis && option.yAxis.data ? option.yAxis.data.length : 0;
       if (rows > 8) el.style.height = 60 + rows * 26 + "px";
+      option.grid.top = fitLegend(el, option);
       var chart = window.echarts.init(el, null, { renderer: "svg" });
       chart.setOption(option);
       if (el.dataset.chart === "breakdown") {
@@ -131,8 +169,14 @@
         });
       }
       el.setAttribute("data-ready", "1");
-      charts.push(chart);
+      charts.push({ chart: chart, el: el, option: option });
     });
-    window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+    window.addEventListener("resize", function () {
+      // a phone turned sideways: the legend may take fewer lines (or more, turned back)
+      charts.forEach(function (c) {
+        c.chart.setOption({ grid: { top: fitLegend(c.el, c.option) } });
+        c.chart.resize();
+      });
+    });
   });
 })();

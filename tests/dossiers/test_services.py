@@ -178,7 +178,7 @@ def test_reminders_are_sent_once_per_window(people, dossier):
 
     assert {d.recipient for d in first} == {people.staff, people.head}
     assert again == []
-    assert all("档案资料即将到期" in d.title for d in first)
+    assert {d.title for d in first} == {"档案资料即将到期（剩余 1 天）：1.1 爱卫会会议纪要"}
     # Once handed in, the requirement is no longer owed: a later window sends nothing.
     _upload(people, dossier.jia)
     assert services.dossier_send_reminders(today=today + dt.timedelta(days=2)) == []

@@ -322,3 +322,22 @@ def test_issue_reminder_titles_count_days_the_same_in_chinese(deadline, kind, ex
     row = (7, "占道经营", "人民路 1 号", deadline, None, "甲区城管局", None, "", None, None, None)
     due = _deadline_due(row, now=at(2026, 11, 20, 10), label="D1", kind=kind, to=("staff",), urgent=False)
     assert due.title == expected
+
+
+def test_reminder_titles_in_english_separate_heading_and_subject_with_an_ascii_colon():
+    """The heading and what it is about are joined by the catalogue's separator: “：” in Chinese
+    (above), “: ” in English — not a full-width colon in an English title."""
+    from django.utils import translation
+
+    from inspections.reminders import _deadline_due
+    from tasks.reminders import _task_due
+
+    task_row = (1, "背街小巷整治", dt.date(2026, 11, 19), None, "甲区城管局", None, "", "", None, None)
+    issue_row = (7, "占道经营", "人民路 1 号", at(2026, 11, 17, 9), None, "甲区城管局", None, "", None, None, None)
+    with translation.override("en"):
+        task = _task_due(task_row, today=dt.date(2026, 11, 20), label="D1", kind="overdue", to=("staff",))
+        issue = _deadline_due(
+            issue_row, now=at(2026, 11, 20, 10), label="D1", kind="overdue", to=("staff",), urgent=False
+        )
+    assert task.title == "Task overdue by 1 day: 背街小巷整治"
+    assert issue.title == "Issue overdue by 3 days: #7 占道经营"
