@@ -129,9 +129,6 @@ class IssueViewSet(ServiceCreateMixin, ScopedViewSet):
             queryset = self.queryset.all().visible_to(self.request.user, within=self.request.query_params.get("region"))
         else:
             queryset = super().get_queryset()
-        if self.action in ("events", "integrity", "photo_file", "photos"):
-            # They read the issue's id, not its photos (``photos`` reads them in one query).
-            return queryset.prefetch_related(None)
         return queryset
 
     def get_serializer_context(self):
@@ -154,7 +151,7 @@ class IssueViewSet(ServiceCreateMixin, ScopedViewSet):
 
     def _act(self, run):
         """Visible (404), allowed (403), well-formed (400); then the service decides (400/403/409)."""
-        issue = self.get_object()
+        issue = self.checked_object()
         serializer = self.get_input_serializer(data=self.request.data)
         serializer.is_valid(raise_exception=True)
         run(issue.pk, serializer.validated_data)
@@ -266,7 +263,7 @@ class IssueViewSet(ServiceCreateMixin, ScopedViewSet):
     )
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def photos(self, request, pk=None):
-        issue = self.get_object()
+        issue = self.checked_object()  # the answer reads what it shows itself
         return Response(
             s.IssuePhotoSerializer(issue.photos.all(), many=True, context=self.get_serializer_context()).data
         )
@@ -279,7 +276,7 @@ class IssueViewSet(ServiceCreateMixin, ScopedViewSet):
     )
     @photos.mapping.post
     def add_photo(self, request, pk=None):
-        issue = self.get_object()
+        issue = self.checked_object()
         serializer = self.get_input_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         added = services.photo_add(actor=request.user, issue_id=issue.pk, **serializer.validated_data)
@@ -300,7 +297,7 @@ class IssueViewSet(ServiceCreateMixin, ScopedViewSet):
         pagination_class=None,
     )
     def photo_file(self, request, pk=None, photo_id=None, variant=None):
-        issue = self.get_object()
+        issue = self.checked_object()  # the answer reads what it shows itself
         photo = get_object_or_404(Photo, issue=issue, pk=photo_id)
         stored = photo.thumbnail if variant == "thumbnail" else photo.file
         return FileResponse(stored.open("rb"), content_type="image/jpeg")
@@ -311,7 +308,7 @@ class IssueViewSet(ServiceCreateMixin, ScopedViewSet):
     )
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def events(self, request, pk=None):
-        issue = self.get_object()
+        issue = self.checked_object()  # the answer reads what it shows itself
         events = (
             IssueEvent.objects.filter(issue=issue)
             .select_related("actor")
@@ -326,7 +323,7 @@ class IssueViewSet(ServiceCreateMixin, ScopedViewSet):
     )
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def integrity(self, request, pk=None):
-        issue = self.get_object()
+        issue = self.checked_object()  # the answer reads what it shows itself
         return Response([flag.as_dict() for flag in selectors.integrity_flags(issue)])
 
 

@@ -160,7 +160,7 @@ class TaskViewSet(ServiceCreateMixin, ServiceUpdateMixin, ScopedViewSet):
 
     def _act(self, run, *, field_aliases=None):
         """Visible (404), allowed (403), well-formed (400); then the service decides (400/403/409)."""
-        task = self.get_object()
+        task = self.checked_object()
         serializer = self.get_input_serializer(data=self.request.data)
         serializer.is_valid(raise_exception=True)
         try:
@@ -240,7 +240,7 @@ class TaskViewSet(ServiceCreateMixin, ServiceUpdateMixin, ScopedViewSet):
     )
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def timeline(self, request, pk=None):
-        task = self.get_object()
+        task = self.checked_object()  # the timeline reads what it shows itself
         entries = selectors.task_timeline(task)
         return Response(s.TimelineEntrySerializer(entries, many=True, context=self.get_serializer_context()).data)
 
@@ -257,7 +257,7 @@ class TaskViewSet(ServiceCreateMixin, ServiceUpdateMixin, ScopedViewSet):
         pagination_class=None,
     )
     def file(self, request, pk=None, attachment_id=None):
-        task = self.get_object()
+        task = self.checked_object()
         item = get_object_or_404(TaskAttachment, task=task, pk=attachment_id)
         inline = item.is_image or item.content_type == "application/pdf"
         return FileResponse(

@@ -856,6 +856,25 @@ def test_detail_and_timeline_query_budget(world, people, django_assert_max_num_q
     assert sum(len(e["photos"]) for e in response.data) == 6
 
 
+def test_a_workflow_action_checks_the_issue_without_the_answers_photos(world, people):
+    """Before the service runs, the check (visible? allowed?) reads the issue alone; its photos
+    come once, with the answer read after the change."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    issue = _in_state(world, "submitted")
+    client = APIClient()
+    client.force_authenticate(User.objects.get(pk=people.district_supervisor.pk))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(f"/api/v1/issues/{issue.pk}/verify/", {}, format="json")
+    assert response.status_code == 200, response.data
+    assert response.data["state"] == "closed" and len(response.data["photos"]) == 1
+    prefetched = [
+        q["sql"] for q in queries if 'FROM "inspections_photo" WHERE "inspections_photo"."issue_id" IN' in q["sql"]
+    ]
+    assert len(prefetched) == 1, prefetched
+
+
 def test_schema_documents_every_action(db):
     from django.core.management import call_command
 

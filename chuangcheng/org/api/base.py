@@ -18,6 +18,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from chuangcheng.org.permissions import can_manage_org, can_read_org
@@ -98,6 +99,17 @@ class ScopedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     def get_input_serializer(self, *args, **kwargs):
         return self.get_input_serializer_class()(*args, context=self.get_serializer_context(), **kwargs)
+
+    def checked_object(self):
+        """The row a workflow action checks — visible (404), allowed (403) — before its service
+        runs: ``get_object()`` without the answer's prefetched relations (an issue's photos and
+        recorder, a task's units and indicators), which the service does not read and
+        :meth:`respond_with` reads afresh after the change."""
+        queryset = self.filter_queryset(self.get_queryset()).prefetch_related(None)
+        lookup = {self.lookup_field: self.kwargs[self.lookup_url_kwarg or self.lookup_field]}
+        obj = get_object_or_404(queryset, **lookup)
+        self.check_object_permissions(self.request, obj)
+        return obj
 
     def respond_with(self, obj, status_code=status.HTTP_200_OK):
         # Re-read through the scoped queryset so the answer has the list's joins and annotations.
