@@ -41,7 +41,7 @@
       if (navigator.onLine === false) return;
       fetch(slot.dataset.todoCount, { credentials: "same-origin" })
         .then(function (r) { return r.ok && !r.redirected ? r.text() : ""; })
-        .then(function (html) { if (html.trim()) slot.outerHTML = html; })
+        .then(function (html) { if (html.trim()) { slot.outerHTML = html; showCurrentLinks(); } })
         .catch(function () { /* offline or down: no badge */ });
     });
   });
@@ -49,8 +49,9 @@
 
   // A row of links that scrolls sideways on a phone (the top navigation, .app-tabs): the current
   // one may lie past the edge (档案资料 in the navigation, the 退回 tab), so the page would not
-  // show where one is. Scroll the row — not the page — to bring it to the middle.
-  document.addEventListener("DOMContentLoaded", function () {
+  // show where one is. Scroll the row — not the page — to bring it to the middle; again when the
+  // 我的待办 badge arrives, since it widens the navigation after the first pass.
+  function showCurrentLinks() {
     document.querySelectorAll(".app-nav .container-xl, .app-tabs").forEach(function (row) {
       var current = row.querySelector(".active");
       if (!current || row.scrollWidth <= row.clientWidth) return;
@@ -59,7 +60,8 @@
       if (item.left >= box.left && item.right <= box.right) return;
       row.scrollLeft += item.left - box.left - (box.width - item.width) / 2;
     });
-  });
+  }
+  document.addEventListener("DOMContentLoaded", showCurrentLinks);
 
   // A list's filter card sent by htmx swaps only the results: count the filters in use on the
   // 筛选 button again, and on a phone (the fields folded under that button) fold them away after
