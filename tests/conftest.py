@@ -107,3 +107,26 @@ def chinese_by_default():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.deactivate()
+
+
+@pytest.fixture
+def celery_broker():
+    """``point(url)``: the Celery app's broker — read and write — at ``url`` for one test, its
+    settings put back exactly afterwards. (Monkeypatching ``conf.broker_write_url`` leaves the
+    value it read — ``broker_url``'s, which Celery's property falls back to — behind as an
+    explicit setting, so a later test that moves ``broker_url`` no longer moves the kick.)"""
+    from chuangcheng.celery import app
+
+    keys = ("broker_url", "broker_write_url")
+    changes = app.conf.changes
+    saved = {key: changes[key] for key in keys if key in changes}
+
+    def point(url):
+        app.conf.broker_url = url
+        app.conf.broker_write_url = url
+        return url
+
+    yield point
+    for key in keys:
+        changes.pop(key, None)
+    changes.update(saved)

@@ -188,7 +188,7 @@ def test_with_redis_hung_a_staff_write_answers_within_2_seconds_and_reads_stay_q
     assert Delivery.objects.filter(subject_key=f"issue:{issue.pk}", status="pending").exists()
 
 
-def test_the_kick_keeps_its_connection_rides_a_restart_and_gives_up_quickly_when_hung(redis, settings):
+def test_the_kick_keeps_its_connection_rides_a_restart_and_gives_up_quickly_when_hung(redis, settings, celery_broker):
     """``notifications.kick`` keeps one broker connection per process and thread (a new one per
     kick cost 2.8 ms of CPU): the next kick uses it; after Redis restarts the kick still lands;
     with Redis hung a kick waits one socket timeout, the next one (afresh) another, and then
@@ -198,9 +198,7 @@ def test_the_kick_keeps_its_connection_rides_a_restart_and_gives_up_quickly_when
     from chuangcheng.celery import app
     from chuangcheng.notifications import services
 
-    broker = redis.url(2)
-    old = app.conf.broker_url
-    app.conf.broker_url = broker
+    broker = celery_broker(redis.url(2))
     services._kick_down_until.clear()
     queue = redis_client.Redis.from_url(broker, socket_timeout=2)
     name = settings.NOTIFICATION_QUEUE or app.conf.task_default_queue
@@ -224,6 +222,5 @@ def test_the_kick_keeps_its_connection_rides_a_restart_and_gives_up_quickly_when
         assert time.monotonic() - started < STAFF_WRITE_LIMIT
     finally:
         redis.resume()
-        app.conf.broker_url = old
         services._kick_down_until.clear()
         services._drop_connection(broker)

@@ -104,10 +104,9 @@ def test_the_job_sends_once_and_retries_a_failed_smtp(queued, client, django_cap
     assert len(mail.outbox) == 1
 
 
-def test_an_unreachable_broker_sends_in_the_request(client, monkeypatch, django_capture_on_commit_callbacks, caplog):
+def test_an_unreachable_broker_sends_in_the_request(client, celery_broker, django_capture_on_commit_callbacks, caplog):
     UserFactory(username="sunqi", email="sunqi@example.cn", display_name="孙七")
-    app = jobs.send_password_reset_mail.app
-    monkeypatch.setattr(app.conf, "broker_write_url", "redis://127.0.0.1:9/0")  # nothing listens there
+    celery_broker("redis://127.0.0.1:9/0")  # nothing listens there
     started = time.monotonic()
     response = ask_for_reset(client, "sunqi@example.cn", django_capture_on_commit_callbacks)
     assert time.monotonic() - started < 5
