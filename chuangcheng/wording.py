@@ -32,3 +32,9 @@ def working_days(n):
 def join_list(items):
     """``items`` as an enumeration (names, codes, years), separated as the active language does."""
     return list_separator().join(str(item) for item in items)
+
+
+def labelled(label, value):
+    """``label：value`` — a title's heading and its subject (“问题已超期 3 天：#7 占道经营”), in
+    English “Issue overdue by 3 days: #7 占道经营”."""
+    return f"{label}{pgettext('label: value', '：')}{value}"

@@ -12,13 +12,14 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, pgettext
+from django.utils.translation import ngettext
 
 from chuangcheng.exceptions import ApplicationError
 from chuangcheng.notifications.services import delivery_create, notice_send, unit_people
 from chuangcheng.org.models import User
 from chuangcheng.servicekit import check_permission, check_state, clean_text, locked, record_event
 from chuangcheng.uploads import stored_name
+from chuangcheng.wording import labelled
 
 from . import permissions
 from .files import check_dossier_file
@@ -401,7 +402,6 @@ def dossier_send_reminders(*, today=None):
         ("T-1d", "reminder", today, today + dt.timedelta(days=1)),
         ("D1", "overdue", today - dt.timedelta(days=3), today - dt.timedelta(days=1)),
     ]
-    separator = pgettext("label: value", "：")  # between heading and requirement: “: ” in English
     created = []
     for label, kind, low, high in windows:
         rows = (
@@ -424,7 +424,7 @@ def dossier_send_reminders(*, today=None):
                 kind=kind,
                 subject_key=f"dossier:{requirement.pk}",
                 window=f"{requirement.deadline:%Y-%m-%d}/{label}",
-                title=f"{heading}{separator}{requirement.indicator.code} {requirement.name}",
+                title=labelled(heading, f"{requirement.indicator.code} {requirement.name}"),
                 body=_("报送时限 %(d)s；当前状态 %(s)s")
                 % {"d": f"{requirement.deadline:%Y-%m-%d}", "s": requirement.get_status_display()},
                 url=requirement_url(requirement.pk),

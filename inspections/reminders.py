@@ -9,9 +9,10 @@ from functools import partial
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, pgettext
+from django.utils.translation import ngettext
 
 from chuangcheng.notifications.reminders import UNIT_ROLES, Due, Window, before_windows, overdue_steps, start_of
+from chuangcheng.wording import labelled
 
 from .models import CLOCK_STATES, Issue
 
@@ -90,8 +91,7 @@ def _deadline_due(row, *, now, label, kind, to, urgent):
         else:
             heading = ngettext("问题已超期 %(n)s 天", "问题已超期 %(n)s 天", days) % {"n": days}
     body = _("整改时限 %(d)s；责任单位 %(u)s；地址 %(a)s")
-    separator = pgettext("label: value", "：")  # “: ” in English
-    title = f"{heading}{separator}#{pk} {category}"
+    title = labelled(heading, f"#{pk} {category}")
     due = _issue_due(row, f"issue {label}", kind, to, local, label, title, body)
     due.urgent = urgent
     return due

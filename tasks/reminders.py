@@ -8,9 +8,10 @@ from functools import partial
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, pgettext
+from django.utils.translation import ngettext
 
 from chuangcheng.notifications.reminders import UNIT_ROLES, Due, Window, before_windows, overdue_steps
+from chuangcheng.wording import labelled
 
 from .models import Task, TaskLeader
 
@@ -78,14 +79,13 @@ def _task_due(row, *, today, label, kind, to):
         heading = ngettext("超期升级：任务已超期 %(n)s 天", "超期升级：任务已超期 %(n)s 天", -left) % {"n": -left}
     else:
         heading = ngettext("任务已超期 %(n)s 天", "任务已超期 %(n)s 天", -left) % {"n": -left}
-    separator = pgettext("label: value", "：")  # “: ” in English
     return Due(
         rule=f"task {label}",
         kind=kind,
         to=to,
         subject_key=f"task:{pk}",
         window=f"{deadline:%Y-%m-%d}/{label}",
-        title=f"{heading}{separator}{title}",
+        title=labelled(heading, title),
         body=_("完成时限 %(d)s；责任单位 %(u)s") % {"d": f"{deadline:%Y-%m-%d}", "u": unit_name},
         url=reverse("tasks:detail", args=[pk]),
         unit_id=unit_id,

@@ -7,13 +7,13 @@ from django.core.files.base import ContentFile
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from chuangcheng.exceptions import ApplicationError
 from chuangcheng.notifications.services import notice_send, unit_people
 from chuangcheng.org.workcalendar import WorkingCalendar
 from chuangcheng.servicekit import check_permission, check_state, locked, record_event
 from chuangcheng.uploads import stored_name
+from chuangcheng.wording import labelled
 
 from .. import daytally, permissions, tally
 from ..models import Issue, IssueAction, IssueEvent, IssueState, PendingRequest, Photo, PhotoKind
@@ -108,7 +108,7 @@ def notify(issue, who, *, actor, title, body="", unit_id=None):
     heading = f"#{issue.pk} {issue.category.name}"
     return notice_send(
         recipients=recipients,
-        title=f"{title}{pgettext('label: value', '：')}{heading}",
+        title=labelled(title, heading),
         body=body,
         url=issue_url(issue),
         kind="issue",
