@@ -58,6 +58,11 @@ BUTTONS = {
     "add_photo": (_("上传"), "btn-outline-primary"),
 }
 
+# Actions that undo or refuse: on the issue page their form opens only when chosen, even as the
+# only action, and their button never leads the page in its own colour (反弹重办 on a closed
+# issue is a decision to take, not the next step the page leads to).
+UNDO_OR_REFUSE = frozenset({"reopen", "dismiss", "reject", "insist", "refuse_extension", "request_reassignment"})
+
 # What each action's free-text reason is called on its form.
 REASON_LABELS = {
     "dismiss": _("不予立案理由"),
@@ -152,6 +157,10 @@ class IssueActionForm(ServiceErrorsMixin, forms.Form):
     @property
     def button_class(self):
         return BUTTONS.get(self.action, ("", "btn-primary"))[1]
+
+    @property
+    def undoes_or_refuses(self):
+        return self.action in UNDO_OR_REFUSE
 
     @property
     def url_name(self):

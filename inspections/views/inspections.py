@@ -122,10 +122,12 @@ def capture_start(request):
             else:
                 return redirect("inspections:capture", pk=inspection.pk)
         status = 400
+    # Newest first, said outright: a counting (GROUP BY) query drops the model's ordering.
     recent = list(
         Inspection.objects.filter(inspectors=user)
         .select_related("region")
-        .annotate(issue_count=selectors.inspection_issue_counts(user)["issue_count"])[:5]
+        .annotate(issue_count=selectors.inspection_issue_counts(user)["issue_count"])
+        .order_by("-date", "-id")[:5]
     )
     return render(request, "inspections/capture_start.html", {"form": form, "recent": recent}, status=status)
 

@@ -31,6 +31,7 @@ from .. import counting, exports, permissions, search, selectors, services
 from ..deadlines import rectification_limit
 from ..forms import (
     ACTION_LABELS,
+    UNDO_OR_REFUSE,
     IssueActionForm,
 )
 from ..links import issue_links
@@ -230,7 +231,7 @@ def _detail_page(request, issue, *, bound=None, alert=None, status=200):
         "flags": selectors.integrity_flags(issue) if may_verify else [],
         "forms": forms,
         "near": selectors.near_duplicates(issue)[:5] if "merge" in actions else [],
-        "open_action": bound.action if bound is not None else request.GET.get("action", ""),
+        "open_action": _open_action(request, actions, bound),
         "alert": alert,
         "now": timezone.now(),  # 签收超时 of an issue still waiting to be signed
         "links": issue_links(user, issue),  # what other apps offer about this issue (举一反三)
@@ -248,6 +249,18 @@ def _detail_page(request, issue, *, bound=None, alert=None, status=200):
         ],
     }
     return render(request, "inspections/issue_detail.html", context, status=status)
+
+
+def _open_action(request, actions, bound):
+    """The action whose form the page opens: the one just sent back with errors, the one the
+    address asks for (?action=), else the only one there is — unless it undoes or refuses."""
+    if bound is not None:
+        return bound.action
+    if request.GET.get("action"):
+        return request.GET["action"]
+    if len(actions) == 1 and actions[0] not in UNDO_OR_REFUSE:
+        return actions[0]
+    return ""
 
 
 @login_required

@@ -38,6 +38,25 @@ def test_same_after_photo_on_two_issues_flags_the_second(make_issue, people):
     assert event.changes["integrity"][0]["other_issue_id"] == second.pk
 
 
+def test_two_duplicate_photos_are_told_apart_by_which_photo_each_is(make_issue, people):
+    """Two after-photos of one issue both repeat photos of another issue: each flag names its
+    photo (kind, place in upload order, file name), so the two never read the same."""
+    first = make_issue("rectifying")
+    second = make_issue("rectifying", latitude=north(500))
+    a, b = encode(picture(42)), encode(picture(43))
+    services.issue_submit(actor=people.staff, issue_id=first.pk, measures="m", photos=[raw_upload(a), raw_upload(b)])
+    photos = [raw_upload(a, "IMG_0001.jpg"), raw_upload(b, "IMG_0002.jpg")]
+    services.issue_submit(actor=people.staff, issue_id=second.pk, measures="m", photos=photos)
+    flags = integrity_flags(Issue.objects.get(pk=second.pk))
+    assert [f.kind for f in flags] == ["duplicate_photo", "duplicate_photo"]
+    assert flags[0].message == f"疑似重复照片：整改后第 1 张照片（IMG_0001.jpg）与问题 #{first.pk} 的照片完全相同"
+    assert flags[1].message == f"疑似重复照片：整改后第 2 张照片（IMG_0002.jpg）与问题 #{first.pk} 的照片完全相同"
+    # A photo stored without its file name (an import): its place still tells it apart.
+    Photo.objects.filter(pk=flags[1].photo_id).update(original_name="")
+    flags = integrity_flags(Issue.objects.get(pk=second.pk))
+    assert flags[1].message == f"疑似重复照片：整改后第 2 张照片与问题 #{first.pk} 的照片完全相同"
+
+
 def test_near_identical_photo_is_flagged_but_a_different_one_is_not(make_issue, people):
     first = make_issue("rectifying")
     second = make_issue("rectifying", latitude=north(500))

@@ -387,6 +387,28 @@ def test_issue_page_shows_photos_timeline_countdown_and_the_units_forms(client, 
     assert "integrity-flags" not in page
 
 
+def opened(page):
+    """The actions whose form the issue page shows open (<details open>)."""
+    return re.findall(r'<details class="app-action" id="action-([a-z_]+)" open>', page)
+
+
+def test_a_sole_reopen_stays_folded_until_chosen_but_a_sole_next_step_opens(client, people, make_issue):
+    closed = make_issue("closed")
+    url = reverse("inspections:issue_detail", args=[closed.pk])
+    client.force_login(people.supervisor)
+    page = html(client.get(url))
+    assert re.findall(r'data-testid="form-([a-z_]+)"', page) == ["reopen"]
+    assert opened(page) == []  # 反弹重办 is a decision: its button, not its form, in grey
+    assert re.search(r'<summary class="btn btn-outline-secondary w-100 mb-2" data-testid="action-reopen">', page)
+    assert opened(html(client.get(url + "?action=reopen"))) == ["reopen"]
+    refused = client.post(reverse("inspections:issue_reopen", args=[closed.pk]), {"reason": ""})
+    assert refused.status_code == 400 and opened(html(refused)) == ["reopen"]  # sent back: kept open
+    client.force_login(people.staff)  # waiting for 核查, the unit's only action opens as before
+    assert opened(html(client.get(reverse("inspections:issue_detail", args=[make_issue("submitted").pk])))) == [
+        "add_photo"
+    ]
+
+
 def test_submit_form_asks_for_measures_and_camera_photos(client, people, make_issue):
     issue = make_issue("rectifying")
     client.force_login(people.staff)
@@ -571,6 +593,24 @@ def test_start_an_inspection_then_capture_issues_in_a_row(client, people, campai
     assert re.search(rf'<option value="{city.a1v.pk}" selected>', body)
     assert 'name="description"' in body and "人行道暴露垃圾</textarea>" not in body  # reset
     assert len(re.findall(r'data-testid="found-issue"', body)) == 1
+
+
+def test_continue_a_recent_inspection_lists_the_newest_first(client, people, campaign, city):
+    today = timezone.localdate()
+    for days_ago in (3, 0, 9, 1):  # created out of date order
+        services.inspection_create(
+            actor=people.supervisor,
+            campaign=campaign,
+            kind="covert",
+            date=today - dt.timedelta(days=days_ago),
+            region=city.a1,
+        )
+    client.force_login(people.supervisor)
+    page = html(client.get(reverse("inspections:capture_start")))
+    recent = page[page.index('data-testid="recent-inspections"') :]
+    listed = [int(pk) for pk in re.findall(r'href="/inspections/capture/(\d+)/"', recent)]
+    dates = [Inspection.objects.get(pk=pk).date for pk in listed]
+    assert dates == sorted(dates, reverse=True) and len(dates) == 4 and dates[0] == today
 
 
 def test_capture_without_assign_records_a_report(client, people, inspection, categories, city):
