@@ -41,7 +41,9 @@
   });
 
   // --- category search: rebuild the select with the matching options (hiding <option>s does
-  // not work on iOS) -------------------------------------------------------------------------
+  // not work on iOS). Typing only narrows the list: the choice (and the unit suggested for it)
+  // stays what the person picked, until they pick from the matches — or press Enter on one
+  // that is unambiguous (the only exact name, else the only match). -----------------------------
   function setupFilter(input) {
     var select = document.querySelector(input.dataset.filterSelect);
     if (!select || select.dataset.filterReady) return;
@@ -49,16 +51,24 @@
     var original = Array.prototype.map.call(select.children, function (node) {
       return node.cloneNode(true);
     });
+
+    function term() {
+      return input.value.trim().toLowerCase();
+    }
+    function matches(option, group, t) {
+      return !t || group.label.toLowerCase().indexOf(t) !== -1 || option.textContent.toLowerCase().indexOf(t) !== -1;
+    }
+
     input.addEventListener("input", function () {
-      var term = input.value.trim().toLowerCase();
+      var t = term();
       var current = select.value;
       select.innerHTML = "";
       original.forEach(function (node) {
         if (node.tagName === "OPTGROUP") {
           var group = node.cloneNode(false);
-          var groupMatches = node.label.toLowerCase().indexOf(term) !== -1;
           Array.prototype.forEach.call(node.children, function (option) {
-            if (!term || groupMatches || option.textContent.toLowerCase().indexOf(term) !== -1) {
+            // the chosen one stays listed even when it does not match: the choice is kept
+            if (matches(option, node, t) || (current && option.value === current)) {
               group.appendChild(option.cloneNode(true));
             }
           });
@@ -67,15 +77,32 @@
           select.appendChild(node.cloneNode(true));
         }
       });
-      var keep = select.querySelector('option[value="' + current + '"]');
-      if (keep && current) {
-        select.value = current;
-      } else {
-        var first = select.querySelector("optgroup option");
-        if (first && term) {
-          select.value = first.value;
-          select.dispatchEvent(new Event("change", { bubbles: true }));
-        }
+      select.value = current;
+    });
+
+    input.addEventListener("keydown", function (event) {
+      if (event.key !== "Enter" || event.isComposing || event.keyCode === 229) return; // 拼音 being typed
+      event.preventDefault(); // Enter in the search box is not 保存
+      var t = term();
+      if (!t) return;
+      var found = [];
+      var exact = [];
+      original.forEach(function (node) {
+        if (node.tagName !== "OPTGROUP") return;
+        Array.prototype.forEach.call(node.children, function (option) {
+          if (!matches(option, node, t)) return;
+          found.push(option.value);
+          if (option.textContent.trim().toLowerCase() === t) exact.push(option.value);
+        });
+      });
+      var pick = exact.length === 1 ? exact[0] : found.length === 1 ? found[0] : null;
+      if (pick === null) {
+        select.focus(); // several (or none): the person picks from the list
+        return;
+      }
+      if (select.value !== pick) {
+        select.value = pick;
+        select.dispatchEvent(new Event("change", { bubbles: true }));
       }
     });
   }

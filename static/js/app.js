@@ -41,7 +41,7 @@
       if (navigator.onLine === false) return;
       fetch(slot.dataset.todoCount, { credentials: "same-origin" })
         .then(function (r) { return r.ok && !r.redirected ? r.text() : ""; })
-        .then(function (html) { if (html.trim()) { slot.outerHTML = html; showCurrentLinks(); } })
+        .then(function (html) { if (html.trim()) { slot.outerHTML = html; showCurrentLinks(); markAllScrollEdges(); } })
         .catch(function () { /* offline or down: no badge */ });
     });
   });
@@ -62,6 +62,31 @@
     });
   }
   document.addEventListener("DOMContentLoaded", showCurrentLinks);
+
+  // The same rows give no sign that there is more past the edge (the English 约谈问责 tabs ended
+  // exactly at the card's edge): mark the side(s) with more to scroll to, and app.css fades the
+  // row out there. Again on every scroll of a row, on resize and once the page has loaded.
+  var SCROLL_ROWS = ".app-nav .container-xl, .app-tabs";
+  function markScrollEdges(row) {
+    var more = row.scrollWidth - row.clientWidth;
+    row.classList.toggle("app-more-start", more > 1 && row.scrollLeft > 1);
+    row.classList.toggle("app-more-end", more > 1 && row.scrollLeft < more - 1);
+  }
+  function markAllScrollEdges() {
+    document.querySelectorAll(SCROLL_ROWS).forEach(markScrollEdges);
+  }
+  document.addEventListener("DOMContentLoaded", markAllScrollEdges);
+  window.addEventListener("load", markAllScrollEdges);
+  window.addEventListener("resize", markAllScrollEdges);
+  document.addEventListener("htmx:afterSwap", markAllScrollEdges);
+  document.addEventListener(
+    "scroll",
+    function (event) {
+      var row = event.target;
+      if (row instanceof Element && row.matches(SCROLL_ROWS)) markScrollEdges(row);
+    },
+    { capture: true, passive: true }
+  );
 
   // A list's filter card sent by htmx swaps only the results: count the filters in use on the
   // 筛选 button again, and on a phone (the fields folded under that button) fold them away after

@@ -59,11 +59,20 @@
     return o;
   }
 
+  var NAME_WIDTH = 110; // a bar chart's row names, truncated past this
+
+  // The room right of the row names (grid's 8 px left, the names and their 8 px margin, the
+  // label's 5 px distance, grid's 16 px right): a note drawn at a bar's end wraps within it. On
+  // an English phone the 负面清单 note ran past the box's right edge and was cut off.
+  function noteWidth(el) {
+    return Math.max(80, (el.clientWidth || 320) - NAME_WIDTH - 8 - 8 - 5 - 16 - 4);
+  }
+
   function hbars(names, series) {
     return base({
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       xAxis: { type: "value", minInterval: 1 },
-      yAxis: { type: "category", data: names, inverse: true, axisLabel: { width: 110, overflow: "truncate" } },
+      yAxis: { type: "category", data: names, inverse: true, axisLabel: { width: NAME_WIDTH, overflow: "truncate" } },
       series: series,
     });
   }
@@ -118,6 +127,7 @@
               // instead of an empty row.
               item.label = {
                 show: true, position: "right", color: COLORS.red,
+                width: noteWidth(el), overflow: "break", lineHeight: 14,
                 formatter: (el.dataset.labelNegativeZero || "").replace("{n}", r.open_issues),
               };
             }
@@ -172,9 +182,16 @@
       charts.push({ chart: chart, el: el, option: option });
     });
     window.addEventListener("resize", function () {
-      // a phone turned sideways: the legend may take fewer lines (or more, turned back)
+      // a phone turned sideways: the legend may take fewer lines (or more, turned back), and the
+      // 负面清单 notes wrap to the new width (the weak-spots chart is built again)
       charts.forEach(function (c) {
-        c.chart.setOption({ grid: { top: fitLegend(c.el, c.option) } });
+        if (c.el.dataset.chart === "weak") {
+          c.option = builders.weak(c.el, data);
+          c.option.grid.top = fitLegend(c.el, c.option);
+          c.chart.setOption(c.option);
+        } else {
+          c.chart.setOption({ grid: { top: fitLegend(c.el, c.option) } });
+        }
         c.chart.resize();
       });
     });

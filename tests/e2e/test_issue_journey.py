@@ -222,3 +222,37 @@ def test_a_search_from_the_box_is_one_request_and_back_shows_the_page(page, sett
     expect(page.locator("html")).to_have_attribute("lang", "en")
     assert "q=" in page.url
     expect(page.get_by_test_id("issue-row")).to_have_count(1)
+
+
+def test_category_search_narrows_the_list_and_only_a_pick_chooses(new_page, page_log, people, city, setting):
+    """Typing in the category search only narrows the select: the choice (and the unit suggested
+    for it) changes when the inspector picks, or presses Enter on an unambiguous term."""
+    page = new_page(viewport=PHONE)
+    sign_in(page, people.district_supervisor.username, "/inspections/capture/")
+    start = page.get_by_test_id("start-form")
+    start.get_by_label("检查区域").select_option(str(city.a1.pk))
+    start.get_by_role("button", name="开始检查，登记问题").click()
+    expect(page.get_by_test_id("capture-form")).to_be_visible()
+    page.wait_for_load_state()  # capture.js has bound the search box
+    form = page.get_by_test_id("capture-form")
+    search = form.locator("input[data-filter-select]")
+    select = form.locator("select[name=category]")
+    search.fill("垃圾")
+    expect(select.locator("optgroup option")).to_have_text(["暴露垃圾"])
+    expect(select).to_have_value("")  # narrowed, not chosen
+    search.fill("市容")  # the group: 暴露垃圾 and 门前三包
+    expect(select.locator("optgroup option")).to_have_count(2)
+    search.press("Enter")  # two matches: nothing chosen, the list to pick from, nothing sent
+    expect(select).to_have_value("")
+    expect(select).to_be_focused()
+    with page.expect_response(lambda r: "/suggest/" in r.url):
+        search.fill("养护")
+        search.press("Enter")  # the only match: chosen, and its unit suggested
+    expect(select).to_have_value(str(setting.green.pk))
+    search.fill("门前")  # another term keeps the choice listed and chosen
+    expect(select).to_have_value(str(setting.green.pk))
+    expect(select.locator("optgroup option")).to_have_count(2)
+    with page.expect_response(lambda r: "/suggest/" in r.url):
+        select.select_option(str(setting.ads.pk))
+    assert not Issue.objects.exists()
+    page_log.assert_clean()
