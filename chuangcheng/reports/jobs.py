@@ -85,12 +85,18 @@ def build_monthly_briefings():
 @shared_task(name="reports.snapshot_backlog")
 def snapshot_backlog():
     """整点快照: the backlog of each region cell at the top of this hour, and of up to three earlier
-    hours missed (the job was down), per active campaign (beat: every hour at :01). Idempotent:
-    an hour's snapshot is replaced whole and is the event log's replay of that moment."""
-    from . import backlog
+    hours missed (the job was down), per active campaign (beat: every hour at :01); then, once a
+    week has ended, its figure set for the city and each district not yet briefed (the
+    dashboard's ranking until the 周通报 is built: :func:`dashboard.keep_finished_week`).
+    Idempotent: an hour's snapshot is replaced whole and is the event log's replay of that
+    moment; a kept week is not computed again."""
+    from . import backlog, dashboard
 
     campaigns = list(Campaign.objects.active().select_related("region").order_by("pk"))
-    return {pk: [h.isoformat() for h in hours] for pk, hours in backlog.run(campaigns).items()}
+    taken = {pk: [h.isoformat() for h in hours] for pk, hours in backlog.run(campaigns).items()}
+    for campaign in campaigns:
+        dashboard.keep_finished_week(campaign)
+    return taken
 
 
 @shared_task(name="reports.refresh_daily_stats")

@@ -295,6 +295,35 @@ class DailyStat(models.Model):
         return f"{self.day} {self.region_id} {self.dimension}:{self.key}"
 
 
+class WeekFigures(models.Model):
+    """The figure set (totals, regions, unit ranking, flags) of a finished week for the city or
+    a district, computed by the hourly job (``reports.snapshot_backlog``) once the week has
+    ended — what the dashboard's ranking and a unit's comparison read from Monday 00:00 until
+    that week's 周通报 is built (Mondays 09:00), instead of computing the ranking over the
+    week's cells on every cold read (:func:`chuangcheng.reports.dashboard.sections.
+    briefed_figures`). The briefing's own snapshot is read first once it exists. Derived data:
+    a missing row means the ranking is computed, as before."""
+
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", verbose_name=_("创建活动"), on_delete=models.CASCADE, related_name="+"
+    )
+    region = models.ForeignKey("org.Region", verbose_name=_("区域"), on_delete=models.CASCADE, related_name="+")
+    period_start = models.DateField(_("开始日期"))
+    period_end = models.DateField(_("结束日期"))
+    content = models.JSONField(_("数据快照"))
+    computed_at = models.DateTimeField(_("计算时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("周排名快照")
+        verbose_name_plural = _("周排名快照")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "region", "period_start"], name="reports_week_figures_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.campaign_id}/{self.region_id}/{self.period_start}–{self.period_end}"
+
+
 class BacklogFigures(models.Model):
     """The backlog figures a snapshot holds (:data:`chuangcheng.reports.figures.predicates.BACKLOG`)."""
 

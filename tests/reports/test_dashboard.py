@@ -78,6 +78,49 @@ def test_a_finished_week_is_read_from_its_briefing_not_recounted(world, campaign
     assert read["totals"]["issues_closed"] == 3
 
 
+def test_a_finished_week_not_yet_briefed_is_read_from_what_the_hourly_job_kept(world, campaign, city, people):
+    """Monday 00:00 – 09:00 the week has ended and its 周通报 is not built: the hourly job keeps
+    its figure set for the city and each district, so a cold ranking is still one row read."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from chuangcheng.reports import jobs
+    from chuangcheng.reports.briefings.services import scheduled_regions
+    from chuangcheng.reports.dashboard import sections
+    from chuangcheng.reports.models import WeekFigures
+
+    later = world.now + dt.timedelta(days=8)
+    counted = {
+        r.pk: sections.period_figures(campaign, r, world.monday, world.sunday, later) for r in (city.city, city.a)
+    }
+    cache.clear()
+    jobs.snapshot_backlog()  # the hourly job, now: last week has ended
+    assert {row.region_id for row in WeekFigures.objects.filter(campaign=campaign, period_start=world.monday)} == {
+        r.pk for r in scheduled_regions(campaign)
+    }
+    assert sections.keep_finished_week(campaign) == []  # kept once, not computed again each hour
+    for region in (city.city, city.a):
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            read = sections.period_figures(campaign, region, world.monday, world.sunday, later)
+        assert not any("inspections_issue" in q["sql"] for q in queries.captured_queries)
+        assert {k: read[k] for k in sections.FIGURE_SET_KEYS} == {
+            k: counted[region.pk][k] for k in sections.FIGURE_SET_KEYS
+        }
+    assert read["totals"]["issues_closed"] == 3  # not vacuous
+    # Once built, the briefing is what the ranking shows (the one units were briefed on).
+    WeekFigures.objects.filter(region=city.a).update(content={})
+    briefing_build(campaign=campaign, kind="weekly", day=world.monday, region=city.a, now=world.now)
+    cache.clear()
+    assert (
+        sections.period_figures(campaign, city.a, world.monday, world.sunday, later)["totals"]
+        == counted[city.a.pk]["totals"]
+    )
+    # A kept row of an older content version is computed again, not read.
+    WeekFigures.objects.filter(region=city.city).update(content={"version": 0})
+    assert sections.keep_finished_week(campaign) == [city.city]
+
+
 def test_unit_view_rank_history_reads_published_briefings(world, campaign, people, units):
     draft, _ = briefing_build(campaign=campaign, kind="weekly", day=world.monday, region=campaign.region, now=world.now)
     client = api(people.head)

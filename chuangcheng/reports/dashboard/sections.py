@@ -119,11 +119,12 @@ FIGURE_SET_KEYS = ("totals", "regions", "ranking", "flags", "scoring", "definiti
 
 def briefed_figures(campaign, region, period_start, period_end):
     """The figure set of a finished week as its weekly briefing snapshotted it (one row read
-    instead of every issue in scope), or ``None`` when no briefing of that week and region
-    holds one. The ranking a unit sees on the dashboard is then the one it was briefed on; an
-    edit made after the briefing was built shows in the next period's figures."""
+    instead of every issue in scope) — before that briefing is built, as the hourly job kept it
+    when the week ended (:func:`keep_finished_week`) —, or ``None`` when neither holds one. The
+    ranking a unit sees on the dashboard is then the one it was briefed on; an edit made after
+    the briefing was built shows in the next period's figures."""
     from ..briefings.content import VERSION
-    from ..models import Briefing, BriefingKind, BriefingStatus
+    from ..models import Briefing, BriefingKind, BriefingStatus, WeekFigures
 
     content = (
         Briefing.objects.filter(
@@ -138,9 +139,51 @@ def briefed_figures(campaign, region, period_start, period_end):
         .values_list("content", flat=True)
         .first()
     )
+    if not content:  # not built yet (Mondays before 09:00), or a region without briefings
+        content = (
+            WeekFigures.objects.filter(
+                campaign=campaign, region=region, period_start=period_start, period_end=period_end
+            )
+            .values_list("content", flat=True)
+            .first()
+        )
     if not content or content.get("version") != VERSION or any(k not in content for k in FIGURE_SET_KEYS):
         return None
     return {k: content[k] for k in FIGURE_SET_KEYS}
+
+
+def keep_finished_week(campaign, *, now=None):
+    """The figure set of the last finished week for the city and each district without a
+    weekly briefing of it yet, kept as :class:`~chuangcheng.reports.models.WeekFigures` (the
+    hourly job, so from Monday 00:01): the dashboard's ranking then reads one row on a Monday
+    morning too. Regions already kept or briefed are skipped; returns the regions computed."""
+    from ..briefings.content import VERSION
+    from ..briefings.services import scheduled_regions
+    from ..models import Briefing, BriefingKind, BriefingStatus, WeekFigures
+
+    now = now or timezone.now()
+    start, end = ranking_period(now)
+    week = {"campaign": campaign, "period_start": start, "period_end": end}
+    done = set(WeekFigures.objects.filter(**week, content__version=VERSION).values_list("region_id", flat=True))
+    done |= set(
+        Briefing.objects.filter(
+            **week, kind=BriefingKind.WEEKLY, status__in=[BriefingStatus.PUBLISHED, BriefingStatus.DRAFT]
+        ).values_list("region_id", flat=True)
+    )
+    kept, shared = [], {}
+    for region in scheduled_regions(campaign):
+        if region.pk in done:
+            continue
+        fs = figures.figure_set(campaign, start, end, scope_arg(campaign, region), now=now, shared=shared)
+        content = {"version": VERSION, **{k: v for k, v in fs.as_dict().items() if k in FIGURE_SET_KEYS}}
+        WeekFigures.objects.bulk_create(  # a row of an older content version is replaced
+            [WeekFigures(**week, region=region, content=content, computed_at=now)],
+            update_conflicts=True,
+            unique_fields=["campaign", "region", "period_start"],
+            update_fields=["period_end", "content", "computed_at"],
+        )
+        kept.append(region)
+    return kept
 
 
 def ranking_period(now):
