@@ -34,9 +34,13 @@ def setting(settings, tmp_path, categories, people):  # noqa: F811 (the imported
 
 
 def act(page, action, fill=None, files=None):
-    """Open an action's form on the issue page, fill it and submit it."""
-    page.get_by_test_id(f"action-{action}").click()
+    """Open an action's form on the issue page (unless the page opened it), fill it and submit it.
+    After the page's late requests (the 我的待办 badge widens the navigation once it arrives):
+    a click aimed before that shift could land beside the button (a CI run lost one)."""
+    page.wait_for_load_state("networkidle")
     form = page.get_by_test_id(f"form-{action}")
+    if not form.is_visible():
+        page.get_by_test_id(f"action-{action}").click()
     expect(form).to_be_visible()
     for label, value in (fill or {}).items():
         form.get_by_label(label, exact=True).fill(value)
