@@ -119,6 +119,19 @@ def test_a_finished_week_not_yet_briefed_is_read_from_what_the_hourly_job_kept(w
     # A kept row of an older content version is computed again, not read.
     WeekFigures.objects.filter(region=city.city).update(content={"version": 0})
     assert sections.keep_finished_week(campaign) == [city.city]
+    # Rows of weeks long briefed are dropped.
+    old = WeekFigures.objects.create(
+        campaign=campaign,
+        region=city.city,
+        period_start=world.monday - dt.timedelta(weeks=sections.KEEP_WEEKS + 1),
+        period_end=world.sunday - dt.timedelta(weeks=sections.KEEP_WEEKS + 1),
+        content={},
+    )
+    sections.keep_finished_week(campaign)
+    assert not WeekFigures.objects.filter(pk=old.pk).exists()
+    assert WeekFigures.objects.filter(campaign=campaign, period_start=world.monday).count() == len(
+        scheduled_regions(campaign)
+    )
 
 
 def test_unit_view_rank_history_reads_published_briefings(world, campaign, people, units):

@@ -152,11 +152,15 @@ def briefed_figures(campaign, region, period_start, period_end):
     return {k: content[k] for k in FIGURE_SET_KEYS}
 
 
+KEEP_WEEKS = 4  # as many finished weeks as the weekly briefings catch up (BRIEFING_CATCH_UP)
+
+
 def keep_finished_week(campaign, *, now=None):
     """The figure set of the last finished week for the city and each district without a
     weekly briefing of it yet, kept as :class:`~chuangcheng.reports.models.WeekFigures` (the
     hourly job, so from Monday 00:01): the dashboard's ranking then reads one row on a Monday
-    morning too. Regions already kept or briefed are skipped; returns the regions computed."""
+    morning too. Regions already kept or briefed are skipped; returns the regions computed.
+    Rows of weeks older than :data:`KEEP_WEEKS` are dropped (by then each has its briefing)."""
     from ..briefings.content import VERSION
     from ..briefings.services import scheduled_regions
     from ..models import Briefing, BriefingKind, BriefingStatus, WeekFigures
@@ -164,6 +168,7 @@ def keep_finished_week(campaign, *, now=None):
     now = now or timezone.now()
     start, end = ranking_period(now)
     week = {"campaign": campaign, "period_start": start, "period_end": end}
+    WeekFigures.objects.filter(campaign=campaign, period_start__lt=start - dt.timedelta(weeks=KEEP_WEEKS)).delete()
     done = set(WeekFigures.objects.filter(**week, content__version=VERSION).values_list("region_id", flat=True))
     done |= set(
         Briefing.objects.filter(
