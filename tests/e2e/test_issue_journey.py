@@ -33,6 +33,17 @@ def setting(settings, tmp_path, categories, people):  # noqa: F811 (the imported
     return categories
 
 
+def start_inspection(page, user, region):
+    """Sign in as ``user``, start an inspection of ``region`` and return its capture form."""
+    sign_in(page, user.username, "/inspections/capture/")
+    start = page.get_by_test_id("start-form")
+    start.get_by_label("检查区域").select_option(str(region.pk))
+    start.get_by_role("button", name="开始检查，登记问题").click()
+    form = page.get_by_test_id("capture-form")
+    expect(form).to_be_visible()
+    return form
+
+
 def act(page, action, fill=None, files=None):
     """Open an action's form on the issue page (unless the page opened it), fill it and submit it.
     After the page's late requests (the 我的待办 badge widens the navigation once it arrives):
@@ -55,12 +66,7 @@ def test_record_sign_submit_reject_resubmit_verify(
     # The district supervisor, on a phone: start an inspection, record a problem with a photo,
     # sent at once to the territorial unit.
     inspector = new_page(viewport=PHONE)
-    sign_in(inspector, people.district_supervisor.username, "/inspections/capture/")
-    start = inspector.get_by_test_id("start-form")
-    start.get_by_label("检查区域").select_option(str(city.a1.pk))
-    start.get_by_role("button", name="开始检查，登记问题").click()
-    expect(inspector.get_by_test_id("capture-form")).to_be_visible()
-    form = inspector.get_by_test_id("capture-form")
+    form = start_inspection(inspector, people.district_supervisor, city.a1)
     form.locator("input[name=photos]").set_input_files(str(photos["before"]))
     form.locator("select[name=category]").select_option(str(setting.garbage.pk))
     form.get_by_label("问题描述").fill("人行道上暴露垃圾两袋")
@@ -232,13 +238,8 @@ def test_category_search_narrows_the_list_and_only_a_pick_chooses(new_page, page
     """Typing in the category search only narrows the select: the choice (and the unit suggested
     for it) changes when the inspector picks, or presses Enter on an unambiguous term."""
     page = new_page(viewport=PHONE)
-    sign_in(page, people.district_supervisor.username, "/inspections/capture/")
-    start = page.get_by_test_id("start-form")
-    start.get_by_label("检查区域").select_option(str(city.a1.pk))
-    start.get_by_role("button", name="开始检查，登记问题").click()
-    expect(page.get_by_test_id("capture-form")).to_be_visible()
+    form = start_inspection(page, people.district_supervisor, city.a1)
     page.wait_for_load_state()  # capture.js has bound the search box
-    form = page.get_by_test_id("capture-form")
     search = form.locator("input[data-filter-select]")
     select = form.locator("select[name=category]")
     search.fill("垃圾")
