@@ -57,16 +57,21 @@
       if (!current || row.scrollWidth <= row.clientWidth) return;
       var box = row.getBoundingClientRect();
       var item = current.getBoundingClientRect();
-      if (item.left >= box.left && item.right <= box.right) return;
+      // An edge with more past it is faded (app.css, 2.5rem): a link under the fade is not in view.
+      var fade = parseFloat(getComputedStyle(document.documentElement).fontSize) * 2.5;
+      var more = row.scrollWidth - row.clientWidth;
+      var left = row.scrollLeft > 1 ? fade : 0, right = row.scrollLeft < more - 1 ? fade : 0;
+      if (item.left >= box.left + left && item.right <= box.right - right) return;
       row.scrollLeft += item.left - box.left - (box.width - item.width) / 2;
     });
   }
   document.addEventListener("DOMContentLoaded", showCurrentLinks);
 
-  // The same rows give no sign that there is more past the edge (the English 约谈问责 tabs ended
-  // exactly at the card's edge): mark the side(s) with more to scroll to, and app.css fades the
-  // row out there. Again on every scroll of a row, on resize and once the page has loaded.
-  var SCROLL_ROWS = ".app-nav .container-xl, .app-tabs";
+  // The same rows — and tables wider than a phone — give no sign that there is more past the
+  // edge (the English 约谈问责 tabs ended exactly at the card's edge, the ranking cut at a column):
+  // mark the side(s) with more to scroll to, and app.css fades the row out there. Again on every
+  // scroll of a row, on resize and once the page has loaded.
+  var SCROLL_ROWS = ".app-nav .container-xl, .app-tabs, .table-responsive";
   function markScrollEdges(row) {
     var more = row.scrollWidth - row.clientWidth;
     row.classList.toggle("app-more-start", more > 1 && row.scrollLeft > 1);
@@ -79,6 +84,9 @@
   window.addEventListener("load", markAllScrollEdges);
   window.addEventListener("resize", markAllScrollEdges);
   document.addEventListener("htmx:afterSwap", markAllScrollEdges);
+  // A table inside a folded group has no width until the group opens.
+  document.addEventListener("toggle", markAllScrollEdges, true);
+  document.addEventListener("shown.bs.collapse", markAllScrollEdges);
   document.addEventListener(
     "scroll",
     function (event) {
