@@ -59,9 +59,8 @@
       var item = current.getBoundingClientRect();
       // An edge with more past it is faded (app.css, 2.5rem): a link under the fade is not in view.
       var fade = parseFloat(getComputedStyle(document.documentElement).fontSize) * 2.5;
-      var more = row.scrollWidth - row.clientWidth;
-      var left = row.scrollLeft > 1 ? fade : 0, right = row.scrollLeft < more - 1 ? fade : 0;
-      if (item.left >= box.left + left && item.right <= box.right - right) return;
+      var more = moreAt(row);
+      if (item.left >= box.left + (more.start ? fade : 0) && item.right <= box.right - (more.end ? fade : 0)) return;
       row.scrollLeft += item.left - box.left - (box.width - item.width) / 2;
     });
   }
@@ -72,10 +71,14 @@
   // mark the side(s) with more to scroll to, and app.css fades the row out there. Again on every
   // scroll of a row, on resize and once the page has loaded.
   var SCROLL_ROWS = ".app-nav .container-xl, .app-tabs, .table-responsive";
-  function markScrollEdges(row) {
+  function moreAt(row) {
     var more = row.scrollWidth - row.clientWidth;
-    row.classList.toggle("app-more-start", more > 1 && row.scrollLeft > 1);
-    row.classList.toggle("app-more-end", more > 1 && row.scrollLeft < more - 1);
+    return { start: more > 1 && row.scrollLeft > 1, end: more > 1 && row.scrollLeft < more - 1 };
+  }
+  function markScrollEdges(row) {
+    var more = moreAt(row);
+    row.classList.toggle("app-more-start", more.start);
+    row.classList.toggle("app-more-end", more.end);
   }
   function markAllScrollEdges() {
     document.querySelectorAll(SCROLL_ROWS).forEach(markScrollEdges);

@@ -182,16 +182,12 @@
       charts.push({ chart: chart, el: el, option: option });
     });
     window.addEventListener("resize", function () {
-      // a phone turned sideways: the legend may take fewer lines (or more, turned back), and the
-      // 负面清单 notes wrap to the new width (the weak-spots chart is built again)
+      // a phone turned sideways: each chart is built again for its new width (the legend may
+      // take fewer lines, or more turned back; the 负面清单 notes wrap to the new room)
       charts.forEach(function (c) {
-        if (c.el.dataset.chart === "weak") {
-          c.option = builders.weak(c.el, data);
-          c.option.grid.top = fitLegend(c.el, c.option);
-          c.chart.setOption(c.option);
-        } else {
-          c.chart.setOption({ grid: { top: fitLegend(c.el, c.option) } });
-        }
+        c.option = builders[c.el.dataset.chart](c.el, data);
+        c.option.grid.top = fitLegend(c.el, c.option);
+        c.chart.setOption(c.option);
         c.chart.resize();
       });
     });

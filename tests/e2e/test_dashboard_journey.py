@@ -76,3 +76,7 @@ def test_supervisor_drills_from_city_to_street(new_page, page_log, world, people
     assert any(t["wide"] for t in tables), tables  # not vacuous: a table does overflow
     assert all(t["end"] == t["wide"] and not t["start"] for t in tables), tables
     screenshot(phone, "dashboard-city-phone")
+    phone.set_viewport_size({"width": PHONE["height"], "height": PHONE["width"]})  # turned sideways: charts rebuilt
+    phone.wait_for_timeout(300)
+    expect(phone.locator("[data-chart=trend] svg")).to_be_visible()
+    page_log.assert_clean()
