@@ -171,16 +171,22 @@ def _has_limit(category):
 LOCAL_EXTENSION_MARK = "地方扩展"  # a major class another city added (朝阳特殊事件（地方扩展）…)
 
 
-def import_categories(source, *, filename=None, dry_run=False, campaign_categories=True, local_extensions=False):
+def import_categories(
+    source, *, filename=None, dry_run=False, campaign_categories=True, local_extensions=False, code_lists=None
+):
     """Check, then (unless ``dry_run``) write the categories; add the campaign categories.
     Another city's local extension classes (major class marked 地方扩展) are left out unless
-    ``local_extensions``: the phone's category list should be the national classes and ours."""
+    ``local_extensions``: the phone's category list should be the national classes and ours.
+    ``code_lists``: only the rows whose ``source`` column is one of these — a city works from one
+    code list, and the shipped file holds two that name most classes twice (公共设施 / 公用设施)."""
     table = read_table(source, columns=COLUMNS, required=REQUIRED, filename=filename)
     rows, errors = _parse(table)
     if errors:
         raise ImportErrors(errors)
     if not local_extensions:
         rows = [r for r in rows if LOCAL_EXTENSION_MARK not in r["major"]]
+    if code_lists:
+        rows = [r for r in rows if r["source"] in code_lists]
     result = CategoryImportResult()
     with transaction.atomic():
         existing = {c.code: c for c in IssueCategory.objects.select_for_update()}

@@ -16,6 +16,13 @@ Hashes, for the integrity checks the verifier sees:
   re-compression, resizing and small crops. Two photos whose hashes differ in at most
   :data:`DUPLICATE_MAX_DISTANCE` of 64 bits are "the same picture" (the usual dHash threshold:
   ≤ 5–10 bits for near-duplicates; 6 keeps different scenes of the same street apart).
+  A flat picture (a grey sky, a white wall: its thumbnail within :data:`FLAT_SPREAD` grey
+  levels) has no perceptual hash — every bit would be noise or 0, and any two such photos would
+  look "the same"; it is matched by its file hashes only.
+
+A photo someone saved from the app (the stored JPEG, as served) and uploaded again is "the same
+file": its ``original_sha256`` is the ``sha256`` of the photo it was saved from. Re-encoding it
+again does not give the same bytes, nor always the same dHash.
 
 :func:`find_duplicates` looks for matches on *other* issues in two steps: an indexed exact
 match on any of the three hashes (city-wide, any age), then a bounded Hamming scan over the
@@ -51,6 +58,14 @@ MAX_STORED_EDGE = 3000
 THUMBNAIL_EDGE = 320
 JPEG_QUALITY = 85
 DUPLICATE_MAX_DISTANCE = 6
+# The largest spread (max − min of 255 grey levels) of the 9×8 thumbnail of a picture too flat to
+# hash: a phone's sensor noise and JPEG artefacts average out below ~3 levels there, so its bits
+# would be chance; a real scene spans tens of levels.
+FLAT_SPREAD = 8
+NO_DHASH = ""  # what a flat picture stores as its dHash
+# A flat picture's dHash as stored before flat pictures went unhashed (every pair ties: no bit
+# set); such rows are never compared by distance.
+FLAT_DHASH = "0" * 16
 DUPLICATE_SCAN_ISSUES = 2000
 EXACT_MATCH_LIMIT = 20
 
@@ -174,9 +189,12 @@ def exif_taken_at(image):
 
 def dhash(image):
     """64-bit difference hash: a 9×8 grey thumbnail, one bit per horizontal neighbour pair
-    (left brighter than right), as 16 hex digits."""
+    (left brighter than right), as 16 hex digits — or :data:`NO_DHASH` for a flat picture (its
+    thumbnail within :data:`FLAT_SPREAD` grey levels), whose bits would say nothing."""
     small = image.convert("L").resize((9, 8), Image.Resampling.LANCZOS)
     pixels = small.tobytes()
+    if max(pixels) - min(pixels) <= FLAT_SPREAD:
+        return NO_DHASH
     value = 0
     for row in range(8):
         for col in range(8):
@@ -219,7 +237,9 @@ def _recent_neighbours(issue):
 
 def find_duplicates(*, issue, sha256, original_sha256, dhash_value, exclude_photo_id=None):
     """Photos on *other* issues that look like this one, closest first (see module docstring).
-    Issues merged into this one (or that this one was merged into) do not count."""
+    Issues merged into this one (or that this one was merged into) do not count. The same file
+    (distance 0): the same upload, the same stored JPEG, or an upload of a photo as the app
+    served it; a flat picture (no dHash) is compared by those only."""
     from .models import Issue, Photo
 
     # The issues merged into this one by their few ids (merged_into is indexed), not by a join
@@ -232,10 +252,15 @@ def find_duplicates(*, issue, sha256, original_sha256, dhash_value, exclude_phot
     if exclude_photo_id:
         others = others.exclude(pk=exclude_photo_id)
     matches = {}
-    exact = others.filter(Q(sha256=sha256) | Q(original_sha256=original_sha256) | Q(dhash=dhash_value))
+    same = Q(sha256=sha256) | Q(original_sha256=original_sha256)
+    same |= Q(sha256=original_sha256) | Q(original_sha256=sha256)  # a copy saved from the app, either way
+    hashed = dhash_value not in (NO_DHASH, FLAT_DHASH)
+    exact = others.filter(same | Q(dhash=dhash_value) if hashed else same)
     for photo_id, issue_id in exact.order_by("id").values_list("id", "issue_id")[:EXACT_MATCH_LIMIT]:
         matches[photo_id] = DuplicateMatch(photo_id, issue_id, 0)
-    near = others.filter(issue_id__in=_recent_neighbours(issue)).exclude(dhash="").order_by()
+    if not hashed:  # a flat picture: the same file only
+        return sorted(matches.values(), key=lambda m: m.photo_id)
+    near = others.filter(issue_id__in=_recent_neighbours(issue)).exclude(dhash__in=(NO_DHASH, FLAT_DHASH)).order_by()
     if connection.vendor == "postgresql":
         # The distance computed where the rows are, so only the near ones come back (a street
         # office's 2,000 newest issues hold ~3,600 photos: 3 ms of Python a photo checked, on

@@ -48,6 +48,8 @@
     var select = document.querySelector(input.dataset.filterSelect);
     if (!select || select.dataset.filterReady) return;
     select.dataset.filterReady = "1";
+    // the "no match" line the template wrote (translated there) next to the select
+    var empty = select.parentElement.querySelector("[data-filter-empty]");
     var original = Array.prototype.map.call(select.children, function (node) {
       return node.cloneNode(true);
     });
@@ -62,13 +64,16 @@
     input.addEventListener("input", function () {
       var t = term();
       var current = select.value;
+      var found = 0;
       select.innerHTML = "";
       original.forEach(function (node) {
         if (node.tagName === "OPTGROUP") {
           var group = node.cloneNode(false);
           Array.prototype.forEach.call(node.children, function (option) {
+            var match = matches(option, node, t);
+            if (match) found += 1;
             // the chosen one stays listed even when it does not match: the choice is kept
-            if (matches(option, node, t) || (current && option.value === current)) {
+            if (match || (current && option.value === current)) {
               group.appendChild(option.cloneNode(true));
             }
           });
@@ -78,6 +83,7 @@
         }
       });
       select.value = current;
+      if (empty) empty.hidden = !t || found > 0;
     });
 
     input.addEventListener("keydown", function (event) {

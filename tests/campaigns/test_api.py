@@ -213,6 +213,7 @@ def test_closed_campaign_is_read_only(world):
 
 
 def test_campaign_service_refuses_a_non_administrator(world):
+    today = timezone.localdate(timezone=ZoneInfo("Asia/Shanghai"))
     with pytest.raises(ApplicationError) as refused:
         campaign_create(
             actor=world.people.supervisor,
@@ -220,8 +221,8 @@ def test_campaign_service_refuses_a_non_administrator(world):
             titles=["garden"],
             region=world.city.a,
             office_unit=world.units.gov_a,
-            start_date=dt.date(2026, 1, 1),
-            target_date=dt.date(2026, 12, 31),
+            start_date=today,
+            target_date=today + dt.timedelta(days=365),  # a valid campaign: refused only for who asks
         )
     assert refused.value.code == "forbidden"
     assert not Campaign.objects.filter(name="越权活动").exists()

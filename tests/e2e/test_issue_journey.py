@@ -7,9 +7,10 @@ and the clerk's own attempt to verify is refused."""
 import pytest
 from playwright.sync_api import expect
 
+from inspections import services
 from inspections.models import Issue, IssueAction, IssueEvent, IssueState, Photo
 from tests.e2e.conftest import DESKTOP, PASSWORD, PHONE, assert_fits, sign_in
-from tests.inspections.conftest import categories, encode, make_issue, picture  # noqa: F401  (fixtures)
+from tests.inspections.conftest import categories, encode, make_issue, picture, raw_upload  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -261,3 +262,67 @@ def test_category_search_narrows_the_list_and_only_a_pick_chooses(new_page, page
         select.select_option(str(setting.ads.pk))
     assert not Issue.objects.exists()
     page_log.assert_clean()
+
+
+def test_category_search_says_when_nothing_matches(new_page, page_log, people, city, setting):
+    """A term no category matches says so under the select (in the reader's language); a term
+    that matches, or none, takes the line away."""
+    page = new_page(viewport=PHONE)
+    form = start_inspection(page, people.district_supervisor, city.a1)
+    page.wait_for_load_state()  # capture.js has bound the search box
+    search = form.locator("input[data-filter-select]")
+    none = form.get_by_test_id("category-no-match")
+    expect(none).to_be_hidden()
+    search.fill("不存在的类别")
+    expect(none).to_be_visible()
+    expect(none).to_have_text("没有匹配的类别，请换个词搜索。")
+    expect(form.locator("select[name=category] optgroup option")).to_have_count(0)
+    search.fill("垃圾")
+    expect(none).to_be_hidden()
+    search.fill("不存在")
+    expect(none).to_be_visible()
+    search.fill("")
+    expect(none).to_be_hidden()
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    search = page.locator("input[data-filter-select]")
+    search.fill("不存在的类别")
+    expect(page.get_by_test_id("category-no-match")).to_have_text("No category matches; try another word.")
+    page_log.assert_clean()
+
+
+def test_the_link_to_the_other_issue_of_a_flag_never_starts_a_line_on_a_phone(page, setting, people, make_issue):  # noqa: F811
+    """查看问题 #N (View issue #N) after a long 疑似重复照片 line, on a 390-pixel phone: wherever the
+    message ends (file names differ in length), the link is never split, and never moves alone
+    to a line of its own — indented by its margin, the dash left at the end of the line above."""
+    first, second = make_issue("rectifying"), make_issue("rectifying", latitude=34.8)
+    same = encode(picture(42))
+    for issue in (first, second):
+        services.issue_submit(
+            actor=people.staff, issue_id=issue.pk, measures="m", photos=[raw_upload(same, "IMG_20261206_093015.jpg")]
+        )
+    sign_in(page, people.supervisor.username, f"/inspections/issues/{second.pk}/")
+    link = page.get_by_test_id("flag-link")
+    expect(link).to_have_text(f"查看问题 #{first.pk}")
+    # In English the line breaks at every space (in Chinese Chromium keeps 相同 — with the link).
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(link).to_have_text(f"View issue #{first.pk}")
+    bad = link.evaluate(
+        """a => {
+            const li = a.closest('li');
+            const start = li.getBoundingClientRect().left + parseFloat(getComputedStyle(li).paddingLeft);
+            const pad = document.createTextNode('');
+            li.prepend(pad);
+            const bad = [];
+            for (let n = 0; n <= 40; n++) {
+                pad.textContent = 'ab '.repeat(n);
+                const rects = a.getClientRects();
+                if (rects.length !== 1 || rects[0].left - start < 12) bad.push(n);
+            }
+            pad.remove();
+            return bad;
+        }"""
+    )
+    assert bad == []
+    assert_fits(page, PHONE["width"])

@@ -89,3 +89,11 @@ def test_missing_column_and_dry_run(tmp_path):
     good = csv_file(tmp_path, "A1,事件,市容环境,01,好的一行,,x\n")
     result = import_categories(good, dry_run=True)
     assert result.created == 1 and not IssueCategory.objects.exists()
+
+
+def test_one_code_list_of_the_file():
+    """--source: the rows of one code list only (the shipped file holds two)."""
+    call_command("import_categories", "--source", "cetccity_BJ_codes", "--no-campaign-categories")
+    assert set(IssueCategory.objects.values_list("source", flat=True)) == {"cetccity_BJ_codes"}
+    assert IssueCategory.objects.get(code="BJ0101").major == "公用设施"
+    assert not IssueCategory.objects.filter(code="100101").exists()

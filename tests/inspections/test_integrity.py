@@ -4,11 +4,13 @@ the near-duplicate suggestion for reports."""
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
+from PIL import Image
 
 from inspections import services
 from inspections.models import Issue, Photo
-from inspections.photos import DUPLICATE_MAX_DISTANCE, hamming
+from inspections.photos import DUPLICATE_MAX_DISTANCE, NO_DHASH, hamming
 from inspections.selectors import integrity_flags, near_duplicates, suggest_responsible_unit
 from tests.factories import SiteFactory, UnitFactory
 from tests.inspections.conftest import LAT, encode, picture, raw_upload, upload
@@ -72,6 +74,61 @@ def test_near_identical_photo_is_flagged_but_a_different_one_is_not(make_issue, 
     assert integrity_flags(Issue.objects.get(pk=third.pk)) == []
     a, c = (Photo.objects.get(issue_id=i, kind="after").dhash for i in (first.pk, third.pk))
     assert hamming(a, c) > DUPLICATE_MAX_DISTANCE
+
+
+def flat(colour, size=(800, 600), quality=85):
+    """A plain single-colour JPEG (a grey sky, a white wall)."""
+    return encode(Image.new("RGB", size, colour), quality=quality)
+
+
+def test_flat_photos_are_not_similar_to_each_other_but_the_same_file_is(make_issue, people):
+    """A flat picture's perceptual hash says nothing (every neighbour pair ties): two different
+    plain photos — grey, white, off-white at another size — are not 高度相似; the same plain file
+    again is still 完全相同."""
+    issues = [make_issue("rectifying", latitude=north(300 * i)) for i in range(4)]
+    grey, white = flat((128, 128, 128)), flat((255, 255, 255))
+    uploads = [grey, white, flat((250, 250, 248), size=(1200, 900), quality=70), grey]
+    for issue, data in zip(issues, uploads, strict=True):
+        services.issue_submit(actor=people.staff, issue_id=issue.pk, measures="m", photos=[raw_upload(data)])
+    assert set(Photo.objects.filter(kind="after").values_list("dhash", flat=True)) == {NO_DHASH}
+    for issue in issues[:3]:
+        assert integrity_flags(Issue.objects.get(pk=issue.pk)) == []
+    [flag] = integrity_flags(Issue.objects.get(pk=issues[3].pk))
+    assert (flag.other_issue_id, flag.distance) == (issues[0].pk, 0)
+    assert flag.message.endswith("的照片完全相同")
+
+
+def test_a_flat_photo_stored_with_the_old_zero_hash_matches_no_flat_photo(make_issue, people):
+    """Photos stored before flat pictures went unhashed carry dHash 0000000000000000; a flat photo
+    of another issue is not "the same picture" as one of them."""
+    first, second = make_issue("rectifying"), make_issue("rectifying", latitude=north(500))
+    services.issue_submit(actor=people.staff, issue_id=first.pk, measures="m", photos=[raw_upload(flat((90,) * 3))])
+    Photo.objects.filter(issue=first).update(dhash="0" * 16)
+    services.issue_submit(actor=people.staff, issue_id=second.pk, measures="m", photos=[raw_upload(flat((200,) * 3))])
+    services.issue_verify(actor=people.supervisor, issue_id=first.pk)  # re-checks the old photo too
+    assert integrity_flags(Issue.objects.get(pk=second.pk)) == []
+    assert integrity_flags(Issue.objects.get(pk=first.pk)) == []
+
+
+def test_a_photo_saved_from_the_app_and_uploaded_again_is_the_same_file(client, make_issue, people):
+    """What the app serves is the stored JPEG (re-encoded, metadata stripped); a copy of it
+    uploaded to another issue is re-encoded again — other bytes, a dHash a bit or two apart — yet
+    it is that photo: 完全相同, and the first issue is flagged too when it is verified."""
+    first, second = make_issue("rectifying"), make_issue("rectifying", latitude=north(500))
+    services.issue_submit(actor=people.staff, issue_id=first.pk, measures="m", photos=[upload(3)])
+    original = Photo.objects.get(issue=first, kind="after")
+    client.force_login(people.supervisor)
+    response = client.get(reverse("inspections:photo", args=[original.pk]))
+    saved = b"".join(response.streaming_content)
+    services.issue_submit(actor=people.staff, issue_id=second.pk, measures="m", photos=[raw_upload(saved, "save.jpg")])
+    copy = Photo.objects.get(issue=second, kind="after")
+    assert copy.sha256 != original.sha256 and hamming(copy.dhash, original.dhash) > 0  # not the same by those
+    [flag] = integrity_flags(Issue.objects.get(pk=second.pk))
+    assert (flag.other_issue_id, flag.distance) == (first.pk, 0)
+    assert flag.message.endswith("的照片完全相同")
+    services.issue_verify(actor=people.supervisor, issue_id=first.pk)
+    [back] = integrity_flags(Issue.objects.get(pk=first.pk))
+    assert (back.other_issue_id, back.distance) == (second.pk, 0)
 
 
 def test_near_photos_are_found_at_the_distance_the_hashes_differ_by(make_issue):

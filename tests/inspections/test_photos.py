@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from chuangcheng.exceptions import ApplicationError
-from inspections.photos import DUPLICATE_MAX_DISTANCE, MAX_PHOTO_BYTES, hamming, process_photo
+from inspections.photos import DUPLICATE_MAX_DISTANCE, MAX_PHOTO_BYTES, NO_DHASH, hamming, process_photo
 from tests.inspections.conftest import encode, picture, raw_upload, upload
 
 ALL_FORMATS = ["JPEG", "PNG", "WEBP", "HEIF"]
@@ -84,3 +84,13 @@ def test_dhash_survives_recompression_but_tells_scenes_apart():
     assert hamming(a.dhash, b.dhash) <= DUPLICATE_MAX_DISTANCE
     assert hamming(a.dhash, c.dhash) > DUPLICATE_MAX_DISTANCE
     assert a.original_sha256 != b.original_sha256
+
+
+@pytest.mark.parametrize("colour", [(0, 0, 0), (128, 128, 128), (255, 255, 255), (200, 180, 160)])
+def test_a_flat_picture_has_no_perceptual_hash(colour):
+    """Its 9×8 thumbnail has no edges: a dHash would be all zero bits (or noise), the same for
+    every plain photo, so none is stored; a real scene keeps its 16 hex digits."""
+    assert process_photo(raw_upload(encode(Image.new("RGB", (640, 480), colour)))).dhash == NO_DHASH
+    noisy = Image.effect_noise((640, 480), 20).convert("RGB")  # sensor noise on a plain wall
+    assert process_photo(raw_upload(encode(noisy))).dhash == NO_DHASH
+    assert len(process_photo(raw_upload(encode(picture(42)))).dhash) == 16

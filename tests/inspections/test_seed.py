@@ -130,3 +130,18 @@ def test_running_seed_demo_again_adds_nothing(seeded):
     assert (Issue.objects.count(), IssueEvent.objects.count(), Photo.objects.count(), Inspection.objects.count()) == (
         counts
     )
+
+
+def test_the_demo_names_each_category_once_under_one_spelling_of_its_class():
+    """The demo's categories come from one code list: no class twice (垃圾箱 100305 / BJ0305), no
+    公用设施 beside 公共设施, no name the list repeats; the ledger's categories are all there."""
+    from inspections.management.commands.seed_demo_issues import CATEGORIES, load_demo_categories
+    from inspections.models import IssueCategory
+
+    load_demo_categories()
+    names = list(IssueCategory.objects.values_list("name", flat=True))
+    assert len(names) == len(set(names)) > 150
+    assert IssueCategory.objects.filter(name="垃圾箱").count() == 1
+    majors = set(IssueCategory.objects.values_list("major", flat=True))
+    assert "公共设施" in majors and "公用设施" not in majors
+    assert {code for code, *_ in CATEGORIES} <= set(IssueCategory.objects.values_list("code", flat=True))

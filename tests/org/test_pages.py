@@ -35,6 +35,18 @@ def test_staff_home_shows_unit_role_scope_and_countdown(client, people, campaign
     assert "后台作业心跳" not in html  # only for system administrators
 
 
+def test_the_navigation_marks_home_as_the_current_page_there_only(client, people):
+    """首页 is the navigation's current item on the home page, as each page marks its own."""
+    client.force_login(people.staff)
+    home = client.get(reverse("home")).content.decode()
+    nav = home[home.index('data-testid="main-nav"') :]
+    assert 'href="/" class="app-nav-link active" aria-current="page" data-testid="nav-home">首页<' in nav
+    assert nav.count(" active") == 1 and nav.count('aria-current="page"') == 1
+    work = client.get(reverse("tasks:my_work")).content.decode()
+    assert 'href="/" class="app-nav-link" data-testid="nav-home">首页<' in work
+    assert 'class="app-nav-link active" aria-current="page" data-testid="nav-my-work"' in work
+
+
 def test_supervisor_scope_region_is_shown_instead_of_unit_region(client, people, units, city):
     MembershipFactory(user=people.staff, unit=units.gov_a, role="supervisor", scope_region=city.a1v)
     client.force_login(people.staff)

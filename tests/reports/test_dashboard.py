@@ -534,3 +534,48 @@ def test_the_workbook_rates_have_one_decimal_and_its_notes_read_in_english(world
     assert 'data-label-reported="Reported"' in page and ">Record<" not in page
     if 'data-chart="weak"' in page:  # the 短板 chart's label for a 负面清单 indicator with 分值 0
         assert 'data-label-negative-zero="Negative list: weight 0, issues not closed: {n}"' in page
+
+
+def _ranking_groups(text):
+    """The ranking card's groups as shown: [(label, count)]."""
+    card = text[text.index('data-testid="ranking"') :]
+    return re.findall(r'<summary class="h3 mb-1">([^<]*)<span class="small text-secondary">（(\d+)）</span>', card)
+
+
+def test_a_district_supervisor_sees_no_empty_ranking_group_and_the_region_once(
+    world, client, people, city, monkeypatch
+):
+    """A ranking group with no ranked unit is not shown as "（0）" to open: left out when it has
+    no unit at all, its units below the sample named in one line when it has some (the district
+    government, alone in its group under a district); with no ranked unit at all, the card says
+    so. The title names the region; the path under it appears only when there is a way up."""
+    from chuangcheng.reports.dashboard import sections
+
+    computed = sections.period_figures
+    extra = [
+        {"group": "other:city", "label": "其他 · 市级", "rows": [], "unranked": []},
+        {"group": "other:district", "label": "其他 · 区级", "rows": [], "unranked": [{"key": 0, "name": "某协会"}]},
+    ]
+    monkeypatch.setattr(sections, "period_figures", lambda *a: {**(v := computed(*a)), "ranking": v["ranking"] + extra})
+    client.force_login(people.district_supervisor)
+    text = client.get("/dashboard/").content.decode()
+    groups = _ranking_groups(text)
+    assert groups and all(count != "0" for _label, count in groups), groups
+    assert "该周无可排名的单位" not in text
+    [alone] = re.findall(r'data-testid="unranked-only">([^<]*)<', text)
+    assert alone.endswith("：不参与排名（样本不足）：某协会") and "（0）" not in alone
+    header = text[text.index('data-testid="dash-title"') : text.index('data-testid="countdown"')]
+    assert "总览 · 甲区" in header and header.count("甲区") == 1
+    assert 'data-testid="dash-breadcrumbs"' not in text
+    street = client.get("/dashboard/", {"region": city.a1.pk}).content.decode()
+    crumbs = street[street.index('data-testid="dash-breadcrumbs"') : street.index("</ol>")]
+    assert f'href="?region={city.a.pk}&amp;days=30">甲区</a>' in crumbs and "甲一街道" in crumbs
+
+    def emptied(*args):
+        value = computed(*args)
+        return {**value, "ranking": [{**g, "rows": [], "unranked": []} for g in value["ranking"]]}
+
+    monkeypatch.setattr(sections, "period_figures", emptied)
+    cache.clear()
+    empty = client.get("/dashboard/").content.decode()
+    assert _ranking_groups(empty) == [] and "该周无可排名的单位。" in empty

@@ -21,16 +21,24 @@ class Command(BaseCommand):
             "--local-extensions", action="store_true", help="也导入其他城市的地方扩展类别（大类标有“地方扩展”）"
         )
         parser.add_argument(
+            "--source",
+            action="append",
+            dest="code_lists",
+            metavar="SOURCE",
+            help="只导入来源（source 列）为此值的行，可重复；默认全部",
+        )
+        parser.add_argument(
             "--no-campaign-categories", action="store_true", help="不补充创建专项类别（公益广告、病媒生物等）"
         )
 
-    def handle(self, *args, file, dry_run, no_campaign_categories, local_extensions, **options):
+    def handle(self, *args, file, dry_run, no_campaign_categories, local_extensions, code_lists, **options):
         try:
             result = import_categories(
                 file,
                 dry_run=dry_run,
                 campaign_categories=not no_campaign_categories,
                 local_extensions=local_extensions,
+                code_lists=code_lists,
             )
         except ImportErrors as exc:
             raise CommandError(_("导入失败，未写入任何数据：\n%(errors)s") % {"errors": exc}) from None

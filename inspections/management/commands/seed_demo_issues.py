@@ -60,6 +60,8 @@ CAMPAIGN_NAME = "郑州市创建国家卫生城市“百日会战”"
 FIRST_STREET = "410105001"  # jingbanren's street: enough issues for a real 我的待办
 S = IssueState
 
+# The demo's 数字城管 code list (the ``source`` of data/case_categories.csv): its codes are the ones below.
+DEMO_CODE_LIST = "beijing_chaoyang_app"
 # (category code, indicator code, weight, descriptions)
 CATEGORIES = [
     ("200102", "3.2", 14, ["绿化带内暴露垃圾未清理", "垃圾桶周边散落生活垃圾", "小区门口垃圾堆积未清运"]),
@@ -160,7 +162,7 @@ class Command(BaseCommand):
             self.stdout.write(_("演示问题已存在（%(n)s 个），未重复生成。") % {"n": existing})
             return
         if not IssueCategory.objects.exists():
-            call_command("import_categories", stdout=io.StringIO())
+            load_demo_categories()
         started = time.monotonic()
         with transaction.atomic():
             ledger = Casebook(campaign, random.Random(seed), count)
@@ -179,6 +181,21 @@ class Command(BaseCommand):
         codes = [i.tracking_code for i in ledger.issues if i.tracking_code][:3]
         if codes:
             self.stdout.write(_("随手拍查询码示例（/report/track/）：%(c)s") % {"c": "、".join(codes)})
+
+
+def load_demo_categories():
+    """The demo city's categories: one 数字城管 code list of the shipped file (:data:`DEMO_CODE_LIST`)
+    and the campaign categories — so each class is named once, under one spelling of its major
+    class (the file's second list names most classes again, under 公用设施 for 公共设施). A name
+    the list itself gives two codes (燃气调压站（箱）, 沟槽厕所盖板) keeps its first. Only for an
+    empty category table: nothing refers to the rows yet."""
+    call_command("import_categories", "--source", DEMO_CODE_LIST, stdout=io.StringIO())
+    seen, repeated = set(), []
+    for pk, name in IssueCategory.objects.order_by("code").values_list("pk", "name"):
+        if name in seen:
+            repeated.append(pk)
+        seen.add(name)
+    IssueCategory.objects.filter(pk__in=repeated).delete()
 
 
 class Plan:
