@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from chuangcheng.campaigns.models import Campaign
@@ -94,7 +95,7 @@ class DecisionKind(models.TextChoices):
     CRITICISM = "criticism", _("通报批评")
     INTERVIEW = "interview", _("约谈")
     ADMONITION = "admonition", _("诫勉谈话")
-    DEDUCTION = "deduction", _("扣分")
+    DEDUCTION = "deduction", pgettext_lazy("decision kind", "扣分")  # one decision: "Deduction"
     FINE = "fine", _("扣罚经费")
     REFERRAL = "referral", _("移交组织处理")
 

@@ -18,6 +18,7 @@ from django.utils.translation import pgettext_lazy
 from chuangcheng.campaigns.models import Campaign, CampaignStatus
 from chuangcheng.org.models import Region, RegionLevel, Unit
 
+from .imports import CAMPAIGN_MAJOR
 from .models import (
     InspectionKind,
     IssueAction,
@@ -344,5 +345,7 @@ class IssueCaptureForm(ServiceErrorsMixin, forms.Form):
             .order_by("kind", "major", "code")
             .values_list("pk", "kind", "major", "name")
         ):
-            groups.setdefault(f"{kinds.get(kind, kind)} · {major}", []).append((pk, name))
+            # 创建专项's classes have their kind for a major class: named once, not "创建专项 · 创建专项"
+            label = str(kinds.get(kind, kind)) if major == CAMPAIGN_MAJOR else f"{kinds.get(kind, kind)} · {major}"
+            groups.setdefault(label, []).append((pk, name))
         return list(groups.items())

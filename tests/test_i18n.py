@@ -56,3 +56,26 @@ def test_compiled_catalogue_matches_the_po_file():
         if got != msgstrs[0]:
             stale.append(msgid)
     assert stale == [], "run: DEBUG=1 manage.py compilemessages -l en --ignore=.venv"
+
+
+def test_a_word_that_is_one_thing_and_a_list_is_translated_by_context():
+    """扣分 names one decision (a badge: "Deduction") and a column of points ("Deductions");
+    the navigation and the 约谈问责 tabs name lists (plural), their titles one thing."""
+    from django.template import engines
+    from django.utils import translation
+
+    from accountability.models import DecisionKind
+
+    render = (
+        engines["django"]
+        .from_string(
+            '{% load i18n %}{% translate "检查" context "navigation" %}|{% translate "检查" %}|'
+            '{% translate "约谈" context "tab" %}|{% translate "扣分" %}'
+        )
+        .render
+    )
+    with translation.override("en"):
+        assert str(DecisionKind.DEDUCTION.label) == "Deduction"
+        inspections, inspection, interviews, deductions = render({}).split("|")
+    assert (inspections, interviews, deductions) == ("Inspections", "Interviews", "Deductions")
+    assert inspection != inspections

@@ -622,6 +622,15 @@ def test_capture_without_assign_records_a_report(client, people, inspection, cat
     assert issue.state == IssueState.REPORTED and issue.responsible_unit is None
 
 
+def test_the_campaign_categories_group_is_named_once(client, people, inspection, categories):
+    """创建专项 is both the kind and the major class of the campaign's own categories: its group
+    in the category select reads 创建专项 (Campaign-specific), not 创建专项 · 创建专项."""
+    client.force_login(people.supervisor)
+    page = client.get(reverse("inspections:capture", args=[inspection.pk])).content.decode()
+    labels = re.findall(r'<optgroup label="([^"]*)"', page)
+    assert "创建专项" in labels and not any(label.count("创建专项") > 1 for label in labels), labels
+
+
 def test_a_campaign_narrows_the_categories_on_the_phone(client, people, inspection, categories, city):
     from inspections.models import CampaignCategorySet
 
