@@ -565,8 +565,8 @@ def test_a_district_supervisor_sees_no_empty_ranking_group_and_the_region_once(
     [alone] = re.findall(r'data-testid="unranked-only">(.*?)</p>', text)
     assert re.sub("<[^>]+>", "", alone) == "其他 · 区级 不参与排名（样本不足）：某协会"  # one colon, no （0）
     header = text[text.index('data-testid="dash-title"') : text.index('data-testid="countdown"')]
-    # the place name does not break on a phone (总览 · 金 / 水区 in English)
-    assert '总览 · <span class="text-nowrap">甲区</span>' in header and header.count("甲区") == 1
+    # the place name, with its dot, does not break on a phone (Overview · 金 / 水区, Overview / · / 金水区)
+    assert '总览 <span class="text-nowrap">· 甲区</span>' in header and header.count("甲区") == 1
     assert 'data-testid="dash-breadcrumbs"' not in text
     street = client.get("/dashboard/", {"region": city.a1.pk}).content.decode()
     crumbs = street[street.index('data-testid="dash-breadcrumbs"') : street.index("</ol>")]
