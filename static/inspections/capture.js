@@ -22,7 +22,7 @@
         var accuracy = Math.round(position.coords.accuracy || 0);
         status.textContent =
           box.dataset.msgLocated + " " + lat.value + ", " + lng.value +
-          (accuracy ? "（" + box.dataset.msgAccuracy.replace("%s", accuracy) + "）" : "");
+          (accuracy ? box.dataset.msgAccuracy.replace("%s", accuracy) : ""); // brackets in the words: （…） / " (…)"
       },
       function () {
         lat.value = "";
