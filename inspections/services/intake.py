@@ -142,7 +142,9 @@ def issue_create(
     if not permissions.can_create_issue(actor, region):
         raise ApplicationError(_("您没有权限在该区域登记问题。"), code="forbidden")
     _check_in_campaign(campaign, region)
-    if category is None or not category.is_active:
+    if category is None:
+        raise ApplicationError(_("请选择问题类别。"), field="category")
+    if not category.is_active:
         raise ApplicationError(_("请选择有效的问题类别。"), field="category")
     description = clean_text(description, "description", _("请填写问题描述。"))
     if source not in IssueSource.values:

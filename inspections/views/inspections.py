@@ -143,8 +143,9 @@ def _capture_inspection(request, pk):
 @require_http_methods(["GET", "POST"])
 def capture(request, pk):
     """Record issues one after another on one screen. After each save the form comes back
-    empty but for the category and region (the next problem is often the same kind, nearby),
-    and the list of what this inspection found so far grows."""
+    empty but for the category, region and 直接交办 (the next problem is often the same kind,
+    nearby; not the severity — a 严重 must not pass silently to the next one), and the list of
+    what this inspection found so far grows."""
     user = request.user
     if not can_capture(user):
         return _capture_refused(request)
@@ -182,7 +183,6 @@ def capture(request, pk):
             keep = {
                 "category": data["category"].pk,
                 "region": data["region"].pk,
-                "severity": data["severity"],
                 "assign": data["assign"],
             }
             form = IssueCaptureForm(initial=keep, user=user, inspection=inspection)

@@ -20,9 +20,10 @@
         lat.value = position.coords.latitude.toFixed(6);
         lng.value = position.coords.longitude.toFixed(6);
         var accuracy = Math.round(position.coords.accuracy || 0);
+        // shown to 5 decimals (about a metre; the fields keep 6), each number unbroken
         status.textContent =
-          box.dataset.msgLocated + " " + lat.value + ", " + lng.value +
-          (accuracy ? box.dataset.msgAccuracy.replace("%s", accuracy) : ""); // brackets in the words: （…） / " (…)"
+          box.dataset.msgLocated + " " + (+lat.value).toFixed(5) + ",\u00a0" + (+lng.value).toFixed(5) +
+          (accuracy ? box.dataset.msgAccuracy.replace("%s", accuracy) : ""); // brackets in the words: （…） / (…)
       },
       function () {
         lat.value = "";

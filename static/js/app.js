@@ -60,8 +60,22 @@
       // An edge with more past it is faded (app.css, 2.5rem): a link under the fade is not in view.
       var fade = parseFloat(getComputedStyle(document.documentElement).fontSize) * 2.5;
       var more = moreAt(row);
-      if (item.left >= box.left + (more.start ? fade : 0) && item.right <= box.right - (more.end ? fade : 0)) return;
-      row.scrollLeft += item.left - box.left - (box.width - item.width) / 2;
+      var inView = item.left >= box.left + (more.start ? fade : 0) && item.right <= box.right - (more.end ? fade : 0);
+      var target = inView ? row.scrollLeft : row.scrollLeft + item.left - box.left - (box.width - item.width) / 2;
+      // Start at a whole link, not the tail of one (我的待办's badge cut to its last digits read
+      // as another count; the badge arriving widens a link after the first pass): a link cut at
+      // the start gives way to the next — unless that is the current one (it would sit under
+      // the fade).
+      var links = row.querySelectorAll("a");
+      for (var i = 0; i + 1 < links.length; i++) {
+        var link = links[i].getBoundingClientRect();
+        var start = row.scrollLeft + link.left - box.left;
+        if (start < target - 1 && start + link.width > target + 1) {
+          if (links[i + 1] !== current) target = row.scrollLeft + links[i + 1].getBoundingClientRect().left - box.left;
+          break;
+        }
+      }
+      if (Math.abs(target - row.scrollLeft) > 1) row.scrollLeft = target;
     });
   }
   document.addEventListener("DOMContentLoaded", showCurrentLinks);

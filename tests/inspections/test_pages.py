@@ -592,6 +592,10 @@ def test_start_an_inspection_then_capture_issues_in_a_row(client, people, campai
     assert re.search(rf'<option value="{categories.garbage.pk}" selected>', body)  # kept for the next one
     assert re.search(rf'<option value="{city.a1v.pk}" selected>', body)
     assert 'name="description"' in body and "人行道暴露垃圾</textarea>" not in body  # reset
+    # the severity is not: a 较重 must not pass silently to the next problem
+    assert re.search(r'id="severity-general"[^>]* checked', body) and not re.search(
+        r'id="severity-serious"[^>]* checked', body
+    )
     assert len(re.findall(r'data-testid="found-issue"', body)) == 1
 
 
@@ -655,6 +659,13 @@ def test_capture_errors_show_by_their_field_and_write_nothing(client, people, in
     base = {"category": categories.garbage.pk, "severity": "general", "region": city.a1v.pk}
     response = client.post(url, {**base, "description": "  "}, **HTMX)
     assert response.status_code == 400 and shown(response, "error-description") == ["请填写问题描述。"]
+    # what was left out, all at once — and no "valid" category when none was chosen
+    response = client.post(url, {**base, "category": "", "description": ""}, **HTMX)
+    assert response.status_code == 400
+    assert (shown(response, "error-category"), shown(response, "error-description")) == (
+        ["请选择问题类别。"],
+        ["请填写问题描述。"],
+    )
     response = client.post(url, {**base, "description": "x", "latitude": "3.1", "longitude": "113.6"}, **HTMX)
     assert response.status_code == 400 and "不在我国境内" in shown(response, "error-address")[0]
     response = client.post(url, {**base, "description": "x", "photos": [io.BytesIO(b"not an image")]}, **HTMX)

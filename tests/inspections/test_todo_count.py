@@ -34,8 +34,8 @@ def test_the_badge_counts_what_waits_for_each_person(client, people, units, camp
 
     assert home.todo_count(people.staff) == 4
     assert 'data-testid="todo-count"' in badge(client, people.staff) and ">4<" in badge(client, people.staff)
-    # read aloud as "我的待办，待处理：4", not "我的待办4"
-    assert '<span class="visually-hidden">，待处理：</span>4' in badge(client, people.staff)
+    # read aloud as "我的待办，4 项待处理", not "我的待办4"
+    assert '<span class="visually-hidden">，4 项待处理</span>' in badge(client, people.staff)
     assert home.todo_count(people.supervisor) == 1  # the issue to verify
     assert home.todo_count(people.staff_b) == 0
     assert "todo-count" not in badge(client, people.staff_b)  # nothing: no badge
