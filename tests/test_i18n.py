@@ -1,6 +1,7 @@
 """The English catalogue: every Chinese msgid has an English msgstr, and the committed .mo was
 compiled from the committed .po (a fresh machine has no msgfmt to compile it)."""
 
+import datetime as dt
 import gettext
 import re
 from pathlib import Path
@@ -79,3 +80,28 @@ def test_a_word_that_is_one_thing_and_a_list_is_translated_by_context():
         inspections, inspection, interviews, deductions = render({}).split("|")
     assert (inspections, interviews, deductions) == ("Inspections", "Interviews", "Deductions")
     assert inspection != inspections
+
+
+def test_templates_write_dates_one_way():
+    """A date a person reads goes through chuangcheng.humantime (|when, |when_short, |day):
+    Django's DATE_FORMAT/DATETIME_FORMAT gave a second English style ("Dec. 1, 2026, 10:30
+    p.m." beside "1 Dec 2026 10:30") and a hand-written Y年n月j日 stayed Chinese in English.
+    |date is left for machine formats (the <time datetime> attribute, an ISO cell)."""
+    machine = {"'c'", '"c"', '"Y-m-d"', "'Y-m-d'"}
+    found = []
+    for path in Path(settings.BASE_DIR, "templates").rglob("*.html"):
+        for m in re.finditer(r"\|date(?::(\"[^\"]*\"|'[^']*'))?", path.read_text(encoding="utf-8")):
+            if m.group(1) not in machine:
+                found.append(f"{path.name}: {m.group(0)}")
+    assert found == []
+
+
+def test_an_english_date_reads_like_the_others():
+    from django.template import engines
+    from django.utils import translation
+
+    render = engines["django"].from_string("{{ d|day }}").render
+    with translation.override("en"):
+        assert render({"d": dt.date(2026, 12, 1)}) == "1 Dec 2026"
+    with translation.override("zh-hans"):
+        assert render({"d": dt.date(2026, 12, 1)}) == "2026年12月1日"
