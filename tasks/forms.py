@@ -70,6 +70,8 @@ class ReportForm(ActionForm):
     action = "report"
     progress = forms.IntegerField(
         label=_("完成进度（%）"),
+        # 12.5 or "一半": the service's words, not Django's 输入整数
+        error_messages={"invalid": _("完成进度应为 0 到 100 之间的整数。")},
         widget=forms.NumberInput(
             attrs={"min": 0, "max": 100, "step": 1, "inputmode": "numeric", "class": "form-control"}
         ),

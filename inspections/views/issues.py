@@ -22,6 +22,7 @@ from chuangcheng import listpages
 from chuangcheng.dbrouting import reads_from_replica
 from chuangcheng.exceptions import ApplicationError
 from chuangcheng.imports.export_views import export_response
+from chuangcheng.notifications.services import notices_mark_read
 from chuangcheng.org.selectors import region_full_names
 from chuangcheng.org.workcalendar import WorkingCalendar
 from chuangcheng.pagination import SEARCH_COUNT_CAP
@@ -188,7 +189,11 @@ def issue_export(request):
 @login_required
 @require_GET
 def issue_detail(request, pk):
-    return _detail_page(request, _visible_issue(request.user, pk))
+    issue = _visible_issue(request.user, pk)
+    # Its notices (新交办问题：#N …) are read once the person has the issue open, however they
+    # came to it (我的待办, the list, a link) — not only when they open them from the bell.
+    notices_mark_read(recipient=request.user, url=request.path, kind="issue")
+    return _detail_page(request, issue)
 
 
 def _detail_page(request, issue, *, bound=None, alert=None, status=200):

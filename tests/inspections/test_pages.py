@@ -839,6 +839,8 @@ def test_my_queue_puts_the_negative_list_and_the_sign_by_time_before_far_deadlin
     response = client.get(reverse("inspections:my_queue"), **HTMX)
     got = [int(n) for n in re.findall(r'data-testid="queue-issue" data-issue="(\d+)"', html(response))]
     assert got == [negative.pk, to_sign.pk, far.pk, long_term.pk]
+    # and it says why it is first (QA: an item 超期 48 天 under ones due in days looked misordered)
+    assert shown(response, "queue-negative") == ["负面清单"]
 
 
 def test_my_queue_query_budget(client, people, campaign, categories, city, units):
@@ -900,3 +902,21 @@ def test_the_deadline_sort_reads_its_index(people, issue):
 
     qs = issue_list(user=people.supervisor).order_by(*ISSUE_ORDERINGS["rectification_deadline"][1])[:50]
     assert "insp_issue_order_clock" in plan(qs, "seqscan", "sort")
+
+
+def test_opening_an_issue_reads_its_notices(client, people, make_issue):
+    """新交办问题：#N stays unread no more once the person has #N open, however they got there
+    (我的待办, the list) — the bell counts what is still news. Others' and other issues' stay."""
+    from chuangcheng.notifications.models import Notice
+    from chuangcheng.notifications.services import notice_send
+
+    mine, other = make_issue("assigned"), make_issue("assigned")
+    urls = {issue.pk: reverse("inspections:issue_detail", args=[issue.pk]) for issue in (mine, other)}
+    for url in urls.values():
+        notice_send(recipients=[people.staff, people.supervisor], title="督办", url=url, kind="issue")
+    unread = Notice.objects.filter(read_at__isnull=True)
+    assert set(unread.filter(recipient=people.staff).values_list("url", flat=True)) == set(urls.values())
+    client.force_login(people.staff)
+    assert client.get(urls[mine.pk]).status_code == 200
+    assert set(unread.filter(recipient=people.staff).values_list("url", flat=True)) == {urls[other.pk]}
+    assert set(unread.filter(recipient=people.supervisor).values_list("url", flat=True)) == set(urls.values())

@@ -183,10 +183,11 @@ def test_report_without_htmx_redirects_to_the_task_page_with_a_message(client, p
 
 
 @pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "htmx"])
-def test_percent_150_is_shown_next_to_the_field_and_nothing_saved(client, people, task, headers):
+@pytest.mark.parametrize("progress", ["150", "12.5"])  # 12.5: the same words, not Django's 输入整数
+def test_percent_150_is_shown_next_to_the_field_and_nothing_saved(client, people, task, headers, progress):
     client.force_login(people.staff)
     response = client.post(
-        reverse("tasks:report", args=[task.pk]), {"progress": "150", "note": "超额完成", "files": [png()]}, **headers
+        reverse("tasks:report", args=[task.pk]), {"progress": progress, "note": "超额完成", "files": [png()]}, **headers
     )
     assert response.status_code == 400
     assert shown(response, "error-progress") == ["完成进度应为 0 到 100 之间的整数。"]
