@@ -258,12 +258,14 @@ def _detail_page(request, issue, *, bound=None, alert=None, status=200):
 
 def _open_action(request, actions, bound):
     """The action whose form the page opens: the one just sent back with errors, the one the
-    address asks for (?action=), else the only one there is — unless it undoes or refuses."""
+    address asks for (?action=), else the only one there is — unless it undoes or refuses, or
+    is 补充照片 (a unit waiting for 核查 has nothing left to do: an open photo form with its
+    required 照片类型 read as more work)."""
     if bound is not None:
         return bound.action
     if request.GET.get("action"):
         return request.GET["action"]
-    if len(actions) == 1 and actions[0] not in UNDO_OR_REFUSE:
+    if len(actions) == 1 and actions[0] not in UNDO_OR_REFUSE and actions[0] != "add_photo":
         return actions[0]
     return ""
 
