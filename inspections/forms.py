@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from chuangcheng.campaigns.models import Campaign, CampaignStatus
+from chuangcheng.humantime import when
 from chuangcheng.org.models import Region, RegionLevel, Unit
 
 from .imports import CAMPAIGN_MAJOR
@@ -78,6 +79,7 @@ DEADLINE_LABELS = {
     "request_extension": _("申请延期至"),
     "approve_extension": _("延期至"),
     "assign": _("新的整改时限（可不填）"),
+    "reject": _("返工期限（可不填）"),
 }
 
 
@@ -137,6 +139,8 @@ class IssueActionForm(ServiceErrorsMixin, forms.Form):
             names = ["responsible_unit", "deadline", *names]
         if action == "add_photo":
             names = ["kind", *names]
+        if action == "reject":  # 返工: the verifier may give the rework a new deadline
+            names = [*names, "deadline"]
         # The services word what is missing ("请填写整改措施。"), so the form requires nothing
         # itself; ``required_names`` still marks the labels of what the table requires.
         self.required_names = set()
@@ -210,12 +214,24 @@ class IssueActionForm(ServiceErrorsMixin, forms.Form):
     def _field_deadline(self):
         field = forms.DateField(
             label=DEADLINE_LABELS.get(self.action, _("整改时限")),
-            required=self.action != "assign",
+            required=self.action not in ("assign", "reject"),
             widget=_date(min=f"{timezone.localdate():%Y-%m-%d}"),
             help_text=_("到当天下班时间为止。"),
         )
-        if self.action == "approve_extension" and self.issue.requested_deadline:
-            field.initial = timezone.localtime(self.issue.requested_deadline).date()
+        now = timezone.now()
+        current = self.issue.rectification_deadline
+        if self.action == "reject" and current is not None:
+            words = {"d": when(current)}
+            field.help_text = (
+                _("不填则沿用原整改时限 %(d)s：它已过，退回后即为超期。") % words
+                if current <= now
+                else _("不填则沿用原整改时限 %(d)s。") % words
+            )
+        # The date the unit asked for, while it is still ahead (a request decided after it
+        # passed would offer a date the service must refuse).
+        requested = self.issue.requested_deadline
+        if self.action == "approve_extension" and requested and requested > now:
+            field.initial = timezone.localtime(requested).date()
         return field
 
     def _field_measures(self):

@@ -149,16 +149,18 @@ def issue_insist(*, actor, issue_id, reason):
     return issue
 
 
-def _check_extension(issue, value, now):
+def _check_extension(issue, value, now, *, deciding=False):
     """A new deadline after the current one, within MAX_EXTENSION_WORKING_DAYS working days
-    of it and not past the campaign's target inspection date."""
+    of it and not past the campaign's target inspection date. ``deciding``: a supervisor
+    approving a request the unit made in time, whose deadline has passed while it waited —
+    the working days count from now, or every date would be refused (past, or too far)."""
     deadline = as_deadline(value, now=now)
     if deadline is None:
         raise ApplicationError(_("请填写延期后的整改时限。"), field="deadline")
     current = issue.rectification_deadline or now
     if deadline <= current:
         raise ApplicationError(_("延期后的时限应晚于当前整改时限。"), field="deadline")
-    furthest = deadline_after(current, days=MAX_EXTENSION_WORKING_DAYS)
+    furthest = deadline_after(max(current, now) if deciding else current, days=MAX_EXTENSION_WORKING_DAYS)
     if deadline > furthest:
         raise ApplicationError(
             ngettext(
@@ -206,7 +208,7 @@ def issue_approve_extension(*, actor, issue_id, deadline=None, comment=""):
     issue = locked_issue(actor, issue_id)
     transition = check(actor, issue, "approve_extension")
     now = timezone.now()
-    new_deadline = _check_extension(issue, deadline or issue.requested_deadline, now)
+    new_deadline = _check_extension(issue, deadline or issue.requested_deadline, now, deciding=True)
     old_deadline = issue.rectification_deadline
     changes = {
         "rectification_deadline": [iso(old_deadline), iso(new_deadline)],

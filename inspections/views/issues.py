@@ -373,7 +373,7 @@ def _run(action, user, issue, data):
         services.issue_verify(actor=user, issue_id=pk)
         return _("已核查销号。")
     if action == "reject":
-        services.issue_reject(actor=user, issue_id=pk, reason=data["reason"])
+        services.issue_reject(actor=user, issue_id=pk, reason=data["reason"], deadline=data.get("deadline"))
         return _("已退回返工。")
     if action == "move_long_term":
         services.issue_move_long_term(actor=user, issue_id=pk, plan=data["plan"], target_date=data["target_date"])

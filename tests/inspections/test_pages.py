@@ -919,3 +919,24 @@ def test_opening_an_issue_reads_its_notices(client, people, make_issue):
     assert client.get(urls[mine.pk]).status_code == 200
     assert set(unread.filter(recipient=people.staff).values_list("url", flat=True)) == {urls[other.pk]}
     assert set(unread.filter(recipient=people.supervisor).values_list("url", flat=True)) == set(urls.values())
+
+
+def test_a_rework_may_get_a_new_deadline_and_says_when_the_old_one_has_passed(client, people, make_issue):
+    """QA: 核查退回 kept the old deadline with no way to give another, so an issue sent back
+    after its deadline was 超期 at once. The form offers 返工期限 (optional) and says so."""
+    late = make_issue("submitted")
+    Issue.objects.filter(pk=late.pk).update(rectification_deadline=timezone.now() - dt.timedelta(days=3))
+    client.force_login(people.supervisor)
+    url = reverse("inspections:issue_detail", args=[late.pk])
+    page = html(client.get(url + "?action=reject"))
+    assert "返工期限（可不填）" in page and "它已过，退回后即为超期" in page
+    new = timezone.localdate() + dt.timedelta(days=5)
+    response = client.post(reverse("inspections:issue_reject", args=[late.pk]), {"reason": "没扫干净", "deadline": new})
+    assert response.status_code in (200, 302)
+    late.refresh_from_db()
+    assert late.state == IssueState.RECTIFYING and timezone.localtime(late.rectification_deadline).date() == new
+    kept = make_issue("submitted")
+    before = kept.rectification_deadline
+    client.post(reverse("inspections:issue_reject", args=[kept.pk]), {"reason": "没扫干净"})
+    kept.refresh_from_db()
+    assert kept.state == IssueState.RECTIFYING and kept.rectification_deadline == before

@@ -411,6 +411,33 @@ def test_extension_refused_keeps_deadline(make_issue, people, clock):
     assert issue.rectification_deadline == before and issue.extension_count == 0 and issue.pending_request == ""
 
 
+def test_an_extension_decided_after_the_deadline_passed_counts_from_the_decision(make_issue, people, clock):
+    """QA: a request made in time and left waiting until its deadline (and the requested one)
+    had passed could not be approved at all — every date was either past or more than 10
+    working days after the old deadline. The supervisor's delay is not the unit's."""
+    from tests.inspections.conftest import local
+
+    clock.set(local(2026, 11, 23, 10, 0))  # a Monday
+    issue = make_issue("rectifying")
+    services.issue_request_extension(actor=people.staff, issue_id=issue.pk, reason="r", deadline=dt.date(2026, 11, 25))
+    clock.set(local(2026, 12, 21, 10, 0))  # four weeks later, a Monday
+    refused = refuse("invalid", services.issue_approve_extension, actor=people.supervisor, issue_id=issue.pk)
+    assert "早于当前时间" in refused.message  # the requested date has passed: the supervisor gives one
+    services.issue_approve_extension(actor=people.supervisor, issue_id=issue.pk, deadline=dt.date(2026, 12, 24))
+    assert reload(issue).rectification_deadline == local(2026, 12, 24, 18, 0)
+    # still at most 10 working days, now counted from the decision
+    services.issue_request_extension(actor=people.staff, issue_id=issue.pk, reason="r", deadline=dt.date(2026, 12, 28))
+    Issue.objects.filter(pk=issue.pk).update(rectification_deadline=local(2026, 11, 25, 18, 0))
+    too_far = refuse(
+        "invalid",
+        services.issue_approve_extension,
+        actor=people.supervisor,
+        issue_id=issue.pk,
+        deadline=dt.date(2027, 1, 29),
+    )
+    assert "最多 10 个工作日" in too_far.message
+
+
 # --- submit ---------------------------------------------------------------------------------------------------
 
 
