@@ -152,6 +152,53 @@ def test_typical_issues_carry_before_and_after_photos(campaign, world, people, u
     assert len(doc.inline_shapes) == 2  # the pair of the on-time issue; the others have no photos
 
 
+def test_a_reader_of_the_briefing_sees_its_photos_though_not_the_issue(
+    client, campaign, world, people, units, city, make_issue
+):
+    """QA: a district's supervisor opening the city's briefing saw broken images under 典型问题:
+    the page linked the issue's photos, served only to those who may open the issue, while
+    the PDF they could download carried them. The page serves the briefing's own photos."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.urls import reverse
+
+    from chuangcheng.reports.models import Briefing
+    from inspections.management.commands.seed_demo_issues import demo_jpeg
+    from inspections.models import Issue, Photo
+
+    data, _thumb, size = demo_jpeg(1)
+    name = default_storage.save("issues/t/b.jpg", ContentFile(data))
+    photo = Photo.objects.create(
+        issue=world.on_time, kind="before", file=name, thumbnail=name, size=1, sha256="b", original_sha256="b",
+        dhash="0" * 16, width=size[0], height=size[1], created_at=world.on_time.closed_at,
+    )  # fmt: skip
+    draft = briefing_build(campaign=campaign, kind="weekly", day=world.monday)[0]
+    published = briefing_publish(actor=people.supervisor, briefing_id=draft.pk, requirements="整改。")
+    stray = Photo.objects.create(  # the same issue's, added later: not a photo the briefing names
+        issue=world.on_time, kind="after", file=name, thumbnail=name, size=1, sha256="c", original_sha256="c",
+        dhash="0" * 16, width=size[0], height=size[1], created_at=world.on_time.closed_at,
+    )  # fmt: skip
+    readers = [
+        p
+        for p in (people.staff_b, people.district_supervisor, people.cgj_staff, people.head)
+        if Briefing.objects.visible_to(p).filter(pk=published.pk).exists()
+        and not Issue.objects.visible_to(p).filter(pk=world.on_time.pk).exists()
+    ]
+    assert readers, "a reader of the briefing who may not open the issue"
+    client.force_login(readers[0])
+    page = client.get(reverse("reports:detail", args=[published.pk])).content.decode()
+    url = reverse("reports:photo", args=[published.pk, photo.pk])
+    assert url in page and reverse("inspections:photo", args=[photo.pk]) not in page
+    assert client.get(url).status_code == 200
+    assert client.get(reverse("inspections:photo", args=[photo.pk])).status_code == 404  # the issue's stays closed
+    content = published.content["typical"]
+    named = {p["id"] for g in ("worst", "best") for i in content[g] for p in i.get("photos", {}).values()}
+    assert stray.pk not in named
+    assert client.get(reverse("reports:photo", args=[published.pk, stray.pk])).status_code == 404
+    client.force_login(people.nobody)
+    assert client.get(url).status_code == 404
+
+
 def test_xlsx_has_the_tables(briefing):
     workbook = load_workbook(io.BytesIO(outputs.briefing_xlsx(briefing)))
     assert workbook.sheetnames[:3] == ["概况", "单位排名", "各区域"]
