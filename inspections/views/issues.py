@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -238,6 +239,7 @@ def _detail_page(request, issue, *, bound=None, alert=None, status=200):
         "near": selectors.near_duplicates(issue)[:5] if "merge" in actions else [],
         "open_action": _open_action(request, actions, bound),
         "alert": alert,
+        "next_to_verify": _next_to_verify(user, issue) if request.GET.get("after") == "verify" else None,
         "now": timezone.now(),  # 签收超时 of an issue still waiting to be signed
         "links": issue_links(user, issue),  # what other apps offer about this issue (举一反三)
         # 提交核查 from a phone on a bad signal (static/inspections/offline.js): a key per
@@ -254,6 +256,17 @@ def _detail_page(request, issue, *, bound=None, alert=None, status=200):
         ],
     }
     return render(request, "inspections/issue_detail.html", context, status=status)
+
+
+def _next_to_verify(user, issue):
+    """(the next issue waiting for this person's 核查 — the oldest submitted first, as in 我的待办 —
+    and how many wait), or ``None`` when none does."""
+    for section in selectors.review_queue(user=user):
+        if section.key == "verify":
+            waiting = section.queryset.exclude(pk=issue.pk)
+            first = waiting.values_list("pk", flat=True).first()
+            return (first, waiting.count()) if first is not None else None
+    return None
 
 
 def _open_action(request, actions, bound):
@@ -430,5 +443,7 @@ def issue_action(request, pk, action):
             form.add_service_error(error)
         else:
             messages.success(request, done)
+            if action in ("verify", "reject"):  # a verifier works down a queue: offer the next one
+                return redirect(f"{reverse('inspections:issue_detail', args=[pk])}?after=verify")
             return redirect("inspections:issue_detail", pk=pk)
     return _detail_page(request, issue, bound=form, status=400)

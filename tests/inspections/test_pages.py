@@ -940,3 +940,20 @@ def test_a_rework_may_get_a_new_deadline_and_says_when_the_old_one_has_passed(cl
     client.post(reverse("inspections:issue_reject", args=[kept.pk]), {"reason": "没扫干净"})
     kept.refresh_from_db()
     assert kept.state == IssueState.RECTIFYING and kept.rectification_deadline == before
+
+
+def test_after_a_verification_the_next_one_is_offered(client, people, make_issue):
+    """QA: after 核查销号 a supervisor with 55 more to check had to go back to 我的待办 for each."""
+    first, second, third = make_issue("submitted"), make_issue("submitted"), make_issue("submitted")
+    client.force_login(people.supervisor)
+    response = client.post(reverse("inspections:issue_verify", args=[first.pk]), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("inspections:issue_detail", args=[first.pk]) + "?after=verify"
+    assert shown(response, "next-to-verify-count") == ["还有 2 个问题待核查。"]
+    assert shown(response, "next-to-verify-link") == [f"下一个：#{second.pk}"]
+    response = client.post(reverse("inspections:issue_reject", args=[second.pk]), {"reason": "未清理"}, follow=True)
+    assert shown(response, "next-to-verify-link") == [f"下一个：#{third.pk}"]
+    client.post(reverse("inspections:issue_verify", args=[third.pk]))
+    assert "next-to-verify" not in html(
+        client.get(reverse("inspections:issue_detail", args=[third.pk]) + "?after=verify")
+    )
+    assert "next-to-verify" not in html(client.get(reverse("inspections:issue_detail", args=[first.pk])))
