@@ -202,6 +202,8 @@ ROUTES = {
     "reports:list": page(),
     "reports:build": post(404, who=OFFICE),
     "reports:detail": page(pk="briefing"),
+    # a photo the briefing names (典型问题), to whoever may read it; any other photo id is a 404
+    "reports:photo": page(404, pk="briefing", photo_pk="photo"),
     "reports:edit": post(302, who=OFFICE, pk="briefing"),  # published: back to it, 不能再修改
     "reports:download": page(pk="briefing", fmt=V("docx")),
     "dashboard:overview": page(302, who=LEADERS),  # others: to their own unit's page
