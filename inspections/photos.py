@@ -42,6 +42,7 @@ import filetype
 from django.db import connection
 from django.db.models import IntegerField, Q, Subquery
 from django.db.models.expressions import RawSQL
+from django.http import FileResponse, Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
@@ -83,6 +84,20 @@ class ProcessedPhoto:
     width: int
     height: int
     exif_taken_at: dt.datetime | None
+
+
+def jpeg_response(field, *, max_age=86400):
+    """A stored photo or thumbnail (``field``) as the answer, kept by the asking browser only
+    (media is not public); 404 when there is none or its file is gone."""
+    if not field:
+        raise Http404
+    try:
+        handle = field.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404 from None
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = f"private, max-age={max_age}"
+    return response
 
 
 def _name(upload):

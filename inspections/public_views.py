@@ -11,7 +11,7 @@
 """
 
 from django import forms
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,6 +24,7 @@ from chuangcheng.org.models import RegionLevel
 
 from .api.public import throttle_check, throttled_message
 from .models import Issue, IssueSource
+from .photos import jpeg_response
 from .services import citizen
 
 PHOTO_ACCEPT = "image/*"
@@ -206,6 +207,4 @@ def photo(request, code, photo_id):
         found = citizen.citizen_report_photo(code, photo_id)
     except ApplicationError:
         raise Http404 from None
-    response = FileResponse(found.thumbnail.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return jpeg_response(found.thumbnail, max_age=3600)

@@ -30,6 +30,8 @@ older helper for event notices, now the same outbox with a fresh window per call
 
 ``notices_mark_read(*, recipient, url, kind="")``: the person opened the page a notice links to
 (not through the bell, which marks it itself): their unread notices to that page are read.
+``page_notices_read(request, *, kind="")`` does it for the page being served, and only when the
+bell's count (``unread_count(request)``, once a request) says something is unread.
 
 Sending at most once (:func:`delivery_send`): a sender claims a row with one conditional UPDATE
 (pending, or sending with an expired lease → sending, attempts + 1, a lease of
@@ -246,6 +248,26 @@ def notices_mark_read(*, recipient, url, kind=""):
     if kind:
         notices = notices.filter(kind=kind)
     return notices.update(read_at=timezone.now())
+
+
+def unread_count(request):
+    """The bell's figure: the signed-in person's unread in-app notices, counted once a request."""
+    from .models import Notice
+
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return 0
+    if not hasattr(request, "_unread_notice_count"):
+        request._unread_notice_count = Notice.objects.visible_to(user).unread().count()
+    return request._unread_notice_count
+
+
+def page_notices_read(request, *, kind=""):
+    """The person has the page ``request.path`` open: its unread notices (of ``kind``) are read,
+    and the bell on that page counts without them. The count comes first (the page shows it
+    anyway), so a person with nothing unread costs no write."""
+    if unread_count(request):
+        request._unread_notice_count -= notices_mark_read(recipient=request.user, url=request.path, kind=kind)
 
 
 def _unique(users):

@@ -10,7 +10,7 @@ viewer may not publish: 404); building, saving and publishing go through
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -111,26 +111,18 @@ def briefing_photo(request, pk, photo_pk):
     of the city's typical items here too, not only of the issues they may open — and only the
     photos the briefing names."""
     from inspections.models import Photo
+    from inspections.photos import jpeg_response
 
     briefing = _visible(request, pk)
-    typical = (briefing.content or {}).get("typical", {})
     named = {
         photo.get("id")
-        for group in ("worst", "best")
-        for item in typical.get(group, [])
+        for item in outputs.typical_items(briefing.content)
         for photo in (item.get("photos") or {}).values()
         if photo
     }
     if photo_pk not in named:
         raise Http404
-    photo = get_object_or_404(Photo, pk=photo_pk)
-    try:
-        handle = photo.file.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=86400"
-    return response
+    return jpeg_response(get_object_or_404(Photo, pk=photo_pk).file)
 
 
 def _detail(request, briefing, *, form=None, status=200):

@@ -16,7 +16,6 @@
   again under the row lock, with the state.
 """
 
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +33,7 @@ from chuangcheng.org.scoping import scope_for
 from inspections import permissions, selectors, services
 from inspections.filters import IssueFilter
 from inspections.models import Inspection, Issue, IssueCategory, IssueEvent, Photo
+from inspections.photos import jpeg_response
 from inspections.services.common import ACTION_LABELS
 from inspections.workflow import TRANSITIONS
 
@@ -299,8 +299,7 @@ class IssueViewSet(ServiceCreateMixin, ScopedViewSet):
     def photo_file(self, request, pk=None, photo_id=None, variant=None):
         issue = self.checked_object()  # the answer reads what it shows itself
         photo = get_object_or_404(Photo, issue=issue, pk=photo_id)
-        stored = photo.thumbnail if variant == "thumbnail" else photo.file
-        return FileResponse(stored.open("rb"), content_type="image/jpeg")
+        return jpeg_response(photo.thumbnail if variant == "thumbnail" else photo.file)
 
     @extend_schema(
         summary="问题时间线：每一步操作，按时间先后",

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +23,7 @@ from chuangcheng import listpages
 from chuangcheng.dbrouting import reads_from_replica
 from chuangcheng.exceptions import ApplicationError
 from chuangcheng.imports.export_views import export_response
-from chuangcheng.notifications.services import notices_mark_read
+from chuangcheng.notifications.services import page_notices_read
 from chuangcheng.org.selectors import region_full_names
 from chuangcheng.org.workcalendar import WorkingCalendar
 from chuangcheng.pagination import SEARCH_COUNT_CAP
@@ -46,6 +46,7 @@ from ..models import (
     Photo,
     PhotoKind,
 )
+from ..photos import jpeg_response
 from ..services.citizen import tracking_code_display
 from ..workflow import TRANSITIONS, allowed_actions, pending_allows
 from .common import (
@@ -193,7 +194,7 @@ def issue_detail(request, pk):
     issue = _visible_issue(request.user, pk)
     # Its notices (新交办问题：#N …) are read once the person has the issue open, however they
     # came to it (我的待办, the list, a link) — not only when they open them from the bell.
-    notices_mark_read(recipient=request.user, url=request.path, kind="issue")
+    page_notices_read(request, kind="issue")
     return _detail_page(request, issue)
 
 
@@ -289,16 +290,7 @@ def photo_file(request, pk, thumbnail=False):
     """A photo (or its thumbnail), served only to people who can see its issue: media is not
     public in production."""
     photo = get_object_or_404(Photo.objects.visible_to(request.user), pk=pk)
-    field = photo.thumbnail if thumbnail else photo.file
-    if not field:
-        raise Http404
-    try:
-        handle = field.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=86400"
-    return response
+    return jpeg_response(photo.thumbnail if thumbnail else photo.file)
 
 
 # --- actions ---------------------------------------------------------------------------------------

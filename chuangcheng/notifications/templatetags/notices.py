@@ -2,17 +2,11 @@
 
 from django import template
 
-from chuangcheng.notifications.models import Notice
+from chuangcheng.notifications.services import unread_count
 
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
 def unread_notice_count(context):
-    request = context.get("request")
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return 0
-    if not hasattr(request, "_unread_notice_count"):
-        request._unread_notice_count = Notice.objects.visible_to(user).unread().count()
-    return request._unread_notice_count
+    return unread_count(context.get("request"))

@@ -298,11 +298,16 @@ def _label_items(content):
     for item in content["tasks_due_next"]["items"]:
         item["state_label"] = str(labels["task_state"].get(item["state"], item["state"]))
         item["deadline_text"] = day(item["deadline"])
-    for group in ("worst", "best"):
-        for item in content.get("typical", {}).get(group, []):
-            item["severity_label"] = str(labels["severity"].get(item["severity"], item["severity"]))
-            item["deadline_text"] = when(item.get("deadline"))
-            item["closed_text"] = when(item.get("closed_at"))
+    for item in typical_items(content):
+        item["severity_label"] = str(labels["severity"].get(item["severity"], item["severity"]))
+        item["deadline_text"] = when(item.get("deadline"))
+        item["closed_text"] = when(item.get("closed_at"))
+
+
+def typical_items(content):
+    """A briefing's 典型问题 (``content``'s): the overdue ones, then those fixed in time."""
+    typical = (content or {}).get("typical", {})
+    return [item for group in ("worst", "best") for item in typical.get(group, [])]
 
 
 def briefing_context(briefing):

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from chuangcheng.exceptions import ApplicationError
 
-from .context import briefing_context
+from .context import briefing_context, typical_items
 
 CJK_FONT_PATTERNS = ("*CJK*", "*SourceHan*", "*wqy*", "*WenQuanYi*", "*simsun*", "*msyh*", "*SimHei*", "*FangSong*")
 FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.fonts", "~/.local/share/fonts")
@@ -73,11 +73,10 @@ def photo_path(name):
 
 
 def _with_photo_urls(ctx):
-    for group in ("worst", "best"):
-        for item in ctx["content"].get("typical", {}).get(group, []):
-            for kind in ("before", "after"):
-                path = photo_path(item.get("photos", {}).get(kind, {}).get("file"))
-                item[f"{kind}_src"] = Path(path).as_uri() if path else ""
+    for item in typical_items(ctx["content"]):
+        for kind in ("before", "after"):
+            path = photo_path(item.get("photos", {}).get(kind, {}).get("file"))
+            item[f"{kind}_src"] = Path(path).as_uri() if path else ""
     return ctx
 
 
