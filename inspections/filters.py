@@ -53,9 +53,10 @@ class IssueFilter(django_filters.FilterSet):
     def filter_q(self, queryset, name, value):
         if not value:
             return queryset
-        from .search import search_q
+        from .search import scope_terms, search_q
 
-        return queryset.filter(search_q(value))
+        scope = scope_terms(getattr(queryset, "seen", None), self.form.cleaned_data.get("region"))
+        return queryset.filter(search_q(value, scope))
 
     def filter_region(self, queryset, name, region):
         return queryset.filter(region__path__startswith=region.path) if region else queryset

@@ -30,6 +30,9 @@ MAX_ID = 2**63 - 1
 # least this many issues: below it the pairs' index reads few enough rows anyway (at 10,000
 # issues no phrase gets there; at 1,000,000, 花园路1's rarest pair is in about 51,000).
 WALK_FROM_MATCHES = 5_000
+# A scope of more regions and units than this is not put into the index's query: the visibility
+# filter after the index keeps its rows as before (a person's scope is a region or a few units).
+MAX_SCOPE_TERMS = 50
 
 
 def _lexeme(gram):
@@ -115,10 +118,32 @@ def like_pattern(value):
     return f"%{connection.ops.prep_for_like_query(value)}%"
 
 
-def _text_condition(word, column):
-    """The SQL of one word in the text (pairs, then the recheck) with each column read through ``column``."""
+def scope_terms(seen=None, region=None):
+    """Where a search's rows can be, as the index holds it (migration 0023: each issue's terms
+    ``p:<id>`` for its region and every region above it but the top one, ``u:<id>`` for its
+    unit): a tsquery ORing the region filter's ``region``, else the visibility ``seen``'s
+    regions and units — or "" when that is everything (the top region included), holds 包保
+    sites (not in the index) or more than :data:`MAX_SCOPE_TERMS` terms. A necessary condition
+    only: the visibility filter still applies."""
+    if region is not None:
+        paths, units = (region.path,), ()
+    elif seen is None or seen.everything or seen.site_ids:
+        return ""
+    else:
+        paths, units = seen.region_paths, sorted(seen.unit_ids)
+    ids = [path.strip("/").split("/") for path in paths]
+    if any(len(parts) < 2 for parts in ids):  # the top region: every issue
+        return ""
+    terms = [f"'p:{int(parts[-1])}'" for parts in ids] + [f"'u:{int(pk)}'" for pk in units]
+    return " | ".join(terms) if 0 < len(terms) <= MAX_SCOPE_TERMS else ""
+
+
+def _text_condition(word, column, scope=""):
+    """The SQL of one word in the text (pairs, then the recheck) with each column read through
+    ``column``; with ``scope`` (:func:`scope_terms`), the index also keeps only the rows there."""
     sql = f"({column('search_grams')} @@ %s::tsquery AND cc_contains({column('description')}, {column('address')}, %s))"
-    return sql, [grams_query(word), like_pattern(word)]
+    query = grams_query(word)
+    return sql, [f"{query} & ({scope})" if scope else query, like_pattern(word)]
 
 
 def named(word):
@@ -169,10 +194,10 @@ def sources_named(word):
     return [value for value, label in IssueSource.choices if names(chinese[value]) or names(str(label).casefold())]
 
 
-def _word_condition(word, column, names):
+def _word_condition(word, column, names, scope=""):
     """One word's match: in the text, in a name the row shows (``names``: :func:`named`'s), or
     the issue's 查询码 or number."""
-    sql, params = _text_condition(word, column)
+    sql, params = _text_condition(word, column, scope)
     for name, ids in names.items():
         sql += f" OR {column(name)} = ANY(%s)"
         params.append(ids)
@@ -190,9 +215,9 @@ def _all(parts):
     return "(" + " AND ".join(sql for sql, _ in parts) + ")", [p for _, params in parts for p in params]
 
 
-def _condition(value, column, names):
+def _condition(value, column, names, scope=""):
     """search_q's whole condition: every word's match, ANDed (``names``: each word's :func:`named`)."""
-    return _all([_word_condition(word, column, names[word]) for word in words(value)])
+    return _all([_word_condition(word, column, names[word], scope) for word in words(value)])
 
 
 def _names(value):
@@ -259,12 +284,12 @@ class SearchMatch(Walkable):
         "source",
     )
 
-    def __init__(self, value):
-        self.value, self.names = value, _names(value)
-        super().__init__(*_condition(value, _table_column, self.names), BooleanField())
+    def __init__(self, value, scope=""):
+        self.value, self.names, self.scope = value, _names(value), scope
+        super().__init__(*_condition(value, _table_column, self.names, scope), BooleanField())
 
     def over(self, column):
-        return _condition(self.value, column, self.names)
+        return _condition(self.value, column, self.names, self.scope)
 
     def worth_walking(self, using):
         # One pair: PostgreSQL knows its frequency and picks the walk itself when it pays.
@@ -286,9 +311,11 @@ def text_q(value):
     return Q(RawSQL(*_all([_text_condition(word, _table_column) for word in words(value)]), BooleanField()))
 
 
-def search_q(value):
+def search_q(value, scope=""):
+    """The issues matching the search ``value``; ``scope`` (:func:`scope_terms`, PostgreSQL
+    only) lets the pairs' index keep only the rows where the list can show them."""
     if connection.vendor == "postgresql" and words(value):
-        return Q(SearchMatch(value))
+        return Q(SearchMatch(value, scope))
     if not words(value):
         return text_q(value) | Q(tracking_code=value)
     q = Q()

@@ -130,7 +130,18 @@ class IssueQuerySet(models.QuerySet):
         ms with the OR, 4 ms without). Otherwise ``within`` is ignored; the caller's own region
         filter still applies, so the rows are the same either way."""
         seen = visibility(user, within=within)
-        return self if seen.everything else self.filter(seen.q())
+        queryset = self.all() if seen.everything else self.filter(seen.q())
+        queryset.seen = seen
+        return queryset
+
+    # What visible_to filtered by, kept through the queryset's copies: a search narrows the
+    # pairs' index to it (inspections.search.scope_terms).
+    seen = None
+
+    def _clone(self):
+        clone = super()._clone()
+        clone.seen = self.seen
+        return clone
 
     def open(self):
         return self.filter(state__in=OPEN_STATES)

@@ -3,6 +3,7 @@ and rechecked — it must return exactly the ids the plain substring match retur
 character, two (井盖, 垃圾), long phrases, Latin letters in any case, quotes and LIKE's
 wildcards. And the plan must use the index."""
 
+import dataclasses
 import itertools
 import re
 
@@ -246,6 +247,87 @@ def test_the_api_takes_an_empty_choice(issues, api):
     assert response.data["results"]
 
 
+@pytest.mark.parametrize("who", ["district_supervisor", "staff", "staff_b", "leader", "cgj_staff", "supervisor"])
+def test_a_search_within_a_scope_finds_what_the_scope_sees(issues, people, city, units, who):
+    """A person's search (their visibility, and the list's region filter) finds exactly the
+    substring matches they may see, with the scope's regions and units in the pairs' query."""
+    from inspections import search
+
+    user = getattr(people, who)
+    seen = set(Issue.objects.visible_to(user).values_list("pk", flat=True))
+    for within in [None, city.a, city.b, city.a1]:
+        visible = Issue.objects.visible_to(user, within=within.pk if within else None)
+        scope = search.scope_terms(visible.seen, within)
+        if within:
+            assert scope == f"'p:{within.pk}'"
+        else:
+            assert (
+                scope
+                == {
+                    "district_supervisor": f"'p:{city.a.pk}' | 'u:{units.gov_a.pk}'",  # and their own unit's
+                    "leader": f"'p:{city.a.pk}'",  # the fixture's leader has no 包保 site
+                    "staff": f"'u:{units.street_a1.pk}'",
+                    "staff_b": f"'u:{units.street_b1.pk}'",
+                    "cgj_staff": f"'u:{units.cgj.pk}'",
+                    "supervisor": "",  # the whole city: nothing to narrow
+                }[who]
+            )
+        for query in ["井盖", "垃圾", "路 垃圾", "甲一办", "花园路与农业路", "#1"]:
+            data = {"q": query, **({"region": within.pk} if within else {})}
+            found = set(IssueFilter(data, queryset=visible).qs.values_list("pk", flat=True))
+            expected = expected_ids(query) & seen
+            if within:
+                expected &= set(Issue.objects.filter(region__path__startswith=within.path).values_list("pk", flat=True))
+            assert found == expected, (within, query)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the index is PostgreSQL's")
+def test_a_scope_is_put_in_the_index_only_when_the_index_holds_it(issues, people, city, units, monkeypatch):
+    """Only a scope the index holds, and of a bounded size, narrows the search."""
+    from inspections import search
+
+    seen = Issue.objects.visible_to(people.district_supervisor).seen
+    assert search.scope_terms(seen) == f"'p:{city.a.pk}' | 'u:{units.gov_a.pk}'"
+    assert search.scope_terms(seen, city.city) == ""  # the top region: every issue
+    # 包保 sites are not in the index: a scope with them is not narrowed at all.
+    assert search.scope_terms(dataclasses.replace(seen, site_ids=frozenset({1}))) == ""
+    monkeypatch.setattr(search, "MAX_SCOPE_TERMS", 1)
+    assert search.scope_terms(seen) == ""
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the index is PostgreSQL's")
+def test_a_moved_region_carries_its_issues_in_the_index(issues, people, city):
+    """The terms come from the row's region path, which triggers keep: moving 甲一街道 under
+    乙区 (its path and its 社区's) moves its issues to 乙区's searches."""
+    from chuangcheng.org.models import Region
+
+    def found(region):
+        data = {"q": "路", "region": region.pk}
+        visible = Issue.objects.visible_to(people.admin, within=region.pk)
+        return set(IssueFilter(data, queryset=visible).qs.values_list("pk", flat=True))
+
+    moved = set(Issue.objects.filter(region=city.a1v, description__contains="路").values_list("pk", flat=True))
+    assert moved and moved <= found(city.a) and not moved & found(city.b)
+    old, new = city.a1.path, f"{city.b.path}{city.a1.pk}/"
+    for region in Region.objects.filter(path__startswith=old):
+        Region.objects.filter(pk=region.pk).update(path=new + region.path[len(old) :])
+    Region.objects.filter(pk=city.a1.pk).update(parent=city.b)
+    assert moved <= found(city.b) and not moved & found(city.a)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the index is PostgreSQL's")
+def test_a_unit_change_moves_the_issue_in_the_index(issues, people, units):
+    """The scope's terms are generated from the row: reassigning an issue finds it under its new unit."""
+    moved = Issue.objects.exclude(responsible_unit=units.street_b1).filter(description__contains="井盖").first()
+    assert moved.pk not in set(
+        IssueFilter({"q": "井盖"}, queryset=Issue.objects.visible_to(people.staff_b)).qs.values_list("pk", flat=True)
+    )
+    Issue.objects.filter(pk=moved.pk).update(responsible_unit=units.street_b1)
+    assert moved.pk in set(
+        IssueFilter({"q": "井盖"}, queryset=Issue.objects.visible_to(people.staff_b)).qs.values_list("pk", flat=True)
+    )
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the index is PostgreSQL's")
 def test_the_query_uses_the_pair_index(issues):
     qs = IssueFilter({"q": "井盖"}, queryset=Issue.objects.all()).qs
@@ -292,6 +374,26 @@ def api(people):
 def test_a_walked_page_is_the_page_the_index_gives(issues, api, monkeypatch, ordering, query):
     """Forced to walk (and to walk only a few rows, so some walks fill the page and some do not),
     every page of every ordering holds the same ids, in the same order, as without the walk."""
+    _walked_pages_are_the_index_pages(issues, api, monkeypatch, ordering, query)
+
+
+@on_postgresql
+@pytest.mark.parametrize("who", ["district_supervisor", "staff"])
+@pytest.mark.parametrize("ordering", [None, "rectification_deadline"])
+def test_a_walked_page_within_a_scope_is_the_page_the_index_gives(issues, people, monkeypatch, who, ordering):
+    """The same for a district's supervisor and a unit's staff, whose search narrows the index to
+    their scope (the walk reads the condition with the scope's terms too)."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(getattr(people, who))
+    for query in ["路", "路 垃圾"]:
+        # A unit's staff see few rows: their walks need not fill a page.
+        _walked_pages_are_the_index_pages(issues, client, monkeypatch, ordering, query, must_walk=who != "staff")
+        monkeypatch.undo()
+
+
+def _walked_pages_are_the_index_pages(issues, api, monkeypatch, ordering, query, must_walk=True):
     from chuangcheng import pagination, walk
     from inspections.search import SearchMatch
 
@@ -313,7 +415,7 @@ def test_a_walked_page_is_the_page_the_index_gives(issues, api, monkeypatch, ord
     monkeypatch.setattr(walk, "WALK_ROWS_MIN", 12)
     monkeypatch.setattr(walk, "WALK_ROWS_PER_ROW", 2)
     assert _every_id(api, params) == expected
-    if query in ("垃圾", "路", "路 垃圾"):
+    if must_walk and query in ("垃圾", "路", "路 垃圾"):
         assert any(walked) and len(expected) > 8  # walked pages, both by number and by cursor
 
 
