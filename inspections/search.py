@@ -14,6 +14,7 @@ common phrase of several pairs is read by walking the list's order instead (:cla
 :mod:`chuangcheng.walk`): PostgreSQL, multiplying the pairs' frequencies, takes it for rare.
 SQLite scans."""
 
+import re
 import threading
 import time
 
@@ -39,10 +40,25 @@ def _lexeme(gram):
     return "'" + gram.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
+# Where a search's words part: spaces (full-width ones too), brackets and list commas of either
+# width — an address typed 经八大道(2段) finds 经八大道（2段）.
+SEPARATORS = re.compile(r"[\s()（）\[\]【】,，、;；]+")
+
+
+def _all_words(value):
+    return [w for w in SEPARATORS.split(value) if w and w not in ("#", "＃")]
+
+
 def words(value):
-    """The words of a search: ``value`` split at spaces (full-width ones too); a ``#`` standing
-    alone (``# 1208``) belongs to the number after it."""
-    return [w for w in value.split() if w not in ("#", "＃")][:MAX_WORDS]
+    """The words of a search (the first :data:`MAX_WORDS`): ``value`` split at
+    :data:`SEPARATORS`; a ``#`` standing alone (``# 1208``) belongs to the number after it."""
+    return _all_words(value)[:MAX_WORDS]
+
+
+def unused_words(value):
+    """The words of ``value`` past :data:`MAX_WORDS`, which the search does not look for (the
+    list says so)."""
+    return _all_words(value)[MAX_WORDS:]
 
 
 def grams(text):

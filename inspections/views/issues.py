@@ -166,6 +166,9 @@ def issue_list(request):
         "search_everywhere": "?" + urlencode({"q": keyword})
         if keyword and not page_issues and any(k not in ("q", "page", "ordering") for k in request.GET)
         else "",
+        # Words past the fifth are not looked for: the list says which.
+        "search_unused": " ".join(search.unused_words(keyword)) if keyword else "",
+        "search_max_words": search.MAX_WORDS,
         "overdue_count": counts["overdue"],
         "overdue_active": request.GET.get("overdue") == "true",
         "can_capture": can_capture(user),

@@ -906,6 +906,14 @@ def test_the_deadline_sort_reads_its_index(people, issue):
     assert "insp_issue_order_clock" in plan(qs, "seqscan", "sort")
 
 
+def test_the_list_says_which_words_it_did_not_look_for(client, people):
+    """QA: a sixth word (a street typed last to narrow down) was silently ignored."""
+    client.force_login(people.supervisor)
+    page = html(client.get(reverse("inspections:issue_list"), {"q": "井盖 缺失 安全 隐患 存在 经八路"}))
+    assert "只按前 5 个词查找，没有用到：经八路" in page
+    assert 'data-testid="search-unused"' not in html(client.get(reverse("inspections:issue_list"), {"q": "井盖 缺失"}))
+
+
 def test_opening_an_issue_reads_its_notices(client, people, make_issue):
     """新交办问题：#N stays unread no more once the person has #N open, however they got there
     (我的待办, the list) — the bell counts what is still news. Others' and other issues' stay."""

@@ -334,6 +334,21 @@ def test_the_query_uses_the_pair_index(issues):
     assert "insp_issue_search_grams" in plan(qs, "seqscan", "indexscan")
 
 
+def test_brackets_and_commas_of_either_width_part_words():
+    """QA: 经八大道(2段) found nothing where the address reads 经八大道（2段）."""
+    from inspections.search import unused_words, words
+
+    assert words("经八大道(2段)") == words("经八大道（2段）") == ["经八大道", "2段"]
+    assert words("井盖，破损、路灯;[东]") == ["井盖", "破损", "路灯", "东"]
+    assert words("o'brien 100% a_b") == ["o'brien", "100%", "a_b"]  # what a word may hold
+    assert unused_words("一 二 三 四 五 六 七") == ["六", "七"] and unused_words("一 二") == []
+
+
+def test_a_bracketed_address_is_found_typed_either_way(issues):
+    Issue.objects.filter(pk=issues[0]).update(address="经八大道（2段）")
+    assert issues[0] in searched("经八大道(2段)") and issues[0] in searched("经八大道（2段）")
+
+
 def test_the_pairs_query_quotes_what_it_must():
     assert grams_query("井盖") == "'井盖'"
     assert grams_query("垃") == "'垃'"
