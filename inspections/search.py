@@ -1,8 +1,8 @@
 """The 问题清单's free-text search (``?q=``): a substring of the description or the address (any
 case), a tracking code, or an issue number — or a word of what a row shows besides: the name
 of its category (占压盲道) or of the category's class (公共设施), of its region or a region above
-it (金水区, 花园路街道: their whole subtree), of its responsible unit (its full name or 简称) or
-of its source (随手拍, 12345).
+it (金水区, 花园路街道: their whole subtree), of its responsible unit (its full name or 简称), of
+its source (随手拍, 12345), its 严重程度 (负面清单) or its state (整改中).
 Words apart (``井盖 破损``, ``1208 国基路``, a space or a full-width one between them) must each
 be found, each in any of these; a code or number may be typed full-width.
 
@@ -168,7 +168,7 @@ def named(word):
     column with no match is left out."""
     from chuangcheng.org.models import Region, Unit
 
-    from .models import IssueCategory
+    from .models import IssueCategory, IssueState, Severity
 
     found = {
         "category_id": list(
@@ -187,27 +187,35 @@ def named(word):
         subtree |= Q(path__startswith=path)
     found["region_id"] = list(Region.objects.filter(subtree).values_list("pk", flat=True)) if tops else []
     found["source"] = sources_named(word)
+    found["severity"] = choices_named(word, Severity.choices)
+    found["state"] = choices_named(word, IssueState.choices)
     return {column: ids for column, ids in found.items() if ids}
 
 
 def sources_named(word):
-    """The issue sources (随手拍, 12345, 媒体曝光…) whose label holds ``word`` (any case), in
-    Chinese or the language the page is in: a source is a filter, but people type it. A number
-    names a source only whole (12 is not 12345), and one character none."""
-    from django.utils import translation
-
+    """The issue sources (随手拍, 12345, 媒体曝光…) whose label holds ``word``."""
     from .models import IssueSource
+
+    return choices_named(word, IssueSource.choices)
+
+
+def choices_named(word, choices):
+    """The values of ``choices`` whose label holds ``word`` (any case), in Chinese or the
+    language the page is in: a source, a 严重程度 (负面清单) or a state (整改中) is a filter,
+    but people type it. A number names a label only whole (12 is not 12345), and one character
+    none."""
+    from django.utils import translation
 
     word = _halfwidth(word).casefold()
     if len(word) < 2:
         return []
     with translation.override("zh-hans"):
-        chinese = {value: str(label).casefold() for value, label in IssueSource.choices}
+        chinese = {value: str(label).casefold() for value, label in choices}
 
     def names(label):
         return word == label if word.isdigit() else word in label
 
-    return [value for value, label in IssueSource.choices if names(chinese[value]) or names(str(label).casefold())]
+    return [value for value, label in choices if names(chinese[value]) or names(str(label).casefold())]
 
 
 def _word_condition(word, column, names, scope=""):
@@ -298,6 +306,8 @@ class SearchMatch(Walkable):
         "region_id",
         "responsible_unit_id",
         "source",
+        "severity",
+        "state",
     )
 
     def __init__(self, value, scope=""):

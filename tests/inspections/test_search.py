@@ -10,6 +10,7 @@ import re
 import pytest
 from django.db import connection
 from django.db.models import Q
+from django.utils import translation
 
 from inspections import services
 from inspections.filters import IssueFilter
@@ -76,6 +77,18 @@ SOURCES = {
 }
 
 
+SEVERITIES = {"general": "一般", "serious": "较重", "severe": "严重", "negative_list": "负面清单"}
+STATES = {
+    "reported": "待受理",
+    "assigned": "已交办",
+    "rectifying": "整改中",
+    "submitted": "待核查",
+    "closed": "已销号",
+    "long_term": "长期整改",
+    "dismissed": "不予立案",
+}
+
+
 def expected_ids(query):
     """What the search must find, from the ORM: each word in the description or address, or in
     the name of the category, of the region or a region above it, of the unit (or its 简称) or
@@ -97,6 +110,9 @@ def expected_ids(query):
                 if len(plain_word) > 1 and (plain_word == label if plain_word.isdigit() else plain_word in label)
             ]
         )
+        if len(plain_word) > 1:
+            one |= Q(severity__in=[v for v, label in SEVERITIES.items() if plain_word in label])
+            one |= Q(state__in=[v for v, label in STATES.items() if plain_word in label])
         for path in Region.objects.filter(name__icontains=word).values_list("path", flat=True):
             one |= Q(region__path__startswith=path)
         plain = "".join(chr(ord(c) - 0xFEE0) if "\uff01" <= c <= "\uff5e" else c for c in word)
@@ -332,6 +348,17 @@ def test_a_unit_change_moves_the_issue_in_the_index(issues, people, units):
 def test_the_query_uses_the_pair_index(issues):
     qs = IssueFilter({"q": "井盖"}, queryset=Issue.objects.all()).qs
     assert "insp_issue_search_grams" in plan(qs, "seqscan", "indexscan")
+
+
+def test_a_severity_or_a_state_is_found_by_its_label(issues):
+    """QA: 负面清单 and 整改中, printed on the rows, found nothing."""
+    Issue.objects.filter(pk__in=issues[:3]).update(severity="negative_list")
+    assert searched("负面清单") == set(issues[:3]) == expected_ids("负面清单")
+    label = STATES[Issue.objects.get(pk=issues[3]).state]
+    assert issues[3] in searched(label) == expected_ids(label)
+    assert searched("不予立案") == set() == expected_ids("不予立案")
+    with translation.override("en"):
+        assert searched("negative list") >= set(issues[:3])  # two words: each in the label
 
 
 def test_brackets_and_commas_of_either_width_part_words():
