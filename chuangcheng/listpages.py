@@ -38,6 +38,15 @@ def drop_empty(request):
         request.GET = QueryDict(urlencode([(key, value) for key, value in pairs if value != ""]))
 
 
+def ignored_filters(form):
+    """The labels of the fields a list left out because their value is not one the person may
+    choose (a region or unit out of scope, a class since removed): the list says so, and the
+    筛选 button does not count them."""
+    if not getattr(form, "is_bound", False):
+        return []
+    return [str(form.fields[name].label or name) for name in form.errors if name in form.fields]
+
+
 def pushed_address(request, response):
     """An htmx answer to the filter card: the address the browser keeps (``HX-Push-Url``), as
     :func:`drop_empty` left it — ``?q=井盖``, as the chips and the pager write it. Another

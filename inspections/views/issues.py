@@ -121,6 +121,11 @@ def _filter_choices(filterset, user):
     return selects
 
 
+def _kept_ordering(request):
+    ordering = request.GET.get("ordering")
+    return {"ordering": ordering} if ordering in selectors.ISSUE_ORDERINGS else {}
+
+
 @login_required
 @require_GET
 def issue_list(request):
@@ -163,9 +168,12 @@ def issue_list(request):
         else [],
         # No rows for a keyword within other conditions (a state chip, 超期未改…): the same
         # keyword over everything the person may see is one tap away.
-        "search_everywhere": "?" + urlencode({"q": keyword})
+        "search_everywhere": "?" + urlencode({"q": keyword, **_kept_ordering(request)})
         if keyword and not page_issues and any(k not in ("q", "page", "ordering") for k in request.GET)
         else "",
+        # A filter the person may not use (a region or unit out of their scope, one since
+        # removed) is left out of the list, never an error page: the list says which.
+        "ignored_filters": listpages.ignored_filters(filterset.form),
         # Words past the fifth are not looked for: the list says which.
         "search_unused": " ".join(search.unused_words(keyword)) if keyword else "",
         "search_max_words": search.MAX_WORDS,

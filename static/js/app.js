@@ -148,6 +148,27 @@
     if (results) results.scrollIntoView({ block: "start" });
   });
 
+  // A chip (全部, a state, 超期未改) is a link drawn with the search the results are for: a word
+  // typed in the box but not sent yet goes with the tap too, instead of being dropped by it.
+  // Capture phase: before htmx's own listener on a boosted link reads its href.
+  document.addEventListener(
+    "click",
+    function (event) {
+      var chip = event.target instanceof Element && event.target.closest("a.app-chip");
+      if (!chip) return;
+      var box = document.querySelector("form.app-ledger-filter input[name=q]");
+      if (!box) return;
+      var url = new URL(chip.href, window.location.href);
+      var typed = box.value.trim();
+      if ((url.searchParams.get("q") || "") === typed) return;
+      if (typed) url.searchParams.set("q", typed);
+      else url.searchParams.delete("q");
+      url.searchParams.delete("page");
+      chip.href = url.pathname + url.search;
+    },
+    true
+  );
+
   // A form sent back with errors: its first error into view (on a phone the form can sit far
   // below the top the page reloads at) and its field focused, inside an opened <details>.
   function firstErrorIntoView(root) {

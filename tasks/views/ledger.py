@@ -47,6 +47,7 @@ def ledger(request):
         "page": page,
         "rows": _rows(page, rollups=rollups),
         "chips": listpages.state_chips(counts, TaskState.choices, states),
+        "ignored_filters": listpages.ignored_filters(filterset.form),
         "overdue_count": counts["overdue"],
         "overdue_active": request.GET.get("overdue") == "true",
         "leader_unlinked_count": counts["leader_unlinked"],

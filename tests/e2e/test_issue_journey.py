@@ -235,6 +235,23 @@ def test_a_search_from_the_box_is_one_request_and_back_shows_the_page(page, sett
     expect(page.get_by_test_id("issue-row")).to_have_count(1)
 
 
+def test_a_state_chip_tapped_after_typing_keeps_the_typed_word(page, setting, people, make_issue):  # noqa: F811
+    """On a phone a word typed in the box but not sent goes with a state chip's tap: the list
+    shows that state's issues holding the word, and the box still reads it."""
+    make_issue("rectifying", description="文化路井盖破损")
+    make_issue("assigned", description="文化路井盖缺失")
+    make_issue("rectifying", description="人行道暴露垃圾")
+    sign_in(page, people.supervisor.username, "/inspections/issues/")
+    box = page.get_by_role("searchbox")
+    box.fill("井盖")
+    page.get_by_test_id("chip-rectifying").click()
+    page.wait_for_url("**q=%E4%BA%95%E7%9B%96**")
+    expect(page.get_by_test_id("issue-row")).to_have_count(1)
+    expect(page.get_by_test_id("issue-row")).to_contain_text("文化路井盖破损")
+    expect(page.get_by_role("searchbox")).to_have_value("井盖")
+    assert "state=rectifying" in page.url
+
+
 def test_category_search_narrows_the_list_and_only_a_pick_chooses(new_page, page_log, people, city, setting):
     """Typing in the category search only narrows the select: the choice (and the unit suggested
     for it) changes when the inspector picks, or presses Enter on an unambiguous term."""

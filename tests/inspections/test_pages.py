@@ -288,6 +288,25 @@ def test_the_folded_filter_button_says_how_many_filters_apply(client, people, ci
     assert toggle.search(html(client.get(url, query))).group(1) == "3"
 
 
+def test_a_filter_out_of_scope_is_named_not_silently_dropped_nor_counted(client, people, city, units, issue):
+    """A region or unit the person may not choose (a link from someone else, a bookmark) is left
+    out of the list — never an error page — and the list says which; the 筛选 button does not
+    count it. 不限其他条件 keeps the sort."""
+    client.force_login(people.staff_b)
+    url = reverse("inspections:issue_list")
+    toggle = re.compile(r'data-testid="issue-filter-toggle">[^<]*(?:<span[^>]*>(\d+)</span>)?')
+    response = client.get(url, {"region": city.a.pk, "responsible_unit": units.street_a1.pk, "severity": "serious"})
+    assert response.status_code == 200
+    assert shown(response, "ignored-filters") == [
+        "以下筛选条件不在您的查看范围内或已失效，未使用：区域（含下级）、责任单位。"
+    ]
+    assert toggle.search(html(response)).group(1) == "1"
+    assert "ignored-filters" not in html(client.get(url, {"severity": "serious"}))
+    client.force_login(people.supervisor)
+    response = client.get(url, {"q": "不存在的词", "state": "closed", "ordering": "severity"})
+    assert 'href="/inspections/issues/?q=' in html(response) and "&amp;ordering=severity" in html(response)
+
+
 def test_list_sorts_by_newest_deadline_or_severity_and_keeps_the_sort_in_its_links(client, people, make_issue, issue):
     """The sort select (?ordering=, the API's names): 最新登记 by default, 整改期限 nearest first
     among the issues still owed, then the others (a closed one's old deadline is not "nearest"),

@@ -403,6 +403,15 @@ def test_ledger_counts_chips_filters_and_rollup(client, people, ledger_tasks):
     assert "<html" not in html(response)  # the results part only
 
 
+def test_a_ledger_filter_out_of_scope_is_named(client, people, ledger_tasks, units):
+    """A unit the person may not choose is left out of the ledger's filter, and the ledger says so."""
+    client.force_login(people.district_supervisor)  # 甲区
+    response = client.get(reverse("tasks:ledger"), {"unit": units.street_b1.pk})
+    assert response.status_code == 200
+    assert shown(response, "ignored-filters") == ["以下筛选条件不在您的查看范围内或已失效，未使用：单位。"]
+    assert "ignored-filters" not in html(client.get(reverse("tasks:ledger"), {"unit": units.street_a1.pk}))
+
+
 def test_filter_checkboxes_stay_ticked_on_a_filtered_page(client, people):
     """A page opened with 已超期 (a chip's link, a reload) shows the box ticked, so the next 查询
     keeps it — the ledger and the issue list share the filter card."""

@@ -14,7 +14,8 @@ def active_filter_count(form, states=None):
     themselves are out of sight."""
     data = form.data if getattr(form, "is_bound", False) else {}
     getlist = getattr(data, "getlist", lambda key: [data[key]])
-    count = sum(1 for key in data if key not in NOT_FILTERS and any(str(v).strip() for v in getlist(key)))
+    ignored = set(form.errors) if data else set()  # left out of the list: not one of its filters
+    count = sum(1 for key in data if key not in NOT_FILTERS | ignored and any(str(v).strip() for v in getlist(key)))
     return count + (1 if states else 0)
 
 
