@@ -52,3 +52,12 @@ def test_a_throttle_counts_in_the_process_when_its_cache_fails(dead_cache):
     FALLBACK.clear()
     answers = [Throttle().allow_request(request, view) for _ in range(4)]
     assert answers == [True, True, True, False]
+
+
+def test_one_redis_client_is_kept_per_pool_not_made_for_every_command():
+    """Django's client makes a ``redis.Redis`` (with its table of response callbacks) for every
+    command; ours keeps one per connection pool."""
+    backend = resilient.RedisCache(f"redis://127.0.0.1:{free_port()}/0", {})
+    client = backend._cache.get_client(write=True)
+    assert backend._cache.get_client(write=True) is client
+    assert backend._cache.get_client("key") is client  # one server: reads and writes share its pool

@@ -4,11 +4,12 @@ to the figure on pages and in the API, once (an annex) in a briefing's files; a 
 words it was built with, so an old briefing explains its own numbers.
 """
 
+import functools
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
+from django.utils.translation import get_language, gettext_noop, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, pgettext
 
 from chuangcheng.wording import join_list
 from tasks.selectors import LAG_THRESHOLD
@@ -29,7 +30,15 @@ class Definition:
     period: str
 
     def as_dict(self):
-        return asdict(self)
+        # Five strings: a plain dict (dataclasses.asdict deep-copies each, for every figure of
+        # every overview served).
+        return {
+            "key": self.key,
+            "label": self.label,
+            "formula": self.formula,
+            "counts": self.counts,
+            "period": self.period,
+        }
 
 
 def _n(value):
@@ -38,7 +47,14 @@ def _n(value):
 
 
 def definitions(s):
-    """Every figure's definition for the scoring rule ``s``, in display order."""
+    """Every figure's definition for the scoring rule ``s``, in display order. The words depend on
+    the rule and the language only: written once per both and kept (about 90 translations; an
+    overview served from the cache wrote them twice a request)."""
+    return dict(_definitions(s, get_language()))
+
+
+@functools.lru_cache(maxsize=32)
+def _definitions(s, language):
     in_period = _("统计期内（北京时间，起止日均含）")
     at_end = _("统计期末（统计期未结束时为当前）的状态，按问题处理记录回溯，不受此后变化影响")
     by_deadline = _("以整改时限定期")

@@ -183,6 +183,31 @@ def test_every_figure_has_a_definition(week_set):
     assert "35" in defs["score"].formula
 
 
+def test_definitions_are_written_once_per_rule_and_language_and_follow_both(week_set):
+    """The words are kept per scoring rule and language: another language or another weight reads
+    its own, and a caller changing its copy changes nothing kept."""
+    from django.utils import translation
+
+    from chuangcheng.reports.figures import Scoring
+
+    chinese = figures.definitions(Scoring())
+    assert figures.definitions(Scoring()) == chinese
+    with translation.override("en"):
+        english = figures.definitions(Scoring())
+    assert english["on_time_rate"].label == "On-time closure rate" and chinese["on_time_rate"].label == "按期销号率"
+    assert "40" in figures.definitions(Scoring(weight_issue_on_time=40))["score"].formula
+    assert "35" in figures.definitions(Scoring())["score"].formula
+    chinese.pop("score")
+    assert "score" in figures.definitions(Scoring())
+    assert chinese["rank"].as_dict() == {
+        "key": "rank",
+        "label": "排名",
+        "formula": chinese["rank"].formula,
+        "counts": chinese["rank"].counts,
+        "period": chinese["rank"].period,
+    }
+
+
 def test_query_count_does_not_grow_with_units(campaign, city, world, make_issue, django_assert_max_num_queries):
     for n in range(30):
         unit = UnitFactory(name=f"甲一社区居委会{n}", kind="territorial", level="community", region=city.a1v)
