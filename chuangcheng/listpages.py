@@ -13,6 +13,8 @@ from django.db.models import Count, Q
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
+from chuangcheng.wording import join_list
+
 
 class _ChoicesField(django_filters.fields.MultipleChoiceField):
     """A multiple choice whose blank values mean nothing chosen: a list page's form sends
@@ -39,12 +41,12 @@ def drop_empty(request):
 
 
 def ignored_filters(form):
-    """The labels of the fields a list left out because their value is not one the person may
+    """The labels (joined as the language lists them) of the fields a list left out because their value is not one the person may
     choose (a region or unit out of scope, a class since removed): the list says so, and the
     筛选 button does not count them."""
     if not getattr(form, "is_bound", False):
-        return []
-    return [str(form.fields[name].label or name) for name in form.errors if name in form.fields]
+        return ""
+    return join_list(form.fields[name].label or name for name in form.errors if name in form.fields)
 
 
 def pushed_address(request, response):

@@ -192,9 +192,10 @@
   });
 
   // Back/forward through htmx's history puts back the page as it was drawn, and a field's typed
-  // value is not part of it: the filter card's fields are set again from the address, so the
-  // box shows the search the results are for (and the next change does not drop it).
-  document.addEventListener("htmx:historyRestore", function () {
+  // value is not part of it; the browser's own Back puts back what was typed last, even if never
+  // sent. Either way the filter card's fields are set again from the address, so the box shows
+  // the search the results are for (and the next change or chip does not use another word).
+  function fieldsFromAddress() {
     var query = new URLSearchParams(window.location.search);
     document.querySelectorAll("form.app-ledger-filter").forEach(function (form) {
       Array.prototype.forEach.call(form.elements, function (field) {
@@ -213,7 +214,9 @@
         }
       });
     });
-  });
+  }
+  document.addEventListener("htmx:historyRestore", fieldsFromAddress);
+  window.addEventListener("pageshow", fieldsFromAddress);
 
   // The language switch returns to the page as it is now: after an htmx search the address
   // (hx-push-url) is no longer the one the page was drawn with.

@@ -250,6 +250,16 @@ def test_a_state_chip_tapped_after_typing_keeps_the_typed_word(page, setting, pe
     expect(page.get_by_test_id("issue-row")).to_contain_text("文化路井盖破损")
     expect(page.get_by_role("searchbox")).to_have_value("井盖")
     assert "state=rectifying" in page.url
+    # A word typed over it and not sent, then a chip, then Back: the box reads the search the
+    # list is for, not the word the browser kept in it.
+    page.get_by_role("searchbox").fill("人行道")
+    page.get_by_test_id("chip-all").click()
+    page.wait_for_url("**q=%E4%BA%BA%E8%A1%8C%E9%81%93**")
+    expect(page.get_by_test_id("issue-row")).to_have_count(1)
+    page.go_back()
+    page.wait_for_url("**state=rectifying**")
+    expect(page.get_by_role("searchbox")).to_have_value("井盖")
+    expect(page.get_by_test_id("issue-row")).to_contain_text("文化路井盖破损")
 
 
 def test_category_search_narrows_the_list_and_only_a_pick_chooses(new_page, page_log, people, city, setting):

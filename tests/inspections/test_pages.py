@@ -302,6 +302,10 @@ def test_a_filter_out_of_scope_is_named_not_silently_dropped_nor_counted(client,
     ]
     assert toggle.search(html(response)).group(1) == "1"
     assert "ignored-filters" not in html(client.get(url, {"severity": "serious"}))
+    client.cookies["django_language"] = "en"
+    response = client.get(url, {"region": city.a.pk, "responsible_unit": units.street_a1.pk})
+    assert shown(response, "ignored-filters")[0].endswith("applied: Region (including sub-regions), Responsible unit.")
+    del client.cookies["django_language"]
     client.force_login(people.supervisor)
     response = client.get(url, {"q": "不存在的词", "state": "closed", "ordering": "severity"})
     assert 'href="/inspections/issues/?q=' in html(response) and "&amp;ordering=severity" in html(response)
