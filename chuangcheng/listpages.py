@@ -49,6 +49,16 @@ def ignored_filters(form):
     return join_list(form.fields[name].label or name for name in form.errors if name in form.fields)
 
 
+def search_everywhere(request, keyword, *, found, orderings=()):
+    """No rows for a keyword within other conditions (a state chip, 超期未改…): the query string
+    of the same keyword over everything the person may see — the sort kept when it is one of
+    ``orderings`` — for a link one tap away; "" when there is nothing to widen."""
+    if not keyword or found or not any(key not in ("q", "page", "ordering") for key in request.GET):
+        return ""
+    ordering = request.GET.get("ordering")
+    return "?" + urlencode({"q": keyword, **({"ordering": ordering} if ordering in orderings else {})})
+
+
 def pushed_address(request, response):
     """An htmx answer to the filter card: the address the browser keeps (``HX-Push-Url``), as
     :func:`drop_empty` left it — ``?q=井盖``, as the chips and the pager write it. Another

@@ -7,7 +7,6 @@ the field it names (400), as a message (403), or as "已被他人处理" with th
 
 import uuid
 from collections import Counter
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -121,11 +120,6 @@ def _filter_choices(filterset, user):
     return selects
 
 
-def _kept_ordering(request):
-    ordering = request.GET.get("ordering")
-    return {"ordering": ordering} if ordering in selectors.ISSUE_ORDERINGS else {}
-
-
 @login_required
 @require_GET
 def issue_list(request):
@@ -168,9 +162,9 @@ def issue_list(request):
         else [],
         # No rows for a keyword within other conditions (a state chip, 超期未改…): the same
         # keyword over everything the person may see is one tap away.
-        "search_everywhere": "?" + urlencode({"q": keyword, **_kept_ordering(request)})
-        if keyword and not page_issues and any(k not in ("q", "page", "ordering") for k in request.GET)
-        else "",
+        "search_everywhere": listpages.search_everywhere(
+            request, keyword, found=bool(page_issues), orderings=selectors.ISSUE_ORDERINGS
+        ),
         # A filter the person may not use (a region or unit out of their scope, one since
         # removed) is left out of the list, never an error page: the list says which.
         "ignored_filters": listpages.ignored_filters(filterset.form),

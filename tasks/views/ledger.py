@@ -32,6 +32,9 @@ def ledger(request):
     filterset, tasks, states = _ledger_filter(request)
     page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
     rollups = selectors.task_rollups([t.pk for t in page])
+    rows = _rows(page, rollups=rollups)
+    filterset.form.is_valid()  # cleaned_data holds every valid field, even if another is not
+    keyword = filterset.form.cleaned_data.get("q")
     counts = selectors.state_counts(filterset.qs)
     # Each select's options, read once: a template loop (or list()) over the choices would
     # COUNT the queryset first, then read it.
@@ -45,9 +48,11 @@ def ledger(request):
         "many_campaigns": len(selects["campaign"]) > 2,  # the empty choice and more than one
         "states": states,
         "page": page,
-        "rows": _rows(page, rollups=rollups),
+        "rows": rows,
         "chips": listpages.state_chips(counts, TaskState.choices, states),
         "ignored_filters": listpages.ignored_filters(filterset.form),
+        "search_everywhere": listpages.search_everywhere(request, keyword, found=bool(rows)),
+        "keyword": keyword,
         "overdue_count": counts["overdue"],
         "overdue_active": request.GET.get("overdue") == "true",
         "leader_unlinked_count": counts["leader_unlinked"],

@@ -412,6 +412,18 @@ def test_a_ledger_filter_out_of_scope_is_named(client, people, ledger_tasks, uni
     assert "ignored-filters" not in html(client.get(reverse("tasks:ledger"), {"unit": units.street_a1.pk}))
 
 
+def test_a_keyword_with_no_task_within_other_conditions_offers_it_everywhere(client, people, ledger_tasks):
+    client.force_login(people.supervisor)
+    response = client.get(reverse("tasks:ledger"), {"q": "小巷", "state": "done"})
+    assert shown(response, "task-title") == []
+    assert 'href="/tasks/?q=%E5%B0%8F%E5%B7%B7" data-testid="search-everywhere"' in html(response)
+    assert "search-everywhere" not in html(client.get(reverse("tasks:ledger"), {"q": "不存在的词"}))
+    client.cookies["django_language"] = "en"
+    assert shown(client.get(reverse("tasks:ledger"), {"q": "小巷", "state": "done"}), "search-everywhere") == [
+        "Search all tasks for “小巷”"
+    ]
+
+
 def test_filter_checkboxes_stay_ticked_on_a_filtered_page(client, people):
     """A page opened with 已超期 (a chip's link, a reload) shows the box ticked, so the next 查询
     keeps it — the ledger and the issue list share the filter card."""
