@@ -3,7 +3,7 @@ units, its overdue items, its rank in published weekly briefings, its backlog ov
 
 import datetime as dt
 
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from chuangcheng.org.models import Unit
@@ -15,7 +15,7 @@ from ..figures import predicates
 from ..models import Briefing, BriefingKind, BriefingStatus
 from ..permissions import OutOfScope, as_id, campaign_for, can_see_unit
 from . import present
-from .present import ISSUE_COLUMNS, today
+from .present import today
 from .sections import LIST_LIMIT, period_figures, ranking_period
 
 HISTORY_DAYS = 30
@@ -107,12 +107,9 @@ def unit_view(user, campaign, unit, *, now=None):
             }
         )
     b = periods.bounds(today(now), today(now), now=now)
-    overdue_issues = (
-        predicates.issues_of(campaign)
-        .filter(responsible_unit=unit)
-        .filter(predicates.issues_overdue_open(now))
-        .order_by(F("rectification_deadline").asc(nulls_last=True), "pk")
-        .values(*ISSUE_COLUMNS, "rectification_deadline")
+    overdue_issues = present.first_issues(
+        predicates.issues_of(campaign).filter(responsible_unit=unit).filter(predicates.issues_overdue_open(now)),
+        LIST_LIMIT,
     )
     overdue_tasks = (
         predicates.tasks_of(campaign)
@@ -129,7 +126,7 @@ def unit_view(user, campaign, unit, *, now=None):
         "peers": len(peers),
         "compared": compared,
         "definitions": present.definitions_of([k for k, _label in present.UNIT_COMPARE]),
-        "overdue_issues": [present.issue_item(r, now) for r in overdue_issues[:LIST_LIMIT]],
+        "overdue_issues": [present.issue_item(r, now) for r in overdue_issues],
         "overdue_tasks": [
             {"id": t.pk, "title": t.title, "deadline": t.deadline.isoformat(), "progress": t.progress}
             for t in overdue_tasks[:LIST_LIMIT]

@@ -2,6 +2,7 @@
 the countdown. Plain JSON-ready dicts (times stay ISO for the API; pages and files write them for
 people with :mod:`chuangcheng.humantime`)."""
 
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -34,6 +35,21 @@ UNIT_COMPARE = (
 )
 
 ISSUE_COLUMNS = ("pk", "category__name", "address", "region__name", "responsible_unit__name", "state")
+# A list's order: nearest deadline first, the undated last, then the id (a unique order).
+BY_DEADLINE = (F("rectification_deadline").asc(nulls_last=True), "pk")
+
+
+def first_issues(queryset, limit, *columns):
+    """The first ``limit`` issues of ``queryset`` by :data:`BY_DEADLINE`, as rows of
+    :data:`ISSUE_COLUMNS`, the deadline and ``columns``. The issues are picked from their own
+    table and the names (category, region, unit) joined for those rows only: joined before the
+    limit, PostgreSQL hashed all 13,046 regions for a street's 150 open items, about 2 ms a list
+    at 1,000,000 issues (issue 18, twenty-second pass)."""
+    from inspections.models import Issue
+
+    first = queryset.order_by(*BY_DEADLINE).values("pk")[:limit]
+    rows = Issue.objects.filter(pk__in=first).order_by(*BY_DEADLINE)
+    return rows.values(*ISSUE_COLUMNS, "rectification_deadline", *columns)[:limit]
 
 
 def today(now):

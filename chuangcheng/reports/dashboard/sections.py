@@ -19,7 +19,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, F
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,7 +32,7 @@ from .. import contributions, figures, periods, stats
 from ..figures import predicates
 from ..models import StatDimension
 from . import cache, present
-from .present import ISSUE_COLUMNS, today
+from .present import today
 
 TREND_DAYS = (30, 90)
 # 短板: projected point loss if inspected today = the indicator's score × (5% per unclosed issue +
@@ -355,12 +355,7 @@ def _pinned_items(campaign, region, now, rows, pinned):
     per indicator (insp_issue_open_indicator), not a sort of all of them."""
     scope_path = None if region.pk == campaign.region_id else region.path
     open_items = issues_in(campaign, scope_path).filter(state__in=predicates.UNCLOSED_STATES)
-    parts = [
-        open_items.filter(indicator_id=pk)
-        .order_by(F("rectification_deadline").asc(nulls_last=True), "pk")
-        .values(*ISSUE_COLUMNS, "indicator_id", "rectification_deadline")[:LIST_LIMIT]
-        for pk in pinned
-    ]
+    parts = [present.first_issues(open_items.filter(indicator_id=pk), LIST_LIMIT, "indicator_id") for pk in pinned]
     if len(parts) > 1 and connection.features.supports_slicing_ordering_in_compound:
         items = list(parts[0].union(*parts[1:], all=True))
     else:  # SQLite cannot limit inside a UNION: one short query per pinned indicator
@@ -396,10 +391,7 @@ def negative_list(campaign, region, now):
         open_items = issues_in(campaign, scope_path).filter(
             severity=Severity.NEGATIVE_LIST, state__in=predicates.UNCLOSED_STATES
         )
-        rows = open_items.order_by(F("rectification_deadline").asc(nulls_last=True), "pk").values(
-            *ISSUE_COLUMNS, "rectification_deadline"
-        )
-        items = [present.issue_item(r, now) for r in rows[:LIST_LIMIT]]
+        items = [present.issue_item(r, now) for r in present.first_issues(open_items, LIST_LIMIT)]
         if len(items) < LIST_LIMIT:
             count = len(items)
         elif figures.sets.tallied_scope(scope_path):  # the issue tallies, not a count of the rows
