@@ -716,3 +716,19 @@ def test_pages_in_english(client, people, campaign, units, city):
     page = html(response)
     assert "My work" in page and shown(response, "days-left") == ["2 days overdue"]
     assert "100 points behind" in page
+
+
+def test_a_done_cards_light_does_not_repeat_its_state_badge():
+    """A card's badge already says 已完成: the light beside it keeps its dot and leaves the
+    same word to screen readers; elsewhere (the ledger) the light says it."""
+    from types import SimpleNamespace
+
+    from django.template.loader import render_to_string
+
+    row = SimpleNamespace(light="done", light_color="secondary", light_label="已完成")
+    assert 'app-light-label visually-hidden">已完成' in render_to_string(
+        "tasks/partials/_light.html", {"row": row, "beside_state": True}
+    )
+    assert 'app-light-label">已完成' in render_to_string("tasks/partials/_light.html", {"row": row})
+    row.light, row.light_label = "red", "超期"
+    assert 'app-light-label">超期' in render_to_string("tasks/partials/_light.html", {"row": row, "beside_state": True})
