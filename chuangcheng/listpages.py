@@ -41,9 +41,9 @@ def drop_empty(request):
 
 
 def ignored_filters(form):
-    """The labels (joined as the language lists them) of the fields a list left out because their value is not one the person may
-    choose (a region or unit out of scope, a class since removed): the list says so, and the
-    筛选 button does not count them."""
+    """The labels, listed as the language lists them, of the fields a list left out because
+    their value is not one the person may choose (a region or unit out of scope, a class since
+    removed): the list says so, and the 筛选 button does not count them."""
     if not getattr(form, "is_bound", False):
         return ""
     return join_list(form.fields[name].label or name for name in form.errors if name in form.fields)
