@@ -85,7 +85,15 @@ class TaskRow:
     @cached_property
     def deadline_text(self):
         if self.task.state == TaskState.DONE:
-            return _("已完成")
+            # The state badge beside it says 已完成: this says how it stood to the deadline
+            # (完成 is the acceptance, as the 任务按期完成率 counts it).
+            done_at = self.task.done_at
+            if done_at is None:
+                return _("已完成")
+            late = (timezone.localtime(done_at).date() - self.task.deadline).days
+            if late <= 0:
+                return _("按期完成")
+            return ngettext("超期 %(n)s 天完成", "超期 %(n)s 天完成", late) % {"n": late}
         if self.overdue:
             n = -self.days_left
             return ngettext("超期 %(n)s 天", "超期 %(n)s 天", n) % {"n": n}

@@ -732,3 +732,19 @@ def test_a_done_cards_light_does_not_repeat_its_state_badge():
     assert 'app-light-label">已完成' in render_to_string("tasks/partials/_light.html", {"row": row})
     row.light, row.light_label = "red", "超期"
     assert 'app-light-label">超期' in render_to_string("tasks/partials/_light.html", {"row": row, "beside_state": True})
+
+
+def test_a_done_tasks_deadline_says_how_it_stood_to_the_deadline_not_done_again(people):
+    """Beside the 已完成 badge the deadline line says 按期完成 or by how many days late it was
+    accepted, in the reader's language."""
+    from tasks.views.common import TaskRow
+
+    today = timezone.localdate()
+    noon = timezone.make_aware(dt.datetime.combine(today, dt.time(12)))
+    on_time = TaskFactory(state=TaskState.DONE, deadline=today, done_at=noon, progress=100)
+    late = TaskFactory(state=TaskState.DONE, deadline=today - dt.timedelta(days=3), done_at=noon, progress=100)
+    unknown = TaskFactory(state=TaskState.DONE, deadline=today, done_at=None, progress=100)
+    text = [TaskRow(task=t, today=today).deadline_text for t in (on_time, late, unknown)]
+    assert text == ["按期完成", "超期 3 天完成", "已完成"]
+    with translation.override("en"):
+        assert TaskRow(task=late, today=today).deadline_text == "Accepted 3 days late"
