@@ -31,13 +31,16 @@ class MultipleChoiceFilter(django_filters.MultipleChoiceFilter):
     field_class = _ChoicesField
 
 
-def drop_empty(request):
-    """The filter card sends every field, most of them empty (``?q=井盖&campaign=&region=&…``):
-    the list reads its query without them, so the chips', the pager's and the export's links
-    carry only what narrows the list."""
+def drop_empty(request, defaults=None):
+    """The filter card sends every field, most of them empty (``?q=井盖&campaign=&region=&…``),
+    and its sort select sends the default sort too: the list reads its query without them, so
+    the address, the chips', the pager's and the export's links carry only what narrows or
+    orders the list. ``defaults``: {field: the value that means nothing chosen}."""
+    defaults = defaults or {}
     pairs = [(key, value) for key, values in request.GET.lists() for value in values]
-    if any(value == "" for _key, value in pairs):
-        request.GET = QueryDict(urlencode([(key, value) for key, value in pairs if value != ""]))
+    kept = [(key, value) for key, value in pairs if value != "" and defaults.get(key) != value]
+    if len(kept) < len(pairs):
+        request.GET = QueryDict(urlencode(kept))
 
 
 def ignored_filters(form):

@@ -125,7 +125,7 @@ def _filter_choices(filterset, user):
 def issue_list(request):
     """问题清单: filters, counts per state, 50 rows a page; every row one the person may open."""
     user = request.user
-    listpages.drop_empty(request)
+    listpages.drop_empty(request, defaults={"ordering": selectors.DEFAULT_ISSUE_ORDERING})
     filterset, issues, states = _list_filter(request)
     paginator = Paginator(issues, PAGE_SIZE)
     filterset.form.is_valid()  # cleaned_data holds every valid field, even if another is not

@@ -215,6 +215,7 @@ def test_a_search_from_the_box_is_one_request_and_back_shows_the_page(page, sett
     page.wait_for_timeout(300)  # a second request (the box's change event) would have gone by now
     assert len(sent) == 1, sent
     assert "q=" in page.url and "campaign=" not in page.url  # the fields left empty are not kept
+    assert "ordering=" not in page.url  # nor the sort select's default
     box.fill("缺失")
     box.press("Enter")
     page.wait_for_url("**q=%E7%BC%BA%E5%A4%B1**")
