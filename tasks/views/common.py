@@ -93,7 +93,7 @@ class TaskRow:
             late = (timezone.localtime(done_at).date() - self.task.deadline).days
             if late <= 0:
                 return _("按期完成")
-            return ngettext("超期 %(n)s 天完成", "超期 %(n)s 天完成", late) % {"n": late}
+            return ngettext("超期 %(n)s 天验收", "超期 %(n)s 天验收", late) % {"n": late}
         if self.overdue:
             n = -self.days_left
             return ngettext("超期 %(n)s 天", "超期 %(n)s 天", n) % {"n": n}

@@ -732,11 +732,14 @@ def test_a_done_cards_light_does_not_repeat_its_state_badge():
     assert 'app-light-label">已完成' in render_to_string("tasks/partials/_light.html", {"row": row})
     row.light, row.light_label = "red", "超期"
     assert 'app-light-label">超期' in render_to_string("tasks/partials/_light.html", {"row": row, "beside_state": True})
+    # A card also says 超期 3 天 beside it: the red light's word is left to screen readers there.
+    card = {"row": row, "beside_state": True, "beside_days": True}
+    assert 'app-light-label visually-hidden">超期' in render_to_string("tasks/partials/_light.html", card)
 
 
 def test_a_done_tasks_deadline_says_how_it_stood_to_the_deadline_not_done_again(people):
     """Beside the 已完成 badge the deadline line says 按期完成 or by how many days late it was
-    accepted, in the reader's language."""
+    accepted (acceptance decides 按期, as 任务按期完成率 counts it), in the reader's language."""
     from tasks.views.common import TaskRow
 
     today = timezone.localdate()
@@ -745,6 +748,6 @@ def test_a_done_tasks_deadline_says_how_it_stood_to_the_deadline_not_done_again(
     late = TaskFactory(state=TaskState.DONE, deadline=today - dt.timedelta(days=3), done_at=noon, progress=100)
     unknown = TaskFactory(state=TaskState.DONE, deadline=today, done_at=None, progress=100)
     text = [TaskRow(task=t, today=today).deadline_text for t in (on_time, late, unknown)]
-    assert text == ["按期完成", "超期 3 天完成", "已完成"]
+    assert text == ["按期完成", "超期 3 天验收", "已完成"]
     with translation.override("en"):
         assert TaskRow(task=late, today=today).deadline_text == "Accepted 3 days late"
