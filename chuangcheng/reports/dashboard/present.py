@@ -6,7 +6,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from inspections.models import CLOCK_STATES
+from inspections.models import CLOCK_STATES, Issue
 
 from .. import figures
 
@@ -45,8 +45,6 @@ def first_issues(queryset, limit, *columns):
     table and the names (category, region, unit) joined for those rows only: joined before the
     limit, PostgreSQL hashed all 13,046 regions for a street's 150 open items, about 2 ms a list
     at 1,000,000 issues (issue 18, twenty-second pass)."""
-    from inspections.models import Issue
-
     first = queryset.order_by(*BY_DEADLINE).values("pk")[:limit]
     rows = Issue.objects.filter(pk__in=first).order_by(*BY_DEADLINE)
     return rows.values(*ISSUE_COLUMNS, "rectification_deadline", *columns)[:limit]
