@@ -216,7 +216,13 @@
     });
   }
   document.addEventListener("htmx:historyRestore", fieldsFromAddress);
-  window.addEventListener("pageshow", fieldsFromAddress);
+  // Only a page come back to (Back/Forward, from the cache or reloaded from history): on a new
+  // visit the fields are the server's already, and a word typed before the page finished
+  // loading must stay.
+  window.addEventListener("pageshow", function (event) {
+    var entry = window.performance && performance.getEntriesByType && performance.getEntriesByType("navigation")[0];
+    if (event.persisted || (entry && entry.type === "back_forward")) fieldsFromAddress();
+  });
 
   // The language switch returns to the page as it is now: after an htmx search the address
   // (hx-push-url) is no longer the one the page was drawn with.
