@@ -129,6 +129,9 @@ def is_reviewer(user):
     return scope.sees_all or "supervisor" in scope.roles or review_queue(user=user).exists()
 
 
+LIGHT_ORDER = ("red", "yellow", "green", "done")
+
+
 @dataclass(frozen=True)
 class Rollup:
     """A decomposed (or recurring) task's children at a glance."""
@@ -137,6 +140,7 @@ class Rollup:
     done: int
     overdue: int
     worst_lag: int
+    light: str  # the worst child's traffic light (red > yellow > green > done)
 
 
 def task_rollups(task_ids, *, today=None):
@@ -155,6 +159,7 @@ def task_rollups(task_ids, *, today=None):
             done=sum(1 for k in kids if k.state == TaskState.DONE),
             overdue=sum(1 for k in kids if k.is_overdue(today)),
             worst_lag=max(k.lag(today) for k in kids),
+            light=min((k.traffic_light(today) for k in kids), key=LIGHT_ORDER.index),
         )
         for parent_id, kids in children.items()
     }

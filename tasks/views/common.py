@@ -39,6 +39,14 @@ LIGHT_LABELS = {
     "red": gettext_lazy("超期"),
     "done": gettext_lazy("已完成"),
 }
+# A decomposed (or recurring) task's light is its children's worst, as the figures count it
+# (the parent itself is not measured): its label says so, since its own deadline may be far.
+ROLLUP_LIGHT_LABELS = {
+    "green": gettext_lazy("子任务正常"),
+    "yellow": gettext_lazy("子任务预警"),
+    "red": gettext_lazy("子任务超期"),
+    "done": gettext_lazy("子任务均已完成"),
+}
 
 
 @dataclass
@@ -52,7 +60,7 @@ class TaskRow:
 
     def __post_init__(self):
         t, today = self.task, self.today
-        self.light = t.traffic_light(today)
+        self.light = self.rollup.light if self.rollup else t.traffic_light(today)
         self.days_left = t.days_left(today)
         self.expected = t.expected_progress(today)
         self.lag = t.lag(today)
@@ -64,7 +72,12 @@ class TaskRow:
 
     @cached_property
     def light_label(self):
-        return str(LIGHT_LABELS[self.light])
+        return str((ROLLUP_LIGHT_LABELS if self.rollup else LIGHT_LABELS)[self.light])
+
+    @property
+    def light_beside_done_badge(self):
+        """The light says 已完成 next to a state badge that already says it."""
+        return self.light == "done" and self.task.state == TaskState.DONE
 
     @cached_property
     def state_label(self):

@@ -403,6 +403,36 @@ def test_ledger_counts_chips_filters_and_rollup(client, people, ledger_tasks):
     assert "<html" not in html(response)  # the results part only
 
 
+def test_a_decomposed_task_shows_its_childrens_light(client, people, campaign, units, city):
+    """A parent is measured through its sub-tasks (as 超期未完成 counts it): its light is theirs —
+    not 正常 while one of them is overdue — and says it is theirs."""
+    parent = TaskFactory(title="全市背街小巷整治", campaign=campaign, owner_unit=units.cgj, deadline=days(60))
+    TaskFactory(
+        title="子任务甲",
+        parent=parent,
+        campaign=campaign,
+        owner_unit=units.street_a1,
+        start_date=days(-9),
+        deadline=days(-2),
+    )
+    TaskFactory(title="子任务乙", parent=parent, campaign=campaign, owner_unit=units.street_b1, deadline=days(30))
+    client.force_login(people.supervisor)
+
+    def parent_light():
+        page = html(client.get(reverse("tasks:ledger"), {"top_level": "true"}))
+        row = page[page.index(f'data-task="{parent.pk}"') :]
+        return re.search(r'data-testid="light" title="([^"]*)"', row).group(1), row[: row.index("</tr>")]
+
+    title, row = parent_light()
+    assert title == "子任务超期" and "app-light-red" in row and "剩余 60 天" in row
+    assert Task.objects.filter(parent=parent).update(state=TaskState.DONE, progress=100) == 2
+    title, row = parent_light()
+    # Its own state still says 未开始: the grey light's words are not hidden beside it.
+    assert title == "子任务均已完成" and 'app-light-label">子任务均已完成<' in row
+    detail = html(client.get(reverse("tasks:detail", args=[parent.pk])))
+    assert 'title="子任务均已完成"' in detail
+
+
 def test_a_ledger_filter_out_of_scope_is_named(client, people, ledger_tasks, units):
     """A unit the person may not choose is left out of the ledger's filter, and the ledger says so."""
     client.force_login(people.district_supervisor)  # 甲区
@@ -418,6 +448,7 @@ def test_a_keyword_with_no_task_within_other_conditions_offers_it_everywhere(cli
     assert shown(response, "task-title") == []
     assert 'href="/tasks/?q=%E5%B0%8F%E5%B7%B7" data-testid="search-everywhere"' in html(response)
     assert "search-everywhere" not in html(client.get(reverse("tasks:ledger"), {"q": "不存在的词"}))
+    assert "search-everywhere" not in html(client.get(reverse("tasks:ledger"), {"q": "不存在的词", "state": "done"}))
     client.cookies["django_language"] = "en"
     assert shown(client.get(reverse("tasks:ledger"), {"q": "小巷", "state": "done"}), "search-everywhere") == [
         "Search all tasks for “小巷”"
@@ -725,12 +756,12 @@ def test_a_done_cards_light_does_not_repeat_its_state_badge():
 
     from django.template.loader import render_to_string
 
-    row = SimpleNamespace(light="done", light_color="secondary", light_label="已完成")
+    row = SimpleNamespace(light="done", light_color="secondary", light_label="已完成", light_beside_done_badge=True)
     assert 'app-light-label visually-hidden">已完成' in render_to_string(
         "tasks/partials/_light.html", {"row": row, "beside_state": True}
     )
     assert 'app-light-label">已完成' in render_to_string("tasks/partials/_light.html", {"row": row})
-    row.light, row.light_label = "red", "超期"
+    row.light, row.light_label, row.light_beside_done_badge = "red", "超期", False
     assert 'app-light-label">超期' in render_to_string("tasks/partials/_light.html", {"row": row, "beside_state": True})
     # A card also says 超期 3 天 beside it: the red light's word is left to screen readers there.
     card = {"row": row, "beside_state": True, "beside_days": True}
