@@ -52,14 +52,19 @@ def ignored_filters(form):
     return join_list(form.fields[name].label or name for name in form.errors if name in form.fields)
 
 
-def search_everywhere(request, keyword, *, found, orderings=()):
+def search_everywhere(request, keyword, *, found, filtered, orderings=()):
     """No rows for a keyword within other conditions (a state chip, 超期未改…): the query string
     of the same keyword over everything the person may see — the sort kept when it is one of
-    ``orderings`` — for a link one tap away; "" when there is nothing to widen."""
+    ``orderings`` — for a link one tap away; "" when there is nothing to widen, or when the
+    keyword finds nothing there either (``filtered(query)`` is the list as ``query`` filters it:
+    one EXISTS, asked only when the page came back empty)."""
     if not keyword or found or not any(key not in ("q", "page", "ordering") for key in request.GET):
         return ""
     ordering = request.GET.get("ordering")
-    return "?" + urlencode({"q": keyword, **({"ordering": ordering} if ordering in orderings else {})})
+    query = urlencode({"q": keyword, **({"ordering": ordering} if ordering in orderings else {})})
+    if not filtered(QueryDict(query)).exists():
+        return ""
+    return "?" + query
 
 
 def pushed_address(request, response):

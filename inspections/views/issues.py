@@ -163,7 +163,11 @@ def issue_list(request):
         # No rows for a keyword within other conditions (a state chip, 超期未改…): the same
         # keyword over everything the person may see is one tap away.
         "search_everywhere": listpages.search_everywhere(
-            request, keyword, found=bool(page_issues), orderings=selectors.ISSUE_ORDERINGS
+            request,
+            keyword,
+            found=bool(page_issues),
+            filtered=lambda query: selectors.filtered_issues(user=user, query=query)[1],
+            orderings=selectors.ISSUE_ORDERINGS,
         ),
         # A filter the person may not use (a region or unit out of their scope, one since
         # removed) is left out of the list, never an error page: the list says which.

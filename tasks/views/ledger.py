@@ -51,7 +51,12 @@ def ledger(request):
         "rows": rows,
         "chips": listpages.state_chips(counts, TaskState.choices, states),
         "ignored_filters": listpages.ignored_filters(filterset.form),
-        "search_everywhere": listpages.search_everywhere(request, keyword, found=bool(rows)),
+        "search_everywhere": listpages.search_everywhere(
+            request,
+            keyword,
+            found=bool(rows),
+            filtered=lambda query: selectors.filtered_ledger(user=request.user, query=query)[1],
+        ),
         "keyword": keyword,
         "overdue_count": counts["overdue"],
         "overdue_active": request.GET.get("overdue") == "true",

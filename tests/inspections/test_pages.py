@@ -145,6 +145,9 @@ def test_list_rows_counts_location_thumbnail_and_overdue(client, people, make_is
     response = client.get(reverse("inspections:issue_list"), {"overdue": "true", "state": "closed", "q": "垃圾"})
     assert issue_ids(response) == [] and 'href="/inspections/issues/?q=%E5%9E%83%E5%9C%BE"' in html(response)
     assert "search-everywhere" not in html(client.get(reverse("inspections:issue_list"), {"q": "不存在的词"}))
+    # …and not offered when the keyword finds nothing anywhere either.
+    nowhere = client.get(reverse("inspections:issue_list"), {"overdue": "true", "q": "不存在的词"})
+    assert issue_ids(nowhere) == [] and "search-everywhere" not in html(nowhere)
 
 
 def test_list_filters_state_keyword_unit_and_region(client, people, make_issue, city, units, issue):
