@@ -6,6 +6,7 @@ The state is applied last: the filter runs over every state, so the same filtere
 the count of each chip.
 """
 
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import django_filters
@@ -108,14 +109,41 @@ def state_counts(queryset, values, *, limit=None, **figures):
     )
 
 
-def state_chips(counts, choices, states, *, capped=False):
+def state_chips(counts, choices, states, *, capped=False, overdue=None):
     """全部, then one chip per state of ``choices``: value, label, count, and whether the list
     holds it — every state asked for is lit (a dashboard's 未销号 link asks for four), so a
     list of several states does not look like 全部 or like none. ``capped``: the counts were
-    stopped at ``counts["total"]`` — 全部 says "1,000+", a state's count is None (no badge)."""
+    stopped at ``counts["total"]`` — 全部 says "1,000+", a state's count is None (no badge).
+
+    ``overdue``: the :class:`OverdueChip` when the list has one. A state in which nothing is
+    overdue (已完成, 已销号…) cannot be asked for together with it: its chip ``clears_overdue``
+    (the page's link turns the overdue chip off) and, while that chip is on, shows no count (the
+    counts are the overdue ones — 0 — and the link leads to all of that state)."""
     total = f"{counts['total']:,}+" if capped else counts["total"]
     chips = [{"value": None, "label": _("全部"), "count": total, "active": not states}]
-    chips += [
-        {"value": value, "label": label, "count": counts[value], "active": value in states} for value, label in choices
-    ]
+    for value, label in choices:
+        clears = overdue is not None and value not in overdue.states
+        count = None if clears and overdue.active else counts[value]
+        chips.append(
+            {"value": value, "label": label, "count": count, "active": value in states, "clears_overdue": clears}
+        )
     return chips
+
+
+@dataclass(frozen=True)
+class OverdueChip:
+    """A list's 超期未完成 / 超期未改 chip: ``states`` are those in which an item can be overdue
+    (the figure's), ``active`` whether the list is filtered by it, ``keeps`` the states asked for
+    that its link keeps (a state in which nothing is overdue is dropped: together they find nothing)."""
+
+    states: tuple
+    active: bool
+    keeps: list
+
+    @classmethod
+    def of(cls, request, states, chosen):
+        return cls(
+            states=tuple(states),
+            active=request.GET.get("overdue") == "true",
+            keeps=[state for state in chosen if state in states],
+        )

@@ -147,6 +147,7 @@ def issue_list(request):
         paginator.count, paginator.capped, paginator.total = min(total, paginator.cap), total > paginator.cap, total
     page = paginator.get_page(request.GET.get("page"))
     page_issues = list(page)
+    overdue = listpages.OverdueChip.of(request, counting.CAN_BE_OVERDUE, states)
     thumbs = first_before_photos([i.pk for i in page_issues])
     names = region_full_names([i.region for i in page_issues])
     context = {
@@ -155,7 +156,7 @@ def issue_list(request):
         "states": states,
         "page": page,
         "rows": issue_rows(page_issues, thumbs=thumbs, region_names=names),
-        "chips": listpages.state_chips(counts, IssueState.choices, states, capped=capped),
+        "chips": listpages.state_chips(counts, IssueState.choices, states, capped=capped, overdue=overdue),
         # The issue a typed number or 查询码 names, whatever the other filters: offered first.
         "named_issues": search.named_issues(Issue.objects.visible_to(user).select_related("category"), keyword)
         if keyword and page.number == 1
@@ -176,7 +177,7 @@ def issue_list(request):
         "search_unused": " ".join(search.unused_words(keyword)) if keyword else "",
         "search_max_words": search.MAX_WORDS,
         "overdue_count": counts["overdue"],
-        "overdue_active": request.GET.get("overdue") == "true",
+        "overdue": overdue,
         "can_capture": can_capture(user),
         "orderings": [(key, label) for key, (label, _columns) in selectors.ISSUE_ORDERINGS.items()],
         "ordering": selectors.issue_ordering(request.GET),

@@ -10,7 +10,7 @@ from chuangcheng.dbrouting import reads_from_replica
 from chuangcheng.imports.export_views import export_response
 from chuangcheng.pagination import CappedPaginator as Paginator
 
-from .. import exports, permissions, selectors
+from .. import counting, exports, permissions, selectors
 from ..models import TaskState
 from .common import PAGE_SIZE, _rows, can_view_ledger, message_page
 
@@ -36,6 +36,7 @@ def ledger(request):
     filterset.form.is_valid()  # cleaned_data holds every valid field, even if another is not
     keyword = filterset.form.cleaned_data.get("q")
     counts = selectors.state_counts(filterset.qs)
+    overdue = listpages.OverdueChip.of(request, counting.CAN_BE_OVERDUE, states)
     # Each select's options, read once: a template loop (or list()) over the choices would
     # COUNT the queryset first, then read it.
     fields = filterset.form.fields
@@ -49,7 +50,7 @@ def ledger(request):
         "states": states,
         "page": page,
         "rows": rows,
-        "chips": listpages.state_chips(counts, TaskState.choices, states),
+        "chips": listpages.state_chips(counts, TaskState.choices, states, overdue=overdue),
         "ignored_filters": listpages.ignored_filters(filterset.form),
         "search_everywhere": listpages.search_everywhere(
             request,
@@ -59,7 +60,7 @@ def ledger(request):
         ),
         "keyword": keyword,
         "overdue_count": counts["overdue"],
-        "overdue_active": request.GET.get("overdue") == "true",
+        "overdue": overdue,
         "leader_unlinked_count": counts["leader_unlinked"],
         "leader_unlinked_active": request.GET.get("leader_unlinked") == "true",
         "can_import": permissions.can_create(request.user, None),

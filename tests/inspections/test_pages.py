@@ -141,6 +141,15 @@ def test_list_rows_counts_location_thumbnail_and_overdue(client, people, make_is
     assert "overdue" not in everything.group(1) and 'data-testid="chip-all" aria-current' not in page
     assert re.search(r'class="btn btn-sm btn-danger app-chip" data-testid="chip-overdue"', page)
     assert shown(response, "chips-overdue-note") == ["各状态数量仅统计“超期未改”的"]
+    # Nothing 已销号 is 超期未改: that chip turns 超期未改 off (no count: it leads to all of them)…
+    closed = re.search(r'<a href="([^"]*)"[^>]*data-testid="chip-closed"[^>]*>(.*?)</a>', page, re.S)
+    assert closed.group(1) == "/inspections/issues/?state=closed" and "count-closed" not in closed.group(2)
+    rectifying = re.search(r'<a href="([^"]*)"[^>]*data-testid="chip-rectifying"', page).group(1)
+    assert rectifying == "/inspections/issues/?overdue=true&amp;state=rectifying"
+    # …and 超期未改 drops the states it cannot be in, keeping those it can.
+    page = html(client.get(reverse("inspections:issue_list") + "?state=closed&state=rectifying"))
+    overdue_href = re.search(r'<a href="([^"]*)"[^>]*data-testid="chip-overdue"', page).group(1)
+    assert overdue_href == "/inspections/issues/?state=rectifying&amp;overdue=true"
     # A keyword with no rows within the chips' conditions: the same keyword everywhere, one tap away.
     response = client.get(reverse("inspections:issue_list"), {"overdue": "true", "state": "closed", "q": "垃圾"})
     assert issue_ids(response) == [] and 'href="/inspections/issues/?q=%E5%9E%83%E5%9C%BE"' in html(response)

@@ -14,6 +14,7 @@ from unittest import mock
 
 import pytest
 from django.core.cache import cache
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -24,7 +25,10 @@ from chuangcheng.reports.briefings import briefing_build
 from chuangcheng.reports.figures import predicates
 from chuangcheng.reports.models import CampaignScoring, DailyStat, StatDimension
 from chuangcheng.reports.templatetags.dashboard_ui import figure as shown
+from inspections import counting as issue_counting
 from inspections.models import Issue, IssueEvent
+from tasks import counting as task_counting
+from tasks.models import TaskState
 from tests.reports import randomworld
 
 # Figures and the daily-row columns that hold them.
@@ -291,3 +295,12 @@ def test_no_iso_text_in_a_briefing_page(data, campaign, client, people, now, cit
     page = client.get(reverse("reports:detail", args=[briefing.pk])).content.decode()
     text = re.sub(r"<[^>]+>", " ", page)
     assert not re.search(r"\d{4}-\d\d-\d\dT", text)
+
+
+def test_the_lists_know_the_states_in_which_an_item_can_be_overdue():
+    """The chips that replace 超期未改 / 超期未完成 (a state in which nothing is overdue) are told
+    those states by the lists' counting modules: they are the figures'."""
+    assert set(issue_counting.CAN_BE_OVERDUE) == set(predicates.BACKLOG["issues_overdue_open"][0])
+    # 超期未完成任务 is "not done by now": every state but 已完成.
+    assert str(~Q(state=TaskState.DONE)) in str(predicates._not_done_by(timezone.now()))
+    assert set(task_counting.CAN_BE_OVERDUE) == set(TaskState.values) - {TaskState.DONE}

@@ -391,6 +391,10 @@ def test_ledger_counts_chips_filters_and_rollup(client, people, ledger_tasks):
     assert sorted(shown(response, "task-title")) == ["子任务乙", "已完成的公厕改造"]
     assert re.search(r'data-testid="chip-all"[^>]*>\s*全部 <span[^>]*>7<', html(response))  # chips ignore state
     assert 'data-testid="chip-done" aria-current="true"' in html(response)
+    # 超期未完成 and 已完成 cannot hold together: each chip replaces the other.
+    assert re.search(r'href="/tasks/\?overdue=true" class="[^"]*" data-testid="chip-overdue"', html(response))
+    page = html(client.get(reverse("tasks:ledger"), {"overdue": "true"}))
+    assert re.search(r'href="/tasks/\?state=done" class="[^"]*" data-testid="chip-done"', page)
     page = html(client.get(reverse("tasks:ledger") + "?state=done&state=in_progress"))
     lit = re.findall(r'data-testid="chip-(\w+)" aria-current="true"', page)
     assert lit == ["in_progress", "done"]  # several states asked for: each lit, 全部 not
