@@ -8,15 +8,15 @@ NOT_FILTERS = {"q", "page", "ordering", "cursor", "state", "page_size"}
 
 
 @register.filter
-def active_filter_count(form, states=None):
-    """How many filters narrow the list besides the search box — each field with a value, and
-    the chosen states as one — shown on the folded 筛选 button of a phone, where the fields
-    themselves are out of sight."""
+def active_filter_count(form):
+    """How many of the folded fields narrow the list — each with a value — shown on the folded
+    筛选 button of a phone, where those fields are out of sight. The search box, the sort and
+    the page are not among them, nor the chosen states: their chips are lit above the list, and
+    the unfolded panel would not show what the number counted."""
     data = form.data if getattr(form, "is_bound", False) else {}
     getlist = getattr(data, "getlist", lambda key: [data[key]])
     ignored = set(form.errors) if data else set()  # left out of the list: not one of its filters
-    count = sum(1 for key in data if key not in NOT_FILTERS | ignored and any(str(v).strip() for v in getlist(key)))
-    return count + (1 if states else 0)
+    return sum(1 for key in data if key not in NOT_FILTERS | ignored and any(str(v).strip() for v in getlist(key)))
 
 
 @register.filter
