@@ -4,11 +4,10 @@ page's 导出 button answers: the file at once for a small list, else a job and 
 
 Thin: the flow is :mod:`chuangcheng.imports.exports`; what a list holds is its exporter's."""
 
-import django_filters
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, QueryDict
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -30,7 +29,7 @@ def export_response(request, kind):
     exporter = registry.get_exporter(kind)
     rows = exporter.rows(request.user, request.GET)
     if not exports.export_is_large(rows):
-        filename = f"{exporter.label}-{timezone.localdate():%Y%m%d}.xlsx"
+        filename = exports.file_name(kind, request.GET, timezone.localtime())
         return xlsx_response(exports.workbook_bytes(exporter, rows), filename)
     job = exports.export_create(actor=request.user, kind=kind, query=request.GET)
     messages.info(
@@ -79,29 +78,8 @@ def index(request):
 
 def filter_text(job):
     """The list's filter as asked, readable (``关键词=井盖 · 状态=已销号``): what tells two exports
-    of one list apart — each field by its label and each choice by its name when the exporter
-    names its FilterSet. Empty values, the page and the sort (which change no row) are left out."""
-    query = QueryDict(job.query)
-    exporter = registry.get_exporter(job.kind)
-    fields = getattr(getattr(exporter, "filterset", None), "base_filters", {})
-    parts = []
-    for key, values in query.lists():
-        values = [v for v in values if v]
-        if key in ("page", "ordering", "cursor") or not values:
-            continue
-        field = fields.get(key)
-        if field is None:
-            parts.append(f"{key}={'、'.join(values)}")
-            continue
-        if isinstance(field, django_filters.BooleanFilter):
-            names = {"true": _("是"), "false": _("否")}
-        elif field.extra.get("queryset") is not None:
-            chosen = field.extra["queryset"].filter(pk__in=[v for v in values if v.isdigit()])
-            names = {str(o.pk): str(o) for o in chosen}
-        else:
-            names = dict(field.extra.get("choices") or [])
-        parts.append(f"{field.label}={'、'.join(str(names.get(v, v)) for v in values)}")
-    return " · ".join(parts)
+    of one list apart (:func:`exports.filter_parts`)."""
+    return " · ".join(f"{label}={'、'.join(names)}" for label, names, _yes in exports.filter_parts(job.kind, job.query))
 
 
 def _context(job):

@@ -23,6 +23,7 @@ retry overwrites it: one file), and the announcement is one outbox message per j
 import logging
 import tempfile
 
+import django_filters
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files import File
@@ -243,11 +244,60 @@ def export_progress(job):
     return progress_get(job)
 
 
+def filter_parts(kind, query):
+    """``[(label, names, yes)]``: the list's filter as asked (a query string or QueryDict), in
+    the list's words — each field by its label, each choice and region by its name when the
+    exporter names its FilterSet; ``yes`` is True or False for a yes/no field (else None).
+    Empty values, the page and the sort (which change no row) are left out."""
+    query = query if isinstance(query, QueryDict) else QueryDict(query or "")
+    fields = getattr(getattr(registry.get_exporter(kind), "filterset", None), "base_filters", {})
+    parts = []
+    for key, values in query.lists():
+        values = [v for v in values if v]
+        if key in ("page", "ordering", "cursor") or not values:
+            continue
+        field = fields.get(key)
+        if field is None:
+            parts.append((key, values, None))
+            continue
+        yes = None
+        if isinstance(field, django_filters.BooleanFilter):
+            names, yes = {"true": _("是"), "false": _("否")}, values[0] == "true"
+        elif field.extra.get("queryset") is not None:
+            chosen = field.extra["queryset"].filter(pk__in=[v for v in values if v.isdigit()])
+            names = {str(o.pk): str(o) for o in chosen}
+        else:
+            names = dict(field.extra.get("choices") or [])
+        parts.append((str(field.label), [str(names.get(v, v)) for v in values], yes))
+    return parts
+
+
+# Characters a file name may not hold on Windows (where most of these files are opened).
+_NOT_IN_FILE_NAMES = str.maketrans({c: "_" for c in '\\/:*?"<>|\r\n\t'})
+NAME_CONDITIONS_MAX = 40  # characters of conditions in a file name; past it they end with 等
+
+
+def file_name(kind, query, moment):
+    """``问题清单-甲区-较重-已销号-整改超期-20261204-0930.xlsx``: the list's name, what it was
+    filtered by (each choice's name; a yes/no field's label when yes, 非<label> when no) and
+    when it was asked for — two exports of one list are told apart in a download folder."""
+    exporter = registry.get_exporter(kind)
+    label = str(exporter.label if exporter else kind)
+    words = []
+    for field, names, yes in filter_parts(kind, query):
+        if yes is None:
+            words.append("、".join(names))
+        else:
+            words.append(field if yes else _("非%(label)s") % {"label": field})
+    conditions = "-".join(words).translate(_NOT_IN_FILE_NAMES).strip()
+    if len(conditions) > NAME_CONDITIONS_MAX:
+        conditions = _("%(conditions)s等") % {"conditions": conditions[:NAME_CONDITIONS_MAX].rstrip("-、")}
+    return "-".join(part for part in (label, conditions, f"{timezone.localtime(moment):%Y%m%d-%H%M}") if part) + ".xlsx"
+
+
 def download_name(job):
-    """``问题清单-20261204-0930.xlsx``: the list's name and when it was asked for."""
-    exporter = registry.get_exporter(job.kind)
-    label = exporter.label if exporter else job.kind
-    return f"{label}-{timezone.localtime(job.created_at):%Y%m%d-%H%M}.xlsx"
+    """The finished export's file name (:func:`file_name` of what it was asked with, and when)."""
+    return file_name(job.kind, job.query, job.created_at)
 
 
 def exports_resume(*, now=None):

@@ -5,6 +5,7 @@ once — a retry makes neither a second file nor a second notice —, only its r
 system administrator) can download it, and old files are deleted."""
 
 import dataclasses
+import datetime as dt
 import io
 from pathlib import Path
 from urllib.parse import quote
@@ -376,3 +377,22 @@ def test_an_export_names_its_filter_as_the_list_does(client, people, city):
     client.cookies["django_language"] = "en"
     page = client.get(reverse("exports:index")).content.decode()
     assert "Filter: Keyword=井盖" in page and "Severity=" in page
+
+
+def test_an_exports_file_is_named_after_its_filter(client, people, city, make_issue):
+    """Two exports of one list are told apart in a download folder: the file names what it was
+    filtered by (a yes/no field by its label, 非… when no), short, with nothing a file name
+    may not hold — for the file at once as for the job's download."""
+    moment = timezone.make_aware(dt.datetime(2026, 12, 4, 9, 30))
+    query = f"q=a/b:c&region={city.a.pk}&severity=serious&state=closed&overdue=true&urgent=false&ordering=deadline"
+    name = exports.file_name("issues", query, moment)
+    assert name == "问题清单-a_b_c-甲区-较重-已销号-整改超期-非紧急-20261204-0930.xlsx"
+    assert exports.file_name("issues", "", moment) == "问题清单-20261204-0930.xlsx"
+    long = exports.file_name("issues", "q=" + "井盖" * 40, moment)
+    assert long == "问题清单-" + "井盖" * 20 + "等-20261204-0930.xlsx"
+    make_issue(region=city.a1)
+    client.force_login(people.supervisor)
+    response = client.get(reverse("inspections:issue_export"), {"severity": "serious", "overdue": "false"})
+    assert (
+        "filename*=utf-8''%E9%97%AE%E9%A2%98%E6%B8%85%E5%8D%95-%E8%BE%83%E9%87%8D-" in response["Content-Disposition"]
+    )
