@@ -170,6 +170,12 @@ def test_list_filters_state_keyword_unit_and_region(client, people, make_issue, 
     assert issue_ids(client.get(url, {"inspection": issue.inspection_id})) == [issue.pk]
     htmx = client.get(url, {"state": "reported"}, **HTMX)
     assert issue_ids(htmx) == [other.pk] and "<html" not in html(htmx)
+    # A row says where it came from when that is news, and under a search always (随手拍 finds
+    # rows by their source: the row shows it).
+    hotline = make_issue("reported", source="hotline", description="噪音扰民")
+    assert shown(client.get(url, {"state": "reported"}), "source") == ["12345"]
+    assert shown(client.get(url, {"q": "巡查"}), "source") == ["巡查", "巡查"]
+    assert issue_ids(client.get(url, {"q": "12345"})) == [hotline.pk]
 
 
 def test_a_keyword_counts_to_the_search_cap_then_says_so(client, people, make_issue, issue, monkeypatch):
