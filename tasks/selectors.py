@@ -141,6 +141,7 @@ class Rollup:
     overdue: int
     worst_lag: int
     light: str  # the worst child's traffic light (red > yellow > green > done)
+    progress: int  # the children's mean progress (a done child counts 100)
 
 
 def task_rollups(task_ids, *, today=None):
@@ -160,6 +161,7 @@ def task_rollups(task_ids, *, today=None):
             overdue=sum(1 for k in kids if k.is_overdue(today)),
             worst_lag=max(k.lag(today) for k in kids),
             light=min((k.traffic_light(today) for k in kids), key=LIGHT_ORDER.index),
+            progress=round(sum(100 if k.state == TaskState.DONE else k.progress for k in kids) / len(kids)),
         )
         for parent_id, kids in children.items()
     }

@@ -63,12 +63,25 @@ class TaskRow:
         self.light = self.rollup.light if self.rollup else t.traffic_light(today)
         self.days_left = t.days_left(today)
         self.expected = t.expected_progress(today)
-        self.lag = t.lag(today)
+        # A decomposed (or recurring) task is done through its children: its progress is theirs
+        # on average, its lag their worst (what lights it), not its own unreported 0 %.
+        self.progress = self.rollup.progress if self.rollup else t.progress
+        self.lag = self.rollup.worst_lag if self.rollup else t.lag(today)
         self.overdue = t.is_overdue(today)
 
     @property
     def light_color(self):
         return LIGHT_COLORS[self.light]
+
+    @property
+    def bar_color(self):
+        """The progress bar's: green when done, red or yellow by the lag — a decomposed task's by
+        its light (its mean may be ahead while one sub-task lags: the bar is not red then)."""
+        if self.task.state == TaskState.DONE:
+            return "green"
+        if self.rollup:
+            return {"red": "red", "yellow": "yellow"}.get(self.light, "primary")
+        return "red" if self.lag >= 20 else "yellow" if self.lag else "primary"
 
     @cached_property
     def light_label(self):
@@ -116,6 +129,10 @@ class TaskRow:
 
     @cached_property
     def lag_text(self):
+        if self.rollup:
+            return ngettext("子任务最大滞后 %(n)s 个百分点", "子任务最大滞后 %(n)s 个百分点", self.lag) % {
+                "n": self.lag
+            }
         return ngettext("滞后 %(n)s 个百分点", "滞后 %(n)s 个百分点", self.lag) % {"n": self.lag}
 
 

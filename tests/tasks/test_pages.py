@@ -429,6 +429,8 @@ def test_a_decomposed_task_shows_its_childrens_light(client, people, campaign, u
 
     title, row = parent_light()
     assert title == "子任务超期" and "app-light-red" in row and "剩余 60 天" in row
+    # Its progress is its sub-tasks' on average, its lag their worst — not its own unreported 0 %.
+    assert 'title="子任务平均进度">0%<' in row and "子任务最大滞后 100 个百分点" in row
     assert Task.objects.filter(parent=parent).update(state=TaskState.DONE, progress=100) == 2
     title, row = parent_light()
     # Its own state still says 未开始: the grey light's words are not hidden beside it.
