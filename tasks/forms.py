@@ -83,6 +83,30 @@ class ReportForm(ActionForm):
     def __init__(self, *args, task, **kwargs):
         super().__init__(*args, task=task, **kwargs)
         self.fields["progress"].initial = task.progress
+        if self.is_bound and "confirm_decrease" in self.data:
+            self._ask_to_confirm()
+
+    def _ask_to_confirm(self):
+        self.fields["confirm_decrease"] = forms.BooleanField(
+            label=_("确认下调进度"),
+            required=False,
+            widget=forms.CheckboxInput(attrs={"class": "form-check-input", "data-testid": "confirm-decrease"}),
+        )
+
+    def clean(self):
+        """A percent below the last one reported (a slip of the thumb, or a correction) is asked
+        about before it is written: the field says so and a box to confirm it appears."""
+        data = super().clean()
+        progress = data.get("progress")
+        if progress is not None and progress < self.task.progress and not data.get("confirm_decrease"):
+            if "confirm_decrease" not in self.fields:
+                self._ask_to_confirm()
+            self.add_error(
+                "progress",
+                _("比上次报送的 %(old)s%% 低。如确需下调（例如更正误报），请勾选下方“确认下调进度”后再报送。")
+                % {"old": self.task.progress},
+            )
+        return data
 
 
 class SubmitForm(ActionForm):

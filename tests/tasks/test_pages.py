@@ -183,6 +183,28 @@ def test_report_without_htmx_redirects_to_the_task_page_with_a_message(client, p
 
 
 @pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "htmx"])
+def test_a_lower_percent_is_asked_about_before_it_is_written(client, people, task, headers):
+    """60 % reported, then 6 % (a thumb's slip): nothing is written until the person ticks 确认下调进度."""
+    client.force_login(people.staff)
+    services.task_report(actor=people.staff, task_id=task.pk, progress=60, note="已清理3条小巷")
+    url = reverse("tasks:report", args=[task.pk])
+    response = client.post(url, {"progress": "6", "note": "更正"}, **headers)
+    assert response.status_code == 400
+    assert shown(response, "error-progress") == [
+        "比上次报送的 60% 低。如确需下调（例如更正误报），请勾选下方“确认下调进度”后再报送。"
+    ]
+    assert 'name="confirm_decrease"' in html(response) and "更正</textarea>" in html(response)
+    task.refresh_from_db()
+    assert task.progress == 60 and task.updates.count() == 1
+    response = client.post(url, {"progress": "6", "note": "更正", "confirm_decrease": "on"}, **headers)
+    assert response.status_code in (200, 302)
+    task.refresh_from_db()
+    assert task.progress == 6 and task.updates.count() == 2
+    # The same or a higher percent needs no confirmation.
+    assert client.post(url, {"progress": "6", "note": "同上"}, **headers).status_code in (200, 302)
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "htmx"])
 @pytest.mark.parametrize("progress", ["150", "12.5"])  # 12.5: the same words, not Django's 输入整数
 def test_percent_150_is_shown_next_to_the_field_and_nothing_saved(client, people, task, headers, progress):
     client.force_login(people.staff)
