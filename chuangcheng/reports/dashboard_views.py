@@ -9,8 +9,9 @@ from io import BytesIO
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
@@ -25,6 +26,7 @@ from chuangcheng.xlsx import append_row
 from inspections.models import IssueState
 
 from . import dashboard, stats
+from .figures.predicates import BACKLOG
 from .templatetags.dashboard_ui import figure
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -39,6 +41,21 @@ def _resolve(request):
         return dashboard.resolve(request.user, request.GET.get("campaign"), request.GET.get("region"))
     except dashboard.OutOfScope:
         raise Http404 from None
+
+
+def _headline_lists(campaign, region):
+    """``{figure key: the list page of what it counts now}`` — a headline card opens the issues
+    or tasks behind its number (this campaign, this region's subtree; the states are the
+    figure's). Figures of a period (本周销号) and rates have no such list."""
+    scope = [("campaign", campaign.pk), ("region", region.pk)]
+    issues, tasks = reverse("inspections:issue_list"), reverse("tasks:ledger")
+    return {
+        "issues_in_hand": f"{issues}?{urlencode([*scope, *(('state', s) for s in BACKLOG['issues_in_hand'][0])])}",
+        "issues_open": f"{issues}?{urlencode([*scope, *(('state', s) for s in BACKLOG['issues_open'][0])])}",
+        "issues_overdue_open": f"{issues}?{urlencode([*scope, ('overdue', 'true')])}",
+        "tasks_overdue": f"{tasks}?{urlencode([*scope, ('overdue', 'true')])}",
+        "tasks_lagging": f"{tasks}?{urlencode([*scope, ('lagging', 'true')])}",
+    }
 
 
 @login_required
@@ -58,6 +75,7 @@ def overview_page(request):
     if "leader" in scope.roles and not scope.sees_all:
         leader = dashboard.leader_extras(request.user, campaign)
     states = dict(IssueState.choices)
+    lists = _headline_lists(campaign, region)
     context = {
         "slices_at": _slices_at(request.user, region),
         "data": data,
@@ -67,6 +85,7 @@ def overview_page(request):
         ],
         "campaign": campaign,
         "region": region,
+        "headline_items": [{**i, "list_url": lists.get(i["key"])} for i in data["headline"]["items"]],
         "days": days,
         "tops": dashboard.top_regions(request.user, campaign),
         "ranking_open": next((g["group"] for g in data["ranking"]["ranking"] if g["rows"]), None),

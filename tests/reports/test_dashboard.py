@@ -580,3 +580,35 @@ def test_a_district_supervisor_sees_no_empty_ranking_group_and_the_region_once(
     cache.clear()
     empty = client.get("/dashboard/").content.decode()
     assert _ranking_groups(empty) == [] and "该周无可排名的单位。" in empty
+
+
+def test_a_headline_card_opens_the_list_it_counts(world, client, people, city):
+    """在办, 未销号, 超期未改, 超期未完成 and 进度滞后 open the issues or tasks behind the number —
+    the same campaign and region, the figure's states — and that list counts the same."""
+    client.force_login(people.supervisor)
+    page = client.get("/dashboard/", {"region": city.a.pk}).content.decode()
+
+    def card(key):
+        value = re.search(rf'data-testid="headline-{key}">([^<]*)<', page).group(1)
+        link = re.search(rf'href="([^"]*)" class="stretched-link text-reset" data-testid="headline-link-{key}"', page)
+        return int(value), html.unescape(link.group(1))
+
+    def counts(url):
+        listing = client.get(url).content.decode()
+        return {k: int(v.replace(",", "")) for k, v in re.findall(r'data-testid="count-(\w+)"[^>]*>([\d,]+)<', listing)}
+
+    in_hand, url = card("issues_in_hand")
+    assert url.startswith("/inspections/issues/?campaign=") and f"region={city.a.pk}" in url
+    listed = counts(url)
+    assert in_hand == listed["assigned"] + listed["rectifying"]
+    unclosed, url = card("issues_open")
+    listed = counts(url)
+    assert unclosed == sum(listed[s] for s in ("assigned", "rectifying", "submitted", "long_term"))
+    overdue, url = card("issues_overdue_open")
+    assert overdue == counts(url)["overdue"]
+    tasks_overdue, url = card("tasks_overdue")
+    assert url.startswith("/tasks/?") and tasks_overdue == counts(url)["overdue"]
+    lagging, url = card("tasks_lagging")
+    assert lagging == counts(url)["all"]
+    assert "headline-link-on_time_rate" not in page and "headline-link-issues_closed" not in page
+    assert in_hand + overdue + tasks_overdue > 0  # the world has some of each to compare
