@@ -15,11 +15,11 @@ class InspectionsConfig(AppConfig):
 
         from . import exports, reminders, tally
         from .import_page import register_importer
-        from .selectors import todo_count
+        from .selectors import attention
 
         register_importer()
         exports.register()  # 问题清单 and 检查清单: large ones are written by a job
-        home.register_count("issues", todo_count)  # the 我的待办 badge
+        home.register_attention("issues", attention)  # 需要我处理 on the home page; the 我的待办 badge
         register_source("issues", reminders.issue_windows)  # deadlines and overdue steps
         register_source("issues-sign", reminders.sign_windows)  # 签收超时
         on_region_move(tally.region_moved)  # a 社区 moved to another 街道: its issues count there

@@ -6,12 +6,14 @@ from dataclasses import dataclass
 
 from django.db.models import Case, Count, DateTimeField, F, Q, Value, When
 from django.db.models.functions import Cast
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from chuangcheng import listpages
 from chuangcheng.campaigns.models import Campaign
+from chuangcheng.org.home import Attention
 from chuangcheng.org.models import Region, RegionLevel, Unit, UnitKind
 
 from . import geo
@@ -356,12 +358,33 @@ def _photo_names(issue, photos):
     return names
 
 
-def todo_count(user):
-    """The 我的待办 badge's share from issues: my units' issues to sign, rectify or carry on
-    (长期整改) — the page's 待办问题 — and what waits for my decision (the review sections; a
-    supervisor's list of overdue issues to chase is not counted, a leader's red items are)."""
-    mine = my_queue(user=user).order_by().count()
-    return mine + sum(s.queryset.order_by().count() for s in review_queue(user=user) if s.key != "overdue")
+def attention(user):
+    """What waits for ``user`` among issues (home.Attention lines, each opening its list): my
+    units' issues to sign, to rectify and carried on (长期整改) — 我的待办's 待办问题 — and what
+    waits for my decision (the review sections; a supervisor's list of overdue issues to chase
+    is not among them, a leader's red items are). Their sum is the 我的待办 badge's share."""
+    url = reverse("inspections:issue_list")
+    mine = dict(my_queue(user=user).order_by().values_list("state").annotate(n=Count("id")))
+    lines = [
+        Attention(
+            "issues_sign", _("待签收的问题"), mine.get(IssueState.ASSIGNED, 0), f"{url}?state=assigned", "danger"
+        ),
+        Attention(
+            "issues_rectify",
+            _("整改中的问题"),
+            mine.get(IssueState.RECTIFYING, 0),
+            f"{url}?state=rectifying",
+            "warning",
+        ),
+        Attention("issues_long_term", _("长期整改的问题"), mine.get(IssueState.LONG_TERM, 0), f"{url}?state=long_term"),
+    ]
+    for section in review_queue(user=user):
+        if section.key != "overdue":
+            count = section.queryset.order_by().count()
+            lines.append(
+                Attention(f"issues_{section.key}", str(section.label), count, f"{url}?{section.list_query}", "primary")
+            )
+    return lines
 
 
 def submission_received(issue, user, client_key):

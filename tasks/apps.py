@@ -16,10 +16,10 @@ class TasksConfig(AppConfig):
         from . import exports, reminders
         from .imports.page import register_importer
         from .models import assigned_task_ids
-        from .selectors import todo_count
+        from .selectors import attention
 
         register_importer()
         exports.register()  # 任务台账: a large one is written by a job
-        home.register_count("tasks", todo_count)  # the 我的待办 badge
+        home.register_attention("tasks", attention)  # 需要我处理 on the home page; the 我的待办 badge
         register_source("tasks", reminders.task_windows)  # the reminder pass
         register_assigned("task", assigned_task_ids)  # 领导包保 of a task widens a leader's scope

@@ -3,11 +3,15 @@
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import DateField, DurationField, ExpressionWrapper, F, Q, Value
+from django.db.models import Count, DateField, DurationField, ExpressionWrapper, F, Q, Value
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from chuangcheng import listpages
 from chuangcheng.campaigns.models import Campaign, Indicator
+from chuangcheng.org.home import Attention
 from chuangcheng.org.models import Region, RegionLevel, Unit
 
 from .filters import TaskFilter
@@ -211,9 +215,25 @@ def task_timeline(task):
 TODO_SOON_DAYS = 3
 
 
-def todo_count(user):
-    """The 我的待办 badge's share from tasks: my units' open tasks due within three days or
-    overdue, the tasks 待验收 waiting for me, and a leader's overdue tasks."""
-    soon = timezone.localdate() + dt.timedelta(days=TODO_SOON_DAYS)
-    mine = my_work(user=user).filter(deadline__lte=soon).order_by().count()
-    return mine + review_queue(user=user).order_by().count() + leader_red_tasks(user=user).order_by().count()
+def attention(user):
+    """What waits for ``user`` among tasks (home.Attention lines; 我的待办 shows them all): my
+    units' open tasks overdue and due within three days, the tasks 待验收 waiting for me, and a
+    leader's overdue tasks. Their sum is the 我的待办 badge's share from tasks."""
+    today = timezone.localdate()
+    mine = my_work(user=user).filter(deadline__lte=today + dt.timedelta(days=TODO_SOON_DAYS)).order_by()
+    counts = mine.aggregate(
+        overdue=Count("id", filter=Q(deadline__lt=today)), soon=Count("id", filter=Q(deadline__gte=today))
+    )
+    url = reverse("tasks:my_work")
+    return [
+        Attention("tasks_overdue", _("已超期的任务"), counts["overdue"], url, "danger"),
+        Attention(
+            "tasks_soon",
+            ngettext("%(n)s 天内到期的任务", "%(n)s 天内到期的任务", TODO_SOON_DAYS) % {"n": TODO_SOON_DAYS},
+            counts["soon"],
+            url,
+            "warning",
+        ),
+        Attention("tasks_review", _("待我验收的任务"), review_queue(user=user).order_by().count(), url, "primary"),
+        Attention("tasks_leader", _("包保的超期任务"), leader_red_tasks(user=user).order_by().count(), url, "danger"),
+    ]

@@ -3,6 +3,8 @@ at the bottom of the layers and must not import them (STYLE.md), so the home vie
 this registry. A panel is ``fn(request) → {"template": …, **context}`` or ``None`` (nothing to
 show this person)."""
 
+from dataclasses import dataclass
+
 _panels = {}
 
 
@@ -19,15 +21,28 @@ def panels(request):
     return out
 
 
-# What waits for a person, counted by the apps that own it (``fn(user) → int``), summed into the
-# badge on 我的待办 in the navigation (loaded after the page, cached briefly: never on the page's
-# own query budget).
-_counts = {}
+# What waits for a person, counted by the apps that own it: ``fn(user) → [Attention]``, one line
+# each — the home page's 需要我处理 card lists them, and the badge on 我的待办 in the navigation
+# is their sum (both loaded after the page, cached briefly: never on the page's own query budget).
+@dataclass(frozen=True)
+class Attention:
+    key: str
+    label: str
+    count: int
+    url: str  # the list (or 我的待办) that shows these items
+    tone: str = "secondary"  # danger, warning, primary, secondary
 
 
-def register_count(key, count):
-    _counts[key] = count
+_attention = {}
+
+
+def register_attention(key, lines):
+    _attention[key] = lines
+
+
+def attention(user):
+    return [line for lines in _attention.values() for line in lines(user)]
 
 
 def todo_count(user):
-    return sum(count(user) for count in _counts.values())
+    return sum(line.count for line in attention(user))

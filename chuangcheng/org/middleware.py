@@ -71,9 +71,10 @@ TODO_COUNT_KEY = "todo-count:%s"
 
 
 class OwnWritesRefreshTodoBadgeMiddleware:
-    """The 我的待办 badge is cached for a minute per person (``org.views.todo_count``); a
-    successful write by that person (提交核查, 签收, a task report…) drops their copy, so the page
-    they land on counts what they just did. Others' badges catch up within the minute."""
+    """The 我的待办 badge and the home page's 需要我处理 are cached for a minute per person
+    (``org.views._attention``); a successful write by that person (提交核查, 签收, a task
+    report…) drops their copy, so the page they land on counts what they just did. Others'
+    badges catch up within the minute."""
 
     UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 

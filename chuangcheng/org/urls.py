@@ -24,6 +24,7 @@ urlpatterns = [
     path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("", views.home, name="home"),
     path("me/todo-count/", views.todo_count, name="todo_count"),
+    path("me/attention/", views.attention, name="attention"),
     path("org/units/export/", views.units_export, name="units_export"),
     path("org/sites/export/", views.sites_export, name="sites_export"),
 ]

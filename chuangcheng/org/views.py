@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -95,13 +96,29 @@ def sites_export(request):
 TODO_COUNT_SECONDS = 60
 
 
+def _attention(user):
+    """:func:`home.attention` for ``user``, cached a minute per person (dropped by the person's
+    own writes: org.middleware) — in the language it is read in."""
+    key, language = TODO_COUNT_KEY % user.pk, get_language()
+    kept = cache.get(key)
+    if kept is None or kept["language"] != language:
+        kept = {"language": language, "lines": home_panels.attention(user)}
+        cache.set(key, kept, TODO_COUNT_SECONDS)
+    return kept["lines"]
+
+
 @login_required
 @require_GET
 def todo_count(request):
-    """The badge on 我的待办 (htmx, after the page): how many items wait for this person."""
-    key = TODO_COUNT_KEY % request.user.pk  # dropped by the person's own writes (org.middleware)
-    count = cache.get(key)
-    if count is None:
-        count = home_panels.todo_count(request.user)
-        cache.set(key, count, TODO_COUNT_SECONDS)
+    """The badge on 我的待办 (fetched after the page): how many items wait for this person."""
+    count = sum(line.count for line in _attention(request.user))
     return render(request, "partials/_todo_badge.html", {"count": count})
+
+
+@login_required
+@require_GET
+def attention(request):
+    """需要我处理 on the home page (htmx, after the page): each kind of item waiting for this
+    person with its count, opening its list; the same lines the 我的待办 badge adds up."""
+    lines = [line for line in _attention(request.user) if line.count]
+    return render(request, "org/partials/_attention.html", {"lines": lines})

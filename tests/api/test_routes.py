@@ -217,6 +217,7 @@ ROUTES = {
     # --- home, passwords, signing in and out (last: the clerk signs out) -----------------------------
     "home": page(),
     "todo_count": page(),  # the 我的待办 badge (fetched after the page)
+    "attention": page(),  # 需要我处理 on the home page (fetched after the page)
     "units_export": page(),
     "sites_export": page(),
     "password_change": page(),

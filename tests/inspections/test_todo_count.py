@@ -3,6 +3,7 @@ issues to sign or rectify, tasks due within three days or overdue, what waits fo
 Loaded after the page (htmx) and cached briefly, so no page pays for it."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.cache import cache
@@ -39,6 +40,41 @@ def test_the_badge_counts_what_waits_for_each_person(client, people, units, camp
     assert home.todo_count(people.supervisor) == 1  # the issue to verify
     assert home.todo_count(people.staff_b) == 0
     assert "todo-count" not in badge(client, people.staff_b)  # nothing: no badge
+
+
+def test_the_home_page_lists_what_waits_and_the_badge_adds_it_up(client, people, units, campaign, make_issue):
+    """需要我处理 (after the page): each kind of item with its count, opening its list — the lines
+    the badge adds up; nothing waiting says so."""
+    make_issue("assigned")
+    make_issue("rectifying")
+    make_issue("submitted")
+    today = timezone.localdate()
+    TaskFactory(campaign=campaign, owner_unit=units.street_a1, deadline=today - dt.timedelta(days=5))
+    TaskFactory(campaign=campaign, owner_unit=units.street_a1, deadline=today + dt.timedelta(days=1))
+    cache.clear()
+    client.force_login(people.staff)
+    assert 'hx-get="/me/attention/"' in client.get("/").content.decode()
+    lines = client.get("/me/attention/").content.decode()
+    found = {key: url for url, key in re.findall(r'href="([^"]*)"[^>]*data-testid="attention-(\w+)"', lines)}
+    assert found == {
+        "tasks_overdue": "/tasks/mine/",
+        "tasks_soon": "/tasks/mine/",
+        "issues_sign": "/inspections/issues/?state=assigned",
+        "issues_rectify": "/inspections/issues/?state=rectifying",
+    }
+    assert "已超期的任务" in lines and "3 天内到期的任务" in lines and "待签收的问题" in lines
+    counts = re.findall(r'<span class="badge[^"]*">(\d+)</span>', lines)
+    assert sum(int(n) for n in counts) == home.todo_count(people.staff) == 4
+    # The list a line opens holds its count.
+    listing = client.get("/inspections/issues/?state=assigned").content.decode()
+    assert re.search(r'data-testid="count-assigned">1<', listing)
+    client.force_login(people.supervisor)
+    lines = client.get("/me/attention/").content.decode()
+    assert 'href="/inspections/issues/?state=submitted"' in lines and "待核查问题" in lines
+    client.force_login(people.staff_b)
+    assert 'data-testid="attention-none"' in client.get("/me/attention/").content.decode()
+    client.cookies["django_language"] = "en"
+    assert "Nothing waits for you" in client.get("/me/attention/").content.decode()
 
 
 def test_the_badge_is_loaded_after_the_page_and_needs_a_login(client, people):
