@@ -139,6 +139,7 @@ class OverdueChip:
     states: tuple
     active: bool
     keeps: list
+    chosen: tuple = ()
 
     @classmethod
     def of(cls, request, states, chosen):
@@ -146,4 +147,11 @@ class OverdueChip:
             states=tuple(states),
             active=request.GET.get("overdue") == "true",
             keeps=[state for state in chosen if state in states],
+            chosen=tuple(chosen),
         )
+
+    @property
+    def contradicts(self):
+        """On, with only states in which nothing is overdue (the panel's checkbox beside a lit
+        已完成): the list is empty by definition, and says so."""
+        return self.active and bool(self.chosen) and not self.keeps

@@ -126,3 +126,16 @@ def xlsx_response(data, filename):
     response = HttpResponse(data, content_type=CONTENT_TYPE)
     response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
+
+
+def chunks(iterable, size):
+    """``iterable`` in lists of ``size`` (the last shorter): an export reads what its rows need
+    (region names, sub-tasks) once per chunk, not once per row."""
+    chunk = []
+    for item in iterable:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

@@ -16,7 +16,7 @@ from openpyxl.utils import get_column_letter
 
 from chuangcheng.imports.registry import Exporter, register_exporter
 from chuangcheng.org.selectors import region_full_names
-from chuangcheng.xlsx import append_row, list_sheets, workbook_bytes
+from chuangcheng.xlsx import append_row, chunks, list_sheets, workbook_bytes
 
 from . import counting, selectors
 from .filters import IssueFilter
@@ -66,17 +66,6 @@ def issue_columns():
     ]
 
 
-def _chunks(iterable, size):
-    chunk = []
-    for item in iterable:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 def issue_workbook(issues, *, now=None):
     """The rows of ``issues`` (an iterable of issues with the list's relations selected and
     :func:`inspections.counting.annotate`'s ``overdue_now``) as .xlsx bytes, one row per issue in
@@ -94,7 +83,7 @@ def issue_sheets(issues, *, now=None):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "C2"
     append_row(sheet, [header for header, _width, _value in columns], bold=True)
-    for chunk in _chunks(issues, CHUNK):
+    for chunk in chunks(issues, CHUNK):
         missing = {i.region_id: i.region for i in chunk if i.region_id not in context["regions"]}
         context["regions"].update(region_full_names(list(missing.values())))
         for issue in chunk:

@@ -37,7 +37,7 @@ class IssueFilter(django_filters.FilterSet):
         label=_("待决定的申请"), choices=[c for c in PendingRequest.choices if c[0]]
     )
     urgent = django_filters.BooleanFilter(label=_("紧急"))
-    overdue = django_filters.BooleanFilter(label=_("整改超期"), method="filter_overdue")
+    overdue = django_filters.BooleanFilter(label=_("超期未改"), method="filter_overdue")
     # Not in 超期未改 (the rectification clock starts at signing): waiting past the sign-by time.
     # Both chosen: either (they never overlap, so both at once would be nothing).
     sign_overdue = django_filters.BooleanFilter(label=_("签收超时"), method="filter_sign_overdue")

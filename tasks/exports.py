@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from chuangcheng.imports.registry import Exporter, register_exporter
-from chuangcheng.xlsx import CONTENT_TYPE, SheetWriter, streaming_workbook, workbook_bytes, write_row
+from chuangcheng.xlsx import CONTENT_TYPE, SheetWriter, chunks, streaming_workbook, workbook_bytes, write_row
 
 from . import counting, selectors
 from .filters import TaskFilter
@@ -33,7 +33,6 @@ def _leader(task):
 
 def ledger_columns():
     """(header, width, value(task, today)) for each column of the export."""
-    states = dict(TaskState.choices)
     return [
         (_("序号"), 8, lambda t, d: t.number),
         (_("任务名称"), 40, lambda t, d: t.title),
@@ -45,10 +44,12 @@ def ledger_columns():
         (_("上级任务"), 30, lambda t, d: t.parent.title if t.parent_id else ""),
         (_("开始日期"), 12, lambda t, d: t.start_date),
         (_("完成时限"), 12, lambda t, d: t.deadline),
-        (_("状态"), 10, lambda t, d: str(states[t.state])),
-        (_("完成进度（%）"), 12, lambda t, d: t.progress),
-        (_("应完成进度（%）"), 14, lambda t, d: t.expected_progress(d)),
-        (_("滞后（百分点）"), 14, lambda t, d: t.lag(d)),
+        # A decomposed task's state, progress and lag are its sub-tasks' (selectors.shown), as on
+        # the page; a recurring series' progress is its rounds done ("2/3 期").
+        (_("状态"), 10, lambda t, d: t.shown.state_label),
+        (_("完成进度（%）"), 12, lambda t, d: _series(t.shown.series) if t.shown.series else t.shown.progress),
+        (_("应完成进度（%）"), 14, lambda t, d: "" if t.shown.series else t.expected_progress(d)),
+        (_("滞后（百分点）"), 14, lambda t, d: t.shown.lag),
         (_("剩余天数"), 10, lambda t, d: "" if t.state == TaskState.DONE else t.days_left(d)),
         (_("是否超期"), 10, lambda t, d: (_("是") if t.overdue_now else _("否")) if t.measured else _("按子任务计")),
         (
@@ -73,9 +74,19 @@ def ledger_sheets(tasks, *, today=None):
     columns = ledger_columns()
     workbook = streaming_workbook()
     writer = SheetWriter(workbook, _("任务台账"), [(h, w) for h, w, _v in columns], freeze="C2")
-    for task in tasks:
-        writer.append([value(task, today) for _header, _width, value in columns])
+    for chunk in chunks(tasks, ROLLUP_CHUNK):
+        rollups = selectors.task_rollups([t.pk for t in chunk], today=today)
+        for task in chunk:
+            task.shown = selectors.shown(task, rollups.get(task.pk), today)
+            writer.append([value(task, today) for _header, _width, value in columns])
     return workbook
+
+
+ROLLUP_CHUNK = 500  # rows whose sub-tasks are read in one query
+
+
+def _series(rollup):
+    return _("%(done)s/%(total)s 期") % {"done": rollup.done, "total": rollup.total}
 
 
 def export_rows(user, query):

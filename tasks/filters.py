@@ -25,7 +25,7 @@ class TaskFilter(django_filters.FilterSet):
     )
     state = MultipleChoiceFilter(label=_("状态"), choices=TaskState.choices, distinct=False)
     priority = django_filters.ChoiceFilter(label=_("优先级"), choices=Priority.choices)
-    overdue = django_filters.BooleanFilter(label=_("已超期"), method="filter_overdue")
+    overdue = django_filters.BooleanFilter(label=_("超期未完成"), method="filter_overdue")
     lagging = django_filters.BooleanFilter(label=_("进度滞后"), method="filter_lagging")
     deadline_from = django_filters.DateFilter(label=_("时限起"), field_name="deadline", lookup_expr="gte")
     deadline_to = django_filters.DateFilter(label=_("时限止"), field_name="deadline", lookup_expr="lte")

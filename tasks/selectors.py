@@ -148,6 +148,35 @@ class Rollup:
     progress: int  # the children's mean progress (a done child counts 100)
 
 
+@dataclass(frozen=True)
+class Shown:
+    """A task's figures as the ledger, its page and its export show them. A decomposed task is
+    done through its sub-tasks: its progress is theirs on average, its lag their worst (what
+    lights it), its state 已分解执行 — not its own never-reported 0 % and 未开始. A recurring
+    series (常态化) is done round by round: ``series`` (its :class:`Rollup`) says how many
+    rounds are done, and it has no percent (the rounds so far at 100 % are not the series
+    nearly done)."""
+
+    state_label: str
+    progress: int | None
+    lag: int
+    series: Rollup | None
+
+
+def shown(task, rollup, today):
+    series = rollup if rollup and task.recurrence else None
+    if rollup and task.state != TaskState.DONE:
+        state_label = _("常态化执行中") if series else _("已分解执行")
+    else:
+        state_label = str(TaskState(task.state).label)
+    return Shown(
+        state_label=state_label,
+        progress=None if series else rollup.progress if rollup else task.progress,
+        lag=rollup.worst_lag if rollup else task.lag(today),
+        series=series,
+    )
+
+
 def task_rollups(task_ids, *, today=None):
     """``{parent_id: Rollup}`` for those of ``task_ids`` that have children — one query,
     however many parents and children (lag is :meth:`Task.lag`, the same rule everywhere)."""

@@ -116,7 +116,8 @@
   // A list's filter card sent by htmx swaps only the results: count the filters in use on the
   // 筛选 button again, and on a phone (the fields folded under that button) fold them away after
   // 查询 and bring the results into view, instead of leaving the open panel over them.
-  var NOT_FILTERS = ["q", "page", "ordering", "cursor", "page_size", "csrfmiddlewaretoken"];
+  // As list_filters.NOT_FILTERS: the chosen states are lit on their chips, not in the panel.
+  var NOT_FILTERS = ["q", "page", "ordering", "cursor", "state", "page_size", "csrfmiddlewaretoken"];
   document.addEventListener("htmx:afterRequest", function (event) {
     var form = event.target;
     if (!(form instanceof HTMLFormElement) || !form.classList.contains("app-ledger-filter")) return;

@@ -63,10 +63,13 @@ class TaskRow:
         self.light = self.rollup.light if self.rollup else t.traffic_light(today)
         self.days_left = t.days_left(today)
         self.expected = t.expected_progress(today)
-        # A decomposed (or recurring) task is done through its children: its progress is theirs
-        # on average, its lag their worst (what lights it), not its own unreported 0 %.
-        self.progress = self.rollup.progress if self.rollup else t.progress
-        self.lag = self.rollup.worst_lag if self.rollup else t.lag(today)
+        shown = selectors.shown(t, self.rollup, today)  # a decomposed task's, through its sub-tasks
+        self.state_label, self.progress, self.lag, self.series = (
+            shown.state_label,
+            shown.progress,
+            shown.lag,
+            shown.series,
+        )
         self.overdue = t.is_overdue(today)
 
     @property
@@ -93,15 +96,13 @@ class TaskRow:
         return self.light == "done" and self.task.state == TaskState.DONE
 
     @cached_property
-    def state_label(self):
-        return str(services.STATE_LABELS[self.task.state])
-
-    @cached_property
     def detail_url(self):
         return reverse("tasks:detail", args=[self.task.pk])
 
     @property
     def state_color(self):
+        if self.rollup and self.task.state != TaskState.DONE:
+            return "azure"
         return STATE_COLORS[self.task.state]
 
     @property

@@ -371,7 +371,7 @@ def test_an_export_names_its_filter_as_the_list_does(client, people, city):
 
     query = f"q=%E4%BA%95%E7%9B%96&campaign=&region={city.a.pk}&severity=serious&state=closed&overdue=true&ordering=-created_at&page=3"
     job = ExportJob.objects.create(kind="issues", query=query, created_by=people.supervisor)
-    assert filter_text(job) == "关键词=井盖 · 区域（含下级）=甲区 · 严重程度=较重 · 状态=已销号 · 整改超期=是"
+    assert filter_text(job) == "关键词=井盖 · 区域（含下级）=甲区 · 严重程度=较重 · 状态=已销号 · 超期未改=是"
     client.force_login(people.supervisor)
     assert "筛选条件：关键词=井盖" in client.get(reverse("exports:job", args=[job.pk])).content.decode()
     client.cookies["django_language"] = "en"
@@ -386,7 +386,7 @@ def test_an_exports_file_is_named_after_its_filter(client, people, city, make_is
     moment = timezone.make_aware(dt.datetime(2026, 12, 4, 9, 30))
     query = f"q=a/b:c&region={city.a.pk}&severity=serious&state=closed&overdue=true&urgent=false&ordering=deadline"
     name = exports.file_name("issues", query, moment)
-    assert name == "问题清单-a_b_c-甲区-较重-已销号-整改超期-非紧急-20261204-0930.xlsx"
+    assert name == "问题清单-a_b_c-甲区-较重-已销号-超期未改-非紧急-20261204-0930.xlsx"
     assert exports.file_name("issues", "", moment) == "问题清单-20261204-0930.xlsx"
     long = exports.file_name("issues", "q=" + "井盖" * 40, moment)
     assert long == "问题清单-" + "井盖" * 20 + "等-20261204-0930.xlsx"

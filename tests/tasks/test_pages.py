@@ -417,6 +417,11 @@ def test_ledger_counts_chips_filters_and_rollup(client, people, ledger_tasks):
     assert re.search(r'href="/tasks/\?overdue=true" class="[^"]*" data-testid="chip-overdue"', html(response))
     page = html(client.get(reverse("tasks:ledger"), {"overdue": "true"}))
     assert re.search(r'href="/tasks/\?state=done" class="[^"]*" data-testid="chip-done"', page)
+    # The panel's checkbox beside a lit 已完成: empty by definition, and the list says so.
+    response = client.get(reverse("tasks:ledger"), {"overdue": "true", "state": "done"})
+    assert shown(response, "task-title") == []
+    assert shown(response, "overdue-contradiction")[0].startswith("“超期未完成”只出现在未办结的状态中")
+    assert 'href="/tasks/?overdue=true">查看全部“超期未完成”' in html(response)
     page = html(client.get(reverse("tasks:ledger") + "?state=done&state=in_progress"))
     lit = re.findall(r'data-testid="chip-(\w+)" aria-current="true"', page)
     assert lit == ["in_progress", "done"]  # several states asked for: each lit, 全部 not
@@ -453,12 +458,51 @@ def test_a_decomposed_task_shows_its_childrens_light(client, people, campaign, u
     assert title == "子任务超期" and "app-light-red" in row and "剩余 60 天" in row
     # Its progress is its sub-tasks' on average, its lag their worst — not its own unreported 0 %.
     assert 'title="子任务平均进度">0%<' in row and "子任务最大滞后 100 个百分点" in row
+    assert 'data-testid="state">已分解执行<' in row  # not its own never-reported 未开始
+    # The export says the same.
+    sheet = load_workbook(io.BytesIO(client.get(reverse("tasks:export"), {"top_level": "true"}).content)).active
+    rows = {r[1]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
+    header = [c.value for c in sheet[1]]
+    exported = dict(zip(header, rows["全市背街小巷整治"], strict=True))
+    assert (exported["状态"], exported["完成进度（%）"], exported["滞后（百分点）"]) == ("已分解执行", 0, 100)
     assert Task.objects.filter(parent=parent).update(state=TaskState.DONE, progress=100) == 2
     title, row = parent_light()
     # Its own state still says 未开始: the grey light's words are not hidden beside it.
     assert title == "子任务均已完成" and 'app-light-label">子任务均已完成<' in row
     detail = html(client.get(reverse("tasks:detail", args=[parent.pk])))
     assert 'title="子任务均已完成"' in detail
+
+
+def test_a_recurring_series_says_its_rounds_done_not_a_percent(client, people, campaign, units):
+    """常态化: two weekly rounds done of three so far is not the series 67 % or 98 % done."""
+    series = TaskFactory(
+        title="背街小巷卫生周巡查", campaign=campaign, owner_unit=units.cgj, recurrence="weekly", deadline=days(100)
+    )
+    for n, state in enumerate([TaskState.DONE, TaskState.DONE, TaskState.IN_PROGRESS]):
+        TaskFactory(
+            title=f"第 {n + 1} 周",
+            parent=series,
+            campaign=campaign,
+            owner_unit=units.cgj,
+            occurrence_date=days(-14 + 7 * n),
+            start_date=days(-14 + 7 * n),
+            deadline=days(-8 + 7 * n),
+            state=state,
+            progress=100 if state == TaskState.DONE else 40,
+        )
+    client.force_login(people.supervisor)
+    page = html(client.get(reverse("tasks:ledger"), {"top_level": "true"}))
+    row = page[page.index(f'data-task="{series.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert 'data-testid="progress-value">已完成 2/3 期<' in row and "%" not in shown_in(row, "progress")
+    assert 'data-testid="state">常态化执行中<' in row
+    detail = html(client.get(reverse("tasks:detail", args=[series.pk])))
+    assert re.search(r'data-testid="figure-progress">2/3<', detail)
+
+
+def shown_in(fragment, testid):
+    match = re.search(rf'data-testid="{testid}"[^>]*>(.*?)</div>', fragment, re.S)
+    return match.group(1) if match else ""
 
 
 def test_a_ledger_filter_out_of_scope_is_named(client, people, ledger_tasks, units):
