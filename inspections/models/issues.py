@@ -366,6 +366,14 @@ class Issue(models.Model):
             # The reminder pass also reads the issues in a window that changed since its last pass
             # (signed, extended, reopened): those with the clock running, by last change.
             models.Index(fields=["updated_at"], condition=Q(state__in=CLOCK_STATES), name="insp_issue_clock_updated"),
+            # 延期申请 / 申请退回 waiting for a decision (我的待办's sections, the home page's
+            # 需要我处理, the list's 待决定的申请 filter): a few among a million, nearest deadline
+            # first — a count was a scan of every issue (370 ms at 1,000,000).
+            models.Index(
+                fields=["pending_request", "rectification_deadline", "id"],
+                condition=~Q(pending_request=""),
+                name="insp_issue_pending_request",
+            ),
             # 签收超时 reminders: assigned issues waiting to be signed, by sign-by time.
             models.Index(
                 fields=["sign_deadline"],
