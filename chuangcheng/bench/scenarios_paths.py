@@ -192,3 +192,19 @@ SCENARIOS["dashboard_cold_unit"] = Scenario(
     prepare_unit_view,
     run_unit_view,
 )
+
+
+# --- what waits for a person --------------------------------------------------------------------
+
+
+def _attention(client, state):
+    cache.clear()  # kept a minute per person: the first look after that minute
+    return _get(client, "/me/attention/")
+
+
+SCENARIOS["attention_cold"] = Scenario(
+    "attention_cold",
+    "GET /me/attention/ (需要我处理, the 我的待办 badge's lines) as a city supervisor, cache cleared",
+    lambda: {"user": _city_supervisor(), "note": "every issue and task in scope"},
+    _attention,
+)
