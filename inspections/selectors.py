@@ -367,7 +367,7 @@ def attention(user):
     mine = dict(my_queue(user=user).order_by().values_list("state").annotate(n=Count("id")))
     lines = [
         Attention(
-            "issues_sign", _("待签收的问题"), mine.get(IssueState.ASSIGNED, 0), f"{url}?state=assigned", "danger"
+            "issues_sign", _("已交办待签收的问题"), mine.get(IssueState.ASSIGNED, 0), f"{url}?state=assigned", "danger"
         ),
         Attention(
             "issues_rectify",

@@ -83,6 +83,13 @@ class ReportForm(ActionForm):
     def __init__(self, *args, task, **kwargs):
         super().__init__(*args, task=task, **kwargs)
         self.fields["progress"].initial = task.progress
+        # The browser asks before sending a lower percent (app.js), so the photos chosen go with it.
+        self.fields["progress"].widget.attrs.update(
+            {
+                "data-current": task.progress,
+                "data-lower-confirm": _("比上次报送的 %(old)s%% 低，确认下调进度吗？") % {"old": task.progress},
+            }
+        )
         if self.is_bound and "confirm_decrease" in self.data:
             self._ask_to_confirm()
 
@@ -106,6 +113,8 @@ class ReportForm(ActionForm):
                 _("比上次报送的 %(old)s%% 低。如确需下调（例如更正误报），请勾选下方“确认下调进度”后再报送。")
                 % {"old": self.task.progress},
             )
+            if data.get("files") or data.get("photos"):  # a browser cannot keep what was chosen
+                self.add_error("files", _("所选的照片和文件尚未上传：确认下调后请重新选择。"))
         return data
 
 

@@ -253,16 +253,28 @@ def attention(user):
     counts = mine.aggregate(
         overdue=Count("id", filter=Q(deadline__lt=today)), soon=Count("id", filter=Q(deadline__gte=today))
     )
-    url = reverse("tasks:my_work")
+    url = reverse("tasks:my_work")  # at the section that holds them
     return [
-        Attention("tasks_overdue", _("已超期的任务"), counts["overdue"], url, "danger"),
+        Attention("tasks_overdue", _("已超期的任务"), counts["overdue"], f"{url}#my-tasks", "danger"),
         Attention(
             "tasks_soon",
             ngettext("%(n)s 天内到期的任务", "%(n)s 天内到期的任务", TODO_SOON_DAYS) % {"n": TODO_SOON_DAYS},
             counts["soon"],
-            url,
+            f"{url}#my-tasks",
             "warning",
         ),
-        Attention("tasks_review", _("待我验收的任务"), review_queue(user=user).order_by().count(), url, "primary"),
-        Attention("tasks_leader", _("包保的超期任务"), leader_red_tasks(user=user).order_by().count(), url, "danger"),
+        Attention(
+            "tasks_review",
+            _("待我验收的任务"),
+            review_queue(user=user).order_by().count(),
+            f"{url}#review-tasks",
+            "primary",
+        ),
+        Attention(
+            "tasks_leader",
+            _("包保的超期任务"),
+            leader_red_tasks(user=user).order_by().count(),
+            f"{url}#leader-tasks",
+            "danger",
+        ),
     ]

@@ -3,6 +3,33 @@
 (function () {
   "use strict";
 
+  // A progress report lower than the last (<input name=progress data-current data-lower-confirm>)
+  // is asked about here, before the photos chosen are sent: yes adds confirm_decrease to the form,
+  // no sends nothing. (Without script the server asks, and the files must be chosen again.) In
+  // the capture phase: before data-submit-once below and before htmx's own submit handler.
+  document.addEventListener(
+    "submit",
+    function (event) {
+      var form = event.target;
+      if (!(form instanceof HTMLFormElement)) return;
+      var input = form.querySelector("input[name=progress][data-current]");
+      if (!input || form.querySelector("input[name=confirm_decrease]:checked, input[type=hidden][name=confirm_decrease]")) return;
+      var value = parseInt(input.value, 10);
+      if (isNaN(value) || !(value < parseInt(input.dataset.current, 10))) return;
+      if (window.confirm(input.dataset.lowerConfirm)) {
+        var flag = document.createElement("input");
+        flag.type = "hidden";
+        flag.name = "confirm_decrease";
+        flag.value = "on";
+        form.appendChild(flag);
+      } else {
+        event.preventDefault();
+        event.stopImmediatePropagation();
+      }
+    },
+    true
+  );
+
   // <form data-submit-once>: disable the submit buttons once the form is sent, so a slow
   // intranet connection does not turn an impatient second tap into a second request.
   document.addEventListener("submit", function (event) {

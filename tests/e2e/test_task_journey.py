@@ -174,3 +174,33 @@ def test_refusals_show_in_the_card_on_a_phone(new_page, page_log, people, street
     expect(card.get_by_test_id("form-report")).to_have_count(0)
     page_log.errors = [e for e in page_log.errors if "400" not in e]  # the refusals answer 400
     page_log.assert_clean()
+
+
+def test_a_lower_percent_is_asked_about_in_the_browser_and_the_photo_goes_with_it(
+    new_page, page_log, people, street_task, photo
+):
+    """60 % reported, then 30 % with a photo: the browser asks first (the photo chosen is still
+    there to send); no leaves everything as it was, yes reports 30 % with the photo."""
+    from tasks import services
+
+    services.task_report(actor=people.staff, task_id=street_task.pk, progress=60, note="已清理3条小巷")
+    clerk = new_page(viewport=PHONE)
+    sign_in(clerk, people.staff.username, "/tasks/mine/")
+    card = clerk.locator(f"#task-{street_task.pk}")
+    card.get_by_test_id("open-report").click()
+    form = card.get_by_test_id("form-report")
+    form.get_by_label("完成进度（%）").fill("30")
+    form.get_by_label("进展情况").fill("更正：实际完成 30%")
+    form.locator("input[name=files]").set_input_files(str(photo))
+    asked = []
+    clerk.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    form.get_by_role("button", name="报送").click()
+    expect(form).to_be_visible()
+    assert asked == ["比上次报送的 60% 低，确认下调进度吗？"]
+    assert Task.objects.get(pk=street_task.pk).progress == 60
+    clerk.once("dialog", lambda dialog: dialog.accept())
+    form.get_by_role("button", name="报送").click()
+    expect(card.get_by_test_id("card-notice")).to_have_text("已报送进度：30%。")
+    task = Task.objects.get(pk=street_task.pk)
+    assert task.progress == 30 and TaskAttachment.objects.filter(task=task, update__isnull=False).count() == 1
+    page_log.assert_clean()

@@ -57,12 +57,12 @@ def test_the_home_page_lists_what_waits_and_the_badge_adds_it_up(client, people,
     lines = client.get("/me/attention/").content.decode()
     found = {key: url for url, key in re.findall(r'href="([^"]*)"[^>]*data-testid="attention-(\w+)"', lines)}
     assert found == {
-        "tasks_overdue": "/tasks/mine/",
-        "tasks_soon": "/tasks/mine/",
+        "tasks_overdue": "/tasks/mine/#my-tasks",
+        "tasks_soon": "/tasks/mine/#my-tasks",
         "issues_sign": "/inspections/issues/?state=assigned",
         "issues_rectify": "/inspections/issues/?state=rectifying",
     }
-    assert "已超期的任务" in lines and "3 天内到期的任务" in lines and "待签收的问题" in lines
+    assert "已超期的任务" in lines and "3 天内到期的任务" in lines and "已交办待签收的问题" in lines
     counts = re.findall(r'<span class="badge[^"]*">(\d+)</span>', lines)
     assert sum(int(n) for n in counts) == home.todo_count(people.staff) == 4
     # The list a line opens holds its count.

@@ -194,6 +194,10 @@ def test_a_lower_percent_is_asked_about_before_it_is_written(client, people, tas
         "比上次报送的 60% 低。如确需下调（例如更正误报），请勾选下方“确认下调进度”后再报送。"
     ]
     assert 'name="confirm_decrease"' in html(response) and "更正</textarea>" in html(response)
+    assert 'data-current="60"' in html(response)  # the browser asks first (app.js), with the files
+    # Without script, the photos chosen could not be kept: the form says so.
+    response = client.post(url, {"progress": "6", "note": "更正", "files": [png()]}, **headers)
+    assert shown(response, "error-files") == ["所选的照片和文件尚未上传：确认下调后请重新选择。"]
     task.refresh_from_db()
     assert task.progress == 60 and task.updates.count() == 1
     response = client.post(url, {"progress": "6", "note": "更正", "confirm_decrease": "on"}, **headers)
