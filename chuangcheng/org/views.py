@@ -101,7 +101,7 @@ def _attention(user):
     own writes: org.middleware) — in the language it is read in."""
     key, language = TODO_COUNT_KEY % user.pk, get_language()
     kept = cache.get(key)
-    if kept is None or kept["language"] != language:
+    if not isinstance(kept, dict) or kept.get("language") != language:  # also a count kept before
         kept = {"language": language, "lines": home_panels.attention(user)}
         cache.set(key, kept, TODO_COUNT_SECONDS)
     return kept["lines"]

@@ -124,3 +124,13 @@ def test_a_persons_own_write_refreshes_their_cached_badge(client, people, units,
     signed = client.post(f"/api/v1/issues/{to_sign.pk}/sign/", {}, content_type="application/json")
     assert signed.status_code == 200, signed.content
     assert ">1<" in client.get("/me/todo-count/").content.decode()  # recounted after their write
+
+
+def test_a_count_kept_by_the_release_before_is_read_again_not_an_error(client, people):
+    """Until this release the key held the badge's number: the first look after the upgrade counts."""
+    from chuangcheng.org.middleware import TODO_COUNT_KEY
+
+    client.force_login(people.staff)
+    cache.set(TODO_COUNT_KEY % people.staff.pk, 4, 60)
+    assert client.get("/me/todo-count/").status_code == 200
+    assert client.get("/me/attention/").status_code == 200
