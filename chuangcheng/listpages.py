@@ -138,17 +138,15 @@ class OverdueChip:
 
     states: tuple
     active: bool
-    keeps: list
     chosen: tuple = ()
 
     @classmethod
     def of(cls, request, states, chosen):
-        return cls(
-            states=tuple(states),
-            active=request.GET.get("overdue") == "true",
-            keeps=[state for state in chosen if state in states],
-            chosen=tuple(chosen),
-        )
+        return cls(states=tuple(states), active=request.GET.get("overdue") == "true", chosen=tuple(chosen))
+
+    @property
+    def keeps(self):
+        return [state for state in self.chosen if state in self.states]
 
     @property
     def contradicts(self):
