@@ -209,9 +209,21 @@ def _tally_plan(filterset, user, within=None):
         dims_q &= Q(region__path__startswith=used["region"].path)
     if "severity" in used:
         dims_q &= Q(severity__in=list(used["severity"]))
+    seen = _seen_plan(user, within)
+    if seen is None:
+        return None
+    wide, rest_q = seen
+    return dims_q, (Q() if wide is None else _paths_q(wide)), rest_q, used.get("overdue")
+
+
+def _seen_plan(user, within=None):
+    """``(wide, rest_q)``: what ``Issue.objects.visible_to(user, within=within)`` is, as the
+    tallied region subtrees ``wide`` (paths at 街道 level or above; None: everywhere) and
+    ``rest_q``, the issues seen besides them (their units', 包保 sites', deeper regions'; None:
+    none) — or None when the person sees no region the tallies keep."""
     seen = visibility(user, within=within)  # what Issue.objects.visible_to filters by
     if seen.everything:
-        return dims_q, Q(), None, used.get("overdue")
+        return None, None
     wide = [p for p in seen.region_paths if depth(p) <= TALLY_DEPTH]
     if not wide:
         return None
@@ -220,5 +232,31 @@ def _tally_plan(filterset, user, within=None):
         unit_ids=seen.unit_ids,
         site_ids=seen.site_ids,
     )
-    rest_q = rest.q() if rest.region_paths or rest.unit_ids or rest.site_ids else None
-    return dims_q, _paths_q(wide), rest_q, used.get("overdue")
+    return wide, (rest.q() if rest.region_paths or rest.unit_ids or rest.site_ids else None)
+
+
+def seen_in_states(user, states):
+    """``{state: n}`` of the issues ``user`` sees (``visible_to``) in each of ``states`` — the
+    queues 需要我处理 counts (待核查, 待受理): from the state tally for the person's regions at
+    街道 level or wider (a city supervisor's 待受理 read 45,000 issues at 1,000,000), plus a
+    GROUP BY over what they see besides those regions; a person who sees no such region (unit
+    people, a 社区's supervisor) has the GROUP BY over their issues."""
+    states = list(states)
+    plan = _seen_plan(user)
+    if plan is None:
+        rows = Issue.objects.visible_to(user).filter(state__in=states)
+        return _by_state(rows, states)
+    wide, rest_q = plan
+    tallied = IssueTally.objects.filter(state__in=states)
+    if wide is not None:
+        tallied = tallied.filter(_tally_paths_q(wide))
+    counts = dict.fromkeys(states, 0)
+    counts.update(tallied.values_list("state").annotate(n=Sum("n")).order_by())
+    if rest_q is not None:
+        rest = _by_state(Issue.objects.filter(rest_q).exclude(_paths_q(wide)).filter(state__in=states), states)
+        counts = {state: n + rest[state] for state, n in counts.items()}
+    return counts
+
+
+def _by_state(rows, states):
+    return dict.fromkeys(states, 0) | dict(rows.values_list("state").annotate(n=Count("id")).order_by())

@@ -16,7 +16,7 @@ from chuangcheng.campaigns.models import Campaign
 from chuangcheng.org.home import Attention
 from chuangcheng.org.models import Region, RegionLevel, Unit, UnitKind
 
-from . import geo
+from . import counting, geo
 from .filters import IssueFilter
 from .forms import visible_units
 from .models import (
@@ -378,13 +378,28 @@ def attention(user):
         ),
         Attention("issues_long_term", _("长期整改的问题"), mine.get(IssueState.LONG_TERM, 0), f"{url}?state=long_term"),
     ]
-    for section in review_queue(user=user):
-        if section.key != "overdue":
-            count = section.queryset.order_by().count()
-            lines.append(
-                Attention(f"issues_{section.key}", str(section.label), count, f"{url}?{section.list_query}", "primary")
-            )
+    sections = [section for section in review_queue(user=user) if section.key != "overdue"]
+    tallied = _review_counts(user) if any(s.key in ("verify", "triage") for s in sections) else {}
+    for section in sections:
+        count = tallied[section.key] if section.key in tallied else section.queryset.order_by().count()
+        lines.append(
+            Attention(f"issues_{section.key}", str(section.label), count, f"{url}?{section.list_query}", "primary")
+        )
     return lines
+
+
+def _review_counts(user):
+    """待核查 and 待受理 as :func:`review_queue` lists them, counted from the state tally
+    (:func:`inspections.counting.seen_in_states`): the submitted issues seen less those of the
+    person's own units, and the reports seen."""
+    counts = counting.seen_in_states(user, [IssueState.SUBMITTED, IssueState.REPORTED])
+    verify = counts[IssueState.SUBMITTED]
+    if user.scope.unit_ids:
+        own = Issue.objects.visible_to(user).filter(
+            state=IssueState.SUBMITTED, responsible_unit_id__in=user.scope.unit_ids
+        )
+        verify -= own.count()
+    return {"verify": verify, "triage": counts[IssueState.REPORTED]}
 
 
 def submission_received(issue, user, client_key):

@@ -14,6 +14,7 @@ from django.test import RequestFactory
 from chuangcheng.org.models import LeaderAssignment
 from inspections import counting, services, tally
 from inspections.models import Issue, IssueState
+from inspections.selectors import attention, review_queue
 from inspections.views.issues import _list_filter
 from tests.factories import CampaignFactory, MembershipFactory, SiteFactory, UserFactory
 from tests.inspections.conftest import LAT, LNG, local, upload
@@ -225,3 +226,24 @@ def test_the_list_page_shows_the_tallied_counts(client, users, city):
         assert shown(f"count-{state}") == [str(want[state])]
     rows = re.findall(r'data-testid="issue-row"', page)
     assert len(rows) == min(50, want["assigned"] + want["rectifying"]) > 0
+
+
+def test_what_waits_is_counted_from_the_tallies_as_the_queues_list_it(users, city):
+    """需要我处理's 待核查 and 待受理 (read from the state tally, less a supervisor's own
+    units' issues) are the numbers of rows the review queues list, for every role."""
+    submitted = Issue.objects.filter(state="submitted").order_by("pk").first()
+    own_unit = UserFactory(username="sup_with_unit")  # the city's supervisor, member of that issue's unit
+    MembershipFactory(user=own_unit, unit=submitted.responsible_unit, role="supervisor", scope_region=city.city)
+    compared, waiting = 0, 0
+    for role, user in [*users.items(), ("supervisor with a unit", own_unit)]:
+        lines = {line.key: line.count for line in attention(user)}
+        for section in review_queue(user=user):
+            if section.key in ("verify", "triage"):
+                assert lines[f"issues_{section.key}"] == section.queryset.count(), (role, section.key)
+                compared += 1
+                waiting += lines[f"issues_{section.key}"]
+    assert compared >= 8 and waiting > 0
+    assert counting._seen_plan(users["city supervisor"]) is not None  # read from the tallies
+    assert counting.seen_in_states(users["staff"], ["submitted"]) == {
+        "submitted": Issue.objects.visible_to(users["staff"]).filter(state="submitted").count()
+    }
