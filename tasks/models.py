@@ -277,6 +277,7 @@ class TaskAction(models.TextChoices):
     REASSIGN = "reassign", _("调整责任单位")
     INSTRUCT = "instruct", _("领导批示")
     DECOMPOSE = "decompose", _("任务分解")
+    GENERATE = "generate", _("生成周期任务")  # a 常态化 task's period, by the recurrence job
     IMPORT = "import", _("导入")
     EDIT = "edit", _("修改任务信息")
 

@@ -165,7 +165,7 @@ class Shown:
 
 def shown(task, rollup, today):
     series = rollup if rollup and task.recurrence else None
-    if rollup and task.state != TaskState.DONE:
+    if rollup and task.state in (TaskState.PENDING, TaskState.IN_PROGRESS):  # 待验收 and 已完成 read as such
         state_label = _("常态化执行中") if series else _("已分解执行")
     else:
         state_label = str(TaskState(task.state).label)

@@ -14,7 +14,10 @@ the API show the allowed actions from it; nothing else compares states by hand.
 | reassign         | pending, in_progress, submitted | (same)   | admin, supervisor in scope            | new unit, reason            |
 | instruct (批示)  | any                          | (same)      | its 责任领导, or a leader whose 包保   | text                        |
 |                  |                              |             | (region or the task) holds it         |                             |
-| decompose (分解) | pending, in_progress         | (same)      | admin, supervisor in scope, lead unit | one unit per child          |
+| decompose (分解) | pending, in_progress         | in_progress | admin, supervisor in scope, lead unit | one unit per child          |
+
+A task is 推进中 from its first sub-task on — decomposed here, by an import's row of several
+units, or given a 常态化 period by the recurrence job (``services.common._carried_by_parts``).
 """
 
 from dataclasses import dataclass
@@ -44,7 +47,7 @@ TRANSITIONS = {
         Transition("change_deadline", OPEN, None, "can_manage"),
         Transition("reassign", OPEN, None, "can_manage"),
         Transition("instruct", ANY, None, "can_instruct"),
-        Transition("decompose", WORKING, None, "can_decompose"),
+        Transition("decompose", WORKING, TaskState.IN_PROGRESS, "can_decompose"),
     ]
 }
 

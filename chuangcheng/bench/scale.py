@@ -400,6 +400,11 @@ def build_tasks(world, *, count, rng, anchor, log):
         ["id", "action", "from_state", "to_state", "comment", "changes", "created_at", "actor_id", "task_id"],
         events,
     )
+    with connection.cursor() as cursor:  # a task with sub-tasks is 推进中, as the services make it
+        cursor.execute(
+            "UPDATE tasks_task SET state = 'in_progress' WHERE state = 'pending'"
+            " AND id IN (SELECT parent_id FROM tasks_task WHERE parent_id IS NOT NULL)"
+        )
     for table in ("tasks_task", "tasks_task_indicators", "tasks_taskupdate", "tasks_taskevent"):
         reset_sequence(table)
     log(f"tasks: +{len(tasks)} ({len(events)} events, {len(updates)} updates)")

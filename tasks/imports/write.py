@@ -19,7 +19,7 @@ from chuangcheng.tabular import ImportErrors
 
 from .. import permissions
 from ..models import TaskAction
-from ..services import _create, _event
+from ..services import _carried_by_parts, _create
 from .plan import plan_tasks
 
 PROGRESS_EVERY = 25
@@ -81,7 +81,7 @@ def _write_row(p, *, actor, campaign, owners_told):
             **common,
         )
         owners_told[unit.pk] += 1
-    _event(parent, actor, TaskAction.DECOMPOSE, changes={"children": len(units)})
+    _carried_by_parts(parent, actor, TaskAction.DECOMPOSE, changes={"children": len(units)})
     return 1 + len(units)
 
 

@@ -4,6 +4,7 @@ progress and upload checks, the owner unit's notice."""
 
 from django.core.files.base import ContentFile
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chuangcheng.exceptions import ApplicationError
@@ -46,6 +47,21 @@ def _check(actor, task, action):
 
 def _event(task, actor, action, **fields):
     return record_event(TaskEvent, task=task, actor=actor, action=action, **fields)
+
+
+def _carried_by_parts(task, actor, action, **fields):
+    """Record ``action`` — the step that gave ``task`` sub-tasks (任务分解, an import's
+    decomposed row, a 常态化 task's period) — and move a 未开始 task to 推进中: its work goes
+    on in the sub-tasks from then on, and the ledger shows it as 已分解执行 / 常态化执行中, so
+    its 未开始 chip would count a row that does not read 未开始 (the figures measure its
+    sub-tasks either way)."""
+    started = Task.objects.filter(pk=task.pk, state=TaskState.PENDING).update(
+        state=TaskState.IN_PROGRESS, updated_at=timezone.now()
+    )  # conditional: the recurrence job holds no lock on the template
+    if started:
+        task.state = TaskState.IN_PROGRESS
+        fields.update(from_state=TaskState.PENDING, to_state=TaskState.IN_PROGRESS)
+    return _event(task, actor, action, **fields)
 
 
 def _check_progress(progress):

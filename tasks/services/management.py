@@ -8,7 +8,7 @@ from chuangcheng.servicekit import clean_text
 
 from .. import permissions
 from ..models import Priority, Task, TaskAction, TaskState
-from .common import _check, _event, _locked, _notify_unit
+from .common import _carried_by_parts, _check, _event, _locked, _notify_unit
 from .creation import _create
 
 # --- management -------------------------------------------------------------------------------
@@ -95,7 +95,7 @@ def task_decompose(*, actor, task_id, parts):
                 event_action=TaskAction.DECOMPOSE,
             )
         )
-    _event(task, actor, TaskAction.DECOMPOSE, changes={"children": [c.pk for c in children]})
+    _carried_by_parts(task, actor, TaskAction.DECOMPOSE, changes={"children": [c.pk for c in children]})
     return children
 
 

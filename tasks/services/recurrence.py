@@ -6,7 +6,8 @@ from dateutil.relativedelta import relativedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ..models import Recurrence, Task, TaskState
+from ..models import Recurrence, Task, TaskAction, TaskState
+from .common import _carried_by_parts
 from .creation import _create
 
 # --- recurrence (the job) ------------------------------------------------------------------------
@@ -46,23 +47,23 @@ def task_generate_occurrences(*, today=None):
         period_end = next_occurrence(template, occurrence) - dt.timedelta(days=1)
         try:
             with transaction.atomic():
-                created.append(
-                    _create(
-                        actor=None,
-                        campaign=template.campaign,
-                        title=f"{template.title}（{occurrence:%m月%d日}）",
-                        owner_unit=template.owner_unit,
-                        lead_unit=template.lead_unit,
-                        deadline=min(period_end, template.deadline),
-                        start_date=occurrence,
-                        completion_standard=template.completion_standard,
-                        region=template.region,
-                        priority=template.priority,
-                        evidence_required=template.evidence_required,
-                        parent=template,
-                        occurrence_date=occurrence,
-                    )
+                occurrence_task = _create(
+                    actor=None,
+                    campaign=template.campaign,
+                    title=f"{template.title}（{occurrence:%m月%d日}）",
+                    owner_unit=template.owner_unit,
+                    lead_unit=template.lead_unit,
+                    deadline=min(period_end, template.deadline),
+                    start_date=occurrence,
+                    completion_standard=template.completion_standard,
+                    region=template.region,
+                    priority=template.priority,
+                    evidence_required=template.evidence_required,
+                    parent=template,
+                    occurrence_date=occurrence,
                 )
+                _carried_by_parts(template, None, TaskAction.GENERATE, changes={"occurrence": occurrence.isoformat()})
+                created.append(occurrence_task)
         except IntegrityError:
             continue  # a concurrent run created this occurrence first: the constraint kept it single
     return created

@@ -78,4 +78,6 @@ def change_lines(event):
         children = changes["children"]
         count = len(children) if isinstance(children, list) else children
         lines.append({"label": _("分解子任务"), "old": None, "new": _("%(n)s 个") % {"n": count}})
+    if "occurrence" in changes:
+        lines.append({"label": _("本期开始"), "old": None, "new": changes["occurrence"]})
     return lines

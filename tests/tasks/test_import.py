@@ -128,6 +128,8 @@ def test_several_responsible_units_are_decomposed(tmp_path, campaign, standard, 
     parent = Task.objects.get(parent__isnull=True)
     assert parent.owner_unit == units.gov_a
     assert set(parent.children.values_list("owner_unit__name", flat=True)) == {"甲一街道办事处", "乙一街道办事处"}
+    assert parent.state == "in_progress"  # its work goes on in the two units' tasks
+    assert parent.events.get(action="decompose").to_state == "in_progress"
 
 
 def test_dry_run_and_permission(tmp_path, campaign, standard, units, people):

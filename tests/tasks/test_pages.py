@@ -477,6 +477,29 @@ def test_a_decomposed_task_shows_its_childrens_light(client, people, campaign, u
     assert 'title="子任务均已完成"' in detail
 
 
+def test_a_decomposed_task_counts_under_the_chip_of_what_it_reads(client, people, task, units):
+    """Decomposed through the service, a 未开始 task is 推进中: the 未开始 chip no longer counts a
+    row that reads 已分解执行, the 推进中 chip's list holds it; submitted, it reads 待验收."""
+    client.force_login(people.supervisor)
+
+    def chip(page, state):
+        return int(re.search(rf'data-testid="chip-{state}"[^>]*>\s*\S+ <span[^>]*>(\d+)<', page).group(1))
+
+    before = html(client.get(reverse("tasks:ledger")))
+    services.task_decompose(actor=people.supervisor, task_id=task.pk, parts=[{"owner_unit": units.street_a1}])
+    after = html(client.get(reverse("tasks:ledger")))
+    assert chip(after, "pending") == chip(before, "pending")  # the parent out, its new sub-task in
+    assert chip(after, "in_progress") == chip(before, "in_progress") + 1
+    working = html(client.get(reverse("tasks:ledger"), {"state": "in_progress"}))
+    row = working[working.index(f'data-task="{task.pk}"') :]
+    assert 'data-testid="state">已分解执行<' in row[: row.index("</tr>")]
+    assert f'data-task="{task.pk}"' not in html(client.get(reverse("tasks:ledger"), {"state": "pending"}))
+    Task.objects.filter(pk=task.pk).update(state=TaskState.SUBMITTED)
+    row = html(client.get(reverse("tasks:ledger"), {"state": "submitted"}))
+    row = row[row.index(f'data-task="{task.pk}"') :]
+    assert 'data-testid="state">待验收<' in row[: row.index("</tr>")]
+
+
 def test_a_recurring_series_says_its_rounds_done_not_a_percent(client, people, campaign, units):
     """常态化: two weekly rounds done of three so far is not the series 67 % or 98 % done."""
     series = TaskFactory(

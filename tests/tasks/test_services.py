@@ -194,6 +194,21 @@ def test_decompose_and_rollup(task, people, units):
     assert err.field == "parts"
 
 
+def test_a_decomposed_task_is_in_progress_from_its_first_sub_task(task, people, units):
+    """Its work goes on in the sub-tasks: a 未开始 task becomes 推进中 (what the ledger's chips
+    count it as), and the 任务分解 event says so; decomposing again changes no state."""
+    assert task.state == "pending"
+    services.task_decompose(actor=people.supervisor, task_id=task.pk, parts=[{"owner_unit": units.street_a1}])
+    task.refresh_from_db()
+    assert task.state == "in_progress"
+    event = task.events.get(action="decompose")
+    assert (event.actor, event.from_state, event.to_state) == (people.supervisor, "pending", "in_progress")
+    services.task_decompose(actor=people.supervisor, task_id=task.pk, parts=[{"owner_unit": units.street_b1}])
+    again = task.events.filter(action="decompose").latest("id")
+    assert (again.from_state, again.to_state) == ("", "")
+    assert Task.objects.get(pk=task.pk).state == "in_progress"
+
+
 def test_recurrence_job_creates_each_occurrence_once(campaign, units):
     start = dt.date(2026, 11, 2)  # a Monday
     template = TaskFactory(
@@ -213,6 +228,44 @@ def test_recurrence_job_creates_each_occurrence_once(campaign, units):
     nxt = services.task_generate_occurrences(today=dt.date(2026, 11, 30))
     assert [t.occurrence_date for t in nxt] == [dt.date(2026, 11, 30)]
     assert Task.objects.filter(parent=template).count() == 2
+    # The series runs from its first period: 推进中, each period on its timeline, by nobody.
+    template.refresh_from_db()
+    assert template.state == "in_progress"
+    events = list(template.events.filter(action="generate").order_by("id"))
+    assert [(e.actor, e.from_state, e.to_state, e.changes) for e in events] == [
+        (None, "pending", "in_progress", {"occurrence": "2026-11-23"}),
+        (None, "", "", {"occurrence": "2026-11-30"}),
+    ]
+
+
+def test_a_series_submitted_meanwhile_is_not_moved_back(campaign, units):
+    """The job holds no lock on the template: only a 未开始 one is started (a conditional update)."""
+    template = TaskFactory(
+        campaign=campaign,
+        owner_unit=units.street_a1,
+        start_date=dt.date(2026, 11, 2),
+        deadline=dt.date(2027, 3, 1),
+        recurrence="weekly",
+        state="submitted",
+    )
+    services.task_generate_occurrences(today=dt.date(2026, 11, 25))
+    template.refresh_from_db()
+    assert template.state == "submitted"
+
+
+def test_the_upgrade_starts_the_parents_it_finds_unstarted(task, campaign, units):
+    """Migration 0005: a 未开始 task that already has sub-tasks becomes 推进中, with an event."""
+    import importlib
+
+    from django.apps import apps
+
+    TaskFactory(campaign=campaign, owner_unit=units.street_a1, parent=task)  # bypasses the services
+    lone = TaskFactory(campaign=campaign, owner_unit=units.street_b1)
+    assert Task.objects.get(pk=task.pk).state == "pending"
+    importlib.import_module("tasks.migrations.0005_parents_with_subtasks_in_progress").start_parents(apps, None)
+    assert Task.objects.get(pk=task.pk).state == "in_progress" and Task.objects.get(pk=lone.pk).state == "pending"
+    event = task.events.latest("id")
+    assert (event.action, event.from_state, event.to_state) == ("decompose", "pending", "in_progress")
 
 
 def test_monthly_recurrence_clamps_to_month_end(campaign, units):
