@@ -323,10 +323,13 @@ class Issue(models.Model):
             ),
             # 超期未改 lists of a briefing (典型问题, overdue by unit): the issues with the clock
             # running, ranked by severity and deadline within each district and unit from the
-            # index alone (an index-only scan instead of reading every issue's row).
+            # index alone (an index-only scan instead of reading every issue's row). With the
+            # state, the tallies' count of those due today and already past (per state, any
+            # scope: inspections.counting._tallied) reads the day's entries alone: 7.3 → 0.5 ms
+            # for a street's cold overview at 1,000,000 issues (1,007 due that day city-wide).
             models.Index(
                 fields=["campaign", "rectification_deadline"],
-                include=["id", "assigned_at", "severity", "responsible_unit", "region"],
+                include=["id", "assigned_at", "severity", "responsible_unit", "region", "state"],
                 condition=Q(state__in=CLOCK_STATES),
                 name="insp_issue_clock_deadline",
             ),
