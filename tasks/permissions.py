@@ -78,7 +78,10 @@ def can_instruct(user, task):
 
 
 def can_decompose(user, task):
-    """Split into per-unit children: admin, supervisor in scope, or the lead unit."""
+    """Split into per-unit children: admin, supervisor in scope, or the lead unit — never a
+    常态化 task (its sub-tasks are its periods, made by the recurrence job)."""
+    if task.recurrence:
+        return False
     if task.lead_unit_id and works_in(user, task.lead_unit_id):
         return True
     return supervises(user, task)

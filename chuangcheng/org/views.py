@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -111,8 +111,11 @@ def _attention(user):
 @require_GET
 def todo_count(request):
     """The badge on 我的待办 (fetched after the page): how many items wait for this person."""
-    count = sum(line.count for line in _attention(request.user))
-    return render(request, "partials/_todo_badge.html", {"count": count})
+    lines = [line for line in _attention(request.user) if line.count]
+    count = sum(line.count for line in lines)
+    # The tooltip names what the number adds up (需要我处理's lines), not a summary of it.
+    parts = pgettext("list separator", "、").join(f"{line.label} {line.count}" for line in lines)
+    return render(request, "partials/_todo_badge.html", {"count": count, "parts": parts})
 
 
 @login_required

@@ -65,6 +65,8 @@ def task_instruct(*, actor, task_id, text):
 def task_decompose(*, actor, task_id, parts):
     """任务分解: one child per unit. ``parts``: [{"owner_unit": Unit, "title"?, "deadline"?}]."""
     task = _locked(actor, task_id)
+    if task.recurrence:
+        raise ApplicationError(_("常态化任务按周期自动生成每期任务，不能再分解。"), code="conflict")
     _check(actor, task, "decompose")
     if not parts:
         raise ApplicationError(_("请至少选择一个责任单位。"), field="parts")

@@ -1,6 +1,8 @@
 """Template helpers of the ledger pages: they wrap the views' predicates and the workflow
 table, never re-implement them."""
 
+import datetime as dt
+
 from django import template
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -70,7 +72,7 @@ def change_lines(event):
         lines.append({"label": _("完成进度"), "old": f"{old}%", "new": f"{new}%"})
     if "deadline" in changes:
         old, new = changes["deadline"]
-        lines.append({"label": _("完成时限"), "old": old, "new": new})
+        lines.append({"label": _("完成时限"), "old": _day(old), "new": _day(new)})
     if "owner_unit" in changes:
         old, new = changes["owner_unit"]
         lines.append({"label": _("责任单位"), "old": old, "new": new})
@@ -79,5 +81,13 @@ def change_lines(event):
         count = len(children) if isinstance(children, list) else children
         lines.append({"label": _("分解子任务"), "old": None, "new": _("%(n)s 个") % {"n": count}})
     if "occurrence" in changes:
-        lines.append({"label": _("本期开始"), "old": None, "new": changes["occurrence"]})
+        lines.append({"label": _("本期开始"), "old": None, "new": _day(changes["occurrence"])})
     return lines
+
+
+def _day(value):
+    """An ISO date kept in an event's changes, as a date (shown as the page shows dates)."""
+    try:
+        return dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return value

@@ -37,6 +37,10 @@ def test_the_badge_counts_what_waits_for_each_person(client, people, units, camp
     assert 'data-testid="todo-count"' in badge(client, people.staff) and ">4<" in badge(client, people.staff)
     # read aloud as "我的待办，4 项待处理", not "我的待办4"
     assert '<span class="visually-hidden">，4 项待处理</span>' in badge(client, people.staff)
+    # Its tooltip names what it adds up, each with its number (not "临期" tasks it does not count).
+    assert 'title="4 项等待处理：已超期的任务 1、3 天内到期的任务 1、已交办待签收的问题 1、整改中的问题 1"' in badge(
+        client, people.staff
+    )
     assert home.todo_count(people.supervisor) == 1  # the issue to verify
     assert home.todo_count(people.staff_b) == 0
     assert "todo-count" not in badge(client, people.staff_b)  # nothing: no badge

@@ -225,6 +225,7 @@ def test_recurrence_job_creates_each_occurrence_once(campaign, units):
     assert occurrence.occurrence_date == dt.date(2026, 11, 23)
     assert occurrence.deadline == dt.date(2026, 11, 29)
     assert occurrence.parent_id == template.pk
+    assert occurrence.title.endswith("（11月23日）")  # as an office writes a date, no leading zero
     nxt = services.task_generate_occurrences(today=dt.date(2026, 11, 30))
     assert [t.occurrence_date for t in nxt] == [dt.date(2026, 11, 30)]
     assert Task.objects.filter(parent=template).count() == 2
@@ -236,6 +237,21 @@ def test_recurrence_job_creates_each_occurrence_once(campaign, units):
         (None, "pending", "in_progress", {"occurrence": "2026-11-23"}),
         (None, "", "", {"occurrence": "2026-11-30"}),
     ]
+
+
+def test_a_series_is_not_decomposed(campaign, units, people):
+    """Its sub-tasks are its periods: no 任务分解 offered, and the service says why."""
+    template = TaskFactory(campaign=campaign, owner_unit=units.street_a1, lead_unit=units.gov_a, recurrence="weekly")
+    assert "decompose" not in allowed_actions(people.supervisor, template)
+    err = refuse(
+        "conflict",
+        services.task_decompose,
+        actor=people.supervisor,
+        task_id=template.pk,
+        parts=[{"owner_unit": units.street_b1}],
+    )
+    assert "常态化任务" in err.message
+    assert not Task.objects.filter(parent=template).exists()
 
 
 def test_a_series_submitted_meanwhile_is_not_moved_back(campaign, units):
