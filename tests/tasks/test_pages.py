@@ -505,6 +505,25 @@ def test_a_decomposed_task_counts_under_the_chip_of_what_it_reads(client, people
     assert 'data-testid="state">待验收<' in row[: row.index("</tr>")]
 
 
+def test_top_level_is_the_top_of_what_the_person_sees(client, people, campaign, units):
+    """A district's share of a city task is the top of the district's ledger: 仅顶层任务 keeps
+    it for the district's supervisor (its parent is out of their sight), not for the city's."""
+    city_task = TaskFactory(title="全市占道经营整治", campaign=campaign, owner_unit=units.cgj)
+    share = TaskFactory(title="甲一街道占道经营整治", campaign=campaign, owner_unit=units.street_a1, parent=city_task)
+    below = TaskFactory(title="甲一街道第一网格", campaign=campaign, owner_unit=units.street_a1, parent=share)
+
+    def top(user):
+        client.force_login(user)
+        page = html(client.get(reverse("tasks:ledger"), {"top_level": "true"}))
+        api = client.get("/api/v1/tasks/", {"top_level": "true", "page_size": 100}).json()["results"]
+        ids = {t.pk for t in (city_task, share, below) if f'data-task="{t.pk}"' in page}
+        assert ids == {t["id"] for t in api} & {city_task.pk, share.pk, below.pk}  # the API agrees
+        return ids
+
+    assert top(people.district_supervisor) == {share.pk}
+    assert top(people.supervisor) == {city_task.pk}
+
+
 def test_a_recurring_series_says_its_rounds_done_not_a_percent(client, people, campaign, units):
     """常态化: two weekly rounds done of three so far is not the series 67 % or 98 % done."""
     series = TaskFactory(
