@@ -9,7 +9,7 @@ Modules: :mod:`.common` (lock, check, event, notices), :mod:`.creation`, :mod:`.
 edit), :mod:`.recurrence` (常态化 occurrences), :mod:`.leaders` (领导包保 of a task).
 """
 
-from .common import ACTION_LABELS, STATE_LABELS, _carried_by_parts, _event
+from .common import ACTION_LABELS, STATE_LABELS, _carried_by_parts
 from .creation import _create, task_create
 from .leaders import task_leader_assign, task_leader_remove
 from .management import (
@@ -31,7 +31,6 @@ __all__ = [
     "STATE_LABELS",
     "_carried_by_parts",
     "_create",
-    "_event",
     "next_occurrence",
     "task_accept",
     "task_change_deadline",
