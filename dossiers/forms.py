@@ -106,7 +106,7 @@ class RequirementForm(ServiceForm):
     units = forms.ModelMultipleChoiceField(
         label=_("责任单位"),
         queryset=Unit.objects.none(),
-        widget=forms.SelectMultiple(attrs={"class": "form-select", "size": 8}),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
 
     def __init__(self, *args, campaign, user, **kwargs):

@@ -170,7 +170,7 @@ class DecomposeForm(ActionForm):
     units = forms.ModelMultipleChoiceField(
         label=_("分解到以下责任单位（可多选）"),
         queryset=Unit.objects.none(),
-        widget=forms.SelectMultiple(attrs={"class": "form-select", "size": 8}),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
 
     def __init__(self, *args, task, user, **kwargs):

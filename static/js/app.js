@@ -300,4 +300,35 @@
       button.removeAttribute("aria-disabled");
     });
   });
+
+  // [data-checklist] (partials/_checklist.html): the filter hides the ticks whose name does not
+  // hold what is typed (ticked ones stay), and the count says how many are ticked.
+  function filterChecklist(list) {
+    var words = list.querySelector("[data-checklist-filter]").value.trim().toLowerCase();
+    var shown = 0;
+    list.querySelectorAll("[data-checklist-option]").forEach(function (option) {
+      var keep = !words || option.querySelector("input").checked ||
+        option.textContent.toLowerCase().indexOf(words) !== -1;
+      option.hidden = !keep;
+      if (keep) shown += 1;
+    });
+    list.querySelector("[data-checklist-none]").hidden = shown > 0;
+  }
+  document.addEventListener("input", function (event) {
+    var list = event.target instanceof Element && event.target.matches("[data-checklist-filter]") &&
+      event.target.closest("[data-checklist]");
+    if (list) filterChecklist(list);
+  });
+  document.addEventListener("change", function (event) {
+    var list = event.target instanceof Element && event.target.closest("[data-checklist]");
+    if (!list || event.target.matches("[data-checklist-filter]")) return;
+    list.querySelector("[data-checklist-count]").textContent =
+      list.querySelectorAll("[data-checklist-option] input:checked").length;
+  });
+  // Enter in the filter filters; it does not send the form.
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && event.target instanceof Element && event.target.matches("[data-checklist-filter]")) {
+      event.preventDefault();
+    }
+  });
 })();

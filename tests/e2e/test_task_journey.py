@@ -204,3 +204,32 @@ def test_a_lower_percent_is_asked_about_in_the_browser_and_the_photo_goes_with_i
     task = Task.objects.get(pk=street_task.pk)
     assert task.progress == 30 and TaskAttachment.objects.filter(task=task, update__isnull=False).count() == 1
     page_log.assert_clean()
+
+
+def test_a_supervisor_decomposes_on_a_phone_by_ticking_units_found_by_name(
+    new_page, page_log, people, campaign, units, city, screenshot
+):
+    """任务分解 lists the units as ticks with a name filter (a long <select multiple> hid what was
+    chosen and wanted Ctrl-click): typing narrows the list, the ticked unit stays in sight when the
+    filter changes, the count follows, Enter in the filter does not send the form."""
+    task = TaskFactory(campaign=campaign, owner_unit=units.gov_a, region=city.a, title="全区主次干道整治")
+    supervisor = new_page(viewport=PHONE)
+    sign_in(supervisor, people.supervisor.username, f"/tasks/{task.pk}/")
+    supervisor.get_by_test_id("action-decompose").click()
+    form = supervisor.get_by_test_id("form-decompose")
+    search = form.get_by_label("分解到以下责任单位（可多选）")
+    search.fill("甲一")
+    expect(form.locator("[data-checklist-option]:visible")).to_have_count(1)
+    form.get_by_label("甲一街道办事处").check()
+    expect(form.locator("[data-checklist-count]")).to_have_text("1")
+    search.fill("不存在")
+    expect(form.locator("[data-checklist-option]:visible")).to_have_text(["甲一街道办事处"])
+    search.press("Enter")
+    assert not Task.objects.filter(parent=task).exists()
+    search.fill("")
+    screenshot(supervisor, "decompose-phone")
+    assert_fits(supervisor, PHONE["width"])
+    form.get_by_role("button", name="分解任务").click()
+    expect(supervisor.get_by_text("已分解为 1 个子任务。")).to_be_visible()
+    assert list(Task.objects.filter(parent=task).values_list("owner_unit__name", flat=True)) == ["甲一街道办事处"]
+    page_log.assert_clean()
