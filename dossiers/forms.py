@@ -117,4 +117,6 @@ class RequirementForm(ServiceForm):
             .order_by("sort_key")
         )
         self.fields["indicator"].widget.attrs["class"] = "form-select"
-        self.fields["units"].queryset = Unit.objects.visible_to(user).filter(is_active=True).order_by("level", "name")
+        self.fields["units"].queryset = (
+            Unit.objects.visible_to(user).filter(is_active=True).select_related("parent").order_by("level", "name")
+        )

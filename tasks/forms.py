@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from chuangcheng.campaigns.forms import CampaignUploadForm
 from chuangcheng.org.models import Unit
 
+from .selectors import decompose_targets
+
 # What the file picker offers (the server checks the bytes, whatever the browser sends).
 EVIDENCE_ACCEPT = "image/*,.pdf,.doc,.docx,.xls,.xlsx"
 
@@ -171,11 +173,15 @@ class DecomposeForm(ActionForm):
         label=_("分解到以下责任单位（可多选）"),
         queryset=Unit.objects.none(),
         widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        error_messages={
+            "required": _("请至少选择一个责任单位。"),
+            "invalid_choice": _("所选单位不在可分解的范围内，或已有本任务的子任务。"),
+        },
     )
 
     def __init__(self, *args, task, user, **kwargs):
         super().__init__(*args, task=task, user=user, **kwargs)
-        self.fields["units"].queryset = _visible_units(user)
+        self.fields["units"].queryset = decompose_targets(user, task)
 
 
 ACTION_FORMS = {

@@ -127,6 +127,23 @@ def leader_red_tasks(*, user):
     return Task.objects.visible_to(user).overdue().select_related(*LIST_RELATED).order_by("deadline", "id")
 
 
+def decompose_targets(user, task):
+    """The units ``user`` may split ``task`` to (任务分解): active units where they answer for
+    the work — anywhere for a city-wide office; a supervisor's own subtrees (a district's
+    supervisor sees the city's bureaus, but does not hand them work); a lead unit's staff, the
+    task's region. Not a unit that already holds a sub-task of it (the task's own unit may keep
+    a share: a bureau splitting a city task to the districts and to itself)."""
+    scope = user.scope
+    units = Unit.objects.filter(is_active=True)
+    if not (scope.sees_all or scope.covers_all_regions):
+        if "supervisor" in scope.roles and scope.region_paths:
+            units = units.filter(scope.region_q("region__path"))
+        elif task.region_id:
+            units = units.filter(region__path__startswith=task.region.path)
+    taken = Task.objects.filter(parent_id=task.pk).values("owner_unit_id")
+    return units.exclude(pk__in=taken).select_related("parent").order_by("level", "name")
+
+
 def is_reviewer(user):
     """Someone 我的待办 shows what waits for their decision (supervisors, admins, lead units)."""
     scope = user.scope

@@ -205,7 +205,8 @@
     var details = bad.closest("details");
     if (details) details.open = true;
     bad.scrollIntoView({ block: "center" });
-    var input = bad.querySelector("input:not([type=hidden]), select, textarea");
+    // A checklist's first tick, not its filter (which would open a phone's keyboard).
+    var input = bad.querySelector("input:not([type=hidden]):not([data-checklist-filter]), select, textarea");
     if (input) input.focus({ preventScroll: true });
   }
   document.addEventListener("DOMContentLoaded", function () { firstErrorIntoView(document); });
@@ -303,12 +304,26 @@
 
   // [data-checklist] (partials/_checklist.html): the filter hides the ticks whose name does not
   // hold what is typed (ticked ones stay), and the count says how many are ticked.
+  // A word is found in a name as a part of it, or as an abbreviation: its characters in order
+  // (城管 in 城市管理局, 卫健 in 卫生健康委员会, 区政府 in 金水区人民政府).
+  function inOrder(name, word) {
+    var at = 0;
+    for (var i = 0; i < name.length && at < word.length; i++) if (name[i] === word[at]) at++;
+    return word.length > 1 && at === word.length;
+  }
+  function found(option, words) {
+    var own = [option.textContent.trim(), option.dataset.short || ""].map(function (n) { return n.toLowerCase(); });
+    var parent = (option.dataset.parent || "").toLowerCase();  // a part of it only: 金水 → 金水区's streets
+    return words.every(function (word) {
+      return parent.indexOf(word) !== -1 ||
+        own.some(function (name) { return name.indexOf(word) !== -1 || inOrder(name, word); });
+    });
+  }
   function filterChecklist(list) {
-    var words = list.querySelector("[data-checklist-filter]").value.trim().toLowerCase();
+    var words = list.querySelector("[data-checklist-filter]").value.trim().toLowerCase().split(/\s+/).filter(Boolean);
     var shown = 0;
     list.querySelectorAll("[data-checklist-option]").forEach(function (option) {
-      var keep = !words || option.querySelector("input").checked ||
-        option.textContent.toLowerCase().indexOf(words) !== -1;
+      var keep = !words.length || option.querySelector("input").checked || found(option, words);
       option.hidden = !keep;
       if (keep) shown += 1;
     });
@@ -319,11 +334,21 @@
       event.target.closest("[data-checklist]");
     if (list) filterChecklist(list);
   });
+  // The count, and the names of the ticked ones (scattered through a long list, often out of sight).
+  function countChecklist(list) {
+    var ticked = list.querySelectorAll("[data-checklist-option] input:checked");
+    var chosen = list.querySelector("[data-checklist-chosen]");
+    list.querySelector("[data-checklist-count]").textContent = ticked.length;
+    chosen.textContent = ticked.length ? chosen.dataset.lead + Array.prototype.map.call(ticked, function (input) {
+      return input.closest("[data-checklist-option]").textContent.trim();
+    }).join(chosen.dataset.separator) : "";
+  }
+  function countChecklists(root) { root.querySelectorAll("[data-checklist]").forEach(countChecklist); }
+  document.addEventListener("DOMContentLoaded", function () { countChecklists(document); });
+  document.addEventListener("htmx:afterSwap", function (event) { countChecklists(event.target); });
   document.addEventListener("change", function (event) {
     var list = event.target instanceof Element && event.target.closest("[data-checklist]");
-    if (!list || event.target.matches("[data-checklist-filter]")) return;
-    list.querySelector("[data-checklist-count]").textContent =
-      list.querySelectorAll("[data-checklist-option] input:checked").length;
+    if (list && !event.target.matches("[data-checklist-filter]")) countChecklist(list);
   });
   // Enter in the filter filters; it does not send the form.
   document.addEventListener("keydown", function (event) {

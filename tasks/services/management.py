@@ -8,6 +8,7 @@ from chuangcheng.servicekit import clean_text
 
 from .. import permissions
 from ..models import Priority, Task, TaskAction, TaskState
+from ..selectors import decompose_targets
 from .common import _carried_by_parts, _check, _event, _locked, _notify_unit
 from .creation import _create
 
@@ -73,6 +74,18 @@ def task_decompose(*, actor, task_id, parts):
     units = [p["owner_unit"] for p in parts]
     if len({u.pk for u in units}) != len(units):
         raise ApplicationError(_("同一单位不能重复分解。"), field="parts")
+    allowed = set(decompose_targets(actor, task).filter(pk__in=[u.pk for u in units]).values_list("pk", flat=True))
+    for unit in units:
+        if unit.pk in allowed:
+            continue
+        if task.children.filter(owner_unit=unit).exists():
+            message = _("“%(u)s”已有本任务的子任务。")
+        else:
+            message = _("“%(u)s”不在您可以分解任务的范围内。")
+        raise ApplicationError(message % {"u": unit.name}, field="parts")
+    # A share split again (a district's share of a city task, to its streets) is named after the
+    # task and the new unit, not the task, the district and the street.
+    base = task.title.removesuffix(f"（{task.owner_unit.name}）") if task.parent_id else task.title
     children = []
     for part in parts:
         deadline = part.get("deadline") or task.deadline
@@ -82,7 +95,7 @@ def task_decompose(*, actor, task_id, parts):
             _create(
                 actor=actor,
                 campaign=task.campaign,
-                title=part.get("title") or f"{task.title}（{part['owner_unit'].name}）",
+                title=part.get("title") or f"{base}（{part['owner_unit'].name}）",
                 owner_unit=part["owner_unit"],
                 deadline=deadline,
                 start_date=task.start_date,

@@ -12,12 +12,12 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from chuangcheng.notifications.models import Notice
-from chuangcheng.org.models import User
+from chuangcheng.org.models import UnitKind, UnitLevel, User
 from tasks import services
 from tasks.models import Task, TaskAttachment, TaskEvent, TaskState, TaskUpdate
 from tasks.workflow import allowed_actions
 from tests.api_matrix import METHODS, UNIT_ROLES, Case, client_for, expecting, parametrize, snapshot
-from tests.factories import IndicatorFactory, MembershipFactory, TaskFactory, UserFactory
+from tests.factories import IndicatorFactory, MembershipFactory, TaskFactory, UnitFactory, UserFactory
 from tests.tasks.conftest import fake_jpg, png
 
 # Everyone the ledger knows: 甲一街道办's staff and head own the 甲 tasks; staff_b works at 乙一街道办.
@@ -129,6 +129,10 @@ def world(city, units, campaign, people, task):
         submitted=submitted,
         yi=yi,
         indicator=IndicatorFactory(code="2.3", name="背街小巷"),
+        # A second street of 甲区: 任务分解 of the 甲 task goes to units of 甲区 other than its own.
+        street_a2=UnitFactory(
+            name="甲二街道办事处", kind=UnitKind.TERRITORIAL, level=UnitLevel.STREET, region=city.a2, parent=units.gov_a
+        ),
     )
 
 
@@ -200,7 +204,7 @@ def _payload(w, action):
         "change_deadline": {"deadline": str(today + dt.timedelta(days=40)), "reason": "雨季顺延"},
         "reassign": {"owner_unit": w.units.gov_a.pk, "reason": "改由区政府统筹"},
         "instruct": {"text": "务必月底前完成"},
-        "decompose": {"owner_units": [w.units.street_a1.pk, w.units.cgj.pk]},
+        "decompose": {"owner_units": [w.units.gov_a.pk, w.street_a2.pk]},
     }.get(action)
 
 
@@ -443,7 +447,7 @@ def test_other_refusals_name_their_field(world):
     _refused(client.post(f"{url}/decompose/", {"owner_units": []}, format="json"), 400, "owner_units")
     later = str(world.jia.deadline + dt.timedelta(days=1))
     _refused(
-        client.post(f"{url}/decompose/", {"owner_units": [world.units.cgj.pk], "deadline": later}, format="json"),
+        client.post(f"{url}/decompose/", {"owner_units": [world.units.gov_a.pk], "deadline": later}, format="json"),
         400,
         "deadline",
     )

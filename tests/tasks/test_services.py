@@ -194,6 +194,54 @@ def test_decompose_and_rollup(task, people, units):
     assert err.field == "parts"
 
 
+def test_decompose_refuses_a_second_share_and_units_outside_the_deciders_reach(task, people, units):
+    """A unit holds one share of a task (a second 任务分解 to it would duplicate its sub-task);
+    a district's supervisor splits work to their district's units, not to the city's bureaus
+    (which they see) — and the form offers exactly what the service accepts."""
+    from tasks.forms import DecomposeForm
+    from tasks.selectors import decompose_targets
+
+    services.task_decompose(actor=people.supervisor, task_id=task.pk, parts=[{"owner_unit": units.street_a1}])
+    before = Task.objects.count()
+    err = refuse(
+        "invalid",
+        services.task_decompose,
+        actor=people.supervisor,
+        task_id=task.pk,
+        parts=[{"owner_unit": units.street_b1}, {"owner_unit": units.street_a1}],
+    )
+    assert (err.field, str(err)) == ("parts", "“甲一街道办事处”已有本任务的子任务。")
+    err = refuse(
+        "invalid",
+        services.task_decompose,
+        actor=people.district_supervisor,
+        task_id=task.pk,
+        parts=[{"owner_unit": units.cgj}],
+    )
+    assert (err.field, str(err)) == ("parts", "“示范市城管局”不在您可以分解任务的范围内。")
+    assert Task.objects.count() == before  # nothing half-made
+    district = set(decompose_targets(people.district_supervisor, task))
+    assert district == {units.gov_a}  # 甲区's units, less the street that already holds a share
+    assert set(decompose_targets(people.supervisor, task)) == {
+        units.office,
+        units.cgj,
+        units.gov_a,
+        units.gov_b,
+        units.street_b1,
+    }
+    form = DecomposeForm({"units": [units.cgj.pk]}, task=task, user=people.district_supervisor)
+    assert not form.is_valid() and "units" in form.errors
+    assert not DecomposeForm({}, task=task, user=people.district_supervisor).is_valid()
+    assert DecomposeForm({}, task=task, user=people.district_supervisor).errors["units"] == ["请至少选择一个责任单位。"]
+    # The district's share split again to a street is named after the task and the street.
+    share = services.task_decompose(actor=people.supervisor, task_id=task.pk, parts=[{"owner_unit": units.gov_a}])[0]
+    assert share.title == f"{task.title}（甲区人民政府）"
+    street = services.task_decompose(
+        actor=people.district_supervisor, task_id=share.pk, parts=[{"owner_unit": units.street_a1}]
+    )[0]
+    assert street.title == f"{task.title}（甲一街道办事处）"
+
+
 def test_a_decomposed_task_is_in_progress_from_its_first_sub_task(task, people, units):
     """Its work goes on in the sub-tasks: a 未开始 task becomes 推进中 (what the ledger's chips
     count it as), and the 任务分解 event says so; decomposing again changes no state."""
