@@ -48,8 +48,25 @@ class IndicatorRefSerializer(CompiledRepresentation, serializers.ModelSerializer
         list_serializer_class = RowsListSerializer
 
 
+class RollupSerializer(serializers.Serializer):
+    """A decomposed task's sub-tasks (or a 常态化 series' periods) at a glance — what the ledger
+    shows for it (tasks.selectors.Rollup)."""
+
+    total = serializers.IntegerField(help_text=_("下级任务数（常态化任务：已生成的期数）。"))
+    done = serializers.IntegerField(help_text=_("其中已完成的。"))
+    overdue = serializers.IntegerField(help_text=_("其中已超期未完成的。"))
+    worst_lag = serializers.IntegerField(help_text=_("下级任务中最大的滞后（百分点）。"))
+    light = serializers.ChoiceField(choices=["red", "yellow", "green", "done"], help_text=_("下级任务中最差的红绿灯。"))
+    progress = serializers.IntegerField(
+        allow_null=True, help_text=_("下级任务的平均进度（%，已完成的按 100 计）；常态化任务为 null（按期计）。")
+    )
+
+
 class TaskSerializer(CompiledRepresentation, serializers.ModelSerializer):
-    """A ledger line as the caller sees it today."""
+    """A ledger line as the caller sees it today. A decomposed task is measured through its
+    sub-tasks, as the ledger shows it: ``lag`` and ``traffic_light`` are theirs (the worst),
+    ``rollup`` says how they stand; ``progress`` stays what the task itself last reported. The
+    view puts the page's rollups in the context (``rollups``: {task id: Rollup})."""
 
     campaign_name = serializers.CharField(source="campaign.name", read_only=True)
     indicators = IndicatorRefSerializer(many=True, read_only=True)
@@ -66,12 +83,17 @@ class TaskSerializer(CompiledRepresentation, serializers.ModelSerializer):
     expected_progress = serializers.SerializerMethodField(
         help_text=_("按开始日期到完成时限线性计算的应完成进度（%）。")
     )
-    lag = serializers.SerializerMethodField(help_text=_("滞后：应完成进度减去报送进度（百分点，不为负）。"))
+    lag = serializers.SerializerMethodField(
+        help_text=_("滞后：应完成进度减去报送进度（百分点，不为负）；已分解的任务为下级任务中最大的滞后。")
+    )
     is_overdue = serializers.SerializerMethodField(help_text=_("已过完成时限且未完成。"))
     days_left = serializers.SerializerMethodField(help_text=_("距完成时限的天数（北京时间；已过为负数）。"))
     traffic_light = serializers.SerializerMethodField(
-        help_text=_("green 正常，yellow 三天内到期或滞后 20 个百分点以上，red 已超期，done 已完成。")
+        help_text=_(
+            "green 正常，yellow 三天内到期或滞后 20 个百分点以上，red 已超期，done 已完成；已分解的任务为下级任务中最差的。"
+        )
     )
+    rollup = serializers.SerializerMethodField(help_text=_("已分解（或常态化）任务的下级任务情况；其他任务为 null。"))
     parent_title = serializers.CharField(source="parent.title", read_only=True, allow_null=True)
     children_count = serializers.IntegerField(read_only=True, default=0, help_text=_("分解出的下级任务数。"))
     allowed_actions = serializers.SerializerMethodField(
@@ -117,6 +139,7 @@ class TaskSerializer(CompiledRepresentation, serializers.ModelSerializer):
             "parent",
             "parent_title",
             "children_count",
+            "rollup",
             "submitted_at",
             "done_at",
             "last_reported_at",
@@ -135,8 +158,12 @@ class TaskSerializer(CompiledRepresentation, serializers.ModelSerializer):
     def get_expected_progress(self, task) -> int:
         return task.expected_progress(self._today())
 
+    def _rollup(self, task):
+        return self.context.get("rollups", {}).get(task.pk)
+
     def get_lag(self, task) -> int:
-        return task.lag(self._today())
+        rollup = self._rollup(task)
+        return rollup.worst_lag if rollup else task.lag(self._today())
 
     def get_is_overdue(self, task) -> bool:
         return task.is_overdue(self._today())
@@ -146,7 +173,22 @@ class TaskSerializer(CompiledRepresentation, serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ChoiceField(choices=TRAFFIC_LIGHTS))
     def get_traffic_light(self, task):
-        return task.traffic_light(self._today())
+        rollup = self._rollup(task)
+        return rollup.light if rollup else task.traffic_light(self._today())
+
+    @extend_schema_field(RollupSerializer(allow_null=True))
+    def get_rollup(self, task):
+        rollup = self._rollup(task)
+        if rollup is None:
+            return None
+        return {
+            "total": rollup.total,
+            "done": rollup.done,
+            "overdue": rollup.overdue,
+            "worst_lag": rollup.worst_lag,
+            "light": rollup.light,
+            "progress": None if task.recurrence else rollup.progress,
+        }
 
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=list(TRANSITIONS))))
     def get_allowed_actions(self, task):

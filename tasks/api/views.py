@@ -136,6 +136,16 @@ class TaskViewSet(ServiceCreateMixin, ServiceUpdateMixin, ScopedViewSet):
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "today": s.ledger_today()}
 
+    def get_serializer(self, *args, **kwargs):
+        """An answer of tasks carries their sub-tasks' rollups (the ledger's figures for a
+        decomposed task): one query for the page's parents, none when it has none."""
+        if args and self.get_serializer_class() is s.TaskSerializer:
+            rows = args[0] if isinstance(args[0], list | tuple) else [args[0]]
+            parents = [t.pk for t in rows if isinstance(t, Task) and getattr(t, "children_count", 0)]
+            context = kwargs.setdefault("context", self.get_serializer_context())
+            context["rollups"] = selectors.task_rollups(parents, today=context["today"]) if parents else {}
+        return super().get_serializer(*args, **kwargs)
+
     def get_input_serializer_class(self):
         return self.action_input_serializers.get(self.action) or super().get_input_serializer_class()
 

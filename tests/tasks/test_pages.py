@@ -474,6 +474,14 @@ def test_a_decomposed_task_shows_its_childrens_light(client, people, campaign, u
     header = [c.value for c in sheet[1]]
     exported = dict(zip(header, rows["全市背街小巷整治"], strict=True))
     assert (exported["状态"], exported["完成进度（%）"], exported["滞后（百分点）"]) == ("已分解执行", 0, 100)
+    # And the API, in the list and for the one task: its light and lag are its sub-tasks', its
+    # rollup how they stand; its own reported progress stays its own.
+    listed = client.get("/api/v1/tasks/", {"top_level": "true"}).json()["results"]
+    one = next(t for t in listed if t["id"] == parent.pk)
+    assert one == client.get(f"/api/v1/tasks/{parent.pk}/").json()
+    assert (one["traffic_light"], one["lag"], one["progress"]) == ("red", 100, 0)
+    assert one["rollup"] == {"total": 2, "done": 0, "overdue": 1, "worst_lag": 100, "light": "red", "progress": 0}
+    assert all(t["rollup"] is None for t in listed if t["id"] != parent.pk and not t["children_count"])
     assert Task.objects.filter(parent=parent).update(state=TaskState.DONE, progress=100) == 2
     title, row = parent_light()
     # Its own state still says 未开始: the grey light's words are not hidden beside it.
