@@ -312,7 +312,7 @@
     return word.length > 1 && at === word.length;
   }
   function found(option, words) {
-    var own = [option.textContent.trim(), option.dataset.short || ""].map(function (n) { return n.toLowerCase(); });
+    var own = [option.querySelector("[data-name]").textContent.trim(), option.dataset.short || ""].map(function (n) { return n.toLowerCase(); });
     var parent = (option.dataset.parent || "").toLowerCase();  // a part of it only: 金水 → 金水区's streets
     return words.every(function (word) {
       return parent.indexOf(word) !== -1 ||
@@ -340,7 +340,7 @@
     var chosen = list.querySelector("[data-checklist-chosen]");
     list.querySelector("[data-checklist-count]").textContent = ticked.length;
     chosen.textContent = ticked.length ? chosen.dataset.lead + Array.prototype.map.call(ticked, function (input) {
-      return input.closest("[data-checklist-option]").textContent.trim();
+      return input.closest("[data-checklist-option]").querySelector("[data-name]").textContent.trim();
     }).join(chosen.dataset.separator) : "";
   }
   function countChecklists(root) { root.querySelectorAll("[data-checklist]").forEach(countChecklist); }

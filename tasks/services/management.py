@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from chuangcheng.exceptions import ApplicationError
+from chuangcheng.org.models import Unit
 from chuangcheng.servicekit import clean_text
 
 from .. import permissions
@@ -63,6 +64,18 @@ def task_instruct(*, actor, task_id, text):
 
 
 @transaction.atomic
+def _share_base(task):
+    """What a share split again (a district's share of a city task, to its streets) is named
+    after: the task's title without the unit its share was named for — its owner's, or a unit's
+    it was reassigned from — so a street's share reads task（street）, not task（district）（street）."""
+    title = task.title
+    if not (task.parent_id and title.endswith("）") and "（" in title):
+        return title
+    at = title.rindex("（")
+    named = title[at + 1 : -1]
+    return title[:at] if named == task.owner_unit.name or Unit.objects.filter(name=named).exists() else title
+
+
 def task_decompose(*, actor, task_id, parts):
     """任务分解: one child per unit. ``parts``: [{"owner_unit": Unit, "title"?, "deadline"?}]."""
     task = _locked(actor, task_id)
@@ -83,9 +96,7 @@ def task_decompose(*, actor, task_id, parts):
         else:
             message = _("“%(u)s”不在您可以分解任务的范围内。")
         raise ApplicationError(message % {"u": unit.name}, field="parts")
-    # A share split again (a district's share of a city task, to its streets) is named after the
-    # task and the new unit, not the task, the district and the street.
-    base = task.title.removesuffix(f"（{task.owner_unit.name}）") if task.parent_id else task.title
+    base = _share_base(task)
     children = []
     for part in parts:
         deadline = part.get("deadline") or task.deadline

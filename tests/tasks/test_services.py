@@ -240,6 +240,13 @@ def test_decompose_refuses_a_second_share_and_units_outside_the_deciders_reach(t
         actor=people.district_supervisor, task_id=share.pk, parts=[{"owner_unit": units.street_a1}]
     )[0]
     assert street.title == f"{task.title}（甲一街道办事处）"
+    # A share reassigned to another unit keeps the name of the first; split again, it is still
+    # named after the task and the new unit.
+    services.task_reassign(actor=people.supervisor, task_id=share.pk, owner_unit=units.gov_b, reason="改由乙区承办")
+    other = services.task_decompose(actor=people.supervisor, task_id=share.pk, parts=[{"owner_unit": units.street_b1}])[
+        0
+    ]
+    assert other.title == f"{task.title}（乙一街道办事处）"
 
 
 def test_a_decomposed_task_is_in_progress_from_its_first_sub_task(task, people, units):
