@@ -63,7 +63,6 @@ def task_instruct(*, actor, task_id, text):
     return event
 
 
-@transaction.atomic
 def _share_base(task):
     """What a share split again (a district's share of a city task, to its streets) is named
     after: the task's title without the unit its share was named for — its owner's, or a unit's
@@ -76,6 +75,7 @@ def _share_base(task):
     return title[:at] if named == task.owner_unit.name or Unit.objects.filter(name=named).exists() else title
 
 
+@transaction.atomic
 def task_decompose(*, actor, task_id, parts):
     """任务分解: one child per unit. ``parts``: [{"owner_unit": Unit, "title"?, "deadline"?}]."""
     task = _locked(actor, task_id)

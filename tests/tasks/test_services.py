@@ -220,6 +220,16 @@ def test_decompose_refuses_a_second_share_and_units_outside_the_deciders_reach(t
     )
     assert (err.field, str(err)) == ("parts", "“示范市城管局”不在您可以分解任务的范围内。")
     assert Task.objects.count() == before  # nothing half-made
+    # A part refused after the first was made (its deadline after the task's): none is kept.
+    late = task.deadline + dt.timedelta(days=1)
+    err = refuse(
+        "invalid",
+        services.task_decompose,
+        actor=people.supervisor,
+        task_id=task.pk,
+        parts=[{"owner_unit": units.gov_b}, {"owner_unit": units.street_b1, "deadline": late}],
+    )
+    assert err.field == "deadline" and Task.objects.count() == before
     district = set(decompose_targets(people.district_supervisor, task))
     assert district == {units.gov_a}  # 甲区's units, less the street that already holds a share
     assert set(decompose_targets(people.supervisor, task)) == {
