@@ -206,7 +206,7 @@
     if (details) details.open = true;
     bad.scrollIntoView({ block: "center" });
     // A checklist's first tick, not its filter (which would open a phone's keyboard).
-    var input = bad.querySelector("input:not([type=hidden]):not([data-checklist-filter]), select, textarea");
+    var input = bad.querySelector("input:not([type=hidden]):not([data-ticklist-filter]), select, textarea");
     if (input) input.focus({ preventScroll: true });
   }
   document.addEventListener("DOMContentLoaded", function () { firstErrorIntoView(document); });
@@ -302,7 +302,7 @@
     });
   });
 
-  // [data-checklist] (partials/_checklist.html): the filter hides the ticks whose name does not
+  // [data-ticklist] (partials/_checklist.html): the filter hides the ticks whose name does not
   // hold what is typed (ticked ones stay), and the count says how many are ticked.
   // A word is found in a name as a part of it, or as an abbreviation: its characters in order
   // (城管 in 城市管理局, 卫健 in 卫生健康委员会, 区政府 in 金水区人民政府).
@@ -320,39 +320,39 @@
     });
   }
   function filterChecklist(list) {
-    var words = list.querySelector("[data-checklist-filter]").value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+    var words = list.querySelector("[data-ticklist-filter]").value.trim().toLowerCase().split(/\s+/).filter(Boolean);
     var shown = 0;
-    list.querySelectorAll("[data-checklist-option]").forEach(function (option) {
+    list.querySelectorAll("[data-ticklist-option]").forEach(function (option) {
       var keep = !words.length || option.querySelector("input").checked || found(option, words);
       option.hidden = !keep;
       if (keep) shown += 1;
     });
-    list.querySelector("[data-checklist-none]").hidden = shown > 0;
+    list.querySelector("[data-ticklist-none]").hidden = shown > 0;
   }
   document.addEventListener("input", function (event) {
-    var list = event.target instanceof Element && event.target.matches("[data-checklist-filter]") &&
-      event.target.closest("[data-checklist]");
+    var list = event.target instanceof Element && event.target.matches("[data-ticklist-filter]") &&
+      event.target.closest("[data-ticklist]");
     if (list) filterChecklist(list);
   });
   // The count, and the names of the ticked ones (scattered through a long list, often out of sight).
   function countChecklist(list) {
-    var ticked = list.querySelectorAll("[data-checklist-option] input:checked");
-    var chosen = list.querySelector("[data-checklist-chosen]");
-    list.querySelector("[data-checklist-count]").textContent = ticked.length;
+    var ticked = list.querySelectorAll("[data-ticklist-option] input:checked");
+    var chosen = list.querySelector("[data-ticklist-chosen]");
+    list.querySelector("[data-ticklist-count]").textContent = ticked.length;
     chosen.textContent = ticked.length ? chosen.dataset.lead + Array.prototype.map.call(ticked, function (input) {
-      return input.closest("[data-checklist-option]").querySelector("[data-name]").textContent.trim();
+      return input.closest("[data-ticklist-option]").querySelector("[data-name]").textContent.trim();
     }).join(chosen.dataset.separator) : "";
   }
-  function countChecklists(root) { root.querySelectorAll("[data-checklist]").forEach(countChecklist); }
+  function countChecklists(root) { root.querySelectorAll("[data-ticklist]").forEach(countChecklist); }
   document.addEventListener("DOMContentLoaded", function () { countChecklists(document); });
   document.addEventListener("htmx:afterSwap", function (event) { countChecklists(event.target); });
   document.addEventListener("change", function (event) {
-    var list = event.target instanceof Element && event.target.closest("[data-checklist]");
-    if (list && !event.target.matches("[data-checklist-filter]")) countChecklist(list);
+    var list = event.target instanceof Element && event.target.closest("[data-ticklist]");
+    if (list && !event.target.matches("[data-ticklist-filter]")) countChecklist(list);
   });
   // Enter in the filter filters; it does not send the form.
   document.addEventListener("keydown", function (event) {
-    if (event.key === "Enter" && event.target instanceof Element && event.target.matches("[data-checklist-filter]")) {
+    if (event.key === "Enter" && event.target instanceof Element && event.target.matches("[data-ticklist-filter]")) {
       event.preventDefault();
     }
   });
