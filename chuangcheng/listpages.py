@@ -153,3 +153,27 @@ class OverdueChip:
         """On, with only states in which nothing is overdue (the panel's checkbox beside a lit
         已完成): the list is empty by definition, and says so."""
         return self.active and bool(self.chosen) and not self.keeps
+
+
+def select_choices(form, names):
+    """Each named select's ``(value, label)`` options, read once (a template loop over a
+    ModelChoiceField would COUNT the queryset first, then read it). A field whose options are
+    rows labelled by their ``name`` (regions, units — some 500 each for a city) is read as
+    ``(pk, name)`` pairs, without a model instance per option."""
+    out = {}
+    for name in names:
+        field = form.fields[name]
+        queryset = getattr(field, "queryset", None)
+        if queryset is not None and _labelled_by_name(field, queryset.model):
+            out[name] = list(queryset.values_list("pk", "name"))
+        else:  # not list(): it would take the iterator's len() first, a COUNT of the queryset
+            out[name] = [choice for choice in field.choices]
+    return out
+
+
+def _labelled_by_name(field, model):
+    from django.forms import ModelChoiceField
+
+    from chuangcheng.org.models import Region, Unit
+
+    return model in (Region, Unit) and type(field).label_from_instance is ModelChoiceField.label_from_instance

@@ -99,7 +99,7 @@ def _filter_choices(filterset, user):
     """Each select's options, read once (a template loop over a ModelChoiceField would COUNT
     the queryset first, then read it). Categories come grouped; inspections: the latest 50."""
     fields = filterset.form.fields
-    selects = {name: [c for c in fields[name].choices] for name in ("campaign", "responsible_unit", "region")}
+    selects = listpages.select_choices(filterset.form, ("campaign", "responsible_unit", "region"))
     kinds = dict(IssueCategory._meta.get_field("kind").choices)
     rows = list(
         fields["category"].queryset.order_by("kind", "major", "code").values_list("pk", "kind", "major", "name", "code")

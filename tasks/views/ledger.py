@@ -37,12 +37,7 @@ def ledger(request):
     keyword = filterset.form.cleaned_data.get("q")
     counts = selectors.state_counts(filterset.qs)
     overdue = listpages.OverdueChip.of(request, counting.CAN_BE_OVERDUE, states)
-    # Each select's options, read once: a template loop (or list()) over the choices would
-    # COUNT the queryset first, then read it.
-    fields = filterset.form.fields
-    selects = {
-        name: [choice for choice in fields[name].choices] for name in ("campaign", "unit", "region", "indicator")
-    }
+    selects = listpages.select_choices(filterset.form, ("campaign", "unit", "region", "indicator"))
     context = {
         "filter": filterset,
         "selects": selects,

@@ -30,3 +30,33 @@ def test_groups_become_optgroups_in_order_and_several_values_may_be_chosen():
         '<option value="6" selected>垃圾满溢</option></optgroup>'
         '<optgroup label="道路 · &lt;井盖&gt;"><option value="7" selected>井盖</option></optgroup>'
     )
+
+
+def test_a_list_filters_units_and_regions_are_read_as_pairs(db):
+    """``listpages.select_choices``: regions and units as (pk, name), in the queryset's order,
+    no model instance per option; other fields as their choices."""
+    from django import forms
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from chuangcheng.listpages import select_choices
+    from chuangcheng.org.models import Region, Unit
+
+    city = Region.objects.create(code="410100000000", name="郑州市", level="city")
+    b = Region.objects.create(code="410105000000", name="金水区", level="county", parent=city)
+    a = Region.objects.create(code="410103000000", name="二七区", level="county", parent=city)
+    unit = Unit.objects.create(name="金水区城市管理局", short_name="金水城管", region=b)
+
+    class Form(forms.Form):
+        region = forms.ModelChoiceField(queryset=Region.objects.order_by("code"))
+        unit = forms.ModelChoiceField(queryset=Unit.objects.all())
+        size = forms.ChoiceField(choices=[("s", "小"), ("l", "大")])
+
+    with CaptureQueriesContext(connection) as queries:
+        selects = select_choices(Form(), ("region", "unit", "size"))
+    assert selects == {
+        "region": [(city.pk, "郑州市"), (a.pk, "二七区"), (b.pk, "金水区")],
+        "unit": [(unit.pk, "金水区城市管理局")],
+        "size": [("s", "小"), ("l", "大")],
+    }
+    assert len(queries) == 2
