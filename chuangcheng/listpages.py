@@ -158,8 +158,8 @@ class OverdueChip:
 def select_choices(form, names):
     """Each named select's ``(value, label)`` options, read once (a template loop over a
     ModelChoiceField would COUNT the queryset first, then read it). A field whose options are
-    rows labelled by their ``name`` (regions, units — some 500 each for a city) is read as
-    ``(pk, name)`` pairs, without a model instance per option."""
+    rows labelled by their ``name`` (units — some 500 for a city) is read as ``(pk, name)``
+    pairs, without a model instance per option."""
     out = {}
     for name in names:
         field = form.fields[name]
@@ -176,4 +176,7 @@ def _labelled_by_name(field, model):
 
     from chuangcheng.org.models import Region, Unit
 
-    return model in (Region, Unit) and type(field).label_from_instance is ModelChoiceField.label_from_instance
+    # Not when the field's label is its own (the region filters indent each level with a
+    # lambda set on the field): the instance's, not the class's, decides.
+    label = getattr(field.label_from_instance, "__func__", None)
+    return model in (Region, Unit) and label is ModelChoiceField.label_from_instance

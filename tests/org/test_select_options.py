@@ -60,3 +60,23 @@ def test_a_list_filters_units_and_regions_are_read_as_pairs(db):
         "size": [("s", "小"), ("l", "大")],
     }
     assert len(queries) == 2
+
+    # A label of the field's own (the list filters indent regions by level) is kept.
+    form = Form()
+    form.fields["region"].label_from_instance = lambda r: "\u3000" * max(r.depth - 1, 0) + r.name
+    regions = select_choices(form, ("region",))["region"]
+    assert [(str(v), label) for v, label in regions if v != ""] == [
+        (str(city.pk), "郑州市"),
+        (str(a.pk), "\u3000二七区"),
+        (str(b.pk), "\u3000金水区"),
+    ]
+
+
+def test_the_issue_lists_and_the_ledgers_regions_are_indented_by_level(client, people):
+    """The region filter of 问题清单 and 任务台账 indents each level (a district's streets under it):
+    town names repeat across districts."""
+    client.force_login(people.supervisor)
+    for url in ("/inspections/issues/", "/tasks/"):
+        page = client.get(url).content.decode()
+        select = page[page.index('name="region"') :].split("</select>", 1)[0]
+        assert ">\u3000甲区</option>" in select and ">\u3000\u3000甲一街道</option>" in select, url
