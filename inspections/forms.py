@@ -112,6 +112,12 @@ def _select(**attrs):
     return forms.Select(attrs={"class": "form-select", **attrs})
 
 
+def category_group(kinds, kind, major):
+    """The <optgroup> a category is offered under: its kind and major class (部件 · 公用设施).
+    创建专项's classes have their kind for a major class: named once, not "创建专项 · 创建专项"."""
+    return str(kinds.get(kind, kind)) if major == CAMPAIGN_MAJOR else f"{kinds.get(kind, kind)} · {major}"
+
+
 def visible_units(user, exclude=None):
     units = Unit.objects.visible_to(user).filter(is_active=True).order_by("level", "name")
     return units.exclude(pk=exclude) if exclude else units
@@ -371,7 +377,5 @@ class IssueCaptureForm(ServiceErrorsMixin, forms.Form):
             .order_by("kind", "major", "code")
             .values_list("pk", "kind", "major", "name")
         ):
-            # 创建专项's classes have their kind for a major class: named once, not "创建专项 · 创建专项"
-            label = str(kinds.get(kind, kind)) if major == CAMPAIGN_MAJOR else f"{kinds.get(kind, kind)} · {major}"
-            groups.setdefault(label, []).append((pk, name))
+            groups.setdefault(category_group(kinds, kind, major), []).append((pk, name))
         return list(groups.items())

@@ -34,6 +34,7 @@ from ..forms import (
     ACTION_LABELS,
     UNDO_OR_REFUSE,
     IssueActionForm,
+    category_group,
 )
 from ..links import issue_links
 from ..models import (
@@ -110,7 +111,7 @@ def _filter_choices(filterset, user):
     groups = {}
     for pk, kind, major, name, code in rows:
         label = name if named[name] == 1 else f"{major} / {name}（{code}）"
-        groups.setdefault(f"{kinds.get(kind, kind)} · {major}", []).append((pk, label))
+        groups.setdefault(category_group(kinds, kind, major), []).append((pk, label))
     selects["category"] = list(groups.items())
     inspections = list(Inspection.objects.visible_to(user).select_related("region").order_by("-date", "-id")[:50])
     chosen = filterset.form.cleaned_data.get("inspection") if filterset.form.is_valid() else None
