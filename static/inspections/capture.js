@@ -87,6 +87,10 @@
       if (empty) empty.hidden = !t || found > 0;
     });
 
+    // A term typed before a refused 保存 comes back with the form (the server writes it into the
+    // box): narrow the list by it again.
+    if (term()) input.dispatchEvent(new Event("input"));
+
     input.addEventListener("keydown", function (event) {
       if (event.key !== "Enter" || event.isComposing || event.keyCode === 229) return; // 拼音 being typed
       event.preventDefault(); // Enter in the search box is not 保存

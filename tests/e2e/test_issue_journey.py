@@ -319,6 +319,24 @@ def test_category_search_says_when_nothing_matches(new_page, page_log, people, c
     page_log.assert_clean()
 
 
+def test_a_refused_save_keeps_the_category_search_and_its_narrowed_list(new_page, people, city, setting):
+    """保存 without a category is refused with the form as it was: the term typed in the category
+    search comes back too, and the list is narrowed by it again — the inspector picks from the
+    same matches instead of typing again."""
+    page = new_page(viewport=PHONE)
+    form = start_inspection(page, people.district_supervisor, city.a1)
+    page.wait_for_load_state()  # capture.js has bound the search box
+    form.locator("input[data-filter-select]").fill("垃圾")
+    form.locator("textarea[name=description]").fill("路口垃圾堆积")
+    form.get_by_test_id("capture-submit").click()
+    form = page.get_by_test_id("capture-form")
+    expect(form.get_by_test_id("error-category")).to_be_visible()
+    expect(form.locator("input[data-filter-select]")).to_have_value("垃圾")
+    expect(form.locator("select[name=category] optgroup option")).to_have_text(["暴露垃圾"])
+    expect(form.locator("textarea[name=description]")).to_have_value("路口垃圾堆积")
+    assert not Issue.objects.exists()
+
+
 def test_the_link_to_the_other_issue_of_a_flag_never_starts_a_line_on_a_phone(page, setting, people, make_issue):  # noqa: F811
     """查看问题 #N (View issue #N) after a long 疑似重复照片 line, on a 390-pixel phone: wherever the
     message ends (file names differ in length), the link is never split, and never moves alone
