@@ -4,7 +4,10 @@ supervisor rejects it (rework 1); the clerk resubmits; a supervisor of another u
 office) verifies and the issue is closed. The timeline shows the seven events with their actors,
 and the clerk's own attempt to verify is refused."""
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from inspections import services
@@ -371,4 +374,46 @@ def test_the_link_to_the_other_issue_of_a_flag_never_starts_a_line_on_a_phone(pa
         }"""
     )
     assert bad == []
+    assert_fits(page, PHONE["width"])
+
+
+def test_an_issue_title_breaks_after_its_number_never_inside_the_category_on_a_phone(
+    page, setting, people, city, campaign
+):
+    """#211 非机动车乱停放 beside its state and an overdue deadline on a 390-pixel inspection page: the
+    line may break after the number, never inside the category's name (乱堆物堆/料 was seen on the demo)."""
+    setting.garbage.name = "非机动车乱停放"
+    setting.garbage.save(update_fields=["name"])
+    inspection = services.inspection_create(
+        actor=people.supervisor, campaign=campaign, kind="covert", date=timezone.localdate(), region=city.a
+    )
+    issue = services.issue_create(
+        actor=people.supervisor,
+        campaign=campaign,
+        category=setting.garbage,
+        region=city.a1v,
+        description="楼道内堆放杂物",
+        inspection=inspection,
+        assign=True,
+    )
+    services.issue_sign(actor=people.staff, issue_id=issue.pk)
+    Issue.objects.filter(pk=issue.pk).update(rectification_deadline=timezone.now() - dt.timedelta(days=4))
+    sign_in(page, people.supervisor.username, f"/inspections/{inspection.pk}/")
+    row = page.get_by_test_id("issue-row")
+    expect(row).to_contain_text("非机动车乱停放")
+    # The top of each character: the number's line, then the name's (the whole title does not fit
+    # beside the state and deadline, so it must break — at the space).
+    tops = row.locator(".app-issue-title").evaluate(
+        """el => [...el.firstChild.textContent].map((_, i) => {
+            const range = document.createRange();
+            range.setStart(el.firstChild, i);
+            range.setEnd(el.firstChild, i + 1);
+            return Math.round(range.getBoundingClientRect().top);
+        })"""
+    )
+    title = f"#{issue.pk} 非机动车乱停放"
+    assert len(tops) == len(title)
+    name_at = title.index("非")
+    assert len(set(tops[name_at:])) == 1, f"the name breaks across lines: {tops}"
+    assert tops[0] < tops[name_at], "the title fits on one line: this test no longer exercises the break"
     assert_fits(page, PHONE["width"])
