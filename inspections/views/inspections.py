@@ -276,7 +276,9 @@ def my_queue(request):
 def review_queue(request):
     """What waits for a supervisor in their scope (待核查, 延期申请, 申请退回, 待受理, 超期未改):
     a section of 我的待办, loaded with htmx — each with its count, the first few, and a link to
-    the whole list in 问题清单."""
+    the whole list in 问题清单. Opened by itself (a copied address) it is 我的待办, where it belongs."""
+    if not request.htmx:
+        return redirect("tasks:my_work")
     sections = []
     for section in selectors.review_queue(user=request.user):
         total = section.queryset.count()

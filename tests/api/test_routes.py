@@ -155,7 +155,7 @@ ROUTES = {
     "inspections:photo": page(pk="photo"),
     "inspections:photo_thumb": page(pk="photo"),
     "inspections:my_queue": page(),
-    "inspections:review_queue": page(),  # a supervisor's sections; empty for others
+    "inspections:review_queue": page(htmx=True),  # a supervisor's sections; empty for others
     **{f"inspections:issue_{a}": post(403, who=OFFICE, pk=issue) for a, issue in OFFICE_ISSUE_ACTIONS.items()},
     **{f"inspections:issue_{a}": post(404, who=OFFICE, pk="reported_issue") for a in INTAKE},
     **{f"inspections:issue_{a}": post(409, who=OFFICE, pk="issue") for a in NOT_NOW},

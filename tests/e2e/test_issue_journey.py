@@ -377,12 +377,33 @@ def test_the_link_to_the_other_issue_of_a_flag_never_starts_a_line_on_a_phone(pa
     assert_fits(page, PHONE["width"])
 
 
+TITLE_TOPS = """el => {
+    const tops = [];
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        for (let i = 0; i < node.textContent.length; i++) {
+            const range = document.createRange();
+            range.setStart(node, i);
+            range.setEnd(node, i + 1);
+            tops.push(Math.round(range.getBoundingClientRect().top));
+        }
+    }
+    return tops;
+}"""
+
+
+@pytest.mark.parametrize(
+    "language, name",
+    [("zh-hans", "燃气调压站（箱）"), ("en", "乱堆物堆料")],
+)
 def test_an_issue_title_breaks_after_its_number_never_inside_the_category_on_a_phone(
-    page, setting, people, city, campaign
+    page, setting, people, city, campaign, language, name
 ):
-    """#211 非机动车乱停放 beside its state and an overdue deadline on a 390-pixel inspection page: the
-    line may break after the number, never inside the category's name (乱堆物堆/料 was seen on the demo)."""
-    setting.garbage.name = "非机动车乱停放"
+    """An issue beside its state and an overdue deadline on a 390-pixel inspection page: the
+    title may break after the number, never inside the category's name — not at its bracket, and
+    not in English, whose longer deadline line ("Rectification deadline …") left the title 41 px
+    (乱堆/物堆/料 was seen on the demo)."""
+    setting.garbage.name = name
     setting.garbage.save(update_fields=["name"])
     inspection = services.inspection_create(
         actor=people.supervisor, campaign=campaign, kind="covert", date=timezone.localdate(), region=city.a
@@ -399,21 +420,17 @@ def test_an_issue_title_breaks_after_its_number_never_inside_the_category_on_a_p
     services.issue_sign(actor=people.staff, issue_id=issue.pk)
     Issue.objects.filter(pk=issue.pk).update(rectification_deadline=timezone.now() - dt.timedelta(days=4))
     sign_in(page, people.supervisor.username, f"/inspections/{inspection.pk}/")
+    if language == "en":
+        page.get_by_role("button", name="English").click()
+        expect(page.locator("html")).to_have_attribute("lang", "en")
     row = page.get_by_test_id("issue-row")
-    expect(row).to_contain_text("非机动车乱停放")
-    # The top of each character: the number's line, then the name's (the whole title does not fit
-    # beside the state and deadline, so it must break — at the space).
-    tops = row.locator(".app-issue-title").evaluate(
-        """el => [...el.firstChild.textContent].map((_, i) => {
-            const range = document.createRange();
-            range.setStart(el.firstChild, i);
-            range.setEnd(el.firstChild, i + 1);
-            return Math.round(range.getBoundingClientRect().top);
-        })"""
-    )
-    title = f"#{issue.pk} 非机动车乱停放"
+    expect(row).to_contain_text(name)
+    # The top of each character of "#<pk> <name>": the name's characters all on one line.
+    tops = row.locator(".app-issue-title").evaluate(TITLE_TOPS)
+    title = f"#{issue.pk} {name}"
     assert len(tops) == len(title)
-    name_at = title.index("非")
+    name_at = title.index(name)
     assert len(set(tops[name_at:])) == 1, f"the name breaks across lines: {tops}"
-    assert tops[0] < tops[name_at], "the title fits on one line: this test no longer exercises the break"
+    if language == "zh-hans":  # the title does not fit beside the deadline: it must break — at the space
+        assert tops[0] < tops[name_at], "the title fits on one line: this test no longer exercises the break"
     assert_fits(page, PHONE["width"])

@@ -94,3 +94,12 @@ def test_only_people_who_may_inspect_the_region_are_inspectors(people, campaign,
         inspectors=[people.supervisor, people.district_supervisor],
     )
     assert set(made.inspectors.all()) == {people.supervisor, people.district_supervisor}
+
+
+def test_the_section_opened_by_itself_is_my_work(client, people):
+    """The section's address opened on its own (copied from the browser's requests, or a stale
+    bookmark) was a bare fragment without the page around it: it is 我的待办."""
+    client.force_login(people.supervisor)
+    response = client.get(reverse("inspections:review_queue"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("tasks:my_work")
