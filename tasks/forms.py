@@ -7,11 +7,13 @@ field it names with :meth:`ActionForm.add_service_error`.
 """
 
 from django import forms
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from chuangcheng.campaigns.forms import CampaignUploadForm
 from chuangcheng.org.models import Unit
 
+from . import permissions
 from .selectors import decompose_targets
 
 # What the file picker offers (the server checks the bytes, whatever the browser sends).
@@ -182,6 +184,17 @@ class DecomposeForm(ActionForm):
     def __init__(self, *args, task, user, **kwargs):
         super().__init__(*args, task=task, user=user, **kwargs)
         self.fields["units"].queryset = decompose_targets(user, task)
+        if task.is_overdue():
+            # The sub-tasks take this task's deadline: split now, each is born overdue and counts
+            # so against its unit. Said before the click, with what to do instead.
+            hint = _("本任务已超过完成时限（%(d)s）：分解出的子任务沿用这一时限，一经生成即为超期。") % {
+                "d": date_format(task.deadline, "SHORT_DATE_FORMAT")
+            }
+            if permissions.can_manage(user, task):
+                hint += _("如需给责任单位留出办理时间，请先“调整时限”。")
+            else:
+                hint += _("如需给责任单位留出办理时间，请先请督查员调整本任务的完成时限。")
+            self.fields["units"].help_text = hint
 
 
 ACTION_FORMS = {

@@ -332,6 +332,19 @@ def test_supervisor_changes_deadline_decomposes_and_a_leader_instructs(client, p
     assert "0/2 完成" in page
 
 
+def test_splitting_an_overdue_task_says_its_shares_are_born_overdue(client, people, task):
+    """The sub-tasks take the task's deadline: a task already past it is split into shares that
+    are overdue from their first moment, counted so against their units. The form says so before
+    the click, and what to do instead (调整时限 first, for whoever may)."""
+    client.force_login(people.supervisor)
+    page = html(client.get(reverse("tasks:detail", args=[task.pk])))
+    assert 'data-testid="form-decompose"' in page and 'data-testid="hint-units"' not in page
+    Task.objects.filter(pk=task.pk).update(deadline=timezone.localdate() - dt.timedelta(days=3))
+    page = html(client.get(reverse("tasks:detail", args=[task.pk])))
+    hint = page[page.index('data-testid="hint-units"') :].split("</div>")[0]
+    assert "一经生成即为超期" in hint and "请先“调整时限”" in hint
+
+
 def zh_date(day):
     return f"{day.year}年{day.month}月{day.day}日"
 
