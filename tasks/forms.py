@@ -7,10 +7,10 @@ field it names with :meth:`ActionForm.add_service_error`.
 """
 
 from django import forms
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from chuangcheng.campaigns.forms import CampaignUploadForm
+from chuangcheng.humantime import day
 from chuangcheng.org.models import Unit
 
 from . import permissions
@@ -188,7 +188,7 @@ class DecomposeForm(ActionForm):
             # The sub-tasks take this task's deadline: split now, each is born overdue and counts
             # so against its unit. Said before the click, with what to do instead.
             hint = _("本任务已超过完成时限（%(d)s）：分解出的子任务沿用这一时限，一经生成即为超期。") % {
-                "d": date_format(task.deadline, "SHORT_DATE_FORMAT")
+                "d": day(task.deadline)
             }
             if permissions.can_manage(user, task):
                 hint += _("如需给责任单位留出办理时间，请先“调整时限”。")

@@ -345,6 +345,32 @@ def test_splitting_an_overdue_task_says_its_shares_are_born_overdue(client, peop
     assert "一经生成即为超期" in hint and "请先“调整时限”" in hint
 
 
+def test_switching_language_on_a_refused_action_goes_back_to_the_task_page(client, people, task):
+    """A refused 任务分解 is shown again at its POST-only address; the language switch there went
+    back to it and the browser showed 405. It goes back to the page the form was on."""
+    client.force_login(people.supervisor)
+    detail = reverse("tasks:detail", args=[task.pk])
+    response = client.post(reverse("tasks:decompose", args=[task.pk]), {}, HTTP_REFERER=f"http://testserver{detail}")
+    assert response.status_code == 400
+    page = html(response)
+    switch = page[page.index('class="app-language-switch') :].split("</form>")[0]
+    assert f'name="next" type="hidden" value="http://testserver{detail}"' in switch
+    response = client.post(
+        reverse("set_language"), {"language": "en", "next": f"http://testserver{detail}"}, HTTP_HOST="testserver"
+    )
+    assert response.status_code == 302 and response["Location"].endswith(detail)
+    assert client.get(detail).status_code == 200
+
+
+def test_the_overdue_split_warning_writes_its_date_as_the_page_does_in_english(client, people, task):
+    Task.objects.filter(pk=task.pk).update(deadline=dt.date(2026, 11, 30))
+    client.force_login(people.supervisor)
+    client.cookies["django_language"] = "en"
+    page = html(client.get(reverse("tasks:detail", args=[task.pk]), HTTP_ACCEPT_LANGUAGE="en"))
+    hint = page[page.index('data-testid="hint-units"') :].split("</div>")[0]
+    assert "past its deadline (30 Nov 2026)" in hint
+
+
 def zh_date(day):
     return f"{day.year}年{day.month}月{day.day}日"
 
