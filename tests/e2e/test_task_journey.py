@@ -17,6 +17,15 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 TIME = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}$")  # times for people, never ISO
 
 
+def open_report(card):
+    """Open a 我的待办 card's 报送进度 form once the page's late requests are in: 我的待办 loads its
+    sections and the badge after the page, and a tap aimed before that could land beside the
+    button (a CI run's form never opened)."""
+    card.page.wait_for_load_state("networkidle")
+    card.get_by_test_id("open-report").click()
+    expect(card.get_by_test_id("form-report")).to_be_visible()
+
+
 @pytest.fixture
 def photo(tmp_path):
     path = tmp_path / "现场照片.png"
@@ -58,7 +67,7 @@ def test_report_submit_return_resubmit_accept(new_page, page_log, people, street
     screenshot(clerk, "my-work-phone")
     assert_fits(clerk, PHONE["width"])
 
-    card.get_by_test_id("open-report").click()
+    open_report(card)
     form = card.get_by_test_id("form-report")
     expect(form).to_be_visible()
     form.get_by_label("完成进度（%）").fill("60")
@@ -155,7 +164,7 @@ def test_refusals_show_in_the_card_on_a_phone(new_page, page_log, people, street
     clerk = new_page(viewport=PHONE)
     sign_in(clerk, people.staff.username, "/tasks/mine/")
     card = clerk.locator(f"#task-{street_task.pk}")
-    card.get_by_test_id("open-report").click()
+    open_report(card)
     form = card.get_by_test_id("form-report")
     form.get_by_label("完成进度（%）").fill("150")
     form.get_by_label("进展情况").fill("超额完成")
@@ -187,7 +196,7 @@ def test_a_lower_percent_is_asked_about_in_the_browser_and_the_photo_goes_with_i
     clerk = new_page(viewport=PHONE)
     sign_in(clerk, people.staff.username, "/tasks/mine/")
     card = clerk.locator(f"#task-{street_task.pk}")
-    card.get_by_test_id("open-report").click()
+    open_report(card)
     form = card.get_by_test_id("form-report")
     form.get_by_label("完成进度（%）").fill("30")
     form.get_by_label("进展情况").fill("更正：实际完成 30%")
