@@ -134,15 +134,21 @@ def state_chips(counts, choices, states, *, capped=False, overdue=None):
 class OverdueChip:
     """A list's 超期未完成 / 超期未改 chip: ``states`` are those in which an item can be overdue
     (the figure's), ``active`` whether the list is filtered by it, ``keeps`` the states asked for
-    that its link keeps (a state in which nothing is overdue is dropped: together they find nothing)."""
+    that its link keeps (a state in which nothing is overdue is dropped: together they find nothing).
+
+    ``excluded``: the panel's 否 — the list leaves out what is overdue, so the chip's own count
+    would be 0 by definition while its link (是 replaces 否) lists them all: it shows no count,
+    and the page says the state counts leave them out."""
 
     states: tuple
     active: bool
     chosen: tuple = ()
+    excluded: bool = False
 
     @classmethod
     def of(cls, request, states, chosen):
-        return cls(states=tuple(states), active=request.GET.get("overdue") == "true", chosen=tuple(chosen))
+        asked = request.GET.get("overdue")
+        return cls(states=tuple(states), active=asked == "true", chosen=tuple(chosen), excluded=asked == "false")
 
     @property
     def keeps(self):

@@ -108,6 +108,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "chuangcheng.pages.language_next",
             ],
             # Times for people (|when, |when_short, |day…) in every template, no {% load %}.
             "builtins": ["chuangcheng.humantime"],

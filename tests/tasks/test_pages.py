@@ -360,6 +360,16 @@ def test_switching_language_on_a_refused_action_goes_back_to_the_task_page(clien
     )
     assert response.status_code == 302 and response["Location"].endswith(detail)
     assert client.get(detail).status_code == 200
+    # A second refusal, sent from the first: the Referer is the POST-only address itself — the
+    # switch goes to the task the action belongs to.
+    action = reverse("tasks:decompose", args=[task.pk])
+    response = client.post(action, {}, HTTP_REFERER=f"http://testserver{action}")
+    page = html(response)
+    switch = page[page.index('class="app-language-switch') :].split("</form>")[0]
+    assert f'name="next" type="hidden" value="{detail}"' in switch
+    # No Referer at all (a browser that sends none): the same.
+    page = html(client.post(action, {}))
+    assert f'name="next" type="hidden" value="{detail}"' in page
 
 
 def test_the_overdue_split_warning_writes_its_date_as_the_page_does_in_english(client, people, task):
@@ -475,6 +485,13 @@ def test_ledger_counts_chips_filters_and_rollup(client, people, ledger_tasks):
     assert lit == ["in_progress", "done"]  # several states asked for: each lit, 全部 not
     response = client.get(reverse("tasks:ledger"), {"overdue": "true"})
     assert shown(response, "task-title") == ["超期的小巷整治", "乙区的任务"]
+    # The panel's 否 leaves them out: the chip shows no count (it would be 0 by definition while
+    # its link lists both), leads to 是, and the page says what the state counts leave out.
+    response = client.get(reverse("tasks:ledger"), {"overdue": "false"})
+    assert "超期的小巷整治" not in shown(response, "task-title")
+    chip = re.search(r'<a href="([^"]*)"[^>]*data-testid="chip-overdue"[^>]*>(.*?)</a>', html(response), re.S)
+    assert chip.group(1) == "/tasks/?overdue=true" and "count-overdue" not in chip.group(2)
+    assert shown(response, "chips-overdue-note") == ["各状态数量不含“超期未完成”的"]
     response = client.get(reverse("tasks:ledger"), {"lagging": "true"})
     assert "滞后的市场整治" in shown(response, "task-title")
     response = client.get(reverse("tasks:ledger"), {"q": "小巷", "top_level": "true"}, **HTMX)
