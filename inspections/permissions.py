@@ -42,20 +42,34 @@ def belongs_to_responsible_unit(user, issue):
     return works_in(user, issue.responsible_unit_id, roles=ANY_ROLE)
 
 
-def rectified_issue_ids(user):
-    """The issues ``user`` signed, submitted or reported long-term progress on — one query per
-    request (cached on the user), so a list's ``allowed_actions`` stays one query."""
-    cached = getattr(user, "_rectified_issue_ids", None)
-    if cached is None:
-        cached = frozenset(
-            IssueEvent.objects.filter(actor=user, action__in=RECTIFYING_ACTIONS).values_list("issue_id", flat=True)
-        )
-        user._rectified_issue_ids = cached
-    return cached
+def note_took_part(user, issue_ids):
+    """Read, in one query, which of ``issue_ids`` ``user`` signed, submitted or reported long-term
+    progress on, and keep the answers on the user for the rest of the request — a list primes its
+    page's submitted issues, so its ``allowed_actions`` cost one query, or none when it has none.
+    (It read every issue the person ever took part in: a read that grows with their history, on
+    every page, for the few rows that need it.)"""
+    known = _known(user)
+    wanted = {pk for pk in issue_ids if pk not in known}
+    if not wanted:
+        return
+    events = IssueEvent.objects.filter(issue_id__in=wanted, actor=user, action__in=RECTIFYING_ACTIONS)
+    found = set(events.values_list("issue_id", flat=True))
+    known.update((pk, pk in found) for pk in wanted)
+
+
+def _known(user):
+    known = getattr(user, "_took_part", None)
+    if known is None:
+        known = user._took_part = {}
+    return known
 
 
 def took_part(user, issue):
-    return issue.pk in rectified_issue_ids(user)
+    """By the events, whatever the person's role is now (one query for an issue not primed)."""
+    known = _known(user)
+    if issue.pk not in known:
+        note_took_part(user, [issue.pk])
+    return known[issue.pk]
 
 
 def can_create_issue(user, region) -> bool:

@@ -32,7 +32,7 @@ from chuangcheng.org.permissions import is_signed_in
 from chuangcheng.org.scoping import scope_for
 from inspections import permissions, selectors, services
 from inspections.filters import IssueFilter
-from inspections.models import Inspection, Issue, IssueCategory, IssueEvent, Photo
+from inspections.models import Inspection, Issue, IssueCategory, IssueEvent, IssueState, Photo
 from inspections.photos import jpeg_response
 from inspections.services.common import ACTION_LABELS
 from inspections.workflow import TRANSITIONS
@@ -133,6 +133,12 @@ class IssueViewSet(ServiceCreateMixin, ScopedViewSet):
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "now": timezone.now()}
+
+    def get_serializer(self, *args, **kwargs):
+        if kwargs.get("many") and args:  # a page: who may verify its submitted rows, one query
+            submitted = [issue.pk for issue in args[0] if issue.state == IssueState.SUBMITTED]
+            permissions.note_took_part(self.request.user, submitted)
+        return super().get_serializer(*args, **kwargs)
 
     def get_input_serializer_class(self):
         return self.action_input_serializers.get(self.action) or super().get_input_serializer_class()

@@ -527,8 +527,8 @@ class IssueEvent(models.Model):
             # the id, a period's returns are tested against the flagged photos (弄虚作假) without
             # reading their rows (1,700 heap pages a week city-wide at 1,000,000 issues).
             models.Index(fields=["action", "created_at"], include=["issue", "id"], name="insp_event_action_time"),
-            # Who took part in a rectification (permissions.rectified_issue_ids): one person's
-            # sign/submit events, not every event they ever wrote (a supervisor's creates).
+            # Who took part in a rectification (permissions.took_part) when the planner reads one
+            # person's sign/submit events rather than the issues' (insp_event_issue_time).
             models.Index(fields=["actor", "action"], name="insp_event_actor_action"),
         ]
 

@@ -70,7 +70,7 @@ def check(actor, issue, action):
         raise ApplicationError(
             message, code="conflict", extra={"state": issue.state, "pending_request": issue.pending_request}
         )
-    actor.__dict__.pop("_rectified_issue_ids", None)  # read the events afresh, under the row lock
+    actor._took_part = None  # read the events afresh, under the row lock
     check_permission(actor, issue, transition, permissions, label)
     return transition
 

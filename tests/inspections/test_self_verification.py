@@ -49,6 +49,25 @@ def test_the_mover_cannot_verify_their_own_submission(people, units, make_issue,
     assert issue.state == IssueState.CLOSED
 
 
+def test_the_list_offers_the_mover_verify_only_where_they_took_no_part(people, units, make_issue, client):
+    """The list's allowed_actions read who took part for its page's submitted rows only — one
+    query, however many issues the person ever signed or submitted elsewhere."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    own = make_issue("submitted")
+    mover = promote(people.staff, units)
+    other = make_issue("submitted")
+    IssueEvent.objects.filter(issue=other, actor=people.staff).update(actor=people.supervisor)
+    client.force_login(mover)
+    with CaptureQueriesContext(connection) as ctx:
+        rows = {r["id"]: r for r in client.get("/api/v1/issues/", {"state": "submitted"}).json()["results"]}
+    assert "verify" not in rows[own.pk]["allowed_actions"] and "reject" not in rows[own.pk]["allowed_actions"]
+    assert "verify" in rows[other.pk]["allowed_actions"] and "reject" in rows[other.pk]["allowed_actions"]
+    took_part = [q["sql"] for q in ctx.captured_queries if 'FROM "inspections_issueevent"' in q["sql"]]
+    assert len(took_part) == 1 and '"issue_id" IN' in took_part[0]
+
+
 def test_the_mover_cannot_accept_their_own_task(people, units, campaign, city, client):
     task = TaskFactory(campaign=campaign, owner_unit=units.street_a1, region=city.a1, title="背街小巷整治")
     task_services.task_submit(actor=people.staff, task_id=task.pk, note="全部完成", files=[png()])
