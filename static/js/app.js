@@ -254,12 +254,14 @@
   });
 
   // The language switch returns to the page as it is now: after an htmx search the address
-  // (hx-push-url) is no longer the one the page was drawn with.
+  // (hx-push-url) is no longer the one the page was drawn with. Not on a form's answer (a refused
+  // action shown at its POST-only address, which a GET answers with 405): the server's value,
+  // the page the form was on, stands (data-follow-address only on a page drawn by a GET).
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!(form instanceof HTMLFormElement) || !form.classList.contains("app-language-switch")) return;
     var next = form.querySelector("input[name=next]");
-    if (next) next.value = window.location.pathname + window.location.search;
+    if (next && "followAddress" in form.dataset) next.value = window.location.pathname + window.location.search;
   });
 
   // Back/forward cache: a restored page must accept a submit again.

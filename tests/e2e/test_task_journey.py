@@ -248,3 +248,26 @@ def test_a_supervisor_decomposes_on_a_phone_by_ticking_units_found_by_name(
     expect(supervisor.get_by_text("已分解为 1 个子任务。")).to_be_visible()
     assert list(Task.objects.filter(parent=task).values_list("owner_unit__name", flat=True)) == ["甲一街道办事处"]
     page_log.assert_clean()
+
+
+def test_the_language_switch_on_a_refused_split_goes_back_to_the_task(
+    new_page, people, campaign, units, city, screenshot
+):
+    """A refused 任务分解 is shown at its POST-only address; the switch there (once refused, or
+    twice) goes back to the task page in the other language — the page's script had put that
+    address back in and the browser showed a bare 405."""
+    task = TaskFactory(campaign=campaign, owner_unit=units.gov_a, region=city.a, title="全区主次干道整治")
+    supervisor = new_page(viewport=PHONE)
+    sign_in(supervisor, people.supervisor.username, f"/tasks/{task.pk}/")
+    for refusals in (1, 2):
+        if refusals == 1:
+            supervisor.get_by_test_id("action-decompose").click()
+        supervisor.get_by_test_id("form-decompose").get_by_role("button", name="分解任务").click()
+        expect(supervisor.get_by_text("请至少选择一个责任单位。")).to_be_visible()
+        assert supervisor.url.endswith(f"/tasks/{task.pk}/decompose/")
+    supervisor.locator("button[name=language][value=en]").click()
+    expect(supervisor.get_by_test_id("action-decompose")).to_be_visible()
+    assert supervisor.url.endswith(f"/tasks/{task.pk}/")
+    expect(supervisor.locator("html")).to_have_attribute("lang", "en")
+    screenshot(supervisor, "refused-split-then-english")
+    assert not Task.objects.filter(parent=task).exists()
