@@ -96,12 +96,17 @@ def query_states(query, values):
     return data, states
 
 
-def state_counts(queryset, values, *, limit=None, **figures):
+def state_counts(queryset, values, *, limit=None, overdue_q=None, **figures):
     """``{state: count}`` for every state in ``values``, plus ``total`` and each of ``figures``
-    (name → aggregate, e.g. the overdue count), in one query — over at most ``limit`` rows."""
+    (name → aggregate) — and with ``overdue_q`` (the list's 超期 figure as a filter) ``overdue``
+    and ``overdue_<state>`` for each state (what the overdue chip counts when states are asked
+    for: :meth:`OverdueChip.count`) — in one query, over at most ``limit`` rows."""
     queryset = queryset.order_by()
     if limit is not None:
         queryset = queryset[:limit]
+    if overdue_q is not None:
+        figures["overdue"] = Count("id", filter=overdue_q)
+        figures.update({f"overdue_{state}": Count("id", filter=overdue_q & Q(state=state)) for state in values})
     return queryset.aggregate(
         total=Count("id"),
         **figures,
@@ -153,6 +158,13 @@ class OverdueChip:
     @property
     def keeps(self):
         return [state for state in self.chosen if state in self.states]
+
+    def count(self, counts):
+        """The chip's badge: with states asked for, the overdue items of those it keeps — its
+        link lists those (推进中 lit: 17, not the 27 of every state) — else all of them."""
+        if self.keeps and counts.get(f"overdue_{self.keeps[0]}") is not None:
+            return sum(counts[f"overdue_{state}"] for state in self.keeps)
+        return counts["overdue"]
 
     @property
     def contradicts(self):

@@ -47,7 +47,7 @@ def overdue_q(now=None):
 def state_counts(queryset, *, now=None, limit=None):
     """{state: count} plus total and 超期未改 for a filtered list, in one query (over at most
     ``limit`` rows)."""
-    return listpages.state_counts(queryset, IssueState.values, limit=limit, overdue=Count("id", filter=overdue_q(now)))
+    return listpages.state_counts(queryset, IssueState.values, limit=limit, overdue_q=overdue_q(now))
 
 
 def annotate(queryset, *, now=None):
@@ -156,6 +156,7 @@ def _shape(by_state, overdue, *, overdue_filter):
         counts = {s: by_state.get(s, 0) for s in IssueState.values}
     counts["total"] = sum(counts[s] for s in IssueState.values)
     counts["overdue"] = 0 if overdue_filter is False else sum(overdue.values())
+    counts.update({f"overdue_{s}": 0 if overdue_filter is False else overdue.get(s, 0) for s in IssueState.values})
     return counts
 
 

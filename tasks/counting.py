@@ -50,7 +50,7 @@ def state_counts(queryset):
     return listpages.state_counts(
         queryset,
         TaskState.values,
-        overdue=Count("id", filter=overdue_q()),
+        overdue_q=overdue_q(),
         # 责任领导未关联: imported with --allow-unlinked-leaders, the name kept as text.
         leader_unlinked=Count("id", filter=Q(responsible_leader__isnull=True) & ~Q(responsible_leader_name="")),
     )

@@ -177,7 +177,7 @@ def issue_list(request):
         # Words past the fifth are not looked for: the list says which.
         "search_unused": " ".join(search.unused_words(keyword)) if keyword else "",
         "search_max_words": search.MAX_WORDS,
-        "overdue_count": counts["overdue"],
+        "overdue_count": overdue.count(counts),
         "overdue": overdue,
         "can_capture": can_capture(user),
         "orderings": [(key, label) for key, (label, _columns) in selectors.ISSUE_ORDERINGS.items()],

@@ -54,7 +54,7 @@ def ledger(request):
             filtered=lambda query: selectors.filtered_ledger(user=request.user, query=query)[1],
         ),
         "keyword": keyword,
-        "overdue_count": counts["overdue"],
+        "overdue_count": overdue.count(counts),
         "overdue": overdue,
         "leader_unlinked_count": counts["leader_unlinked"],
         "leader_unlinked_active": request.GET.get("leader_unlinked") == "true",

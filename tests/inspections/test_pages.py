@@ -150,6 +150,12 @@ def test_list_rows_counts_location_thumbnail_and_overdue(client, people, make_is
     page = html(client.get(reverse("inspections:issue_list") + "?state=closed&state=rectifying"))
     overdue_href = re.search(r'<a href="([^"]*)"[^>]*data-testid="chip-overdue"', page).group(1)
     assert overdue_href == "/inspections/issues/?state=rectifying&amp;overdue=true"
+    # With a state asked for, the chip counts what its link lists: that state's overdue issues.
+    for state in ("assigned", "rectifying"):
+        page = html(client.get(reverse("inspections:issue_list"), {"state": state}))
+        chip = re.search(r'<a href="([^"]*)"[^>]*data-testid="chip-overdue"[^>]*>(.*?)</a>', page, re.S)
+        badge = re.search(r'data-testid="count-overdue"[^>]*>(\d+)<', chip.group(2))
+        assert int(badge.group(1)) == len(issue_ids(client.get(chip.group(1).replace("&amp;", "&")))), state
     # A keyword with no rows within the chips' conditions: the same keyword everywhere, one tap away.
     response = client.get(reverse("inspections:issue_list"), {"overdue": "true", "state": "closed", "q": "垃圾"})
     assert issue_ids(response) == [] and 'href="/inspections/issues/?q=%E5%9E%83%E5%9C%BE"' in html(response)

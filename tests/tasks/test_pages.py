@@ -492,6 +492,15 @@ def test_ledger_counts_chips_filters_and_rollup(client, people, ledger_tasks):
     chip = re.search(r'<a href="([^"]*)"[^>]*data-testid="chip-overdue"[^>]*>(.*?)</a>', html(response), re.S)
     assert chip.group(1) == "/tasks/?overdue=true" and "count-overdue" not in chip.group(2)
     assert shown(response, "chips-overdue-note") == ["各状态数量不含“超期未完成”的"]
+    # The panel shows the 否 (a tick cannot: a choice of three), so a search from it keeps it.
+    assert re.search(r'<option value="false" selected>否</option>', html(response))
+    # With a state asked for, the chip counts what its link lists: the overdue ones of that state.
+    for state in ("not_started", "in_progress"):
+        page = html(client.get(reverse("tasks:ledger"), {"state": state}))
+        chip = re.search(r'<a href="([^"]*)"[^>]*data-testid="chip-overdue"[^>]*>(.*?)</a>', page, re.S)
+        badge = re.search(r'data-testid="count-overdue"[^>]*>(\d+)<', chip.group(2))
+        listed = shown(client.get(chip.group(1).replace("&amp;", "&")), "task-title")
+        assert int(badge.group(1)) == len(listed), state
     response = client.get(reverse("tasks:ledger"), {"lagging": "true"})
     assert "滞后的市场整治" in shown(response, "task-title")
     response = client.get(reverse("tasks:ledger"), {"q": "小巷", "top_level": "true"}, **HTMX)
