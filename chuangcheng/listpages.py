@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 import django_filters
 from django.db.models import Count, Q
+from django.forms import NullBooleanSelect
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
@@ -152,8 +153,9 @@ class OverdueChip:
 
     @classmethod
     def of(cls, request, states, chosen):
-        asked = request.GET.get("overdue")
-        return cls(states=tuple(states), active=asked == "true", chosen=tuple(chosen), excluded=asked == "false")
+        # Read as the list's filter reads it (true/True/2 and false/False/3; anything else: off).
+        asked = NullBooleanSelect().value_from_datadict(request.GET, None, "overdue")
+        return cls(states=tuple(states), active=asked is True, chosen=tuple(chosen), excluded=asked is False)
 
     @property
     def keeps(self):

@@ -494,6 +494,16 @@ def test_ledger_counts_chips_filters_and_rollup(client, people, ledger_tasks):
     assert shown(response, "chips-overdue-note") == ["各状态数量不含“超期未完成”的"]
     # The panel shows the 否 (a tick cannot: a choice of three), so a search from it keeps it.
     assert re.search(r'<option value="false" selected>否</option>', html(response))
+    # Read as the filter reads it: False and True too; a value it reads as nothing filters
+    # nothing, and the folded panel's button does not count it.
+    response = client.get(reverse("tasks:ledger"), {"overdue": "False"})
+    assert shown(response, "chips-overdue-note") == ["各状态数量不含“超期未完成”的"]
+    response = client.get(reverse("tasks:ledger"), {"overdue": "True"})
+    assert 'btn-danger app-chip" data-testid="chip-overdue"' in html(response)
+    for value in ("abc", "0"):
+        page = html(client.get(reverse("tasks:ledger"), {"overdue": value}))
+        toggle = re.search(r'data-testid="ledger-filter-toggle">(.*?)</button>', page, re.S).group(1)
+        assert "badge" not in toggle and len(re.findall(r'data-testid="task-title"', page)) == 7, value
     # With a state asked for, the chip counts what its link lists: the overdue ones of that state.
     for state in ("not_started", "in_progress"):
         page = html(client.get(reverse("tasks:ledger"), {"state": state}))

@@ -18,6 +18,9 @@ def active_filter_count(form):
     data = form.data if getattr(form, "is_bound", False) else {}
     getlist = getattr(data, "getlist", lambda key: [data[key]])
     ignored = set(form.errors) if data else set()  # left out of the list: not one of its filters
+    # A value the field reads as nothing (?overdue=abc: a yes/no filter not set) narrows nothing.
+    cleaned = getattr(form, "cleaned_data", None) or {}
+    ignored |= {key for key, value in cleaned.items() if value is None or value == ""}
     return sum(1 for key in data if key not in NOT_FILTERS | ignored and any(str(v).strip() for v in getlist(key)))
 
 
