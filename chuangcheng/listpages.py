@@ -163,7 +163,10 @@ class OverdueChip:
 
     def count(self, counts):
         """The chip's badge: with states asked for, the overdue items of those it keeps — its
-        link lists those (推进中 lit: 17, not the 27 of every state) — else all of them."""
+        link lists those (推进中 lit: 17, not the 27 of every state) — else all of them; none
+        under 否 (``excluded``)."""
+        if self.excluded:
+            return None
         if self.keeps and counts.get(f"overdue_{self.keeps[0]}") is not None:
             return sum(counts[f"overdue_{state}"] for state in self.keeps)
         return counts["overdue"]
