@@ -12,7 +12,7 @@ from chuangcheng.humantime import local_midnight
 from chuangcheng.listpages import MultipleChoiceFilter
 from chuangcheng.org.models import Region, Site, Unit
 
-from .models import Inspection, Issue, IssueCategory, IssueSource, IssueState, PendingRequest, Severity
+from .models import Inspection, Issue, IssueCategory, IssueSource, IssueState, PendingRequest, Severity, in_subtrees
 
 
 def _sign_late():
@@ -59,7 +59,7 @@ class IssueFilter(django_filters.FilterSet):
         return queryset.filter(search_q(value, scope))
 
     def filter_region(self, queryset, name, region):
-        return queryset.filter(region__path__startswith=region.path) if region else queryset
+        return queryset.filter(in_subtrees([region.path])) if region else queryset
 
     def filter_overdue(self, queryset, name, value):
         """超期未改 as the figures count it (with 签收超时 also chosen: either)."""

@@ -35,6 +35,7 @@ from .issues import (
     PendingRequest,
     ReassignmentReason,
     Severity,
+    in_subtrees,
 )
 from .photos import Photo, PhotoKind, PhotoQuerySet, photo_path, thumbnail_path
 from .tally import IssueDayTally, IssueDueTally, IssueEventDayTally, IssueTally
@@ -56,6 +57,7 @@ __all__ = [
     "IssueTally",
     "CampaignCategorySet",
     "categories_for",
+    "in_subtrees",
     "IssueEvent",
     "IssueEventQuerySet",
     "IssueQuerySet",

@@ -97,11 +97,25 @@ class Visibility:
         if self.everything:
             return Q()
         q = Q(responsible_unit_id__in=self.unit_ids)
-        for path in self.region_paths:
-            q |= Q(region__path__startswith=path)
+        if self.region_paths:
+            q |= in_subtrees(self.region_paths)
         if self.site_ids:
             q |= Q(site_id__in=self.site_ids)
         return q
+
+
+def in_subtrees(paths):
+    """Issues whose region lies in one of the subtrees ``paths``, written as ``region_id IN
+    (those regions' ids)`` rather than a join to each row's region: PostgreSQL hashes the
+    subtree's ids once and tests each row against them, where the join looked up every row's
+    region by its key — a district's search at 1,000,000 issues walks ~9,000 newest rows to keep
+    its ~1,000 (docs/performance.md, issue 18, twenty-ninth pass)."""
+    from chuangcheng.org.models import Region
+
+    subtree = Q(pk__in=[])
+    for path in paths:
+        subtree |= Q(path__startswith=path)
+    return Q(region_id__in=Region.objects.filter(subtree).values("pk"))
 
 
 def visibility(user, *, within=None):

@@ -560,6 +560,25 @@ def test_visibility_follows_scope(make_issue, campaign, city, categories, people
     assert set(IssueEvent.objects.visible_to(people.staff_b).values_list("issue_id", flat=True)) == {in_b.pk}
 
 
+def test_a_subtree_is_read_as_its_region_ids_not_a_join(make_issue, city, people):
+    """The visibility filter and ``?region=`` test each issue's region id against the subtree's
+    ids (one subquery PostgreSQL hashes), not a join to every row's region (docs/performance.md,
+    twenty-ninth pass) — with the same rows."""
+    from inspections.filters import IssueFilter
+
+    in_a = make_issue("assigned")
+    forget_roles(people.district_supervisor)
+    visible = Issue.objects.visible_to(people.district_supervisor)
+    narrowed = IssueFilter({"region": city.a.pk}, queryset=Issue.objects.all()).qs
+    for queryset in (visible, narrowed):
+        sql = str(queryset.query)
+        assert 'JOIN "org_region"' not in sql
+        assert '"region_id" IN (SELECT' in sql
+        assert set(queryset.values_list("pk", flat=True)) == {in_a.pk}
+    elsewhere = IssueFilter({"region": city.b.pk}, queryset=Issue.objects.all()).qs
+    assert not elsewhere.exists()
+
+
 def test_allowed_actions_follow_the_table(make_issue, people):
     issue = make_issue("assigned")
     assert set(allowed_actions(people.staff, issue)) == {"sign", "request_reassignment", "add_photo"}
