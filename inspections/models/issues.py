@@ -352,6 +352,21 @@ class Issue(models.Model):
                 condition=Q(indicator__isnull=False, state__in=OPEN_STATES),
                 name="insp_issue_open_indicator",
             ),
+            # The same two lists for a street or a community: its few regions' open items read
+            # directly (an index range per region), where the deadline order above walks the
+            # city's open items of that indicator to find the street's — 12.7 → 5.0 ms (weak
+            # spots) and 5.3 → 2.4 ms (负面清单) for a street's cold overview at 1,000,000 issues.
+            # PostgreSQL picks between each pair by the scope's size (a district still walks).
+            models.Index(
+                fields=["indicator", "region", "rectification_deadline"],
+                condition=Q(indicator__isnull=False, state__in=OPEN_STATES),
+                name="insp_issue_open_ind_region",
+            ),
+            models.Index(
+                fields=["campaign", "region", "rectification_deadline"],
+                condition=Q(severity="negative_list", state__in=OPEN_STATES),
+                name="insp_issue_open_neg_region",
+            ),
             models.Index(fields=["category", "created_at"], name="insp_issue_category_created"),
             models.Index(fields=["campaign", "state", "created_at"], name="insp_issue_campaign_state"),
             # The API's default order (newest first; chuangcheng.pagination "Ids first").
