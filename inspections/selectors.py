@@ -101,7 +101,12 @@ def filtered_issues(*, user, query):
     fields = filterset.form.fields
     fields["campaign"].queryset = Campaign.objects.visible_to(user).order_by("-start_date")
     fields["responsible_unit"].queryset = visible_units(user)
-    regions = Region.objects.visible_to(user).filter(level__in=[RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWN])
+    # The select offers the city, districts and streets; a community comes from an overview's
+    # link (总览 of a community) and is kept as asked — filtered and shown chosen.
+    offered = Q(level__in=[RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWN])
+    if str(data.get("region") or "").isdigit():
+        offered |= Q(pk=int(data["region"]))
+    regions = Region.objects.visible_to(user).filter(offered)
     fields["region"].queryset = regions.order_by("path")
     fields["region"].label_from_instance = lambda r: "\u3000" * max(r.depth - 1, 0) + r.name
     fields["category"].queryset = IssueCategory.objects.filter(is_active=True)

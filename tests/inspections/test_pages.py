@@ -314,6 +314,21 @@ def test_the_folded_filter_button_says_how_many_filters_apply(client, people, ci
     assert toggle.search(html(client.get(url, {"state": "closed"}))).group(1) is None
 
 
+def test_a_community_from_an_overviews_link_is_filtered_and_shown_chosen(client, people, make_issue, city, issue):
+    """The select offers the city, districts and streets; a community's id comes from its
+    overview's links and is used as asked — for a city supervisor (who sees everything) as for a
+    district's — not named as out of scope."""
+    make_issue("reported", region=city.a1, description="街道的问题，不在该社区")  # the issue is in 甲一社区
+    url = reverse("inspections:issue_list")
+    for person in (people.supervisor, people.district_supervisor):
+        client.force_login(person)
+        response = client.get(url, {"region": city.a1v.pk})
+        assert issue_ids(response) == [issue.pk]
+        assert "ignored-filters" not in html(response)
+        assert re.search(rf'<option value="{city.a1v.pk}"[^>]*selected', html(response))
+        assert f'<option value="{city.a1v.pk}"' not in html(client.get(url))  # not offered otherwise
+
+
 def test_a_filter_out_of_scope_is_named_not_silently_dropped_nor_counted(client, people, city, units, issue):
     """A region or unit the person may not choose (a link from someone else, a bookmark) is left
     out of the list — never an error page — and the list says which; the 筛选 button does not
