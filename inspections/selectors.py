@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy
 from chuangcheng import listpages
 from chuangcheng.campaigns.models import Campaign
 from chuangcheng.org.home import Attention
-from chuangcheng.org.models import Region, RegionLevel, Unit, UnitKind
+from chuangcheng.org.models import Unit, UnitKind
+from chuangcheng.org.selectors import offer_regions
 
 from . import counting, geo
 from .filters import IssueFilter
@@ -101,14 +102,7 @@ def filtered_issues(*, user, query):
     fields = filterset.form.fields
     fields["campaign"].queryset = Campaign.objects.visible_to(user).order_by("-start_date")
     fields["responsible_unit"].queryset = visible_units(user)
-    # The select offers the city, districts and streets; a community comes from an overview's
-    # link (总览 of a community) and is kept as asked — filtered and shown chosen.
-    offered = Q(level__in=[RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWN])
-    if str(data.get("region") or "").isdigit():
-        offered |= Q(pk=int(data["region"]))
-    regions = Region.objects.visible_to(user).filter(offered)
-    fields["region"].queryset = regions.order_by("path")
-    fields["region"].label_from_instance = lambda r: "\u3000" * max(r.depth - 1, 0) + r.name
+    offer_regions(fields["region"], user, data.get("region"))
     fields["category"].queryset = IssueCategory.objects.filter(is_active=True)
     fields["inspection"].queryset = Inspection.objects.visible_to(user)
     issues = filterset.qs.filter(state__in=states) if states else filterset.qs

@@ -12,7 +12,8 @@ from django.utils.translation import ngettext
 from chuangcheng import listpages
 from chuangcheng.campaigns.models import Campaign, Indicator
 from chuangcheng.org.home import Attention
-from chuangcheng.org.models import Region, RegionLevel, Unit
+from chuangcheng.org.models import Unit
+from chuangcheng.org.selectors import offer_regions
 
 from .filters import TaskFilter
 from .models import Task, TaskAction, TaskEvent, TaskState, TaskUpdate
@@ -76,9 +77,7 @@ def filtered_ledger(*, user, query):
     campaigns = Campaign.objects.visible_to(user)
     fields["campaign"].queryset = campaigns.order_by("-start_date")
     fields["unit"].queryset = Unit.objects.visible_to(user).filter(is_active=True).order_by("level", "name")
-    regions = Region.objects.visible_to(user).filter(level__in=[RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWN])
-    fields["region"].queryset = regions.order_by("path")
-    fields["region"].label_from_instance = lambda r: "\u3000" * max(r.depth - 1, 0) + r.name
+    offer_regions(fields["region"], user, data.get("region"))
     fields["indicator"].queryset = (
         Indicator.objects.filter(standard__campaigns__in=campaigns).distinct().order_by("standard_id", "sort_key")
     )

@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.models import F, Lookup, Q
 from django.utils.translation import gettext as _
 
-from .models import LeaderAssignment, Membership, Region
+from .models import LeaderAssignment, Membership, Region, RegionLevel
 from .scoping import scope_for
 
 
@@ -36,6 +36,17 @@ def in_subtree(field, path):
     if connection.vendor == "postgresql":
         return Q(AnyOf(F(f"{field}_id"), Region.objects.filter(path__startswith=path).order_by().values("pk")))
     return Q(**{f"{field}__path__startswith": path})
+
+
+def offer_regions(field, user, asked=None):
+    """A list's 区域 select: the city, districts and streets the person can see, indented by
+    depth — and the region ``asked`` for (a community, from its overview's links) when they can
+    see it, so it is filtered by and shown chosen rather than called out of scope."""
+    offered = Q(level__in=[RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWN])
+    if str(asked or "").isdigit():
+        offered |= Q(pk=int(asked))
+    field.queryset = Region.objects.visible_to(user).filter(offered).order_by("path")
+    field.label_from_instance = lambda r: "\u3000" * max(r.depth - 1, 0) + r.name
 
 
 def region_full_names(regions):

@@ -639,6 +639,18 @@ def shown_in(fragment, testid):
     return match.group(1) if match else ""
 
 
+def test_a_community_from_an_overviews_link_narrows_the_ledger(client, people, ledger_tasks, campaign, units, city):
+    """An overview of a community links its 超期/滞后 tasks with ?region=<community>: the ledger
+    filters by it and shows it chosen (the select offers city, districts and streets)."""
+    here = TaskFactory(title="社区的任务", campaign=campaign, owner_unit=units.street_a1, region=city.a1v)
+    for person in (people.supervisor, people.district_supervisor):
+        client.force_login(person)
+        response = client.get(reverse("tasks:ledger"), {"region": city.a1v.pk})
+        assert shown(response, "task-title") == [here.title]
+        assert "ignored-filters" not in html(response)
+        assert re.search(rf'<option value="{city.a1v.pk}"[^>]*selected', html(response))
+
+
 def test_a_ledger_filter_out_of_scope_is_named(client, people, ledger_tasks, units):
     """A unit the person may not choose is left out of the ledger's filter, and the ledger says so."""
     client.force_login(people.district_supervisor)  # 甲区
