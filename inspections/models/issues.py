@@ -109,7 +109,10 @@ def in_subtrees(paths):
     (those regions' ids)`` rather than a join to each row's region: PostgreSQL hashes the
     subtree's ids once and tests each row against them, where the join looked up every row's
     region by its key — a district's search at 1,000,000 issues walks ~9,000 newest rows to keep
-    its ~1,000 (docs/performance.md, issue 18, twenty-ninth pass)."""
+    its ~1,000 (docs/performance.md, issue 18, twenty-ninth pass). Not
+    :func:`chuangcheng.org.selectors.in_subtree`: its ``= ANY(ARRAY(…))`` is an index condition
+    for the small tally tables, but tested row by row it scans the array (a district's 1,444
+    ids) for each of the rows a list walks."""
     from chuangcheng.org.models import Region
 
     subtree = Q(pk__in=[])
